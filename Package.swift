@@ -1,0 +1,39 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Layers (arrows point down): tools -> BCC -> EBPF -> BPFObject, BTF, ELF -> CBPF.
+// See DESIGN.md. The pure layers (ELF, BTF, BPFObject) make no syscalls.
+let package = Package(
+    name: "swift-bcc",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "BCC", targets: ["BCC"]),
+        .library(name: "EBPF", targets: ["EBPF"]),
+        .library(name: "BTF", targets: ["BTF"]),
+        .library(name: "BPFObject", targets: ["BPFObject"]),
+        .library(name: "ELF", targets: ["ELF"]),
+        .executable(name: "swift-bcc", targets: ["swift-bcc"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C shim: bpf(2), perf_event_open(2), ioctl, and ordered atomics on mapped memory.
+        .target(name: "CBPF"),
+        .target(name: "ELF"),
+        .target(name: "BTF"),
+        .target(name: "BPFObject", dependencies: ["ELF", "BTF"]),
+        .target(name: "EBPF", dependencies: ["CBPF", "ELF", "BTF", "BPFObject"]),
+        .target(name: "BCC", dependencies: ["EBPF", "BPFObject", "BTF", "ELF"]),
+        .executableTarget(
+            name: "swift-bcc",
+            dependencies: ["BCC", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport"]),
+        .testTarget(name: "BTFTests", dependencies: ["BTF", "TestSupport"]),
+        .testTarget(name: "BPFObjectTests", dependencies: ["BPFObject", "TestSupport"]),
+        .testTarget(name: "EBPFTests", dependencies: ["EBPF", "CBPF", "TestSupport"]),
+        .testTarget(name: "BCCTests", dependencies: ["BCC", "EBPF", "TestSupport"]),
+    ]
+)

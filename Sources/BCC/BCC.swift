@@ -1,0 +1,1 @@
+// The BCC module. See DESIGN.md for what this layer owns.

@@ -1,0 +1,1 @@
+// The BPFObject module. See DESIGN.md for what this layer owns.

@@ -1,0 +1,1 @@
+// The BTF module. See DESIGN.md for what this layer owns.

@@ -1,0 +1,90 @@
+// CBPF: the small C shim under swift-bcc.
+//
+// Swift cannot call variadic C functions (syscall(2), ioctl(2)), so the
+// system calls the project needs are wrapped here. The atomics give the ring
+// buffer reader acquire / release / seq_cst ordering on memory the kernel
+// shares with us through mmap; they are static inline so that the hot path
+// compiles to plain loads, stores and one fence.
+#ifndef CBPF_H
+#define CBPF_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: - System calls
+
+/// bpf(2). Returns the kernel's result; on failure -1 with errno set.
+int cbpf_bpf(int cmd, union bpf_attr *attr, unsigned int size);
+
+/// perf_event_open(2). Returns an fd; on failure -1 with errno set.
+int cbpf_perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group_fd, unsigned long flags);
+
+/// ioctl(2) with an integer argument. Returns -1 with errno set on failure.
+int cbpf_ioctl(int fd, unsigned long request, unsigned long argument);
+
+/// ioctl(2) with a pointer argument.
+int cbpf_ioctl_ptr(int fd, unsigned long request, void *argument);
+
+// MARK: - epoll (struct epoll_event is packed on x86_64, awkward from Swift)
+
+/// Adds fd to the epoll set with the given events; `data` comes back from cbpf_epoll_wait.
+int cbpf_epoll_add(int epfd, int fd, uint32_t events, uint64_t data);
+
+/// Removes fd from the epoll set.
+int cbpf_epoll_del(int epfd, int fd);
+
+/// epoll_wait(2) into parallel arrays of user data and event masks.
+int cbpf_epoll_wait(int epfd, uint64_t *datas, uint32_t *events, int max_events, int timeout_ms);
+
+// MARK: - perf ioctl requests (function-like macros do not import into Swift)
+
+static const unsigned long CBPF_PERF_EVENT_IOC_ENABLE = PERF_EVENT_IOC_ENABLE;
+static const unsigned long CBPF_PERF_EVENT_IOC_DISABLE = PERF_EVENT_IOC_DISABLE;
+static const unsigned long CBPF_PERF_EVENT_IOC_SET_BPF = PERF_EVENT_IOC_SET_BPF;
+
+// MARK: - Ordered atomics on shared memory
+
+static inline uint64_t cbpf_load_acquire_u64(const void *p) {
+    return __atomic_load_n((const uint64_t *)p, __ATOMIC_ACQUIRE);
+}
+
+static inline uint32_t cbpf_load_acquire_u32(const void *p) {
+    return __atomic_load_n((const uint32_t *)p, __ATOMIC_ACQUIRE);
+}
+
+static inline uint64_t cbpf_load_relaxed_u64(const void *p) {
+    return __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t cbpf_load_seq_cst_u64(const void *p) {
+    return __atomic_load_n((const uint64_t *)p, __ATOMIC_SEQ_CST);
+}
+
+static inline void cbpf_store_release_u64(void *p, uint64_t v) {
+    __atomic_store_n((uint64_t *)p, v, __ATOMIC_RELEASE);
+}
+
+static inline void cbpf_store_seq_cst_u64(void *p, uint64_t v) {
+    __atomic_store_n((uint64_t *)p, v, __ATOMIC_SEQ_CST);
+}
+
+/// A full (StoreLoad) fence: publishing the consumer position and then
+/// reading the producer position must not be reordered, or a record can be
+/// committed with no wakeup sent (the kernel reads our position after its
+/// commit; we read its position after our publish).
+static inline void cbpf_fence_seq_cst(void) {
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

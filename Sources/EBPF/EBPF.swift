@@ -1,0 +1,1 @@
+// The EBPF module. See DESIGN.md for what this layer owns.

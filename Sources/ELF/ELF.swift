@@ -1,0 +1,1 @@
+// The ELF module. See DESIGN.md for what this layer owns.
