@@ -1,1 +1,0 @@
-// The BPFObject module. See DESIGN.md for what this layer owns.
