@@ -18,3 +18,23 @@ final class LockedCache<Value: Sendable>: @unchecked Sendable {
         return made
     }
 }
+
+/// A dictionary shared across threads behind a lock.
+final class LockedDictionary<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
+    // @unchecked: `storage` is only touched while `lock` is held.
+    private let lock = NSLock()
+    private var storage: [Key: Value] = [:]
+
+    subscript(key: Key) -> Value? {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return storage[key]
+        }
+        set {
+            lock.lock()
+            defer { lock.unlock() }
+            storage[key] = newValue
+        }
+    }
+}
