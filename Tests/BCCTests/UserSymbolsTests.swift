@@ -38,8 +38,8 @@ func swiftBCCSymbolProbe() -> Int32 { 42 }
     @Test func symNamesALibcFunction() throws {
         let handle = try #require(dlopen(nil, RTLD_NOW))
         defer { dlclose(handle) }
-        let symbol: UnsafeMutableRawPointer? = dlsym(handle, "getpid")
-        let address = UInt64(UInt(bitPattern: try #require(symbol)))
+        let address = UInt64(UInt(bitPattern: dlsym(handle, "getpid")))
+        try #require(address != 0)
         let name = UserSymbols.sym(address, pid: getpid())
         #expect(["getpid", "__getpid"].contains(name))
     }
