@@ -1,3 +1,5 @@
+import Foundation
+
 // bcc's C dialect -> plain C for `clang -target bpf`.
 //
 // Works on tokens, never on raw text: table macros become libbpf-style BTF
@@ -94,7 +96,7 @@ private struct RewritePass {
             if token.kind == .identifier {
                 if let edit = rewriteAt(index, braceDepth: braceDepth, parenDepth: parenDepth, declarationStart: declarationStart) {
                     flush(upTo: edit.replacedStart, from: &copiedUpTo)
-                    for piece in edit.pieces { append(piece) }
+                    apply(edit)
                     copiedUpTo = edit.replacedEnd
                     // Consumed tokens still open and close blocks (a function header ends with its '{').
                     for consumed in tokens[index..<edit.nextToken] where consumed.kind == .punctuator {
@@ -141,6 +143,18 @@ private struct RewritePass {
         case verbatimBytes(Range<Int>)
     }
 
+    /// Emits an edit's pieces, then any newlines of the replaced text the
+    /// pieces did not carry, so the following lines keep their numbers.
+    mutating func apply(_ edit: Edit) {
+        let before = output.bytes.count
+        for piece in edit.pieces { append(piece) }
+        let emitted = output.bytes[before...].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        let replaced = tokenizer.bytes[edit.replacedStart..<edit.replacedEnd].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        if replaced > emitted {
+            output.appendGenerated(String(repeating: "\n", count: replaced - emitted), anchor: edit.replacedEnd)
+        }
+    }
+
     mutating func append(_ piece: Piece) {
         switch piece {
         case let .text(text, anchor):
@@ -157,22 +171,24 @@ private struct RewritePass {
         copiedUpTo = max(copiedUpTo, end)
     }
 
-    /// Copies a range of tokens (with the text between them) rewriting map calls inside it.
+    /// Copies a range of tokens (with the text between them, and up to the
+    /// next token so trailing comments stay) rewriting map calls inside it.
     mutating func appendRewritten(tokenRange: Range<Int>) {
         guard !tokenRange.isEmpty else { return }
+        let end = tokenRange.upperBound < tokens.count ? tokens[tokenRange.upperBound].start : tokens[tokenRange.upperBound - 1].end
         var copiedUpTo = tokens[tokenRange.lowerBound].start
         var index = tokenRange.lowerBound
         while index < tokenRange.upperBound {
             if tokens[index].kind == .identifier, let edit = mapMethodCall(at: index, limit: tokenRange.upperBound) {
                 flush(upTo: edit.replacedStart, from: &copiedUpTo)
-                for piece in edit.pieces { append(piece) }
+                apply(edit)
                 copiedUpTo = edit.replacedEnd
                 index = edit.nextToken
                 continue
             }
             index += 1
         }
-        flush(upTo: tokens[tokenRange.upperBound - 1].end, from: &copiedUpTo)
+        flush(upTo: end, from: &copiedUpTo)
     }
 
     // MARK: - What to rewrite at an identifier
@@ -441,21 +457,23 @@ private struct RewritePass {
         case "lookup":
             return edit([t("((\(value))bpf_map_lookup_elem(\(map), "), arg(0), t("))")])
         case "lookup_or_try_init", "lookup_or_init":
-            return edit([t("({ \(value) __bcc_leaf = bpf_map_lookup_elem(\(map), "), arg(0),
-                         t("); if (!__bcc_leaf) { bpf_map_update_elem(\(map), "), arg(0), t(", "), arg(1),
-                         t(", BPF_NOEXIST); __bcc_leaf = bpf_map_lookup_elem(\(map), "), arg(0), t("); } __bcc_leaf; })")])
+            return edit([t("({ void *__bcc_key = ("), arg(0), t("); \(value) __bcc_leaf = bpf_map_lookup_elem(\(map), __bcc_key); "),
+                         t("if (!__bcc_leaf) { bpf_map_update_elem(\(map), __bcc_key, "), arg(1),
+                         t(", BPF_NOEXIST); __bcc_leaf = bpf_map_lookup_elem(\(map), __bcc_key); } __bcc_leaf; })")])
         case "update", "insert":
             return edit([t("bpf_map_update_elem(\(map), "), arg(0), t(", "), arg(1), t(method == "update" ? ", BPF_ANY)" : ", BPF_NOEXIST)")])
         case "delete":
             return edit([t("bpf_map_delete_elem(\(map), "), arg(0), t(")")])
         case "increment", "atomic_increment":
-            var pieces: [Piece] = [t("({ typeof(*\(table.name).key) __bcc_key = "), arg(0), t("; \(value) __bcc_leaf = bpf_map_lookup_elem(\(map), &__bcc_key); ")]
-            let amount: [Piece] = arguments.count == 2 ? [t("("), arg(1), t(")")] : [t("1")]
-            pieces += [t(method == "atomic_increment" || table.isArrayLike ? "if (__bcc_leaf) __sync_fetch_and_add(__bcc_leaf, " : "if (__bcc_leaf) (*__bcc_leaf) += (")]
-            pieces += amount + [t(");")]
+            var pieces: [Piece] = [t("({ typeof(*\(table.name).key) __bcc_key = "), arg(0), t("; typeof(*\(table.name).value) __bcc_amount = ")]
+            pieces += arguments.count == 2 ? [t("("), arg(1), t(")")] : [t("1")]
+            pieces += [t("; \(value) __bcc_leaf = bpf_map_lookup_elem(\(map), &__bcc_key); ")]
+            pieces += [t(method == "atomic_increment" || table.isArrayLike
+                         ? "if (__bcc_leaf) __sync_fetch_and_add(__bcc_leaf, __bcc_amount);"
+                         : "if (__bcc_leaf) (*__bcc_leaf) += __bcc_amount;")]
             if !table.isArrayLike {
-                pieces += [t(" else { typeof(*\(table.name).value) __bcc_zero; __builtin_memset(&__bcc_zero, 0, sizeof(__bcc_zero)); __bcc_zero += ")]
-                pieces += amount + [t("; bpf_map_update_elem(\(map), &__bcc_key, &__bcc_zero, BPF_NOEXIST); }")]
+                pieces += [t(" else { typeof(*\(table.name).value) __bcc_zero; __builtin_memset(&__bcc_zero, 0, sizeof(__bcc_zero)); "
+                             + "__bcc_zero += __bcc_amount; bpf_map_update_elem(\(map), &__bcc_key, &__bcc_zero, BPF_NOEXIST); }")]
             }
             return edit(pieces + [t(" })")])
         case "perf_submit":

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A function of the program that becomes a BPF program, and where bcc's
 /// naming conventions attach it.
 public struct ProbeFunction: Sendable, Equatable {
