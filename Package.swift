@@ -25,6 +25,8 @@ let package = Package(
         .target(name: "BPFObject", dependencies: ["ELF", "BTF"]),
         .target(name: "EBPF", dependencies: ["CBPF", "ELF", "BTF", "BPFObject"]),
         .target(name: "BCC", dependencies: ["EBPF", "BPFObject", "BTF", "ELF"]),
+        // What the bcc-style tools share: stopping on signals, output formats.
+        .target(name: "BCCTools", dependencies: ["BCC"]),
         .executableTarget(
             name: "swift-bcc",
             dependencies: ["BCC", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -37,5 +39,6 @@ let package = Package(
         .testTarget(name: "BPFObjectTests", dependencies: ["BPFObject", "TestSupport"]),
         .testTarget(name: "EBPFTests", dependencies: ["EBPF", "BPFObject", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCTests", dependencies: ["BCC", "EBPF", "TestSupport"]),
+        .testTarget(name: "BCCToolsTests", dependencies: ["BCCTools", "BCC", "TestSupport"]),
     ]
 )
