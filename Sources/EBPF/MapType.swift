@@ -59,6 +59,7 @@ public struct MapType: RawRepresentable, Hashable, Sendable, CustomStringConvert
             || self == .cgroupArray || self == .arrayOfMaps
     }
 
+    /// A readable summary for messages and logs.
     public var description: String {
         MapType.names[rawValue] ?? "map type \(rawValue)"
     }
