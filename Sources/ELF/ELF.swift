@@ -1,1 +1,0 @@
-// The ELF module. See DESIGN.md for what this layer owns.
