@@ -1,4 +1,5 @@
 import BPFObject
+import CBPF
 import Foundation
 import Glibc
 import Testing
@@ -26,11 +27,11 @@ final class RunCounter {
 
     /// Runs counted for the calling thread.
     func countForThisThread() throws -> UInt64 {
-        try count(tgid: getpid(), tid: currentThreadID())
+        try count(tgid: getpid(), tid: RunCounter.currentThreadID())
     }
 
     /// The calling thread's id: /proc/thread-self links to "TGID/task/TID".
-    func currentThreadID() throws -> Int32 {
+    static func currentThreadID() throws -> Int32 {
         let link = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")
         return try #require(link.split(separator: "/").last.flatMap { Int32($0) })
     }
@@ -40,57 +41,54 @@ final class RunCounter {
         map.close()
     }
 
+    /// Each key is only ever updated by its own thread, so a plain
+    /// load-add-store is enough.
     private static func instructions(mapFD: Int32) -> [Instruction] {
-        let r0: UInt8 = 0, r1: UInt8 = 1, r2: UInt8 = 2, r3: UInt8 = 3, r4: UInt8 = 4, r10: UInt8 = 10
-        func mov(_ dst: UInt8, _ imm: Int32) -> Instruction { Instruction(opcode: 0xb7, destination: dst, immediate: imm) }
-        func movReg(_ dst: UInt8, _ src: UInt8) -> Instruction { Instruction(opcode: 0xbf, destination: dst, source: src) }
-        func add(_ dst: UInt8, _ imm: Int32) -> Instruction { Instruction(opcode: 0x07, destination: dst, immediate: imm) }
-        func call(_ helper: Int32) -> Instruction { Instruction(opcode: 0x85, immediate: helper) }
-        let loadMap = [
-            Instruction(opcode: 0x18, destination: r1, source: Opcode.pseudoMapFD, immediate: mapFD), Instruction(opcode: 0),
-        ]
-        return [call(14),  // 0: r0 = bpf_get_current_pid_tgid()
-            Instruction(opcode: 0x7b, destination: r10, source: r0, offset: -8),  // 1: *(u64 *)(r10 - 8) = r0
-        ] + loadMap + [  // 2-3: r1 = map
-            movReg(r2, r10), add(r2, -8),  // 4-5: r2 = &key
-            call(1),  // 6: r0 = bpf_map_lookup_elem(r1, r2)
-            Instruction(opcode: 0x15, destination: r0, offset: 3),  // 7: if r0 == 0 goto 11
-            mov(r1, 1),  // 8
-            Instruction(opcode: 0xdb, destination: r0, source: r1),  // 9: lock *(u64 *)(r0 + 0) += r1
-            Instruction(opcode: 0x05, offset: 9),  // 10: goto 20
-            Instruction(opcode: 0x7a, destination: r10, offset: -16, immediate: 1),  // 11: *(u64 *)(r10 - 16) = 1
-        ] + loadMap + [  // 12-13: r1 = map
-            movReg(r2, r10), add(r2, -8),  // 14-15: r2 = &key
-            movReg(r3, r10), add(r3, -16),  // 16-17: r3 = &one
-            mov(r4, 0),  // 18: BPF_ANY
-            call(2),  // 19: bpf_map_update_elem(r1, r2, r3, r4)
-            mov(r0, 0),  // 20
-            Instruction(opcode: 0x95),  // 21: exit
-        ]
+        [.call(.getCurrentPIDTGID),
+         .store(.double, .r10, -8, .r0)]  // key = pid_tgid
+            + Instruction.loadMapFD(.r1, mapFD)
+            + [.mov(.r2, .r10), .add(.r2, -8),
+               .call(.mapLookupElement),
+               .jump(if: .r0, .equal, 0, 4),  // no entry yet: insert 1
+               .load(.double, .r1, .r0, 0), .add(.r1, 1), .store(.double, .r0, 0, .r1),
+               .jump(9),
+               .store(.double, .r10, -16, 1)]
+            + Instruction.loadMapFD(.r1, mapFD)
+            + [.mov(.r2, .r10), .add(.r2, -8),
+               .mov(.r3, .r10), .add(.r3, -16),
+               .mov(.r4, 0),  // BPF_ANY
+               .call(.mapUpdateElement),
+               .mov(.r0, 0),
+               .exit()]
     }
 }
 
 /// Descriptor checks that tolerate parallel tests: a descriptor we closed
-/// may already be reused by another test, but then it names a different file.
+/// may already be reused by another test, but then it names another object.
+/// An object is told apart by its file, BPF link id (in fdinfo) or perf event
+/// id (PERF_EVENT_IOC_ID); links and perf events share one anonymous inode.
 enum Descriptors {
-    /// What /proc/self/fd says descriptor `fd` is, or nil when it is closed.
-    static func target(_ fd: Int32) -> String? {
+    /// _IOR('$', 7, __u64 *): the kernel's unique id of a perf event.
+    private static let perfEventIDRequest: UInt = 0x8008_2407
+
+    /// What descriptor `fd` refers to, or nil when it is closed.
+    static func identity(_ fd: Int32) -> String? {
         guard fcntl(fd, F_GETFD) != -1 || errno != EBADF else { return nil }
-        return try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)")
-            + ((try? String(contentsOfFile: "/proc/self/fdinfo/\(fd)", encoding: .utf8)) ?? "")
+        var identity = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)")) ?? "?"
+        identity += (try? String(contentsOfFile: "/proc/self/fdinfo/\(fd)", encoding: .utf8)) ?? ""
+        var perfEventID: UInt64 = 0
+        if cbpf_ioctl_ptr(fd, perfEventIDRequest, &perfEventID) == 0 { identity += " perf event \(perfEventID)" }
+        return identity
     }
 
     /// Records each descriptor's identity while it is open.
     static func snapshot(_ fds: [Int32]) -> [Int32: String] {
-        Dictionary(uniqueKeysWithValues: fds.map { ($0, target($0) ?? "") })
+        Dictionary(uniqueKeysWithValues: fds.map { ($0, identity($0) ?? "") })
     }
 
-    /// True when every descriptor in `snapshot` is closed (EBADF) or now names another file.
+    /// True when every descriptor in `snapshot` is closed (EBADF) or now refers to another object.
     static func allClosed(_ snapshot: [Int32: String]) -> Bool {
-        snapshot.allSatisfy { fd, before in
-            guard let now = target(fd) else { return true }
-            return now != before
-        }
+        snapshot.allSatisfy { fd, before in identity(fd).map { $0 != before } ?? true }
     }
 }
 

@@ -5,13 +5,24 @@ import Testing
 
 @Suite struct AttachTracepointTests {
     /// A tracepoint program on sched/sched_process_exec counts the exec of a child we spawn.
-    @Test func schedProcessExecCountsOurChild() throws {
+    @Test(.enabled(if: kernelHas(.perfEventLinks), "needs BPF links for perf events (Linux 5.15+)"))
+    func schedProcessExecThroughLink() throws {
+        try countChildExec(usingLink: true)
+    }
+
+    /// The same through PERF_EVENT_IOC_SET_BPF, as on kernels before 5.15.
+    @Test func schedProcessExecThroughIoctls() throws {
+        try countChildExec(usingLink: false)
+    }
+
+    private func countChildExec(usingLink: Bool) throws {
         let counter = try RunCounter(type: .tracepoint, name: "count_exec")
         defer { counter.close() }
-        let link = try TracepointLink(program: counter.program, category: "sched", name: "sched_process_exec")
+        let link = try TracepointLink(
+            program: counter.program, category: "sched", name: "sched_process_exec", usingLink: usingLink)
         #expect(link.target == "tracepoint sched/sched_process_exec")
         let descriptors = Descriptors.snapshot(link.resources.descriptorNumbers)
-        #expect(!descriptors.isEmpty)
+        #expect(descriptors.count == (usingLink ? 2 : 1))
 
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/bin/true")

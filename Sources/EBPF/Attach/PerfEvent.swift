@@ -33,17 +33,18 @@ enum PerfEvent {
     }
 
     /// Runs `program` on `event` and enables the event. Returns the BPF link,
-    /// or nil on kernels without perf links, where the attachment lives as
-    /// long as the event's descriptor.
-    static func attach(_ program: Program, to event: OwnedFD, what: String) throws -> OwnedFD? {
+    /// or nil when `usingLink` is false (kernels without perf links), where
+    /// the attachment lives as long as the event's descriptor.
+    static func attach(
+        _ program: Program, to event: OwnedFD, what: String,
+        usingLink: Bool = Features.isSupported(.perfEventLinks)
+    ) throws -> OwnedFD? {
         let object = "program '\(program.name)' on \(what)"
         var link: OwnedFD?
-        do {
+        if usingLink {
             link = try Syscall.linkCreate(
                 programFD: program.fd.rawValue, targetFD: event.rawValue, attachType: .perfEvent, object: object)
-        } catch BPFError.invalidArgument {
-            // Kernels before 5.15 reject BPF_PERF_EVENT links with EINVAL; the ioctl
-            // below then either works or names the real problem.
+        } else {
             try ioctl(event, CBPF_PERF_EVENT_IOC_SET_BPF, UInt(program.fd.rawValue), what: object)
         }
         do {

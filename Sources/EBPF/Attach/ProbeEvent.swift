@@ -37,19 +37,9 @@ enum ProbeEvent {
 
         /// The PMU for `kind`, or nil when the kernel has none.
         static func find(_ kind: Kind) throws -> PMU? {
-            let directory = "/sys/bus/event_source/devices/\(kind.rawValue)"
-            guard SysFile.exists(directory) else { return nil }
-            let typeText = try SysFile.read(directory + "/type").trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let type = UInt32(typeText) else {
-                throw BPFError.malformed(what: directory + "/type", detail: "expected a PMU type number, found '\(typeText)'")
-            }
-            // format/retprobe reads "config:0": the bit of perf_event_attr.config.
-            let format = try SysFile.read(directory + "/format/retprobe").trimmingCharacters(in: .whitespacesAndNewlines)
-            guard format.hasPrefix("config:"), let bit = UInt64(format.dropFirst("config:".count)), bit < 64 else {
-                throw BPFError.malformed(
-                    what: directory + "/format/retprobe", detail: "expected 'config:<bit>', found '\(format)'")
-            }
-            return PMU(type: type, returnProbeBit: bit)
+            let feature = kind == .kprobe ? Feature.kprobePMU : .uprobePMU
+            guard Features.isSupported(feature) else { return nil }
+            return PMU(type: try Features.pmuType(feature), returnProbeBit: UInt64(try Features.retprobeBit(feature)))
         }
 
         /// Opens a probe event: `location` (a kernel symbol or a binary's path)

@@ -15,16 +15,24 @@ public final class TracepointLink: Link {
     ///
     /// - Throws: `BPFError.notFound` when the kernel has no such tracepoint,
     ///   tracefs errors, or the kernel's refusal of the program.
-    public init(program: Program, category: String, name: String) throws {
+    public convenience init(program: Program, category: String, name: String) throws {
+        try self.init(program: program, category: category, name: name, usingLink: Features.isSupported(.perfEventLinks))
+    }
+
+    /// Attaches through a BPF link or, when `usingLink` is false, the perf event ioctls.
+    init(program: Program, category: String, name: String, usingLink: Bool) throws {
         target = "tracepoint \(category)/\(name)"
         try program.requireType([.tracepoint], for: target)
         let id = try Tracefs.eventID(category: category, name: name)
-        resources = try TracepointLink.attach(program, eventID: id, pid: -1, what: target)
+        resources = try TracepointLink.attach(program, eventID: id, pid: -1, what: target, usingLink: usingLink)
     }
 
     /// Attaches `program` to the tracefs event `eventID` (a tracepoint or a
     /// probe defined in tracefs) and returns what keeps it attached.
-    static func attach(_ program: Program, eventID: UInt64, pid: Int32, what: String) throws -> LinkResources {
+    static func attach(
+        _ program: Program, eventID: UInt64, pid: Int32, what: String,
+        usingLink: Bool = Features.isSupported(.perfEventLinks)
+    ) throws -> LinkResources {
         var attr = perf_event_attr()
         attr.type = PERF_TYPE_TRACEPOINT.rawValue
         attr.config = eventID
@@ -33,7 +41,7 @@ public final class TracepointLink: Link {
         // A tracepoint runs its programs on every CPU, so one event, bound to
         // CPU 0 when it is not bound to a process, is enough.
         let event = try PerfEvent.open(attr, pid: pid, cpu: pid == -1 ? 0 : -1, what: what)
-        let link = try PerfEvent.attach(program, to: event, what: what)
+        let link = try PerfEvent.attach(program, to: event, what: what, usingLink: usingLink)
         return LinkResources(descriptors: [link, event].compactMap { $0 })
     }
 
