@@ -25,15 +25,20 @@ let package = Package(
         .target(name: "BPFObject", dependencies: ["ELF", "BTF"]),
         .target(name: "EBPF", dependencies: ["CBPF", "ELF", "BTF", "BPFObject"]),
         .target(name: "BCC", dependencies: ["EBPF", "BPFObject", "BTF", "ELF"]),
+        // What the bcc-style tools share: stopping on signals, output formats.
+        .target(name: "BCCTools", dependencies: ["BCC"]),
         .executableTarget(
             name: "swift-bcc",
             dependencies: ["BCC", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Spawned by EBPFTests for scenarios that need their own process (dropped privileges, exact fd counts).
+        .executableTarget(name: "ebpf-test-helper", dependencies: ["EBPF", "BPFObject"], path: "Tests/EBPFTestHelper"),
         .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport"]),
         .testTarget(name: "BTFTests", dependencies: ["BTF", "TestSupport"]),
         .testTarget(name: "BPFObjectTests", dependencies: ["BPFObject", "TestSupport"]),
-        .testTarget(name: "EBPFTests", dependencies: ["EBPF", "CBPF", "TestSupport"]),
+        .testTarget(name: "EBPFTests", dependencies: ["EBPF", "BPFObject", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCTests", dependencies: ["BCC", "EBPF", "TestSupport"]),
+        .testTarget(name: "BCCToolsTests", dependencies: ["BCCTools", "BCC", "TestSupport"]),
     ]
 )

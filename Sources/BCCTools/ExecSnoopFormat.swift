@@ -1,0 +1,89 @@
+// execsnoop's columns, as bcc's tools/execsnoop.py prints them.
+import Foundation
+
+/// One record from execsnoop's BPF program: an argument of an exec in
+/// progress, or the exec's return.
+public enum ExecRecord: Hashable, Sendable {
+    /// One argument (the filename first, then argv[1...]).
+    case argument(pid: UInt32, text: String)
+    /// The exec returned (`comm` is the new program's name on success).
+    case returned(pid: UInt32, ppid: UInt32, uid: UInt32, comm: String, retval: Int32)
+}
+
+/// Collects each exec's arguments and formats a line when it returns.
+public struct ExecSnoopFormatter: Sendable {
+    /// Print a TIME column (HH:MM:SS).
+    public var time: Bool
+    /// Print a TIME(s) column: seconds since the tool started.
+    public var timestamp: Bool
+    /// Print a UID column.
+    public var printUID: Bool
+    /// Include execs that failed.
+    public var includeFailed: Bool
+    /// Show only commands whose name matches this regular expression.
+    public var namePattern: String?
+    /// Show only commands whose arguments match this regular expression.
+    public var linePattern: String?
+    /// Put quotes around each argument.
+    public var quote: Bool
+    private var pendingArguments: [UInt32: [String]] = [:]
+    private let start = Date()
+
+    /// Creates a formatter for the given options.
+    public init(time: Bool = false, timestamp: Bool = false, printUID: Bool = false, includeFailed: Bool = false,
+                namePattern: String? = nil, linePattern: String? = nil, quote: Bool = false) {
+        self.time = time
+        self.timestamp = timestamp
+        self.printUID = printUID
+        self.includeFailed = includeFailed
+        self.namePattern = namePattern
+        self.linePattern = linePattern
+        self.quote = quote
+    }
+
+    /// The header line.
+    public var header: String {
+        var line = ""
+        if time { line += CText.left("TIME", 9) }
+        if timestamp { line += CText.left("TIME(s)", 8) }
+        if printUID { line += CText.left("UID", 6) }
+        return line + "\(CText.left("COMM", 16)) \(CText.left("PID", 7)) \(CText.left("PPID", 7)) \(CText.right("RET", 3)) ARGS"
+    }
+
+    /// Takes one record; returns the line to print when an exec completes
+    /// and passes the filters.
+    public mutating func line(for record: ExecRecord) -> String? {
+        switch record {
+        case .argument(let pid, let text):
+            pendingArguments[pid, default: []].append(text)
+            return nil
+        case .returned(let pid, let ppid, let uid, let comm, let retval):
+            var arguments = pendingArguments.removeValue(forKey: pid) ?? []
+            if retval != 0 && !includeFailed { return nil }
+            if let namePattern, !Self.matches(namePattern, comm) { return nil }
+            if let linePattern, !Self.matches(linePattern, arguments.joined(separator: " ")) { return nil }
+            if quote {
+                arguments = arguments.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            }
+            var line = ""
+            if time { line += CText.left(Self.clock(), 9) }
+            if timestamp { line += String(format: "%-8.3f", Date().timeIntervalSince(start)) }
+            if printUID { line += CText.left(String(uid), 6) }
+            let parent = ppid > 0 ? String(ppid) : "?"
+            let argv = arguments.joined(separator: " ").replacingOccurrences(of: "\n", with: "\\n")
+            line += "\(CText.left(comm, 16)) \(CText.left(String(pid), 7)) \(CText.left(parent, 7)) \(CText.right(String(retval), 3)) \(argv)"
+            return line
+        }
+    }
+
+    /// True when `pattern` (a regular expression, as bcc's re.search) matches somewhere in `text`.
+    static func matches(_ pattern: String, _ text: String) -> Bool {
+        text.range(of: pattern, options: .regularExpression) != nil
+    }
+
+    static func clock() -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm:ss"
+        return formatter.string(from: Date())
+    }
+}

@@ -1,0 +1,83 @@
+// Stopping a tool cleanly: on Ctrl-C, SIGTERM, or when its duration is up.
+import Dispatch
+import Foundation
+
+/// Turns SIGINT and SIGTERM into a flag the tool's poll loop checks, so the
+/// loop ends normally and the BPF object detaches its probes on the way out
+/// (the default action would kill the process with the probes' fds still open,
+/// which the kernel cleans up, but output in flight would be lost).
+public final class StopSignal: @unchecked Sendable {
+    // @unchecked: `stopped` is only touched while `lock` is held.
+    private let lock = NSLock()
+    private var stopped = false
+    private var sources: [DispatchSourceSignal] = []
+    private let deadline: Date?
+
+    /// Starts watching SIGINT and SIGTERM; with `duration`, also stops once
+    /// that many seconds have passed.
+    public init(duration: Double? = nil) {
+        deadline = duration.map { Date().addingTimeInterval($0) }
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in self?.stop() }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    deinit {
+        for source in sources { source.cancel() }
+    }
+
+    /// Asks the loop to stop.
+    public func stop() {
+        lock.lock()
+        stopped = true
+        lock.unlock()
+    }
+
+    /// True once a signal arrived or the duration passed.
+    public var isStopped: Bool {
+        if let deadline, Date() >= deadline { return true }
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped
+    }
+
+    /// Milliseconds to wait in one poll: at most `slice`, and no later than the deadline.
+    public func pollTimeout(slice: Int = 100) -> Int {
+        guard let deadline else { return slice }
+        let remaining = Int((deadline.timeIntervalSinceNow * 1000).rounded(.up))
+        return max(0, min(slice, remaining))
+    }
+}
+
+/// Standard output for tools, written straight to descriptor 1 without
+/// stdio buffering, so `opensnoop | grep x` shows each event as it happens.
+public struct StandardOutput: TextOutputStream {
+    /// Creates a writer to standard output.
+    public init() {}
+
+    /// Writes `text` at once, retrying short writes and interruptions.
+    public mutating func write(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(1, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return  // stdout closed (e.g. `| head`): nothing useful left to do
+                }
+                offset += written
+            }
+        }
+    }
+
+    /// Writes `line` and a newline.
+    public static func printLine(_ line: String) {
+        var output = StandardOutput()
+        output.write(line + "\n")
+    }
+}

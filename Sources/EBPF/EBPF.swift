@@ -1,1 +1,0 @@
-// The EBPF module. See DESIGN.md for what this layer owns.

@@ -1,7 +1,0 @@
-import Testing
-@testable import BTF
-import TestSupport
-
-@Test func BTFModuleLinks() {
-    #expect(TestSupport.fixturesDirectory.path.hasSuffix("Tests/Fixtures"))
-}

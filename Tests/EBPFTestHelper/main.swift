@@ -1,0 +1,94 @@
+// ebpf-test-helper: runs EBPF scenarios that need a process of their own.
+//
+//   ebpf-test-helper unprivileged   drop root, try to create a map and load a
+//                                   program, print the errors (exit 0 when both
+//                                   are BPFError.permissionDenied)
+//   ebpf-test-helper fd-leak        create and close maps and programs in a
+//                                   loop; print the open descriptor counts
+//                                   before and after (exit 0 when equal)
+//
+// The EBPF tests spawn it: dropping privileges and counting /proc/self/fd are
+// per-process, and the test runner runs tests in parallel threads.
+import BPFObject
+import EBPF
+import Glibc
+
+func openDescriptorCount() -> Int {
+    guard let directory = opendir("/proc/self/fd") else { return -1 }
+    defer { closedir(directory) }
+    var count = 0
+    while readdir(directory) != nil { count += 1 }
+    return count  // includes ".", ".." and the directory's own descriptor, the same before and after
+}
+
+func dropPrivileges() {
+    let nobody: UInt32 = 65534
+    guard setgroups(0, nil) == 0, setgid(nobody) == 0, setuid(nobody) == 0 else {
+        print("could not drop privileges: errno \(errno)")
+        exit(3)
+    }
+}
+
+func isPermissionDenied(_ body: () throws -> Void) -> Bool {
+    do {
+        try body()
+        print("succeeded without privileges")
+        return false
+    } catch let error as BPFError {
+        print(error)
+        if case .permissionDenied = error { return true }
+        return false
+    } catch {
+        print("unexpected error: \(error)")
+        return false
+    }
+}
+
+func leakLoop() throws {
+    let code: [Instruction] = [.mov(.r0, 1), .exit()]
+    for round in 0..<50 {
+        let map = try Map(type: .hash, name: "leak_map", keySize: 4, valueSize: 4, maxEntries: 8)
+        try map.update(UInt32(round), UInt32(round))
+        let program = try Program(type: .socketFilter, instructions: Instruction.loadMapFD(.r1, map.fd.rawValue) + code,
+                                  license: "GPL", name: "leak_prog")
+        _ = try program.testRun(data: [UInt8](repeating: 0, count: 64))
+        if round % 2 == 0 {
+            // Half the rounds close explicitly (then again: idempotent), half rely on deinit.
+            program.close()
+            map.close()
+            map.close()
+        }
+    }
+    // Failed creations must not leak either.
+    for _ in 0..<10 {
+        _ = try? Program(type: .socketFilter, instructions: [.exit()], license: "GPL", name: "leak_bad")
+        _ = try? Map(type: .hash, name: "leak_bad", keySize: 4, valueSize: 4, maxEntries: 0)
+    }
+}
+
+switch CommandLine.arguments.dropFirst().first {
+case "unprivileged":
+    dropPrivileges()
+    let map = isPermissionDenied {
+        // An LRU hash needs CAP_BPF whatever kernel.unprivileged_bpf_disabled says.
+        _ = try Map(type: .lruHash, name: "unprivileged", keySize: 4, valueSize: 4, maxEntries: 1)
+    }
+    let program = isPermissionDenied {
+        _ = try Program(type: .tracepoint, instructions: [.mov(.r0, 0), .exit()], license: "GPL", name: "unprivileged")
+    }
+    exit(map && program ? 0 : 1)
+case "fd-leak":
+    let before = openDescriptorCount()
+    do {
+        try leakLoop()
+    } catch {
+        print("error: \(error)")
+        exit(2)
+    }
+    let after = openDescriptorCount()
+    print("descriptors before \(before) after \(after)")
+    exit(before == after ? 0 : 1)
+default:
+    print("usage: ebpf-test-helper unprivileged | fd-leak")
+    exit(64)
+}
