@@ -123,8 +123,9 @@ public enum CORECheck {
             "at byte \(bitOffset / 8)" + (bitfieldSize > 0 ? " bit \(bitOffset % 8), \(bitfieldSize) bits" : ", \(byteSize) bytes")
         }
 
+        /// ".pid", "[2].next": the root index is left out when it is 0.
         var pathDescription: String {
-            path.map { step in
+            (path.first == .element(0) ? path.dropFirst() : path[...]).map { step in
                 switch step {
                 case let .member(name): return "." + name
                 case let .element(index): return "[\(index)]"

@@ -19,7 +19,6 @@ import TestSupport
 
     @Test func globalsLiteralLoopAndSubprogramRun() throws {
         #expect(TestSupport.isRoot, "these tests load BPF programs and need root")
-        let before = TestSupport.openDescriptorCount()
         let loader = try BPFObjectLoader(bytes: TestSupport.compileBPFFixture("object_globals.bpf.c"), name: "object_globals.o")
         let object = try loader.load()
         #expect(Set(object.maps.keys).isSuperset(of: ["results", "greetings", ".rodata", ".data", ".bss"]))
@@ -34,7 +33,8 @@ import TestSupport
         #expect(try object.global("limit", as: UInt32.self) == 5)
         object.close()
         #expect(object.isClosed)
-        #expect(TestSupport.openDescriptorCount() == before)
+        #expect(object.programs.values.allSatisfy { !$0.fd.isOpen } && object.maps.values.allSatisfy { !$0.fd.isOpen })
+        #expect(object.btf?.isOpen == false)
     }
 
     @Test func rodataSetFromSwiftChangesBehaviour() throws {
@@ -62,7 +62,6 @@ import TestSupport
     }
 
     @Test func verifierRejectionNamesTheSourceLine() throws {
-        let before = TestSupport.openDescriptorCount()
         let source = try String(contentsOf: TestSupport.fixturesDirectory.appendingPathComponent("object_rejected.bpf.c"), encoding: .utf8)
         let line = try #require(source.split(separator: "\n", omittingEmptySubsequences: false)
             .firstIndex { $0.contains("REJECTED HERE") }) + 1
@@ -76,7 +75,6 @@ import TestSupport
         #expect(log.contains("object_rejected.bpf.c:\(line)"))
         #expect(log.contains("*counter += 1;"))
         #expect(log.contains("map_value_or_null"))
-        #expect(TestSupport.openDescriptorCount() == before)
     }
 
     @Test func coreRelocationsMatchingTheKernelAreAccepted() throws {
@@ -88,14 +86,29 @@ import TestSupport
     }
 
     @Test func coreRelocationContradictingTheKernelFails() throws {
-        let before = TestSupport.openDescriptorCount()
         let loader = try BPFObjectLoader(bytes: TestSupport.compileBPFFixture("object_core.bpf.c", extraFlags: ["-DMISMATCH"]),
                                          name: "object_core.o")
         let error = #expect(throws: BPFObjectError.self) { try loader.load() }
         let message = error?.description ?? ""
         #expect(message.contains("program 'core_offsets' in object_core.o"))
         #expect(message.contains("STRUCT task_struct access 0:0 (.pid) is at byte 0, 4 bytes in the object but at byte"))
-        #expect(TestSupport.openDescriptorCount() == before)
+    }
+
+    /// Loads that succeed, and loads that fail partway (verifier, CO-RE),
+    /// leave no descriptor behind; counted in a process of its own.
+    @Test func loadingAndClosingLeaksNoDescriptors() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: ProcessTests.helper), "missing \(ProcessTests.helper): run swift build")
+        let directory = try TestSupport.temporaryDirectory("objects")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var paths: [String] = []
+        for (fixture, flags) in [("object_globals.bpf.c", []), ("object_rejected.bpf.c", []), ("object_core.bpf.c", ["-DMISMATCH"])] {
+            let path = directory.appendingPathComponent("\(paths.count).o")
+            try Data(TestSupport.compileBPFFixture(fixture, extraFlags: flags)).write(to: path)
+            paths.append(path.path)
+        }
+        let result = try TestSupport.run(ProcessTests.helper, ["object-fd-leak"] + paths)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.hasPrefix("descriptors before"))
     }
 
     @Test func malformedObjectIsAnError() {
