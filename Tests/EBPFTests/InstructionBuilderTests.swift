@@ -20,6 +20,8 @@ import Testing
         #expect(Instruction.jump(if: .r0, .equal, 0, 3).bytes == [0x15, 0x00, 3, 0, 0, 0, 0, 0])
         #expect(Instruction.jump(if: .r1, .greater, .r2, -2).bytes == [0x2d, 0x21, 0xfe, 0xff, 0, 0, 0, 0])
         #expect(Instruction.jump(1).bytes == [0x05, 0, 1, 0, 0, 0, 0, 0])
+        #expect(Instruction.rightShift(.r1, 32).bytes == [0x77, 0x01, 0, 0, 32, 0, 0, 0])
+        #expect(Instruction.atomicAdd(.double, .r0, 0, .r1).bytes == [0xdb, 0x10, 0, 0, 0, 0, 0, 0])
         #expect(Instruction.exit().bytes == [0x95, 0, 0, 0, 0, 0, 0, 0])
     }
 
