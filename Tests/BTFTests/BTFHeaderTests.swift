@@ -43,7 +43,7 @@ struct BTFHeaderTests {
         let btf = try fixtureBTF()
         func structure(_ name: String, _ kind: BTFKind = .struct) throws -> BTFTypeID {
             guard let type = btf.firstType(named: name, kind: kind) else {
-                throw FixtureError(message: "btf_layout.c's BTF has no \(kind) \(name)")
+                throw MissingType(description: "btf_layout.c's BTF has no \(kind) \(name)")
             }
             return type.id
         }
@@ -137,4 +137,9 @@ struct BTFHeaderTests {
         _ = b.composite(.struct, "huge", size: 0xffff_fff0, members: [("a", int, 0, 0)])
         #expect(throws: BTFError.self) { try b.build().cHeader() }
     }
+}
+
+/// A type the fixture declares is missing from its BTF.
+struct MissingType: Error, CustomStringConvertible {
+    var description: String
 }
