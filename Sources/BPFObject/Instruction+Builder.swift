@@ -63,7 +63,8 @@ extension Instruction {
     private static let classStore: UInt8 = 0x02, classStoreRegister: UInt8 = 0x03
     private static let classJump: UInt8 = 0x05, classALU64: UInt8 = 0x07
     private static let modeMemory: UInt8 = 0x60, sourceRegister: UInt8 = 0x08
-    private static let operationAdd: UInt8 = 0x00, operationMove: UInt8 = 0xb0
+    private static let operationAdd: UInt8 = 0x00, operationMove: UInt8 = 0xb0, operationRightShift: UInt8 = 0x70
+    private static let modeAtomic: UInt8 = 0xc0
 
     /// dst = imm (64-bit, sign-extended).
     public static func mov(_ destination: Register, _ immediate: Int32) -> Instruction {
@@ -85,6 +86,11 @@ extension Instruction {
     public static func add(_ destination: Register, _ source: Register) -> Instruction {
         Instruction(opcode: classALU64 | operationAdd | sourceRegister, destination: destination.rawValue,
                     source: source.rawValue)
+    }
+
+    /// dst >>= imm (64-bit, logical).
+    public static func rightShift(_ destination: Register, _ immediate: Int32) -> Instruction {
+        Instruction(opcode: classALU64 | operationRightShift, destination: destination.rawValue, immediate: immediate)
     }
 
     /// dst = a 64-bit constant (two instructions).
@@ -116,6 +122,12 @@ extension Instruction {
     public static func store(_ size: AccessSize, _ destination: Register, _ offset: Int16, _ immediate: Int32) -> Instruction {
         Instruction(opcode: classStore | modeMemory | size.rawValue, destination: destination.rawValue,
                     offset: offset, immediate: immediate)
+    }
+
+    /// *(size *)(dst + offset) += src, atomically (BPF_ATOMIC | BPF_ADD; word or double only).
+    public static func atomicAdd(_ size: AccessSize, _ destination: Register, _ offset: Int16, _ source: Register) -> Instruction {
+        Instruction(opcode: classStoreRegister | modeAtomic | size.rawValue, destination: destination.rawValue,
+                    source: source.rawValue, offset: offset, immediate: Int32(operationAdd))
     }
 
     /// dst = *(size *)(src + offset).

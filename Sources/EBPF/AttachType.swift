@@ -28,6 +28,7 @@ public struct AttachType: RawRepresentable, Hashable, Sendable, CustomStringConv
     /// BPF_TRACE_KPROBE_MULTI (Linux 5.18+).
     public static let traceKprobeMulti = AttachType(BPF_TRACE_KPROBE_MULTI)
 
+    /// A readable summary for messages and logs.
     public var description: String {
         AttachType.names[rawValue] ?? "attach type \(rawValue)"
     }

@@ -23,6 +23,7 @@ public enum BPFError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `what` could not be decoded: `detail` says where and why.
     case malformed(what: String, detail: String)
 
+    /// A readable summary for messages and logs.
     public var description: String {
         switch self {
         case let .permissionDenied(operation):

@@ -16,6 +16,7 @@ public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
     /// The calling thread's current errno.
     static var current: Errno { Errno(rawValue: errno) }
 
+    /// A readable summary for messages and logs.
     public var description: String { BPFError.errorName(rawValue) }
 
     /// Adds the operation and object this errno belongs to.

@@ -25,6 +25,7 @@ public enum Feature: String, CaseIterable, Hashable, Sendable, CustomStringConve
         }
     }
 
+    /// A readable summary for messages and logs.
     public var description: String {
         switch self {
         case .ringBuffer: return "the BPF ring buffer map"

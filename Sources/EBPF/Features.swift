@@ -90,8 +90,12 @@ public enum Features {
         case .kprobePMU, .uprobePMU:
             return access("/sys/bus/event_source/devices/\(try pmuDevice(feature))/type", R_OK) == 0
         case .perfEventLinks:
-            let program = try Program(type: .tracepoint, instructions: [.mov(.r0, 0), .exit()], license: "GPL",
-                                      name: "probe_link")
+            var loaded: Program?
+            // Without tracepoint programs (CONFIG_BPF_EVENTS) there is nothing to link.
+            guard try conclusive({
+                loaded = try Program(type: .tracepoint, instructions: [.mov(.r0, 0), .exit()], license: "GPL",
+                                     name: "probe_link")
+            }), let program = loaded else { return false }
             // A link to descriptor -1: EBADF means the kernel understood the
             // request and looked for the perf event; EINVAL means it did not.
             do {

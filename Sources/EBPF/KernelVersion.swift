@@ -42,9 +42,11 @@ public struct KernelVersion: Comparable, Hashable, Sendable, CustomStringConvert
         UInt32(major) << 16 | UInt32(minor) << 8 | UInt32(min(patch, 255))
     }
 
+    /// Orders versions by major, then minor, then patch.
     public static func < (lhs: KernelVersion, rhs: KernelVersion) -> Bool {
         (lhs.major, lhs.minor, lhs.patch) < (rhs.major, rhs.minor, rhs.patch)
     }
 
+    /// A readable summary for messages and logs.
     public var description: String { "\(major).\(minor).\(patch)" }
 }

@@ -93,6 +93,7 @@ public final class Map: Sendable, CustomStringConvertible {
     /// "hash map 'counts'": how errors name this map.
     public var objectName: String { Map.objectName(type: type, name: name) }
 
+    /// A readable summary for messages and logs.
     public var description: String {
         "\(objectName) (key \(keySize) B, value \(valueSize) B, \(maxEntries) entries)"
     }

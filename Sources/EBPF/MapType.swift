@@ -53,12 +53,7 @@ public struct MapType: RawRepresentable, Hashable, Sendable, CustomStringConvert
         self == .perCPUHash || self == .perCPUArray || self == .lruPerCPUHash || self == .perCPUCgroupStorage
     }
 
-    /// True for map types whose keys are indexes 0..<maxEntries that always exist.
-    public var isArray: Bool {
-        self == .array || self == .perCPUArray || self == .programArray || self == .perfEventArray
-            || self == .cgroupArray || self == .arrayOfMaps
-    }
-
+    /// A readable summary for messages and logs.
     public var description: String {
         MapType.names[rawValue] ?? "map type \(rawValue)"
     }

@@ -36,5 +36,6 @@ public final class OwnedFD: Sendable, CustomStringConvertible {
 
     deinit { close() }
 
+    /// A readable summary for messages and logs.
     public var description: String { "fd \(rawValue)" }
 }

@@ -82,6 +82,7 @@ public final class Program: Sendable, CustomStringConvertible {
     /// Closes the program's descriptor now; links keep the program alive in the kernel.
     public func close() { fd.close() }
 
+    /// A readable summary for messages and logs.
     public var description: String { "\(type) program '\(name)' (id \(id), tag \(tag))" }
 
     // MARK: - Test runs

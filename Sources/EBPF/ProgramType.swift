@@ -32,6 +32,7 @@ public struct ProgramType: RawRepresentable, Hashable, Sendable, CustomStringCon
     /// BPF_PROG_TYPE_SYSCALL.
     public static let syscall = ProgramType(BPF_PROG_TYPE_SYSCALL)
 
+    /// A readable summary for messages and logs.
     public var description: String {
         ProgramType.names[rawValue] ?? "program type \(rawValue)"
     }

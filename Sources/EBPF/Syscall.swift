@@ -14,18 +14,25 @@ import Musl
 public enum Syscall {
     // MARK: - Raw
 
-    /// Calls bpf(2) with `attr`, retrying EINTR (and EAGAIN for PROG_LOAD).
-    /// Returns the kernel's non-negative result or throws its errno.
+    /// Calls bpf(2) with `attr`, retrying EINTR (and EAGAIN for PROG_LOAD, a
+    /// few times). Returns the kernel's non-negative result or throws its errno.
     public static func bpf(_ command: bpf_cmd, _ attr: inout bpf_attr) throws(Errno) -> Int32 {
+        var verifierRetries = 0
         while true {
             let result = cbpf_bpf(Int32(command.rawValue), &attr, UInt32(MemoryLayout<bpf_attr>.size))
             if result >= 0 { return result }
             let error = Errno.current
             if error.rawValue == EINTR { continue }
-            if error.rawValue == EAGAIN && command == BPF_PROG_LOAD { continue }
+            if error.rawValue == EAGAIN && command == BPF_PROG_LOAD && verifierRetries < maximumVerifierRetries {
+                verifierRetries += 1
+                continue
+            }
             throw error
         }
     }
+
+    /// How often an interrupted verification (EAGAIN) is retried, as libbpf does.
+    static let maximumVerifierRetries = 5
 
     /// Calls a bpf(2) command that returns a new descriptor and takes ownership of it.
     public static func bpfDescriptor(_ command: bpf_cmd, _ attr: inout bpf_attr) throws(Errno) -> OwnedFD {
