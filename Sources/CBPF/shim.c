@@ -1,6 +1,7 @@
 #include "CBPF.h"
 
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -40,3 +41,13 @@ int cbpf_epoll_wait(int epfd, uint64_t *datas, uint32_t *events, int max_events,
     }
     return n;
 }
+
+int cbpf_epoll_create(void) {
+    return epoll_create1(EPOLL_CLOEXEC);
+}
+
+int cbpf_eventfd_create(void) {
+    return eventfd(0, EFD_CLOEXEC);
+}
+
+_Static_assert(EPOLLIN == 0x001 && (uint32_t)EPOLLET == (1u << 31), "epoll bits");

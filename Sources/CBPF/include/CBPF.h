@@ -43,6 +43,16 @@ int cbpf_epoll_del(int epfd, int fd);
 /// epoll_wait(2) into parallel arrays of user data and event masks.
 int cbpf_epoll_wait(int epfd, uint64_t *datas, uint32_t *events, int max_events, int timeout_ms);
 
+/// epoll_create1(EPOLL_CLOEXEC).
+int cbpf_epoll_create(void);
+
+/// eventfd(0, EFD_CLOEXEC): a descriptor that wakes an epoll wait when written.
+int cbpf_eventfd_create(void);
+
+/// Readable (EPOLLIN) and edge-triggered (EPOLLET) event bits for cbpf_epoll_add.
+static const uint32_t CBPF_EPOLLIN = 0x001;
+static const uint32_t CBPF_EPOLLET = 1u << 31;
+
 // MARK: - perf ioctl requests (function-like macros do not import into Swift)
 
 static const unsigned long CBPF_PERF_EVENT_IOC_ENABLE = PERF_EVENT_IOC_ENABLE;

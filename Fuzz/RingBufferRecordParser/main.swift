@@ -1,0 +1,44 @@
+// libFuzzer target for RingBufferRecordParser: the input is a consumer
+// position, a producer position and the ring's bytes; the parser must
+// either walk the records inside the committed bytes or throw, and never
+// read outside the (exactly sized, AddressSanitizer-guarded) data area.
+
+/// Every payload byte is summed into here, so the optimizer keeps the reads
+/// that AddressSanitizer checks.
+nonisolated(unsafe) var payloadChecksum: UInt8 = 0
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzRingBufferRecords(_ start: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
+    let input = UnsafeRawBufferPointer(start: start, count: count)
+    guard input.count >= 16 else { return 0 }
+    let consumer = input.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
+    let producer = input.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+    let ringBytes = input[16...]
+    var size = 8
+    while size * 2 <= ringBytes.count { size *= 2 }
+    let area = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 * size, alignment: 8)
+    defer { area.deallocate() }
+    area.initializeMemory(as: UInt8.self, repeating: 0)
+    for half in 0..<2 {
+        for (index, byte) in ringBytes.prefix(size).enumerated() { area[half * size + index] = byte }
+    }
+    guard let parser = try? RingBufferRecordParser(data: UnsafeRawBufferPointer(area), size: size, name: "fuzz") else {
+        fatalError("a power-of-two ring over twice its size must be accepted")
+    }
+    var position = consumer
+    for _ in 0..<4096 {
+        guard let step = try? parser.step(consumer: position, producer: producer) else { break }
+        switch step {
+        case .empty, .busy:
+            return 0
+        case .discarded(let next):
+            precondition(next &- position <= producer &- position, "discard moved past the producer")
+            position = next
+        case .sample(let bytes, let next):
+            precondition(next &- position <= producer &- position, "sample moved past the producer")
+            for byte in bytes { payloadChecksum &+= byte }
+            position = next
+        }
+    }
+    return 0
+}

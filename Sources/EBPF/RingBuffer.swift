@@ -1,0 +1,211 @@
+import CBPF
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The consumer side of one `BPF_MAP_TYPE_RINGBUF` map.
+///
+/// The consumer page is mapped read-write; the producer page and the data
+/// area (mapped twice by the kernel, so wrapped records are contiguous) are
+/// mapped read-only. Records are handed to the caller in place, without a
+/// copy or an allocation, and the consumer position is published once per
+/// pass rather than once per record, followed by a full fence before the
+/// producer position is read again so that no committed record is left
+/// without a wakeup (the lost-wakeup race aya fixed).
+///
+/// One thread consumes a ring at a time. To wait for records, use
+/// ``RingBufferPoller`` (epoll over several rings), ``records()`` (an
+/// AsyncSequence), or register ``fileDescriptor`` with your own event loop.
+public final class RingBuffer {
+    /// The map's name, used in errors.
+    public let name: String
+    /// The size of the data area in bytes (the map's max_entries).
+    public let size: Int
+
+    /// The ring's own descriptor (a duplicate of the map's), pollable for
+    /// readability; valid until ``close()``.
+    public var fileDescriptor: Int32 { fd.rawValue }
+
+    private let fd: OwnedFD
+    private let consumerMapping: SharedMemoryMapping
+    private let producerMapping: SharedMemoryMapping
+    private let consumerPage: UnsafeMutableRawPointer
+    private let producerPage: UnsafeRawPointer
+    private let parser: RingBufferRecordParser
+    /// Published this often within one pass, so a long pass under a fast
+    /// producer does not hold the whole ring.
+    private let publishInterval: UInt64
+    /// The consumer position last published to the kernel.
+    private var position: UInt64
+    /// Where reading continues: ahead of `position` while a pass of
+    /// ``takeRecord(into:)`` has not been published yet.
+    private var cursor: UInt64
+    /// The producer position as last read by ``takeRecord(into:)``.
+    private var producerSnapshot: UInt64
+    private var isClosed = false
+
+    /// Maps the ring buffer `map` for reading. Throws when the map is not a
+    /// ring buffer or the mappings fail.
+    public convenience init(map: Map) throws {
+        guard map.type == .ringBuffer else {
+            throw BPFError.invalidArgument(
+                operation: "open ring buffer", object: "map \(map.name)",
+                detail: "map type is \(map.type), not ring buffer")
+        }
+        try self.init(mapFD: map.fd.rawValue, size: Int(map.maxEntries), name: map.name)
+    }
+
+    /// Maps the ring buffer behind `mapFD` (which is duplicated, so the
+    /// caller keeps its own descriptor), whose data area is `size` bytes.
+    public init(mapFD: Int32, size: Int, name: String) throws {
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard size > 0, size & (size - 1) == 0, size % pageSize == 0 else {
+            throw BPFError.invalidArgument(
+                operation: "open ring buffer", object: "map \(name)",
+                detail: "size \(size) is not a power of two multiple of the page size \(pageSize)")
+        }
+        let duplicate = fcntl(mapFD, F_DUPFD_CLOEXEC, 0)
+        guard duplicate >= 0 else {
+            throw BPFError.system(operation: "duplicate descriptor \(mapFD)", object: "ring buffer \(name)", errno: errno)
+        }
+        fd = OwnedFD(rawValue: duplicate)
+        consumerMapping = try SharedMemoryMapping(
+            fd: duplicate, length: pageSize, offset: 0, writable: true, object: "ring buffer \(name) consumer page")
+        producerMapping = try SharedMemoryMapping(
+            fd: duplicate, length: pageSize + 2 * size, offset: pageSize, writable: false,
+            object: "ring buffer \(name) producer page and data")
+        consumerPage = consumerMapping.address!
+        producerPage = UnsafeRawPointer(producerMapping.address!)
+        parser = try RingBufferRecordParser(
+            data: UnsafeRawBufferPointer(start: producerPage + pageSize, count: 2 * size), size: size, name: name)
+        self.name = name
+        self.size = size
+        publishInterval = UInt64(max(size / 4, pageSize))
+        // A reused or pinned map may already have been consumed past 0.
+        position = cbpf_load_acquire_u64(consumerPage)
+        cursor = position
+        producerSnapshot = position
+    }
+
+    deinit { close() }
+
+    // MARK: Positions
+
+    /// The consumer position as published to the kernel.
+    public var consumerPosition: UInt64 {
+        isClosed ? position : cbpf_load_acquire_u64(consumerPage)
+    }
+
+    /// The producer position: bytes ever reserved by producers, including
+    /// records still being written.
+    public var producerPosition: UInt64 {
+        isClosed ? position : cbpf_load_acquire_u64(producerPage)
+    }
+
+    /// Bytes reserved but not yet consumed (headers and padding included).
+    /// A momentary snapshot.
+    public var availableBytes: Int { Int(producerPosition &- consumerPosition) }
+
+    // MARK: Consuming
+
+    /// Hands every committed record, up to `limit`, to `handler` and returns
+    /// how many it handled. Discarded records are skipped and not counted;
+    /// a record still being written ends the call.
+    ///
+    /// The buffer is valid only during the call. If `handler` throws, its
+    /// record counts as consumed, the error is rethrown, and the records
+    /// after it stay in the ring. A record whose length does not fit in the
+    /// committed bytes throws ``BPFError/malformed(what:detail:)``.
+    @discardableResult
+    public func consume(max limit: Int = .max, _ handler: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+        guard !isClosed else {
+            throw BPFError.invalidArgument(operation: "consume", object: "ring buffer \(name)", detail: "the reader is closed")
+        }
+        let parser = self.parser
+        var consumer = cursor
+        var producer = cbpf_load_acquire_u64(producerPage)
+        var count = 0
+        // Set after a publish and fence; if the ring still has nothing for
+        // us then, any later commit will wake the waiter.
+        var fenced = false
+        defer {
+            cursor = consumer
+            publish(consumer)
+        }
+        while count < limit {
+            switch try parser.step(consumer: consumer, producer: producer) {
+            case .sample(let bytes, let next):
+                consumer = next
+                count += 1
+                fenced = false
+                try handler(bytes)
+                if consumer &- position >= publishInterval { publish(consumer) }
+            case .discarded(let next):
+                consumer = next
+                fenced = false
+            case .empty, .busy:
+                if fenced { return count }
+                publish(consumer)
+                cbpf_fence_seq_cst()
+                producer = cbpf_load_acquire_u64(producerPage)
+                fenced = true
+            }
+        }
+        return count
+    }
+
+    /// Copies the next committed record into `buffer` (reusing its storage
+    /// when nobody else holds it) and returns true; returns false when the
+    /// ring has nothing more after publishing the position and fencing, so
+    /// that the next commit is guaranteed to wake the ring's waiters.
+    func takeRecord(into buffer: inout [UInt8]) throws -> Bool {
+        guard !isClosed else {
+            throw BPFError.invalidArgument(operation: "read", object: "ring buffer \(name)", detail: "the reader is closed")
+        }
+        var fenced = false
+        while true {
+            switch try parser.step(consumer: cursor, producer: producerSnapshot) {
+            case .sample(let bytes, let next):
+                buffer.removeAll(keepingCapacity: true)
+                buffer.append(contentsOf: bytes)
+                cursor = next
+                if cursor &- position >= publishInterval { publish(cursor) }
+                return true
+            case .discarded(let next):
+                cursor = next
+            case .empty, .busy:
+                if fenced { return false }
+                publish(cursor)
+                cbpf_fence_seq_cst()
+                producerSnapshot = cbpf_load_acquire_u64(producerPage)
+                fenced = true
+            }
+        }
+    }
+
+    @inline(__always)
+    private func publish(_ consumer: UInt64) {
+        guard consumer != position else { return }
+        cbpf_store_release_u64(consumerPage, consumer)
+        position = consumer
+    }
+
+    // MARK: Closing
+
+    /// Unmaps the ring and closes its descriptor; later calls do nothing.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        producerMapping.unmap()
+        consumerMapping.unmap()
+        fd.close()
+    }
+
+    /// The addresses of the two mappings, for leak checks in tests.
+    var mappedRanges: [(start: UInt, length: Int)] {
+        [(UInt(bitPattern: consumerPage), consumerMapping.length),
+         (UInt(bitPattern: producerPage), producerMapping.length)]
+    }
+}

@@ -1,0 +1,117 @@
+import CBPF
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Serves several ring buffers behind one epoll descriptor, each with its
+/// own handler: bcc's model, one poller per BPF object.
+///
+/// Rings are registered level-triggered, so a ring left with records (a
+/// bounded ``consume(max:)``, a throwing handler) is reported again by the
+/// next ``poll(timeout:)``.
+public final class RingBufferPoller {
+    /// Receives one record; the buffer is valid only during the call.
+    public typealias Handler = (UnsafeRawBufferPointer) throws -> Void
+
+    private struct Entry {
+        let ring: RingBuffer
+        let handler: Handler
+    }
+
+    private let epoll: OwnedFD
+    private var entries: [Entry] = []
+    // Reused by every poll, so waiting allocates nothing.
+    private let readyData: UnsafeMutablePointer<UInt64>
+    private let readyEvents: UnsafeMutablePointer<UInt32>
+    private static let maxReady = 64
+
+    /// The epoll descriptor, readable when any ring has data: for external
+    /// event loops, which then call ``consume(max:)``.
+    public var epollFileDescriptor: Int32 { epoll.rawValue }
+
+    /// The rings added so far, in order.
+    public var rings: [RingBuffer] { entries.map(\.ring) }
+
+    /// Creates an empty poller.
+    public init() throws {
+        let fd = cbpf_epoll_create()
+        guard fd >= 0 else {
+            throw BPFError.system(operation: "epoll_create1", object: "ring buffer poller", errno: errno)
+        }
+        epoll = OwnedFD(rawValue: fd)
+        readyData = .allocate(capacity: Self.maxReady)
+        readyEvents = .allocate(capacity: Self.maxReady)
+    }
+
+    deinit {
+        close()
+        readyData.deallocate()
+        readyEvents.deallocate()
+    }
+
+    /// Adds `ring`, whose records go to `handler`. The poller keeps the ring
+    /// and closes it in ``close()``.
+    public func add(_ ring: RingBuffer, handler: @escaping Handler) throws {
+        guard epoll.rawValue >= 0 else {
+            throw BPFError.invalidArgument(operation: "add ring buffer", object: "ring buffer \(ring.name)", detail: "the poller is closed")
+        }
+        guard cbpf_epoll_add(epoll.rawValue, ring.fileDescriptor, CBPF_EPOLLIN, UInt64(entries.count)) == 0 else {
+            throw BPFError.system(operation: "epoll_ctl add", object: "ring buffer \(ring.name)", errno: errno)
+        }
+        entries.append(Entry(ring: ring, handler: handler))
+    }
+
+    /// Maps the ring buffer `map` and adds it with `handler`; returns the ring.
+    @discardableResult
+    public func add(map: Map, handler: @escaping Handler) throws -> RingBuffer {
+        let ring = try RingBuffer(map: map)
+        do { try add(ring, handler: handler) } catch { ring.close(); throw error }
+        return ring
+    }
+
+    /// Waits up to `timeout` milliseconds (-1: until a ring has data, 0: not
+    /// at all) and consumes the rings that have data. Returns the number of
+    /// records handled; 0 on timeout or when a signal interrupts the wait,
+    /// so a Ctrl-C handler gets control back promptly.
+    ///
+    /// A handler that throws stops the poll after its record; the error is
+    /// rethrown and the remaining records wait for the next call.
+    @discardableResult
+    public func poll(timeout: Int = -1) throws -> Int {
+        guard epoll.rawValue >= 0 else {
+            throw BPFError.invalidArgument(operation: "poll", object: "ring buffer poller", detail: "the poller is closed")
+        }
+        let ready = cbpf_epoll_wait(epoll.rawValue, readyData, readyEvents, Int32(min(max(entries.count, 1), Self.maxReady)),
+                                    Int32(clamping: timeout))
+        if ready < 0 {
+            if errno == EINTR { return 0 }
+            throw BPFError.system(operation: "epoll_wait", object: "ring buffer poller", errno: errno)
+        }
+        var count = 0
+        for index in 0..<Int(ready) {
+            let entry = entries[Int(readyData[index])]
+            count += try entry.ring.consume(entry.handler)
+        }
+        return count
+    }
+
+    /// Consumes every ring without waiting, in the order they were added,
+    /// handling at most `limit` records in total. Returns how many.
+    @discardableResult
+    public func consume(max limit: Int = .max) throws -> Int {
+        var count = 0
+        for entry in entries where count < limit {
+            count += try entry.ring.consume(max: limit - count, entry.handler)
+        }
+        return count
+    }
+
+    /// Closes every ring and the epoll descriptor; later calls do nothing.
+    public func close() {
+        for entry in entries { entry.ring.close() }
+        entries.removeAll()
+        epoll.close()
+    }
+}

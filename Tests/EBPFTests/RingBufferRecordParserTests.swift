@@ -1,0 +1,100 @@
+import Testing
+@testable import EBPF
+
+/// A ring laid out in ordinary memory the way the kernel lays it out: the
+/// data area twice, back to back.
+private struct CraftedRing {
+    let size: Int
+    var ring: [UInt8]
+
+    init(size: Int) {
+        self.size = size
+        ring = [UInt8](repeating: 0, count: size)
+    }
+
+    /// Writes a record header and payload at logical position `position`.
+    mutating func write(at position: Int, header: UInt32, payload: [UInt8] = []) {
+        let bytes = withUnsafeBytes(of: header.littleEndian) { Array($0) } + [0, 0, 0, 0] + payload
+        for (index, byte) in bytes.enumerated() { ring[(position + index) & (size - 1)] = byte }
+    }
+
+    /// Runs `body` with a parser over the doubled area.
+    func withParser<R>(_ body: (RingBufferRecordParser) throws -> R) throws -> R {
+        let doubled = ring + ring
+        return try doubled.withUnsafeBytes { try body(RingBufferRecordParser(data: $0, size: size, name: "crafted")) }
+    }
+}
+
+/// Parses from `consumer` up to `producer` and returns the payloads, stopping at a busy record.
+private func parseAll(_ parser: RingBufferRecordParser, consumer start: UInt64, producer: UInt64) throws -> (payloads: [[UInt8]], end: UInt64) {
+    var consumer = start
+    var payloads: [[UInt8]] = []
+    while true {
+        switch try parser.step(consumer: consumer, producer: producer) {
+        case .empty, .busy: return (payloads, consumer)
+        case .discarded(let next): consumer = next
+        case .sample(let bytes, let next):
+            payloads.append(Array(bytes))
+            consumer = next
+        }
+    }
+}
+
+@Suite struct RingBufferRecordParserTests {
+    @Test func samplesAreRoundedToEightAndDiscardsSkipped() throws {
+        var crafted = CraftedRing(size: 64)
+        crafted.write(at: 0, header: 3, payload: [1, 2, 3])                     // 8 + 3 -> 16
+        crafted.write(at: 16, header: 4 | RingBufferRecordParser.discardBit)   // 8 + 4 -> 16
+        crafted.write(at: 32, header: 8, payload: Array(10..<18))              // 8 + 8 -> 16
+        let result = try crafted.withParser { try parseAll($0, consumer: 0, producer: 48) }
+        #expect(result.payloads == [[1, 2, 3], Array(10..<18)])
+        #expect(result.end == 48)
+    }
+
+    @Test func busyRecordEndsThePass() throws {
+        var crafted = CraftedRing(size: 64)
+        crafted.write(at: 0, header: 1, payload: [7])
+        crafted.write(at: 16, header: 8 | RingBufferRecordParser.busyBit)
+        let result = try crafted.withParser { try parseAll($0, consumer: 0, producer: 32) }
+        #expect(result.payloads == [[7]])
+        #expect(result.end == 16)
+    }
+
+    @Test func recordThatWrapsIsContiguous() throws {
+        var crafted = CraftedRing(size: 64)
+        let payload = Array(UInt8(100)..<UInt8(120))                            // 20 bytes -> 32 with header
+        crafted.write(at: 48 + 64, header: UInt32(payload.count), payload: payload)
+        let result = try crafted.withParser { try parseAll($0, consumer: 112, producer: 144) }
+        #expect(result.payloads == [payload])
+        #expect(result.end == 144)
+    }
+
+    @Test func corruptLengthIsAnErrorNotAnOverread() throws {
+        var crafted = CraftedRing(size: 64)
+        crafted.write(at: 0, header: 4000, payload: [1])
+        let error = #expect(throws: BPFError.self) {
+            try crafted.withParser { try parseAll($0, consumer: 0, producer: 16) }
+        }
+        guard case .malformed(let what, let detail) = error else {
+            Issue.record("expected .malformed, got \(String(describing: error))")
+            return
+        }
+        #expect(what.contains("crafted") && what.contains("position 0"))
+        #expect(detail.contains("4000"))
+    }
+
+    @Test func inconsistentPositionsAreAnError() throws {
+        let crafted = CraftedRing(size: 64)
+        #expect(throws: BPFError.self) { try crafted.withParser { try $0.step(consumer: 0, producer: 4096) } }
+        #expect(throws: BPFError.self) { try crafted.withParser { try $0.step(consumer: 3, producer: 19) } }
+        #expect(throws: BPFError.self) { try crafted.withParser { try $0.step(consumer: 0, producer: 4) } }
+    }
+
+    @Test func areaMustHoldTheRingTwice() {
+        let bytes = [UInt8](repeating: 0, count: 64)
+        bytes.withUnsafeBytes { area in
+            #expect(throws: BPFError.self) { try RingBufferRecordParser(data: area, size: 64, name: "short") }
+            #expect(throws: BPFError.self) { try RingBufferRecordParser(data: area, size: 24, name: "odd") }
+        }
+    }
+}
