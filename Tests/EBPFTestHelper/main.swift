@@ -6,6 +6,8 @@
 //   ebpf-test-helper fd-leak        create and close maps and programs in a
 //                                   loop; print the open descriptor counts
 //                                   before and after (exit 0 when equal)
+//   ebpf-test-helper buffer-leak    the same for ring buffer and perf buffer
+//                                   readers, and their mappings
 //
 // The EBPF tests spawn it: dropping privileges and counting /proc/self/fd are
 // per-process, and the test runner runs tests in parallel threads.
@@ -88,7 +90,20 @@ case "fd-leak":
     let after = openDescriptorCount()
     print("descriptors before \(before) after \(after)")
     exit(before == after ? 0 : 1)
+case "buffer-leak":
+    // One round first: the concurrency runtime opens its own descriptors on first use.
+    do { try bufferLeakLoop(rounds: 1) } catch { print("error: \(error)"); exit(2) }
+    let (descriptors, mappings) = (openDescriptorCount(), bufferMappingCount())
+    do {
+        try bufferLeakLoop(rounds: 20)
+    } catch {
+        print("error: \(error)")
+        exit(2)
+    }
+    print("descriptors before \(descriptors) after \(openDescriptorCount()),"
+        + " buffer mappings before \(mappings) after \(bufferMappingCount())")
+    exit(descriptors == openDescriptorCount() && mappings == bufferMappingCount() ? 0 : 1)
 default:
-    print("usage: ebpf-test-helper unprivileged | fd-leak")
+    print("usage: ebpf-test-helper unprivileged | fd-leak | buffer-leak")
     exit(64)
 }

@@ -97,17 +97,17 @@ private func checkedSequence(of data: UnsafeRawBufferPointer, recordSize: Int) -
         #expect(seen == [0, 1, 2, 3, 4])
     }
 
-    @Test func closingLeavesNoDescriptorsOrMappings() throws {
+    @Test func closingClosesEveryCPUsEvent() throws {
         let map = try makePerfEventArray()
-        let before = TestSupport.openDescriptorCount()
-        do {
-            let poller = try PerfBufferPoller()
-            let buffer = try PerfBuffer(map: map, pageCount: 2, onSample: { _, _ in })
-            try poller.add(buffer)
-            #expect(TestSupport.openDescriptorCount() == before + 1 + buffer.rings.count)
-            poller.close()
-        }
-        #expect(TestSupport.openDescriptorCount() == before)
+        let poller = try PerfBufferPoller()
+        let buffer = try PerfBuffer(map: map, pageCount: 2, onSample: { _, _ in })
+        try poller.add(buffer)
+        #expect(buffer.rings.count == (try PerfBuffer.onlineCPUs().count))
+        #expect(buffer.rings.allSatisfy { $0.fd.rawValue >= 0 })
+        poller.close()
+        #expect(buffer.rings.allSatisfy { $0.fd.rawValue == -1 })
+        #expect(poller.epollFileDescriptor == -1)
+        #expect(throws: BPFError.self) { try buffer.consume() }
     }
 
     @Test func badArgumentsAreRejectedWithTheMapsName() throws {
