@@ -1,0 +1,144 @@
+import Foundation
+
+/// What a compilation depends on besides the user's text: the BTF header,
+/// the running kernel's facts, the compiler and the object cache.
+struct CompileEnvironment: Sendable {
+    /// The C header written from the kernel's BTF (vmlinux.h).
+    var headerPath: String
+    /// A precompiled form of that header, when there is one.
+    var precompiledHeaderPath: String?
+    /// What identifies the kernel's BTF (cache key part).
+    var headerIdentity: String
+    /// The kernel's page size.
+    var pageSize: Int
+    /// The number of possible CPUs.
+    var possibleCPUs: Int
+    /// `uname -m`.
+    var architecture: String
+    /// The compiler.
+    var clang: ClangDriver
+    /// Where compiled objects are kept.
+    var cacheDirectory: URL
+    /// The text of a tracepoint's tracefs format file.
+    var tracepointFormat: @Sendable (_ category: String, _ name: String) throws -> String
+    /// The helper names (without bpf_) the kernel's BTF has a BPF_FUNC_ enumerator for.
+    var availableHelpers: @Sendable () throws -> Set<String>
+}
+
+/// A compiled bcc program: the object and what the rewriter learned.
+struct CompiledProgram: Sendable {
+    /// The BPF ELF object.
+    var object: [UInt8]
+    /// Tables in declaration order.
+    var tables: [TableDefinition]
+    /// Functions that are BPF programs.
+    var functions: [ProbeFunction]
+    /// C type of the records of each output table.
+    var eventTypes: [String: String]
+    /// True when the object came from the cache and clang did not run.
+    var fromCache: Bool
+}
+
+/// bcc C -> BPF object: rewrite, look up the cache, else run clang and map
+/// its diagnostics back to the user's lines.
+struct BPFCompiler: Sendable {
+    /// Bump when the prelude or the rewriting changes, so old objects are not reused.
+    static let formatVersion = "swift-bcc-object-1"
+
+    var environment: CompileEnvironment
+
+    /// Compiles `source` (named `fileName` in diagnostics) with extra `cflags`.
+    func compile(source: String, fileName: String, cflags: [String], includeDirectory: String?) throws -> CompiledProgram {
+        let rewriter = DialectRewriter(fileName: fileName, pageSize: environment.pageSize, possibleCPUs: environment.possibleCPUs)
+        let rewritten = try rewriter.rewrite(source)
+        var tracepointStructs: [String] = []
+        for tracepoint in Set(rewritten.tracepoints).sorted() {
+            let parts = tracepoint.split(separator: ":", maxSplits: 1).map(String.init)
+            let format = try environment.tracepointFormat(parts[0], parts[1])
+            let args = try TracepointArgsStruct(tracepoint: tracepoint, format: format)
+            tracepointStructs.append(args.cDefinition(structName: "tracepoint__\(parts[0])__\(parts[1])"))
+        }
+        let epilogue = eventTypeAnchors(rewritten.eventTypes)
+        let arguments = compilerArguments(cflags: cflags, includeDirectory: includeDirectory)
+
+        var key = SHA256()
+        for field in [Self.formatVersion, environment.headerIdentity, environment.clang.identity(), environment.architecture,
+                      String(environment.pageSize), fileName, rewritten.body.text, epilogue] + tracepointStructs + arguments {
+            key.update(field: field)
+        }
+        let digest = key.hexDigest()
+        let objectsDirectory = environment.cacheDirectory.appendingPathComponent("objects")
+        let objectPath = objectsDirectory.appendingPathComponent("\(digest).o").path
+        func result(_ object: [UInt8], fromCache: Bool) -> CompiledProgram {
+            CompiledProgram(object: object, tables: rewritten.tables, functions: rewritten.functions,
+                            eventTypes: rewritten.eventTypes, fromCache: fromCache)
+        }
+        if let cached = FileManager.default.contents(atPath: objectPath), !cached.isEmpty {
+            return result(Array(cached), fromCache: true)
+        }
+
+        let prelude = DialectPrelude(pageSize: environment.pageSize, architecture: environment.architecture,
+                                     availableHelpers: try environment.availableHelpers())
+        let quotedFile = fileName.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        var unit = ""
+        if environment.precompiledHeaderPath == nil {
+            unit += "#include \"\(environment.headerPath)\"\n"
+        }
+        unit += prelude.text
+        unit += tracepointStructs.joined(separator: "\n") + "\n"
+        unit += "#line 1 \"\(quotedFile)\"\n"
+        unit += rewritten.body.text
+        unit += "\n#line 1 \"<swift-bcc generated>\"\n" + epilogue
+
+        do {
+            try FileManager.default.createDirectory(at: objectsDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw BCCError.file(path: objectsDirectory.path, detail: "cannot create the object cache: \(error)")
+        }
+        let unique = "\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let unitPath = objectsDirectory.appendingPathComponent("\(digest).\(unique).c").path
+        let temporaryObject = objectsDirectory.appendingPathComponent("\(digest).\(unique).o.tmp").path
+        defer {
+            try? FileManager.default.removeItem(atPath: unitPath)
+            try? FileManager.default.removeItem(atPath: temporaryObject)
+        }
+        guard FileManager.default.createFile(atPath: unitPath, contents: Data(unit.utf8)) else {
+            throw BCCError.file(path: unitPath, detail: "cannot write the translation unit")
+        }
+        let output = try environment.clang.compile(source: unitPath, arguments: arguments, output: temporaryObject)
+        guard output.status == 0 else {
+            let diagnostics = ClangDiagnostics.parse(output.diagnostics, userFile: fileName, rewritten: rewritten)
+            if diagnostics.contains(where: { $0.severity == .error }) {
+                throw BCCError.compileFailed(file: fileName, diagnostics: diagnostics)
+            }
+            throw BCCError.compilerFailed(command: environment.clang.path, detail: output.diagnostics)
+        }
+        guard let object = FileManager.default.contents(atPath: temporaryObject) else {
+            throw BCCError.compilerFailed(command: environment.clang.path, detail: "no object written to \(temporaryObject)")
+        }
+        // Publish atomically: a concurrent reader sees the old state or the whole object.
+        _ = rename(temporaryObject, objectPath)
+        return result(Array(object), fromCache: false)
+    }
+
+    /// Globals that force each event type into the object's BTF (clang only
+    /// emits types that something global refers to); the decoder reads the
+    /// pointee of `__bcc_event__TABLE`.
+    private func eventTypeAnchors(_ eventTypes: [String: String]) -> String {
+        eventTypes.keys.sorted().map { "\(eventTypes[$0]!) *__bcc_event__\($0) __attribute__((unused));\n" }.joined()
+    }
+
+    private func compilerArguments(cflags: [String], includeDirectory: String?) -> [String] {
+        var arguments = ["-target", "bpf", "-O2", "-g", "-mcpu=v3", "-std=gnu11",
+                         "-D__BPF_TRACING__", "-D__TARGET_ARCH_\(environment.architecture == "aarch64" ? "arm64" : "x86")",
+                         "-fno-caret-diagnostics", "-fno-color-diagnostics", "-ferror-limit=20",
+                         "-Wno-unused-value", "-Wno-pointer-sign", "-Wno-compare-distinct-pointer-types",
+                         "-Wno-gnu-variable-sized-type-not-at-end", "-Wno-address-of-packed-member",
+                         "-Wno-tautological-compare", "-Wno-unknown-warning-option", "-Wno-unused-variable",
+                         "-Wno-incompatible-pointer-types-discards-qualifiers", "-Wno-int-to-void-pointer-cast",
+                         "-Wno-void-pointer-to-int-cast", "-Wno-pointer-to-int-cast"]
+        if let pch = environment.precompiledHeaderPath { arguments += ["-include-pch", pch] }
+        if let includeDirectory { arguments += ["-I", includeDirectory] }
+        return arguments + cflags
+    }
+}

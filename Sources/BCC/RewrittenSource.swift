@@ -1,0 +1,103 @@
+// The rewriter's output, with a map from every output byte back to the
+// user's original text so that clang's diagnostics name the user's line
+// and column, never the rewritten text.
+
+/// Text built from pieces of the original source and generated text,
+/// remembering where each output byte came from.
+struct RewrittenSource: Sendable {
+    /// A run of output bytes and where it came from.
+    private struct Segment: Sendable {
+        var outputStart: Int
+        var outputEnd: Int
+        var originalStart: Int
+        /// Verbatim copies map byte for byte; generated text maps to its anchor.
+        var verbatim: Bool
+    }
+
+    private(set) var bytes: [UInt8] = []
+    private var segments: [Segment] = []
+
+    /// Appends original bytes `range` (offsets into `original`).
+    mutating func appendVerbatim(_ original: [UInt8], _ range: Range<Int>) {
+        guard !range.isEmpty else { return }
+        let start = bytes.count
+        bytes.append(contentsOf: original[range])
+        segments.append(Segment(outputStart: start, outputEnd: bytes.count, originalStart: range.lowerBound, verbatim: true))
+    }
+
+    /// Appends generated text that stands for the original text at `anchor`.
+    mutating func appendGenerated(_ text: String, anchor: Int) {
+        guard !text.isEmpty else { return }
+        let start = bytes.count
+        bytes.append(contentsOf: text.utf8)
+        segments.append(Segment(outputStart: start, outputEnd: bytes.count, originalStart: anchor, verbatim: false))
+    }
+
+    /// The text built so far.
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// The original offset that output offset `offset` came from.
+    func originalOffset(forOutputOffset offset: Int) -> Int {
+        var low = 0, high = segments.count - 1
+        while low <= high {
+            let mid = (low + high) / 2
+            let segment = segments[mid]
+            if offset < segment.outputStart {
+                high = mid - 1
+            } else if offset >= segment.outputEnd {
+                low = mid + 1
+            } else {
+                return segment.verbatim ? segment.originalStart + (offset - segment.outputStart) : segment.originalStart
+            }
+        }
+        guard let last = segments.last else { return 0 }
+        return offset >= last.outputEnd && last.verbatim ? last.originalStart + (last.outputEnd - last.outputStart) : last.originalStart
+    }
+
+    /// Maps a 1-based (line, column) in the output to a 1-based (line, column) in `original`.
+    func originalLocation(line: Int, column: Int, original: LineIndex) -> (line: Int, column: Int) {
+        let outputIndex = LineIndex(bytes)
+        let offset = outputIndex.offset(line: line, column: column)
+        return original.location(of: originalOffset(forOutputOffset: offset))
+    }
+}
+
+/// Line starts of a text, for converting between offsets and (line, column).
+struct LineIndex: Sendable {
+    private let lineStarts: [Int]
+    private let count: Int
+
+    init(_ bytes: [UInt8]) {
+        var starts = [0]
+        for (index, byte) in bytes.enumerated() where byte == 0x0A { starts.append(index + 1) }
+        lineStarts = starts
+        count = bytes.count
+    }
+
+    /// Number of lines.
+    var lineCount: Int { lineStarts.count }
+
+    /// The byte offset of a 1-based (line, column), clamped to the text.
+    func offset(line: Int, column: Int) -> Int {
+        let lineIndex = min(max(line - 1, 0), lineStarts.count - 1)
+        return min(lineStarts[lineIndex] + max(column - 1, 0), count)
+    }
+
+    /// The 1-based (line, column) of a byte offset.
+    func location(of offset: Int) -> (line: Int, column: Int) {
+        var low = 0, high = lineStarts.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if lineStarts[mid] <= offset { low = mid } else { high = mid - 1 }
+        }
+        return (low + 1, offset - lineStarts[low] + 1)
+    }
+
+    /// The byte range of a 1-based line, without its newline.
+    func range(ofLine line: Int) -> Range<Int>? {
+        guard line >= 1, line <= lineStarts.count else { return nil }
+        let start = lineStarts[line - 1]
+        let end = line < lineStarts.count ? lineStarts[line] - 1 : count
+        return start..<max(start, end)
+    }
+}
