@@ -6,6 +6,10 @@
 //   ebpf-test-helper fd-leak        create and close maps and programs in a
 //                                   loop; print the open descriptor counts
 //                                   before and after (exit 0 when equal)
+//   ebpf-test-helper object-fd-leak GOOD.o BAD.o...
+//                                   load GOOD.o (it must load) and each BAD.o
+//                                   (they must fail) in a loop; print the
+//                                   descriptor counts (exit 0 when equal)
 //
 // The EBPF tests spawn it: dropping privileges and counting /proc/self/fd are
 // per-process, and the test runner runs tests in parallel threads.
@@ -66,6 +70,23 @@ func leakLoop() throws {
     }
 }
 
+/// Loads `good` repeatedly (closing half explicitly, leaving half to deinit)
+/// and each of `bad`, whose loads must fail partway.
+func objectLeakLoop(good: String, bad: [String]) throws {
+    for round in 0..<10 {
+        let object = try BPFObjectLoader(path: good).load()
+        if round % 2 == 0 { object.close() }
+    }
+    for path in bad {
+        for _ in 0..<3 {
+            if (try? BPFObjectLoader(path: path).load()) != nil {
+                print("error: \(path) loaded but should have failed")
+                exit(2)
+            }
+        }
+    }
+}
+
 switch CommandLine.arguments.dropFirst().first {
 case "unprivileged":
     dropPrivileges()
@@ -88,7 +109,20 @@ case "fd-leak":
     let after = openDescriptorCount()
     print("descriptors before \(before) after \(after)")
     exit(before == after ? 0 : 1)
+case "object-fd-leak":
+    let paths = Array(CommandLine.arguments.dropFirst(2))
+    guard let good = paths.first else { exit(64) }
+    let before = openDescriptorCount()
+    do {
+        try objectLeakLoop(good: good, bad: Array(paths.dropFirst()))
+    } catch {
+        print("error: \(error)")
+        exit(2)
+    }
+    let after = openDescriptorCount()
+    print("descriptors before \(before) after \(after)")
+    exit(before == after ? 0 : 1)
 default:
-    print("usage: ebpf-test-helper unprivileged | fd-leak")
+    print("usage: ebpf-test-helper unprivileged | fd-leak | object-fd-leak GOOD.o BAD.o...")
     exit(64)
 }

@@ -1,0 +1,23 @@
+import BTF
+import Foundation
+
+// MARK: - KernelBTF
+
+/// The running kernel's BTF (/sys/kernel/btf/vmlinux), decoded once.
+enum KernelBTF {
+    static let path = "/sys/kernel/btf/vmlinux"
+
+    private static let cached: Result<BTF, BPFError> = Result { () throws(BPFError) in
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BPFError.notSupported(feature: "kernel BTF (\(path))", requirement: "CONFIG_DEBUG_INFO_BTF")
+        }
+        do {
+            return try BTF(bytes: [UInt8](data))
+        } catch {
+            throw BPFError.malformed(what: path, detail: "\(error)")
+        }
+    }
+
+    /// The decoded kernel BTF.
+    static func shared() throws -> BTF { try cached.get() }
+}

@@ -1,0 +1,168 @@
+import BPFObject
+import BTF
+import Foundation
+
+// MARK: - BPFObjectLoader
+
+/// Loads a clang-built BPF object into the kernel: its BTF, its maps (global
+/// data sections included, `.rodata` frozen) and its programs, with map
+/// references patched and func_info / line_info attached so verifier
+/// messages name source lines.
+///
+/// Global variables can be set before loading, like a libbpf skeleton's
+/// `rodata` (the verifier then sees the constant and prunes dead branches):
+///
+///     let loader = try BPFObjectLoader(path: "minimal.bpf.o")
+///     try loader.setGlobal("target_pid", to: UInt32(getpid()))
+///     let object = try loader.load()
+///     defer { object.close() }
+///     let program = object.programs["handle_exec"]!
+public final class BPFObjectLoader {
+    /// The decoded object.
+    public let spec: ObjectSpec
+    /// Verifier log level for successful loads (0: none; failures always carry the log).
+    public var logLevel: UInt32 = 0
+    /// Initial contents of the global data maps, by section, with `setGlobal` applied.
+    private var dataValues: [String: [UInt8]]
+
+    /// Loads from a decoded object.
+    public init(spec: ObjectSpec) {
+        self.spec = spec
+        dataValues = Dictionary(spec.maps.compactMap { map in map.initialValue.map { (map.name, $0) } },
+                                uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Decodes the object in `bytes`; `name` labels errors.
+    public convenience init(bytes: [UInt8], name: String = "<memory>") throws(BPFObjectError) {
+        self.init(spec: try ObjectSpec(bytes: bytes, name: name))
+    }
+
+    /// Reads and decodes the object file at `path`.
+    public convenience init(path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BPFError.notFound(what: "BPF object file \(path)")
+        }
+        try self.init(bytes: [UInt8](data), name: path)
+    }
+
+    // MARK: Globals
+
+    /// Sets global variable `name` (in `.rodata`, `.data` or `.bss`) to the
+    /// bytes of `value` before the object is loaded. The value's size must be
+    /// the variable's.
+    public func setGlobal<T: BitwiseCopyable>(_ name: String, to value: T) throws {
+        try setGlobal(name, bytes: withUnsafeBytes(of: value) { Array($0) })
+    }
+
+    /// Sets global variable `name` to `bytes` (exactly the variable's size) before load.
+    public func setGlobal(_ name: String, bytes: [UInt8]) throws {
+        guard let variable = spec.variable(named: name) else {
+            throw BPFError.notFound(what: "global variable '\(name)' in \(spec.name)")
+        }
+        guard bytes.count == variable.size else {
+            throw BPFError.invalidArgument(operation: "set global", object: "variable '\(name)' in \(spec.name)",
+                                           detail: "the variable is \(variable.size) bytes, the value \(bytes.count)")
+        }
+        guard var value = dataValues[variable.section], variable.offset + variable.size <= value.count else {
+            throw BPFError.malformed(what: "variable '\(name)' in \(spec.name)",
+                                     detail: "section \(variable.section) does not hold it")
+        }
+        value.replaceSubrange(variable.offset..<(variable.offset + variable.size), with: bytes)
+        dataValues[variable.section] = value
+    }
+
+    // MARK: Loading
+
+    /// Creates the maps and loads every program. On failure everything
+    /// created so far is closed before the error is thrown.
+    public func load() throws -> LoadedObject {
+        let object = LoadedObject(spec: spec)
+        do {
+            try load(into: object)
+            return object
+        } catch {
+            object.close()
+            throw error
+        }
+    }
+
+    private func load(into object: LoadedObject) throws {
+        if let btf = spec.btf {
+            object.btf = try Syscall.btfLoad(btf.bytes, object: "BTF of \(spec.name)")
+        }
+        for mapSpec in spec.maps {
+            object.maps[mapSpec.name] = try createMap(mapSpec, btf: object.btf)
+        }
+        if let btf = spec.btf, spec.programs.contains(where: { !$0.coreRelocations.isEmpty }) {
+            try CORECheck.verify(spec.programs, local: btf, target: try KernelBTF.shared(), object: spec.name)
+        }
+        for programSpec in spec.programs {
+            object.programs[programSpec.name] = try loadProgram(programSpec, maps: object.maps, btf: object.btf)
+        }
+    }
+
+    private func createMap(_ spec: MapSpec, btf: OwnedFD?) throws -> Map {
+        let type = MapType(rawValue: spec.type)
+        var maxEntries = spec.maxEntries
+        if type == .perfEventArray && maxEntries == 0 { maxEntries = try PossibleCPUs.count() }
+        let typeIDs = btf.flatMap { fd in
+            spec.keyTypeID != 0 || spec.valueTypeID != 0 ? (fd: fd, keyTypeID: spec.keyTypeID, valueTypeID: spec.valueTypeID) : nil
+        }
+        let map = try Map(type: type, name: spec.name, keySize: spec.keySize, valueSize: spec.valueSize,
+                          maxEntries: maxEntries, flags: spec.flags, btf: typeIDs)
+        do {
+            if let value = dataValues[spec.name], spec.isGlobalData {
+                try map.update(key: [0, 0, 0, 0], value: value)
+                if spec.freezeAfterLoad { try map.freeze() }
+            }
+        } catch {
+            map.close()
+            throw error
+        }
+        return map
+    }
+
+    private func loadProgram(_ spec: ProgramSpec, maps: [String: Map], btf: OwnedFD?) throws -> Program {
+        var instructions = spec.instructions
+        for reference in spec.mapReferences {
+            guard let map = maps[reference.mapName] else {
+                throw BPFError.notFound(what: "map '\(reference.mapName)' used by program '\(spec.name)'")
+            }
+            let at = reference.instructionIndex
+            instructions[at].source = reference.valueOffset == nil ? Opcode.pseudoMapFD : Opcode.pseudoMapValue
+            instructions[at].immediate = map.fd.rawValue
+            instructions[at + 1].immediate = Int32(truncatingIfNeeded: reference.valueOffset ?? 0)
+        }
+        let programBTF = btf.map { fd in
+            ProgramBTF(fd: fd, funcInfo: spec.functionInfo.flatMap { record in
+                littleEndianBytes(UInt32(record.instructionIndex)) + littleEndianBytes(record.typeID)
+            }, lineInfo: spec.lineInfo.flatMap { record in
+                littleEndianBytes(UInt32(record.instructionIndex)) + littleEndianBytes(record.fileNameOffset)
+                    + littleEndianBytes(record.lineOffset) + littleEndianBytes(record.lineColumn)
+            })
+        }
+        return try Program(type: ProgramType(rawValue: spec.section.programType), instructions: instructions,
+                           license: spec.license, name: spec.name,
+                           expectedAttachType: spec.section.expectedAttachType.map(AttachType.init(rawValue:)),
+                           attachBTFID: try attachBTFID(spec), btf: programBTF, logLevel: logLevel)
+    }
+
+    /// The kernel BTF id tp_btf, fentry and fexit programs name at load time.
+    private func attachBTFID(_ spec: ProgramSpec) throws -> UInt32 {
+        let (name, kind): (String, BTFKind)
+        switch spec.section.attachTarget {
+        case let .btfTracepoint(event): (name, kind) = ("btf_trace_" + event, .typedef)
+        case let .tracing(function, _): (name, kind) = (function, .function)
+        default: return 0
+        }
+        guard let type = try KernelBTF.shared().firstType(named: name, kind: kind) else {
+            throw BPFError.notFound(what: "\(kind) '\(name)' in the kernel's BTF (target of program '\(spec.name)')")
+        }
+        return type.id.rawValue
+    }
+}
+
+private func littleEndianBytes(_ value: UInt32) -> [UInt8] {
+    [UInt8(truncatingIfNeeded: value), UInt8(truncatingIfNeeded: value >> 8),
+     UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 24)]
+}

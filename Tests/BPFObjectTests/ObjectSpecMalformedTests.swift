@@ -1,0 +1,57 @@
+import Testing
+import BPFObject
+import ELF
+import TestSupport
+
+/// Bad objects give a `BPFObjectError` naming the part at fault.
+@Suite struct ObjectSpecMalformedTests {
+    @Test func notAnELFFile() {
+        #expect(throws: BPFObjectError.elf(.malformed(what: "ELF header", offset: 0, detail: "bad magic, not an ELF file"))) {
+            try ObjectSpec(bytes: Array("int main() { return 0; }".utf8) + [UInt8](repeating: 0, count: 64))
+        }
+    }
+
+    @Test func hostObjectIsNotBPF() throws {
+        let host = try TestSupport.compileHostProgram("elf_host.c")
+        let bytes = try ELFFile(contentsOf: host.path).bytes
+        let error = #expect(throws: BPFObjectError.self) { try ObjectSpec(bytes: bytes, name: "elf_host") }
+        #expect(error?.description.contains("elf_host: e_machine is 62, not BPF (247)") == true)
+    }
+
+    @Test func unknownProgramSection() throws {
+        let bytes = try TestSupport.compileBPFFixture("object_unknown_section.bpf.c")
+        #expect(throws: BPFObjectError.unsupported(
+            what: "section weird/name",
+            detail: "the name follows no known program convention (tracepoint/, kprobe/, uprobe/, raw_tp/, perf_event, ...)")) {
+            try ObjectSpec(bytes: bytes)
+        }
+    }
+
+    @Test func everyTruncationFailsCleanly() throws {
+        let object = try TestSupport.compileBPFFixture("object_globals.bpf.c")
+        for length in stride(from: 0, to: object.count, by: 5) {
+            #expect(throws: BPFObjectError.self) { try ObjectSpec(bytes: Array(object[..<length])) }
+        }
+    }
+
+    @Test func corruptedSectionsNeverTrap() throws {
+        let object = try TestSupport.compileBPFFixture("object_globals.bpf.c")
+        let elf = try ELFFile(bytes: object)
+        // Scribble over the BTF, BTF.ext, symbol table and relocations, a few bytes at a time.
+        var state: UInt64 = 0x1234_5678
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        let targets = elf.sections.filter { [".BTF", ".BTF.ext", ".symtab", ".relsocket", ".maps"].contains($0.name) }
+        #expect(targets.count == 5)
+        for _ in 0..<1500 {
+            var bytes = object
+            let section = targets[Int(next() % UInt64(targets.count))]
+            for _ in 0..<3 where section.size > 0 {
+                bytes[section.offset + Int(next() % UInt64(section.size))] = UInt8(truncatingIfNeeded: next())
+            }
+            _ = try? ObjectSpec(bytes: bytes)
+        }
+    }
+}
