@@ -29,13 +29,13 @@ let package = Package(
         .target(name: "BCCTools", dependencies: ["BCC"]),
         .executableTarget(
             name: "swift-bcc",
-            dependencies: ["BCC", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["BCC", "BTF", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Spawned by EBPFTests for scenarios that need their own process (dropped privileges, exact fd counts).
         .executableTarget(name: "ebpf-test-helper", dependencies: ["EBPF", "BPFObject"], path: "Tests/EBPFTestHelper"),
         .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport"]),
-        .testTarget(name: "BTFTests", dependencies: ["BTF", "TestSupport"]),
+        .testTarget(name: "BTFTests", dependencies: ["BTF", "ELF", "TestSupport"]),
         .testTarget(name: "BPFObjectTests", dependencies: ["BPFObject", "TestSupport"]),
         .testTarget(name: "EBPFTests", dependencies: ["EBPF", "BPFObject", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCTests", dependencies: ["BCC", "EBPF", "TestSupport"]),

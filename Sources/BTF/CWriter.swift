@@ -120,8 +120,14 @@ final class CWriter {
     }
 
     /// The typedef name of `id` (shares a namespace with enumerators).
+    /// The kernel's `__builtin_va_list` (x86's 24-byte array) is renamed:
+    /// the compiler's own BPF builtin is a pointer, so keeping the name
+    /// would silently shrink every struct holding a `va_list`.
     func identName(_ id: UInt32) -> Name {
-        resolveName(id, suffixes: &identNameSuffix, map: &identNames)
+        if isHeader, btf.withStringBytes(at: record(id).nameOffset, { $0.elementsEqual("__builtin_va_list".utf8) }) {
+            return Name(literal: Array("__btf_builtin_va_list".utf8))
+        }
+        return resolveName(id, suffixes: &identNameSuffix, map: &identNames)
     }
 
     private func resolveName(_ id: UInt32, suffixes: inout [Int32], map: inout [NameKey: Int32]) -> Name {
@@ -344,6 +350,7 @@ final class CWriter {
         write(" {")
         var offset = 0
         var previousWasBitfield = false
+        var unionEnd = 0
         for member in 0..<vlen {
             let type = word(id, member * 3 + 1)
             let offsetWord = word(id, member * 3 + 2)
@@ -366,9 +373,20 @@ final class CWriter {
                 previousWasBitfield = false
             }
             write(";")
+            unionEnd = max(unionEnd, offset)
         }
         if isStruct {
             bitPadding(from: offset, to: Int(record.sizeOrType) * 8, nextAlignment: alignment, inBitfield: false, level: level + 1)
+        } else if unionEnd < Int(record.sizeOrType) * 8 {
+            // Every union member starts at 0, so the padding that gives the
+            // union its size goes in an anonymous struct of its own.
+            write("\n")
+            indent(level + 1)
+            write("struct {")
+            bitPadding(from: 0, to: Int(record.sizeOrType) * 8, nextAlignment: alignment, inBitfield: false, level: level + 2)
+            write("\n")
+            indent(level + 1)
+            write("};")
         }
         if vlen > 0 || record.sizeOrType > 0 {
             write("\n")

@@ -1,0 +1,40 @@
+import ArgumentParser
+import BTF
+import Foundation
+
+/// `swift-bcc btf-header`: prints a C header with every type of a BTF blob,
+/// the running kernel's by default.
+struct BTFHeaderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "btf-header",
+        abstract: "Print a C header (vmlinux.h) generated from BTF.",
+        discussion: """
+            Reads /sys/kernel/btf/vmlinux unless --btf names another file. For a kernel \
+            module's split BTF, pass --base /sys/kernel/btf/vmlinux as well.
+            """)
+
+    @Option(name: .customLong("btf"), help: "The BTF file to read (default: /sys/kernel/btf/vmlinux).")
+    var btfPath: String = "/sys/kernel/btf/vmlinux"
+
+    @Option(name: .customLong("base"), help: "The base BTF of a split BTF file (a kernel module's).")
+    var basePath: String?
+
+    func run() throws {
+        let base = try basePath.map { try BTF(bytes: Self.read($0)) }
+        let btf: BTF
+        do {
+            btf = try BTF(bytes: Self.read(btfPath), base: base)
+        } catch {
+            throw ValidationError("\(btfPath): \(error)")
+        }
+        let header = try btf.cHeader()
+        FileHandle.standardOutput.write(Data(header))
+    }
+
+    private static func read(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read \(path)")
+        }
+        return Array(data)
+    }
+}
