@@ -10,6 +10,8 @@
 //                                   load GOOD.o (it must load) and each BAD.o
 //                                   (they must fail) in a loop; print the
 //                                   descriptor counts (exit 0 when equal)
+//   ebpf-test-helper buffer-leak    the same for ring buffer and perf buffer
+//                                   readers, and their mappings
 //
 // The EBPF tests spawn it: dropping privileges and counting /proc/self/fd are
 // per-process, and the test runner runs tests in parallel threads.
@@ -122,7 +124,20 @@ case "object-fd-leak":
     let after = openDescriptorCount()
     print("descriptors before \(before) after \(after)")
     exit(before == after ? 0 : 1)
+case "buffer-leak":
+    // One round first: the concurrency runtime opens its own descriptors on first use.
+    do { try bufferLeakLoop(rounds: 1) } catch { print("error: \(error)"); exit(2) }
+    let (descriptors, mappings) = (openDescriptorCount(), bufferMappingCount())
+    do {
+        try bufferLeakLoop(rounds: 20)
+    } catch {
+        print("error: \(error)")
+        exit(2)
+    }
+    print("descriptors before \(descriptors) after \(openDescriptorCount()),"
+        + " buffer mappings before \(mappings) after \(bufferMappingCount())")
+    exit(descriptors == openDescriptorCount() && mappings == bufferMappingCount() ? 0 : 1)
 default:
-    print("usage: ebpf-test-helper unprivileged | fd-leak | object-fd-leak GOOD.o BAD.o...")
+    print("usage: ebpf-test-helper unprivileged | fd-leak | object-fd-leak GOOD.o BAD.o... | buffer-leak")
     exit(64)
 }

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Turns the RESULT lines of repeated benchmark runs into the comparison table.
+
+Input (files or stdin): lines `RESULT name=<group>.<impl> value=<number> unit=<unit>`,
+one per measurement per run; a name seen N times has N runs. Other lines are ignored.
+The last dotted component of a name is the implementation; the rest is the group.
+Implementations starting with "swift" are ours; every other one is a peer.
+
+Output: one row per name with the median, min, max, spread and run count, then for
+our rows the ratio to each peer in the same group (>1 always means we are better:
+ours/peer for rates, peer/ours for times, CPU and memory), and a last line
+`ratios: ringbuf_b2b_vs_libbpf=X ringbuf_vs_bcc=Y compile_warm_vs_bcc=Z btf_header_vs_bpftool=W`.
+"""
+
+import re
+import statistics
+import sys
+
+RESULT = re.compile(r"^RESULT\s+(.*)$")
+HIGHER_IS_BETTER = {"rec/s", "MB/s", "ops/s"}
+# Units where a ratio is meaningless (counts of lost records: 0 vs 0).
+NO_RATIO = {"records"}
+
+
+def parse(lines):
+    runs, units, order = {}, {}, []
+    for line in lines:
+        match = RESULT.match(line.strip())
+        if not match:
+            continue
+        fields = dict(kv.split("=", 1) for kv in match.group(1).split() if "=" in kv)
+        name, value, unit = fields.get("name"), fields.get("value"), fields.get("unit", "")
+        if not name or value is None:
+            continue
+        try:
+            number = float(value)
+        except ValueError:
+            continue
+        if name not in runs:
+            runs[name], units[name] = [], unit
+            order.append(name)
+        runs[name].append(number)
+    return runs, units, order
+
+
+def split(name):
+    group, _, impl = name.rpartition(".")
+    return group, impl
+
+
+def ratio(ours, peer, unit):
+    if unit in NO_RATIO or ours is None or peer is None:
+        return None
+    if unit in HIGHER_IS_BETTER:
+        return ours / peer if peer else None
+    return peer / ours if ours else None
+
+
+def human(value, unit):
+    if unit in ("rec/s", "ops/s"):
+        return f"{value / 1e6:.3f}M" if value >= 1e5 else f"{value:.0f}"
+    if unit == "s":
+        return f"{value * 1e3:.1f}ms" if value < 10 else f"{value:.2f}s"
+    if unit in ("records", "KiB"):
+        return f"{value:.0f}"
+    return f"{value:.4g}"
+
+
+def main():
+    paths = sys.argv[1:]
+    lines = []
+    if paths:
+        for path in paths:
+            with open(path) as handle:
+                lines.extend(handle)
+    else:
+        lines = sys.stdin.readlines()
+    runs, units, order = parse(lines)
+    medians = {name: statistics.median(values) for name, values in runs.items()}
+
+    groups = {}
+    for name in order:
+        group, impl = split(name)
+        groups.setdefault(group, []).append(impl)
+
+    header = f"{'group':<28} {'impl':<15} {'median':>10} {'min':>10} {'max':>10} {'spread':>7} {'n':>2} {'unit':<7} vs peers (>1 = ours better)"
+    print(header)
+    print("-" * len(header))
+    for group, impls in groups.items():
+        peers = [impl for impl in impls if not impl.startswith("swift")]
+        for impl in impls:
+            name = f"{group}.{impl}"
+            values, unit = runs[name], units[name]
+            median = medians[name]
+            low, high = min(values), max(values)
+            spread = f"{(high - low) / median * 100:.0f}%" if median else "-"
+            cells = []
+            if impl.startswith("swift"):
+                for peer in peers:
+                    r = ratio(median, medians[f"{group}.{peer}"], unit)
+                    if r is not None:
+                        cells.append(f"{r:.2f}x {peer}")
+            print(f"{group:<28} {impl:<15} {human(median, unit):>10} {human(low, unit):>10} "
+                  f"{human(high, unit):>10} {spread:>7} {len(values):>2} {unit:<7} {', '.join(cells)}".rstrip())
+
+    def pair(group, ours, peer, fallback_group=None):
+        for g in (group, fallback_group):
+            if g is None:
+                continue
+            a, b = medians.get(f"{g}.{ours}"), medians.get(f"{g}.{peer}")
+            if a is not None and b is not None:
+                r = ratio(a, b, units[f"{g}.{ours}"])
+                if r is not None:
+                    return f"{r:.2f}"
+        return "NA"
+
+    print()
+    print("ratios: "
+          f"ringbuf_b2b_vs_libbpf={pair('ringbuf.b2b.16.rate', 'swift_callback', 'libbpf')} "
+          f"ringbuf_vs_bcc={pair('ringbuf.b2b.16.rate', 'swift_callback', 'bcc', 'ringbuf.parallel.16.rate')} "
+          f"compile_warm_vs_bcc={pair('compile.warm', 'swift', 'bcc')} "
+          f"btf_header_vs_bpftool={pair('btf_header', 'swift', 'bpftool')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+import Foundation
+import Glibc
+
+/// The kernel's tracing filesystem: tracepoint ids and formats, kprobe and
+/// uprobe definitions, and trace_pipe.
+///
+/// tracefs is used where it is mounted, at /sys/kernel/tracing or
+/// /sys/kernel/debug/tracing. When neither is and the process is root, it
+/// is mounted at /sys/kernel/tracing (the mount stays after exit, as it
+/// would with `mount -t tracefs`).
+public enum Tracefs {
+    /// Where tracefs is looked for, in order; the first is where it is mounted when missing.
+    public static let mountPoints = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"]
+
+    private static let cache = RootCache()
+
+    // MARK: - Paths
+
+    /// The directory tracefs is mounted at, mounting it first if needed.
+    ///
+    /// - Throws: `BPFError.notFound` saying how to mount tracefs when it is not
+    ///   mounted and the process may not mount it, or the mount error.
+    public static func root() throws -> String {
+        try cache.root {
+            if let mounted = mountPoints.first(where: isTracefs) { return mounted }
+            let target = mountPoints[0]
+            guard geteuid() == 0 else {
+                throw BPFError.notFound(
+                    what: "tracefs (not mounted at \(mountPoints.joined(separator: " or "))); "
+                        + "mount it as root with `mount -t tracefs nodev \(target)`")
+            }
+            if mount("tracefs", target, "tracefs", 0, nil) != 0 {
+                let error = errno
+                // Another process may have mounted it between our check and our mount.
+                if isTracefs(target) { return target }
+                throw BPFError.system(operation: "mount -t tracefs nodev \(target)", object: target, errno: error)
+            }
+            return target
+        }
+    }
+
+    /// The path of trace_pipe, where bpf_trace_printk() output appears.
+    public static func tracePipePath() throws -> String {
+        try root() + "/trace_pipe"
+    }
+
+    /// The directory of the event `category`/`name` (a tracepoint or a probe defined in tracefs).
+    static func eventDirectory(category: String, name: String) throws -> String {
+        try validate(category, what: "tracepoint category")
+        try validate(name, what: "tracepoint name")
+        return try root() + "/events/\(category)/\(name)"
+    }
+
+    // MARK: - Events
+
+    /// True when the kernel has the tracepoint `category`/`name`.
+    public static func eventExists(category: String, name: String) throws -> Bool {
+        SysFile.exists(try eventDirectory(category: category, name: name) + "/id")
+    }
+
+    /// The id of the tracepoint `category`/`name`: perf_event_attr.config for a
+    /// PERF_TYPE_TRACEPOINT event.
+    public static func eventID(category: String, name: String) throws -> UInt64 {
+        let path = try eventDirectory(category: category, name: name) + "/id"
+        let text: String
+        do {
+            text = try SysFile.read(path)
+        } catch BPFError.notFound {
+            throw BPFError.notFound(what: "tracepoint \(category)/\(name) (no \(path))")
+        }
+        guard let id = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw BPFError.malformed(what: path, detail: "expected a decimal event id, found '\(text)'")
+        }
+        return id
+    }
+
+    /// The record layout of the tracepoint `category`/`name`, from its format file.
+    public static func eventFormat(category: String, name: String) throws -> TracepointFormat {
+        let path = try eventDirectory(category: category, name: name) + "/format"
+        let text: String
+        do {
+            text = try SysFile.read(path)
+        } catch BPFError.notFound {
+            throw BPFError.notFound(what: "tracepoint \(category)/\(name) (no \(path))")
+        }
+        return try TracepointFormat(parsing: text, path: path)
+    }
+
+    // MARK: - Probe definitions (kprobe_events, uprobe_events)
+
+    /// Defines a probe by appending `definition` to the tracefs file `file`
+    /// ("kprobe_events" or "uprobe_events").
+    static func defineProbe(file: String, definition: String) throws {
+        let path = try root() + "/" + file
+        do {
+            try SysFile.write(path, definition, append: true)
+        } catch BPFError.system(_, _, let code) where code == EINVAL || code == ENOENT || code == E2BIG {
+            throw BPFError.invalidArgument(
+                operation: "define probe in \(path)", object: definition,
+                detail: lastErrorLogLine() ?? String(cString: strerror(code)))
+        }
+    }
+
+    /// Removes the probe `group`/`name` from the tracefs file `file`. The
+    /// kernel answers EBUSY while a perf event it just released is still being
+    /// torn down, so that is retried briefly.
+    static func removeProbe(file: String, group: String, name: String) throws {
+        let path = try root() + "/" + file
+        var attempts = 0
+        while true {
+            do {
+                try SysFile.write(path, "-:\(group)/\(name)", append: true)
+                return
+            } catch BPFError.system(_, _, let code) where code == EBUSY && attempts < 50 {
+                attempts += 1
+                usleep(2_000)
+            }
+        }
+    }
+
+    /// The probes currently defined in the tracefs file `file`, one definition a line.
+    static func probeDefinitions(file: String) throws -> [String] {
+        try SysFile.read(root() + "/" + file).split(separator: "\n").map(String.init)
+    }
+
+    // MARK: - Helpers
+
+    /// A tracefs mount has trace_pipe at its top; the empty directory under
+    /// an unmounted mount point does not. Looking at debug/tracing also
+    /// triggers its automount when debugfs is mounted.
+    private static func isTracefs(_ path: String) -> Bool {
+        SysFile.exists(path + "/trace_pipe")
+    }
+
+    /// The kernel's explanation of the last rejected definition, from tracefs error_log.
+    private static func lastErrorLogLine() -> String? {
+        guard let root = try? root(), let log = try? SysFile.read(root + "/error_log") else { return nil }
+        let lines = log.split(separator: "\n").suffix(3).map { $0.trimmingCharacters(in: .whitespaces) }
+        return lines.isEmpty ? nil : lines.joined(separator: " | ")
+    }
+
+    /// Event categories and names become path components: reject anything
+    /// that could leave the events directory.
+    private static func validate(_ component: String, what: String) throws {
+        let allowed = component.utf8.allSatisfy {
+            ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z"))
+                || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+                || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
+        }
+        guard allowed, !component.isEmpty, !component.hasPrefix(".") else {
+            throw BPFError.invalidArgument(
+                operation: "find tracefs event", object: component,
+                detail: "a \(what) is letters, digits, '_', '-' and '.', not starting with '.'")
+        }
+    }
+}
+
+/// The tracefs mount point, found (or mounted) once per process.
+private final class RootCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var path: String?
+
+    func root(_ find: () throws -> String) throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let path { return path }
+        let found = try find()
+        path = found
+        return found
+    }
+}

@@ -1,0 +1,99 @@
+import ELF
+
+/// A uprobe program (BPF_PROG_TYPE_KPROBE) attached to a function in a user
+/// binary or shared library (uprobe), or to its return (uretprobe).
+///
+/// The probe point is a file offset: a symbol is looked up in the file's ELF
+/// symbol tables and its address turned into an offset through the segment
+/// that holds it, which works for executables, PIE executables and shared
+/// libraries alike. The probe is created through the uprobe PMU, or on
+/// kernels without it defined in tracefs uprobe_events (and removed on close).
+public final class UprobeLink: Link {
+    /// "uprobe PATH:SYMBOL" (or ":0xOFFSET"), "uretprobe ...".
+    public let target: String
+    /// The file the probe is in.
+    public let path: String
+    /// The probe's offset in `path`.
+    public let offset: UInt64
+    let resources: LinkResources
+
+    /// Attaches `program` to `symbol` (plus `offset` bytes) in `binary`: a
+    /// path, a library name such as "c", or an executable on PATH (see
+    /// `BinaryPath.resolve`). `pid` limits the probe to one process; nil
+    /// probes every process that maps the file.
+    ///
+    /// - Throws: `BPFError.notFound` when the binary or symbol does not exist,
+    ///   `BPFError.malformed` when the binary is not a readable ELF file.
+    public convenience init(
+        program: Program, binary: String, symbol: String, offset: UInt64 = 0, isReturn: Bool = false, pid: Int32? = nil
+    ) throws {
+        try self.init(
+            program: program, binary: binary, symbol: symbol, offset: offset, isReturn: isReturn, pid: pid,
+            mechanism: nil)
+    }
+
+    /// Attaches `program` at file offset `offset` of `binary`.
+    public convenience init(
+        program: Program, binary: String, offset: UInt64, isReturn: Bool = false, pid: Int32? = nil
+    ) throws {
+        try self.init(
+            program: program, binary: binary, symbol: nil, offset: offset, isReturn: isReturn, pid: pid,
+            mechanism: nil)
+    }
+
+    /// Attaches through `mechanism`, or the PMU with a tracefs fallback when it is nil.
+    init(
+        program: Program, binary: String, symbol: String?, offset: UInt64, isReturn: Bool, pid: Int32?,
+        mechanism: ProbeEvent.Mechanism?
+    ) throws {
+        let path = try BinaryPath.resolve(binary, pid: pid)
+        var fileOffset = offset
+        if let symbol {
+            do {
+                fileOffset += try ELFFile(contentsOf: path).symbolFileOffset(named: symbol)
+            } catch .notFound {
+                throw BPFError.notFound(what: "symbol '\(symbol)' in \(path)")
+            } catch {
+                throw BPFError.malformed(what: path, detail: "cannot resolve symbol '\(symbol)' for a uprobe: \(error)")
+            }
+        }
+        let kind = isReturn ? "uretprobe" : "uprobe"
+        let location = symbol.map { offset == 0 ? $0 : "\($0)+\(offset)" } ?? "0x\(String(offset, radix: 16))"
+        let what = "\(kind) \(path):\(location)" + (pid.map { " (pid \($0))" } ?? "")
+        self.path = path
+        self.offset = fileOffset
+        target = what
+
+        try program.requireType([.kprobe], for: target)
+        let pmu = mechanism == .tracefs ? nil : try ProbeEvent.PMU.find(.uprobe)
+        if let pmu {
+            resources = try pmu.attach(
+                program, location: path, offset: fileOffset, isReturn: isReturn, pid: pid ?? -1, what: what)
+        } else {
+            let definitions = try Tracefs.root() + "/" + ProbeEvent.Kind.uprobe.definitionsFile
+            guard mechanism != .pmu, SysFile.exists(definitions) else {
+                throw BPFError.notSupported(
+                    feature: "\(what): uprobes",
+                    requirement: "a kernel built with CONFIG_UPROBE_EVENTS (this one has no uprobe PMU at "
+                        + "/sys/bus/event_source/devices/uprobe and no \(definitions))")
+            }
+            guard !path.contains(where: { $0 == " " || $0 == "\t" || $0 == "\n" }) else {
+                throw BPFError.invalidArgument(
+                    operation: "define \(kind) in \(definitions)", object: path,
+                    detail: "tracefs probe definitions cannot name a path containing whitespace")
+            }
+            resources = try ProbeEvent.attachDefined(
+                .uprobe, program: program, location: "\(path):0x\(String(fileOffset, radix: 16))",
+                label: symbol ?? ((path as String).split(separator: "/").last.map(String.init) ?? "uprobe"),
+                isReturn: isReturn, pid: pid ?? -1, what: what)
+        }
+    }
+
+    /// True once the program has been detached.
+    public var isClosed: Bool { resources.isClosed }
+
+    /// Detaches the program (and removes a probe defined in tracefs). Calling it again does nothing.
+    public func close() { resources.close() }
+
+    deinit { resources.close() }
+}
