@@ -13,19 +13,21 @@ enum KernelCompileEnvironment {
 
     private static let shared: Result<CompileEnvironment, any Error> = Result {
         let clang = try ClangDriver.locate()
-        let header = try VmlinuxHeaderCache.shared.header(clang: clang.path)
+        let cache = VmlinuxHeaderCache.shared
+        let header = try cache.headerPaths()
         var system = utsname()
         uname(&system)
         let machine = withUnsafeBytes(of: &system.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         return CompileEnvironment(
-            headerPath: header.headerPath,
-            precompiledHeaderPath: header.precompiledHeaderPath,
-            headerIdentity: header.identity,
+            headerPath: header.header.path,
+            precompiledHeaderPath: header.pch.path,
+            // The header's directory is named by a hash of the kernel's BTF.
+            headerIdentity: header.header.path,
             pageSize: Int(sysconf(Int32(_SC_PAGESIZE))),
             possibleCPUs: try PossibleCPUs.count(),
             architecture: machine,
             clang: clang,
-            cacheDirectory: header.cacheDirectory,
+            cacheDirectory: cache.directory,
             tracepointArgs: { category, name in
                 TracepointArgsStruct(try Tracefs.eventFormat(category: category, name: name))
             },
