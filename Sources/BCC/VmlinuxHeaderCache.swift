@@ -14,8 +14,9 @@ import Synchronization
 /// Files live under `$XDG_CACHE_HOME/swift-bcc` (else `~/.cache/swift-bcc`)
 /// in a directory named by a hash of the BTF bytes, so a new kernel gets a
 /// new header and the header's path identifies the kernel's types. Every
-/// file is written to a temporary name and renamed into place: concurrent
-/// processes see a complete file or none.
+/// file is written to a temporary name and then linked into place:
+/// concurrent processes see a complete file or none, and the first one
+/// published stays.
 public final class VmlinuxHeaderCache: Sendable {
     /// The cache for the running kernel (/sys/kernel/btf/vmlinux).
     public static let shared = VmlinuxHeaderCache()
@@ -107,13 +108,17 @@ public final class VmlinuxHeaderCache: Sendable {
     }
 
     /// Runs `write` on a unique temporary path beside `destination`, then
-    /// renames it into place.
+    /// moves it into place unless another process got there first: an
+    /// existing file is never replaced, because a PCH built from it records
+    /// its modification time.
     private func publish(_ destination: URL, write: (String) throws -> Void) throws {
         let temporary = destination.path + ".\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
         defer { try? FileManager.default.removeItem(atPath: temporary) }
         try write(temporary)
+        if link(temporary, destination.path) == 0 || errno == EEXIST { return }
+        // Filesystems without hard links: rename, which may replace.
         guard rename(temporary, destination.path) == 0 else {
-            throw BCCError.file(path: destination.path, detail: "cannot rename \(temporary) into place: \(String(cString: strerror(errno)))")
+            throw BCCError.file(path: destination.path, detail: "cannot move \(temporary) into place: \(String(cString: strerror(errno)))")
         }
     }
 
