@@ -1,0 +1,162 @@
+// print_log2_hist / print_linear_hist on a table: read the slots, then format.
+import BTF
+import EBPF
+
+extension Table {
+    /// Prints the table as a log2 histogram, as bcc's `print_log2_hist`.
+    ///
+    /// The table's keys are slots (`bpf_log2l(value)`), or structs whose first
+    /// field is a section (bucket) and whose second is the slot, in which case
+    /// one histogram prints per section.
+    ///
+    /// - Parameters:
+    ///   - valType: the column header, e.g. "usecs".
+    ///   - sectionHeader: the label before each section's value.
+    ///   - sectionPrintFn: formats a section; by default as Python's repr.
+    ///   - bucketFn: maps each key's section before grouping.
+    ///   - stripLeadingZero: omit empty rows before the first non-empty one.
+    ///   - bucketSortFn: orders the sections (default: the order first seen).
+    public func printLog2Hist(
+        valType: String = "value", sectionHeader: String = "Bucket ptr",
+        sectionPrintFn: ((HistogramBucket) -> String)? = nil, bucketFn: ((HistogramBucket) -> HistogramBucket)? = nil,
+        stripLeadingZero: Bool = false, bucketSortFn: (([HistogramBucket]) -> [HistogramBucket])? = nil
+    ) throws(BCCError) {
+        var output = StandardOutput()
+        try writeHistogram(.log2, valType: valType, sectionHeader: sectionHeader, sectionPrintFn: sectionPrintFn,
+                           bucketFn: bucketFn, stripLeadingZero: stripLeadingZero, bucketSortFn: bucketSortFn,
+                           to: &output)
+    }
+
+    /// Prints the table as a linear histogram, as bcc's `print_linear_hist`.
+    /// The parameters are those of ``printLog2Hist(valType:sectionHeader:sectionPrintFn:bucketFn:stripLeadingZero:bucketSortFn:)``.
+    public func printLinearHist(
+        valType: String = "value", sectionHeader: String = "Bucket ptr",
+        sectionPrintFn: ((HistogramBucket) -> String)? = nil, bucketFn: ((HistogramBucket) -> HistogramBucket)? = nil,
+        stripLeadingZero: Bool = false, bucketSortFn: (([HistogramBucket]) -> [HistogramBucket])? = nil
+    ) throws(BCCError) {
+        var output = StandardOutput()
+        try writeHistogram(.linear, valType: valType, sectionHeader: sectionHeader, sectionPrintFn: sectionPrintFn,
+                           bucketFn: bucketFn, stripLeadingZero: stripLeadingZero, bucketSortFn: bucketSortFn,
+                           to: &output)
+    }
+
+    /// Writes the histogram text to `target` instead of standard output.
+    public func writeHistogram<Target: TextOutputStream>(
+        _ kind: Histogram.Kind, valType: String = "value", sectionHeader: String = "Bucket ptr",
+        sectionPrintFn: ((HistogramBucket) -> String)? = nil, bucketFn: ((HistogramBucket) -> HistogramBucket)? = nil,
+        stripLeadingZero: Bool = false, bucketSortFn: (([HistogramBucket]) -> [HistogramBucket])? = nil,
+        to target: inout Target
+    ) throws(BCCError) {
+        // Format into a string first so one write carries the whole histogram.
+        var text = ""
+        do {
+            switch try histogramKeyLayout() {
+            case .slot(let slot):
+                var slots: [Int: UInt64] = [:]
+                for (key, value) in try histogramItems() {
+                    guard let index = slot.integer(in: key) else { continue }
+                    guard let position = Int(exactly: index), position >= 0, position < kind.slotCount else {
+                        throw HistogramError.slotOutOfRange(kind: kind, slot: Int(clamping: index), limit: kind.slotCount - 1)
+                    }
+                    slots[position] = value
+                }
+                try Histogram.write(kind, slots: slots, valType: valType, stripLeadingZero: stripLeadingZero, to: &text)
+            case .sectioned(let bucket, let slot):
+                var entries: [(section: HistogramBucket, slot: Int, count: UInt64)] = []
+                for (key, value) in try histogramItems() {
+                    guard let section = bucket.bucket(in: key), let index = slot.integer(in: key) else { continue }
+                    guard let position = Int(exactly: index), position >= 0, position < kind.slotCount else {
+                        throw HistogramError.slotOutOfRange(kind: kind, slot: Int(clamping: index), limit: kind.slotCount - 1)
+                    }
+                    entries.append((section, position, value))
+                }
+                let sections = Histogram.sections(entries, bucketFn: bucketFn ?? { $0 }, bucketSortFn: bucketSortFn)
+                try Histogram.write(kind, sections: sections, valType: valType, sectionHeader: sectionHeader,
+                                    sectionPrintFn: sectionPrintFn, stripLeadingZero: stripLeadingZero, to: &text)
+            }
+        } catch let error as HistogramError {
+            throw .invalidUse(object: "table '\(name)'", detail: error.description)
+        } catch let error as BCCError {
+            throw error
+        } catch {
+            throw .kernel(operation: "read histogram", object: "table '\(name)'", cause: error)
+        }
+        target.write(text)
+    }
+
+    // MARK: - Reading the slots
+
+    enum HistogramKeyLayout {
+        /// The whole key is the slot.
+        case slot(TableField)
+        /// The key's first field is the section, the second the slot.
+        case sectioned(bucket: TableField, slot: TableField)
+    }
+
+    func histogramKeyLayout() throws(BCCError) -> HistogramKeyLayout {
+        if let btf, let keyType {
+            let resolved = btf.resolved(keyType)
+            switch btf.kind(of: resolved) {
+            case .struct, .union:
+                var members = btf.members(of: resolved)
+                // bcc skips a padding member it inserted itself between bucket and slot.
+                if members.count == 3, members[1].name == "__pad_1" { members.remove(at: 1) }
+                guard members.count >= 2 else {
+                    throw .invalidUse(object: "table '\(name)'",
+                                      detail: "a histogram key struct needs a section field and a slot field")
+                }
+                let bucket = TableField(name: members[0].name, offset: members[0].byteOffset, type: members[0].type, btf: btf)
+                let slot = TableField(name: members[1].name, offset: members[1].byteOffset, type: members[1].type, btf: btf)
+                guard slot.isInteger else {
+                    throw .invalidUse(object: "table '\(name)'", detail: "the slot field '\(slot.name)' is not an integer")
+                }
+                return .sectioned(bucket: bucket, slot: slot)
+            default:
+                let field = TableField(name: "key", offset: 0, type: keyType, btf: btf)
+                if field.isInteger { return .slot(field) }
+                throw .invalidUse(object: "table '\(name)'", detail: "a histogram key must be an integer or a struct")
+            }
+        }
+        guard [1, 2, 4, 8].contains(keySize) else {
+            throw .invalidUse(object: "table '\(name)'",
+                              detail: "the key is \(keySize) bytes and the map has no BTF to say where the slot is")
+        }
+        return .slot(TableField(unsignedAt: 0, size: keySize))
+    }
+
+    /// Every key with its count (per-CPU counts summed).
+    func histogramItems() throws(BCCError) -> [(key: [UInt8], count: UInt64)] {
+        guard [1, 2, 4, 8].contains(valueSize) else {
+            throw .invalidUse(object: "table '\(name)'", detail: "histogram counts must be integers, the values are \(valueSize) bytes")
+        }
+        var result: [(key: [UInt8], count: UInt64)] = []
+        for key in try keys() {
+            if map.type.isPerCPU {
+                guard let values = try perCPUValues(key) else { continue }
+                result.append((key, values.reduce(0) { $0 &+ TableField.unsigned($1[...]) }))
+            } else if let value = try self[key] {
+                result.append((key, TableField.unsigned(value[...])))
+            }
+        }
+        return result
+    }
+}
+
+extension TableField {
+    /// An unsigned integer field without BTF.
+    init(unsignedAt offset: Int, size: Int) {
+        self.init(name: "key", offset: offset, size: size, encoding: .unsigned)
+    }
+}
+
+extension Histogram {
+    /// Writes a single histogram of `kind`.
+    static func write<Target: TextOutputStream>(
+        _ kind: Kind, slots: [Int: UInt64], valType: String, stripLeadingZero: Bool, to target: inout Target
+    ) throws(HistogramError) {
+        switch kind {
+        case .log2: try writeLog2(slots, valType: valType, stripLeadingZero: stripLeadingZero, to: &target)
+        case .linear: try writeLinear(slots, valType: valType, stripLeadingZero: stripLeadingZero, to: &target)
+        }
+    }
+}
