@@ -20,6 +20,8 @@ public final class Table: Sendable {
     public let keyType: BTFTypeID?
     /// BTF type of the values, where the map definition names one.
     public let valueType: BTFTypeID?
+    /// The decoder of the event struct recorded for this table (Table+Event.swift).
+    let events: EventDecoderSlot
 
     /// Wraps `map`; `btf` with `keyType` and `valueType` describes its keys
     /// and values (the program's BTF, from its map definition).
@@ -29,6 +31,7 @@ public final class Table: Sendable {
         self.btf = btf
         self.keyType = keyType
         self.valueType = valueType
+        events = EventDecoderSlot(btf: btf, table: name)
     }
 
     /// The map's kind.
