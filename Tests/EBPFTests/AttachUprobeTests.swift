@@ -29,7 +29,7 @@ import TestSupport
         defer { counter.close() }
         let child = try BlockedChild(executable: binary.path, arguments: ["7"])
         let link = try UprobeLink(
-            program: counter.program, binary: binary.path, symbol: "uprobe_target_function", offset: 0,
+            program: counter.program, binary: binary.path, at: .symbol("uprobe_target_function", offset: 0),
             isReturn: false, pid: child.pid, mechanism: mechanism)
         #expect(link.target.hasPrefix("uprobe \(binary.path):uprobe_target_function"))
         let descriptors = Descriptors.snapshot(link.resources.descriptorNumbers)
@@ -42,6 +42,29 @@ import TestSupport
         link.close()
         #expect(Descriptors.allClosed(descriptors))
         #expect(try Self.definitions(probing: binary).isEmpty)
+    }
+
+    /// The same function by its virtual address (bcc's addr) and by its file
+    /// offset: both land on the offset the symbol resolves to.
+    @Test func addressAndFileOffsetReachTheSameFunction() throws {
+        let binary = try Self.buildTarget()
+        defer { try? FileManager.default.removeItem(at: binary.deletingLastPathComponent()) }
+        let elf = try ELFFile(contentsOf: binary.path)
+        let address = try elf.symbol(named: "uprobe_target_function").value
+        let fileOffset = try elf.symbolFileOffset(named: "uprobe_target_function")
+        let counter = try RunCounter(type: .kprobe, name: "count_address")
+        defer { counter.close() }
+        let child = try BlockedChild(executable: binary.path, arguments: ["3"])
+        let byAddress = try UprobeLink(program: counter.program, binary: binary.path, address: address, pid: child.pid)
+        defer { byAddress.close() }
+        let byOffset = try UprobeLink(program: counter.program, binary: binary.path, offset: fileOffset, pid: child.pid)
+        defer { byOffset.close() }
+        #expect(byAddress.offset == fileOffset && byOffset.offset == fileOffset)
+        #expect(try child.release() == 0)
+        #expect(try counter.count(tgid: child.pid, tid: child.pid) == 6)
+        #expect(throws: BPFError.self) {
+            try UprobeLink(program: counter.program, binary: binary.path, address: 1 << 50)
+        }
     }
 
     /// A uretprobe fires on each return.
@@ -93,80 +116,5 @@ import TestSupport
             Issue.record("expected malformed, got \(String(describing: notELF))")
             return
         }
-    }
-}
-
-@Suite struct AttachKprobeTests {
-    /// kprobes work where the kernel has them; this project's kernels lack
-    /// CONFIG_KPROBES, and then the error says exactly that.
-    @Test func kprobeWorksOrIsPreciselyNotSupported() throws {
-        let counter = try RunCounter(type: .kprobe, name: "count_kprobe")
-        defer { counter.close() }
-        let hasPMU = FileManager.default.fileExists(atPath: "/sys/bus/event_source/devices/kprobe/type")
-        let hasEvents = FileManager.default.fileExists(atPath: try Tracefs.root() + "/kprobe_events")
-        #if arch(x86_64)
-            let function = "__x64_sys_getppid"
-        #else
-            let function = "__arm64_sys_getppid"
-        #endif
-        if hasPMU || hasEvents {
-            let link = try KprobeLink(program: counter.program, symbol: function)
-            defer { link.close() }
-            for _ in 0..<5 { _ = getppid() }
-            #expect(try counter.countForThisThread() == 5)
-        } else {
-            for isReturn in [false, true] {
-                let error = #expect(throws: BPFError.self) {
-                    try KprobeLink(program: counter.program, symbol: function, isReturn: isReturn)
-                }
-                guard case .notSupported(let feature, let requirement)? = error else {
-                    Issue.record("expected notSupported, got \(String(describing: error))")
-                    continue
-                }
-                #expect(feature == "\(isReturn ? "kretprobe" : "kprobe") \(function): kprobes")
-                #expect(requirement.contains("CONFIG_KPROBES"))
-                #expect(requirement.contains("no kprobe PMU at /sys/bus/event_source/devices/kprobe"))
-                #expect(requirement.contains("kprobe_events"))
-            }
-        }
-    }
-
-    @Test func badKprobeArgumentsAreRefused() throws {
-        let counter = try RunCounter(type: .kprobe, name: "kprobe_bad")
-        defer { counter.close() }
-        #expect(throws: BPFError.self) { try KprobeLink(program: counter.program, symbol: "") }
-        #expect(throws: BPFError.self) { try KprobeLink(program: counter.program, symbol: "a b") }
-        #expect(throws: BPFError.self) {
-            try KprobeLink(program: counter.program, symbol: "vfs_read", offset: 4, isReturn: true)
-        }
-    }
-}
-
-@Suite struct AttachPerfEventTests {
-    /// cpu-clock sampling at 1 kHz on every CPU runs the program while this thread burns CPU.
-    @Test func cpuClockSamplesWhileBurningCPU() throws {
-        let counter = try RunCounter(type: .perfEvent, name: "count_samples")
-        defer { counter.close() }
-        let link = try PerfEventLink(program: counter.program, event: .cpuClock, sampling: .frequency(1000))
-        #expect(link.cpus == (try OnlineCPUs.list()))
-        #expect(link.target == "perf_event cpu-clock at 1000 Hz")
-        let descriptors = Descriptors.snapshot(link.resources.descriptorNumbers)
-        #expect(descriptors.count >= link.cpus.count)
-
-        let deadline = Date().addingTimeInterval(0.3)
-        var spin: UInt64 = 0
-        while Date() < deadline { spin &+= 1 }
-        #expect(spin > 0)
-        #expect(try counter.countForThisThread() > 0)
-
-        link.close()
-        #expect(Descriptors.allClosed(descriptors))
-    }
-
-    @Test func zeroRatesAreRefused() throws {
-        let counter = try RunCounter(type: .perfEvent, name: "perf_zero")
-        defer { counter.close() }
-        #expect(throws: BPFError.self) { try PerfEventLink(program: counter.program, sampling: .frequency(0)) }
-        #expect(throws: BPFError.self) { try PerfEventLink(program: counter.program, sampling: .period(0)) }
     }
 }
