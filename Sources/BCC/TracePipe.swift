@@ -10,14 +10,21 @@ public final class TracePipe {
     public let path: String
     private let fd: Int32
     private var buffer: [UInt8] = []
+    private let chunkSize: Int
 
     /// The trace_pipe files of the usual tracefs mount points, in search order.
     public static let candidatePaths = ["/sys/kernel/tracing/trace_pipe", "/sys/kernel/debug/tracing/trace_pipe"]
 
     /// Opens the first trace_pipe of ``candidatePaths`` that exists, or `path`.
     ///
+    /// With `exactLines` the pipe is read a byte at a time, so that closing it
+    /// after a line loses nothing: the kernel keeps unread output for the next
+    /// reader. Otherwise it reads in chunks, and text read past the last line
+    /// returned is lost when the reader is released.
+    ///
     /// - Throws: ``BCCError/file(path:detail:)`` when none can be opened.
-    public init(path: String? = nil) throws(BCCError) {
+    public init(path: String? = nil, exactLines: Bool = false) throws(BCCError) {
+        chunkSize = exactLines ? 1 : 4096
         let chosen = path ?? Self.candidatePaths.first { FileManager.default.fileExists(atPath: $0) }
         guard let chosen else {
             throw .file(path: Self.candidatePaths[0],
@@ -46,7 +53,7 @@ public final class TracePipe {
                 return line
             }
             guard try waitReadable(timeout: timeout) else { return nil }
-            var chunk = [UInt8](repeating: 0, count: 4096)
+            var chunk = [UInt8](repeating: 0, count: chunkSize)
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count > 0 {
                 buffer.append(contentsOf: chunk[..<count])
