@@ -15,12 +15,8 @@ enum KernelBTF {
 @Test(.enabled(if: KernelBTF.available, "kernel has no BTF (CONFIG_DEBUG_INFO_BTF)"))
 func decodesTheRunningKernel() throws {
     let data = try #require(FileManager.default.contents(atPath: KernelBTF.path))
-    let clock = ContinuousClock()
-    var decoded: BTF?
-    let elapsed = try clock.measure { decoded = try BTF(bytes: Array(data)) }
-    let btf = try #require(decoded)
+    let btf = try BTF(bytes: Array(data))
     #expect(btf.typeCount > 10_000)
-    #expect(elapsed < .seconds(2), "decoding took \(elapsed)")
 
     let task = try #require(btf.firstType(named: "task_struct", kind: .struct))
     #expect(btf.size(of: task.id) == Int(task.sizeOrType))
