@@ -1,4 +1,5 @@
 // Reading bpf_trace_printk output from the kernel's trace_pipe, line by line.
+import EBPF
 import Foundation
 
 /// The kernel's trace_pipe, where `bpf_trace_printk` output appears.
@@ -12,10 +13,7 @@ public final class TracePipe {
     private var buffer: [UInt8] = []
     private let chunkSize: Int
 
-    /// The trace_pipe files of the usual tracefs mount points, in search order.
-    public static let candidatePaths = ["/sys/kernel/tracing/trace_pipe", "/sys/kernel/debug/tracing/trace_pipe"]
-
-    /// Opens the first trace_pipe of ``candidatePaths`` that exists, or `path`.
+    /// Opens `path`, by default tracefs's trace_pipe (mounting tracefs if it is not).
     ///
     /// With `exactLines` the pipe is read a byte at a time, so that closing it
     /// after a line loses nothing: the kernel keeps unread output for the next
@@ -25,10 +23,11 @@ public final class TracePipe {
     /// - Throws: ``BCCError/file(path:detail:)`` when none can be opened.
     public init(path: String? = nil, exactLines: Bool = false) throws(BCCError) {
         chunkSize = exactLines ? 1 : 4096
-        let chosen = path ?? Self.candidatePaths.first { FileManager.default.fileExists(atPath: $0) }
-        guard let chosen else {
-            throw .file(path: Self.candidatePaths[0],
-                        detail: "tracefs is not mounted; mount it with `mount -t tracefs nodev /sys/kernel/tracing`")
+        let chosen: String
+        do {
+            chosen = try path ?? Tracefs.tracePipePath()
+        } catch {
+            throw .kernel(operation: "find", object: "trace_pipe", cause: error)
         }
         let fd = open(chosen, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
