@@ -15,40 +15,40 @@ import TestSupport
             u64 slot;
         };
 
-        BPF_ARRAY(config, u32, 1);
-        BPF_HASH(counts, u32, u64);
-        BPF_ARRAY(last, u64, 4);
-        BPF_PERCPU_ARRAY(percpu, u64, 1);
-        BPF_LRU_HASH(lru, u32, u64, 16);
+        BPF_ARRAY(cfg_pid, u32, 1);
+        BPF_HASH(calls, u32, u64);
+        BPF_ARRAY(last_seen, u64, 4);
+        BPF_PERCPU_ARRAY(pcpu_calls, u64, 1);
+        BPF_LRU_HASH(lru_calls, u32, u64, 16);
         BPF_HISTOGRAM(dist, struct owner_key);
-        BPF_HISTOGRAM(linear, int, 16);
-        BPF_STACK_TRACE(stacks, 64);
-        BPF_HASH(kstack, u32, int);
-        BPF_HASH(ustack, u32, int);
+        BPF_HISTOGRAM(linear_dist, int, 16);
+        BPF_STACK_TRACE(stack_traces, 64);
+        BPF_HASH(kstack_ids, u32, int);
+        BPF_HASH(ustack_ids, u32, int);
 
         TRACEPOINT_PROBE(syscalls, sys_enter_getppid)
         {
             u32 zero = 0;
-            u32 *target = config.lookup(&zero);
+            u32 *target = cfg_pid.lookup(&zero);
             u32 pid = bpf_get_current_pid_tgid() >> 32;
             if (!target || *target != pid)
                 return 0;
-            counts.increment(pid);
-            u64 *value = counts.lookup(&pid);
+            calls.increment(pid);
+            u64 *value = calls.lookup(&pid);
             u64 seen = value ? *value : 0;
             u32 index = 1;
-            last.update(&index, &seen);
-            percpu.increment(zero);
-            lru.increment(pid, 3);
+            last_seen.update(&index, &seen);
+            pcpu_calls.increment(zero);
+            lru_calls.increment(pid, 3);
             struct owner_key key = {};
             key.pid = pid;
             key.slot = bpf_log2l(seen);
             dist.increment(key);
-            linear.increment((int)(seen % 4));
-            int kid = stacks.get_stackid(args, 0);
-            kstack.update(&pid, &kid);
-            int uid = stacks.get_stackid(args, BPF_F_USER_STACK);
-            ustack.update(&pid, &uid);
+            linear_dist.increment((int)(seen % 4));
+            int kid = stack_traces.get_stackid(args, 0);
+            kstack_ids.update(&pid, &kid);
+            int uid = stack_traces.get_stackid(args, BPF_F_USER_STACK);
+            ustack_ids.update(&pid, &uid);
             return 0;
         }
         """
@@ -56,22 +56,24 @@ import TestSupport
     /// Loads the program, aims it at this process and makes `calls` getppid calls.
     static func run(calls: Int) throws -> BPF {
         let b = try BPF(text: program)
-        try b["config"].typed(key: UInt32.self, value: UInt32.self).set(0, UInt32(getpid()))
+        try b["cfg_pid"].typed(key: UInt32.self, value: UInt32.self).set(0, UInt32(getpid()))
         for _ in 0 ..< calls { _ = getppid() }
         return b
     }
 
     @Test func hashArrayPerCPUAndLRUFilledByBPF() throws {
+        // A first program opens what the process keeps for later ones (the kernel's BTF, caches).
+        try Self.run(calls: 0).close()
         let before = TestSupport.openDescriptorCount()
         do {
             let b = try Self.run(calls: 5)
             defer { b.close() }
             let pid = UInt32(getpid())
-            #expect(try b["counts"].typed(key: UInt32.self, value: UInt64.self)[pid] == 5)
-            #expect(try b["last"].typed(key: UInt32.self, value: UInt64.self).values() == [0, 5, 0, 0])
-            #expect(try b["percpu"].typed(key: UInt32.self, value: UInt64.self).sum(0) == 5)
-            #expect(try b["lru"].typed(key: UInt32.self, value: UInt64.self)[pid] == 15)
-            #expect(try b["percpu"].perCPUValues([0, 0, 0, 0])?.count == (try PossibleCPUs.count()))
+            #expect(try b["calls"].typed(key: UInt32.self, value: UInt64.self)[pid] == 5)
+            #expect(try b["last_seen"].typed(key: UInt32.self, value: UInt64.self).values() == [0, 5, 0, 0])
+            #expect(try b["pcpu_calls"].typed(key: UInt32.self, value: UInt64.self).sum(0) == 5)
+            #expect(try b["lru_calls"].typed(key: UInt32.self, value: UInt64.self)[pid] == 15)
+            #expect(try b["pcpu_calls"].perCPUValues([0, 0, 0, 0])?.count == (try PossibleCPUs.count()))
         }
         #expect(TestSupport.openDescriptorCount() == before)
     }
@@ -79,18 +81,18 @@ import TestSupport
     @Test func swiftWritesWhatBPFReads() throws {
         let b = try Self.run(calls: 2)
         defer { b.close() }
-        let counts = try b["counts"].typed(key: UInt32.self, value: UInt64.self)
+        let calls = try b["calls"].typed(key: UInt32.self, value: UInt64.self)
         let pid = UInt32(getpid())
         // BPF increments what Swift stored.
-        try counts.set(pid, 100)
+        try calls.set(pid, 100)
         _ = getppid()
-        #expect(try counts[pid] == 101)
+        #expect(try calls[pid] == 101)
         // Aiming the program elsewhere from Swift stops the counting.
-        try b["config"].typed(key: UInt32.self, value: UInt32.self).set(0, 0)
+        try b["cfg_pid"].typed(key: UInt32.self, value: UInt32.self).set(0, 0)
         _ = getppid()
-        #expect(try counts[pid] == 101)
-        try counts.delete(pid)
-        #expect(try counts.items().isEmpty)
+        #expect(try calls[pid] == 101)
+        try calls.delete(pid)
+        #expect(try calls.items().isEmpty)
         #expect(throws: BCCError.self) { try b["nope"] }
     }
 
@@ -110,9 +112,9 @@ import TestSupport
 
             """)
         // seen % 4 = 1, 2, 3, 0, 1, 2.
-        var linear = ""
-        try b["linear"].writeHistogram(.linear, to: &linear)
-        #expect(linear == """
+        var linear_dist = ""
+        try b["linear_dist"].writeHistogram(.linear, to: &linear_dist)
+        #expect(linear_dist == """
                  value         : count     distribution
                     0          : 1        |********************                    |
                     1          : 2        |****************************************|
@@ -130,18 +132,33 @@ import TestSupport
         let b = try Self.run(calls: 1)
         defer { b.close() }
         let pid = UInt32(getpid())
-        let kernelID = try #require(try b["kstack"].typed(key: UInt32.self, value: Int32.self)[pid])
-        let kernelStack = try b["stacks"].stack(Int64(kernelID))
+        let kernelID = try #require(try b["kstack_ids"].typed(key: UInt32.self, value: Int32.self)[pid])
+        let kernelStack = try b["stack_traces"].stack(Int64(kernelID))
         #expect(!kernelStack.isEmpty)
         #expect(kernelStack.contains { $0.symbol != "[unknown]" })
         // The syscall entry is on every kernel stack of a syscall tracepoint.
         #expect(kernelStack.contains { $0.symbol.contains("syscall") || $0.symbol.contains("SYSCALL") },
                 "\(kernelStack.map(\.symbol))")
-        let userID = try #require(try b["ustack"].typed(key: UInt32.self, value: Int32.self)[pid])
-        let userStack = try b["stacks"].stack(Int64(userID), pid: Int32(pid), showModule: true)
+        let userID = try #require(try b["ustack_ids"].typed(key: UInt32.self, value: Int32.self)[pid])
+        let userStack = try b["stack_traces"].stack(Int64(userID), pid: Int32(pid), showModule: true)
         // The innermost user frame is libc's getppid wrapper.
         #expect(userStack.first.map { $0.symbol.contains("getppid") } == true, "\(userStack.map(\.symbol))")
-        #expect(throws: BCCError.self) { try b["stacks"].walk(-14) }
-        #expect(throws: BCCError.self) { try b["counts"].walk(0) }
+        #expect(throws: BCCError.self) { try b["stack_traces"].walk(-14) }
+        #expect(throws: BCCError.self) { try b["calls"].walk(0) }
+    }
+
+    @Test func keysAndValuesDecodeFromBTF() throws {
+        let b = try Self.run(calls: 3)
+        defer { b.close() }
+        let pid = UInt64(getpid())
+        let calls = try b["calls"].decodedItems()
+        #expect(calls.count == 1)
+        #expect(calls.first?.key.uint == pid)
+        #expect(calls.first?.value.uint == 3)
+        let dist = try b["dist"].decodedItems()
+        #expect(dist.allSatisfy { $0.key.pid?.uint == pid })
+        #expect(Set(dist.compactMap { $0.key.slot?.uint }) == [1, 2])
+        let pcpu_calls = try b["pcpu_calls"].decodedValue([0, 0, 0, 0])
+        #expect(pcpu_calls?.array?.compactMap(\.uint).reduce(0, +) == 3)
     }
 }

@@ -18,7 +18,7 @@ import TestSupport
         let header = tool.waitForLine { $0.hasPrefix("PID") }
         try #require(header == "PID    COMM               FD ERR PATH", "stderr: \(tool.standardError)")
         let existing = Self.uniquePath("opensnoop-ok")
-        FileManager.default.createFile(atPath: existing, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: existing, contents: Data("x".utf8))
         defer { try? FileManager.default.removeItem(atPath: existing) }
         let missing = Self.uniquePath("opensnoop-missing")
         let fd = open(existing, O_RDONLY)
@@ -40,7 +40,7 @@ import TestSupport
         let tool = try ToolProcess("opensnoop", ["-x", "-T", "-p", String(getpid()), "-d", "3"])
         try #require(tool.waitForLine { $0.hasPrefix("TIME(s)") } != nil, "stderr: \(tool.standardError)")
         let existing = Self.uniquePath("opensnoop-x-ok")
-        FileManager.default.createFile(atPath: existing, contents: nil)
+        _ = FileManager.default.createFile(atPath: existing, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: existing) }
         let missing = Self.uniquePath("opensnoop-x-missing")
         close(open(existing, O_RDONLY))
@@ -56,7 +56,7 @@ import TestSupport
         let tool = try ToolProcess("opensnoop", ["-n", "cat", "-d", "20"])
         try #require(tool.waitForLine { $0.hasPrefix("PID") } != nil, "stderr: \(tool.standardError)")
         let path = Self.uniquePath("opensnoop-cat")
-        FileManager.default.createFile(atPath: path, contents: Data("hello".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("hello".utf8))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let cat = try TestSupport.run("/bin/cat", [path])
         #expect(cat.stdout == "hello")
