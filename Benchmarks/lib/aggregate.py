@@ -66,6 +66,40 @@ def human(value, unit):
     return f"{value:.4g}"
 
 
+# (description, group, ours, peer, minimum ratio); groups missing from a run are skipped.
+TARGETS = [
+    ("Swift callback >= 1.2x libbpf, back-to-back", "ringbuf.b2b.{size}.rate", "swift_callback", "libbpf", 1.2),
+    ("Swift AsyncSequence >= 0.8x libbpf, back-to-back", "ringbuf.b2b.{size}.rate", "swift_async", "libbpf", 0.8),
+    ("Swift callback >= 20x bcc Python, back-to-back", "ringbuf.b2b.{size}.rate", "swift_callback", "bcc", 20.0),
+    ("Swift callback >= 20x bcc Python, parallel", "ringbuf.parallel.{size}.rate", "swift_callback", "bcc", 20.0),
+    ("BPF(text:) cold no slower than bcc", "compile.cold", "swift", "bcc", 1.0),
+    ("BPF(text:) warm <= 1/10 of bcc", "compile.warm", "swift", "bcc", 10.0),
+    ("btf-header no slower than bpftool", "btf_header", "swift", "bpftool", 1.0),
+]
+
+
+def targets(medians, units):
+    lines = []
+    for description, pattern, ours, peer, minimum in TARGETS:
+        for size in ("16", "128", "1024") if "{size}" in pattern else ("",):
+            group = pattern.format(size=size)
+            a, b = medians.get(f"{group}.{ours}"), medians.get(f"{group}.{peer}")
+            if a is None or b is None:
+                continue
+            r = ratio(a, b, units[f"{group}.{ours}"])
+            label = f"{description}{f' ({size} B)' if size else ''}"
+            verdict = "met" if r >= minimum else f"NOT met ({r / minimum:.0%} of target)"
+            lines.append(f"{label}: {r:.2f}x, {verdict}")
+    # Losses in parallel mode: ours no more than libbpf's.
+    for size in ("16", "128", "1024"):
+        group = f"ringbuf.parallel.{size}.lost"
+        a, b = medians.get(f"{group}.swift_callback"), medians.get(f"{group}.libbpf")
+        if a is not None and b is not None:
+            verdict = "met" if a <= b else "NOT met"
+            lines.append(f"Swift callback loses no more than libbpf, parallel ({size} B): {a:.0f} vs {b:.0f}, {verdict}")
+    return lines or ["(no paired results)"]
+
+
 def main():
     paths = sys.argv[1:]
     lines = []
@@ -114,6 +148,10 @@ def main():
                     return f"{r:.2f}"
         return "NA"
 
+    print()
+    print("targets (from the issues):")
+    for line in targets(medians, units):
+        print("  " + line)
     print()
     print("ratios: "
           f"ringbuf_b2b_vs_libbpf={pair('ringbuf.b2b.16.rate', 'swift_callback', 'libbpf')} "

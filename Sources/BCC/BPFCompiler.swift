@@ -19,8 +19,8 @@ struct CompileEnvironment: Sendable {
     var clang: ClangDriver
     /// Where compiled objects are kept.
     var cacheDirectory: URL
-    /// The text of a tracepoint's tracefs format file.
-    var tracepointFormat: @Sendable (_ category: String, _ name: String) throws -> String
+    /// The `args` struct of a tracepoint, from its tracefs format file.
+    var tracepointArgs: @Sendable (_ category: String, _ name: String) throws -> TracepointArgsStruct
     /// The helper names (without bpf_) the kernel's BTF has a BPF_FUNC_ enumerator for.
     var availableHelpers: @Sendable () throws -> Set<String>
 }
@@ -54,8 +54,7 @@ struct BPFCompiler: Sendable {
         var tracepointStructs: [String] = []
         for tracepoint in Set(rewritten.tracepoints).sorted() {
             let parts = tracepoint.split(separator: ":", maxSplits: 1).map(String.init)
-            let format = try environment.tracepointFormat(parts[0], parts[1])
-            let args = try TracepointArgsStruct(tracepoint: tracepoint, format: format)
+            let args = try environment.tracepointArgs(parts[0], parts[1])
             tracepointStructs.append(args.cDefinition(structName: "tracepoint__\(parts[0])__\(parts[1])"))
         }
         let epilogue = eventTypeAnchors(rewritten.eventTypes)

@@ -54,21 +54,46 @@ struct ClangDriver: Sendable {
     }
 
     /// Compiles the C file at `source` to a BPF object at `output`.
+    ///
+    /// Spawned with posix_spawn rather than Foundation's Process, which keeps
+    /// monitoring descriptors (epoll, timers, sockets) open for the process's life.
     func compile(source: String, arguments: [String], output: String) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments + ["-c", source, "-o", output]
-        let errors = Pipe()
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            throw BCCError.compilerFailed(command: path, detail: "cannot run: \(error)")
+        let argv = [path] + arguments + ["-c", source, "-o", output]
+        var pipeEnds: [Int32] = [-1, -1]
+        guard pipe(&pipeEnds) == 0 else {
+            throw BCCError.compilerFailed(command: path, detail: "pipe: \(String(cString: strerror(errno)))")
         }
-        let stderrData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, diagnostics: String(decoding: stderrData, as: UTF8.self))
+        let readEnd = pipeEnds[0], writeEnd = pipeEnds[1]
+        // Neither end may leak into children other threads spawn.
+        _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
+        defer { Glibc.close(readEnd) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { for argument in cArguments { free(argument) } }
+        var child: pid_t = 0
+        let spawned = posix_spawn(&child, path, &actions, nil, &cArguments, environ)
+        Glibc.close(writeEnd)
+        guard spawned == 0 else {
+            throw BCCError.compilerFailed(command: path, detail: "cannot run: \(String(cString: strerror(spawned)))")
+        }
+        var diagnostics: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+            if count > 0 { diagnostics.append(contentsOf: buffer[0..<count]); continue }
+            if count < 0 && errno == EINTR { continue }
+            break
+        }
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        // WIFEXITED / WEXITSTATUS are macros Swift cannot import.
+        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Output(status: exitStatus, diagnostics: String(decoding: diagnostics, as: UTF8.self))
     }
 }

@@ -82,8 +82,11 @@ public struct TableDefinition: Sendable, Equatable {
         switch kind {
         case .ringBuffer:
             break
+        // The kernel refuses BTF key/value types for these map types: sizes only.
         case .perfOutput, .perfArray, .progArray:
             fields += "__uint(key_size, sizeof(u32)); __uint(value_size, sizeof(u32)); "
+        case .stackTrace:
+            fields += "__uint(key_size, sizeof(u32)); __uint(value_size, sizeof(u64) * PERF_MAX_STACK_DEPTH); "
         default:
             fields += "__type(key, \(keyType)); __type(value, \(leafType)); "
         }

@@ -1,44 +1,14 @@
+import EBPF
+
 /// The C struct bcc gives TRACEPOINT_PROBE's `args`, built from the
-/// tracepoint's tracefs format file (its fields, offsets and sizes).
+/// tracepoint's tracefs format (its fields, offsets and sizes).
 struct TracepointArgsStruct: Sendable, Equatable {
-    /// One `field:` line of a format file.
-    struct Field: Sendable, Equatable {
-        /// The declaration as written, e.g. "const char * filename" or "char comm[16]".
-        var declaration: String
-        var offset: Int
-        var size: Int
-        var isSigned: Bool
-    }
-
-    /// "category:name", for messages.
-    var tracepoint: String
     /// The fields in offset order.
-    var fields: [Field]
+    var fields: [TracepointField]
 
-    /// Parses a format file's text.
-    init(tracepoint: String, format: String) throws {
-        self.tracepoint = tracepoint
-        var fields: [Field] = []
-        for line in format.split(separator: "\n") {
-            let trimmed = line.drop { $0 == " " || $0 == "\t" }
-            guard trimmed.hasPrefix("field:") else { continue }
-            var declaration: String?, offset: Int?, size: Int?, signed = false
-            for part in trimmed.split(separator: ";") {
-                let item = part.drop { $0 == " " || $0 == "\t" }
-                if let value = item.dropPrefixSubstring("field:") { declaration = String(value) }
-                if let value = item.dropPrefixSubstring("offset:") { offset = Int(value) }
-                if let value = item.dropPrefixSubstring("size:") { size = Int(value) }
-                if let value = item.dropPrefixSubstring("signed:") { signed = value == "1" }
-            }
-            guard let declaration, let offset, let size, offset >= 0, size >= 0 else {
-                throw BCCError.tracepointFormat(tracepoint: tracepoint, detail: "cannot read format line '\(trimmed)'")
-            }
-            fields.append(Field(declaration: declaration, offset: offset, size: size, isSigned: signed))
-        }
-        guard !fields.isEmpty else {
-            throw BCCError.tracepointFormat(tracepoint: tracepoint, detail: "format has no fields")
-        }
-        self.fields = fields.sorted { $0.offset < $1.offset }
+    /// The struct for a parsed format.
+    init(_ format: TracepointFormat) {
+        fields = format.fields.sorted { $0.offset < $1.offset }
     }
 
     /// `struct NAME { ... };` with padding where the format has gaps.
@@ -57,31 +27,22 @@ struct TracepointArgsStruct: Sendable, Equatable {
     }
 
     /// A C member for a field, typed so that its natural size and alignment match the format.
-    private func member(_ field: Field) -> String {
-        var declaration = field.declaration.trimming(" \t")
-        let isDataLocation = declaration.hasPrefix("__data_loc ")
-        var arrayLength: Int?
-        if let open = declaration.firstIndex(of: "["), declaration.hasSuffix("]") {
-            arrayLength = Int(declaration[declaration.index(after: open)..<declaration.index(before: declaration.endIndex)])
-            declaration = String(declaration[..<open]).trimming(" ")
+    private func member(_ field: TracepointField) -> String {
+        if field.dynamicArray != nil {
+            return "u32 __data_loc_\(field.name)"
         }
-        let name = declaration.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }).last.map(String.init) ?? "field"
-        let type = String(declaration.dropLast(name.count)).trimming(" ")
-        if isDataLocation {
-            return "u32 __data_loc_\(name)"
+        if field.type.contains("*") && field.arrayDimension == nil {
+            return "\(Self.pointerType(field.type)) \(field.name)"
         }
-        if type.contains("*") {
-            return "\(Self.pointerType(type)) \(name)"
-        }
-        if let arrayLength, arrayLength > 0 {
-            let elementSize = field.size / arrayLength
-            let element = type.contains("char") && elementSize == 1 ? "char" : integerType(size: elementSize, signed: field.isSigned)
-            return "\(element) \(name)[\(arrayLength)]"
+        if let length = field.arrayLength, length > 0 {
+            let elementSize = field.size / length
+            let element = field.type.contains("char") && elementSize == 1 ? "char" : integerType(size: elementSize, signed: field.isSigned)
+            return "\(element) \(field.name)[\(length)]"
         }
         if [1, 2, 4, 8].contains(field.size) {
-            return "\(integerType(size: field.size, signed: field.isSigned)) \(name)"
+            return "\(integerType(size: field.size, signed: field.isSigned)) \(field.name)"
         }
-        return "u8 \(name)[\(field.size)]"
+        return "u8 \(field.name)[\(field.size)]"
     }
 
     private func integerType(size: Int, signed: Bool) -> String {
@@ -101,12 +62,5 @@ struct TracepointArgsStruct: Sendable, Equatable {
             guard index > 0, words[index - 1] == "struct" else { return "void *" }
         }
         return type
-    }
-}
-
-extension Substring {
-    /// The rest after `prefix`, or nil.
-    func dropPrefixSubstring(_ prefix: String) -> Substring? {
-        hasPrefix(prefix) ? dropFirst(prefix.count) : nil
     }
 }

@@ -30,7 +30,10 @@ enum BTFFixup {
             case .dataSection:
                 let name = btf.name(of: id)
                 guard let section = sections[name] else { continue }
-                try write(UInt32(section.size), at: record.byteOffset + 8, in: &bytes, what: "DATASEC \(name)")
+                guard let size = UInt32(exactly: section.size) else {
+                    throw .malformed(what: "DATASEC \(name)", detail: "section size \(section.size) does not fit in 32 bits")
+                }
+                try write(size, at: record.byteOffset + 8, in: &bytes, what: "DATASEC \(name)")
                 let bySymbol = Dictionary(symbols.lazy.filter { $0.sectionIndex == section.index && !$0.name.isEmpty }
                     .map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
                 for (index, entry) in btf.dataSectionEntries(of: id).enumerated() {

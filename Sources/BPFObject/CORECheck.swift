@@ -59,7 +59,7 @@ public enum CORECheck {
         let candidates = target.types(named: rootName).filter { target.kind(of: $0.id) == rootKind }
             .map(\.id)
         let indexes = relocation.accessString.split(separator: ":").map { Int($0) }
-        guard !indexes.isEmpty, indexes.allSatisfy({ $0 != nil }) else {
+        guard !indexes.isEmpty, indexes.allSatisfy({ $0.map { (0...(1 << 24)).contains($0) } ?? false }) else {
             throw .malformed(what: what, detail: "access string '\(relocation.accessString)' is not a list of indexes")
         }
         let access = indexes.map { $0! }

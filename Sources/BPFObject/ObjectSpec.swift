@@ -55,7 +55,7 @@ public struct ObjectSpec: Sendable {
         let context = ObjectContext(elf: elf, symbols: symbols)
 
         license = try context.license()
-        let dataSections = context.dataSections()
+        let dataSections = try context.dataSections()
         var variables = try context.variables(in: dataSections)
 
         // BTF: fix what clang leaves for the linker, then decode the result.
@@ -145,12 +145,21 @@ struct ObjectContext {
         return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
     }
 
+    /// The largest global data section accepted: no kernel takes a map value
+    /// this large (array values are capped at KMALLOC_MAX_SIZE, a few MiB),
+    /// and it keeps a hostile `.bss` size from allocating gigabytes.
+    static let maximumDataSectionSize = 64 << 20
+
     /// Sections that hold global variables and become array maps.
-    func dataSections() -> [ELFSection] {
-        elf.sections.filter { section in
+    func dataSections() throws(BPFObjectError) -> [ELFSection] {
+        let sections = elf.sections.filter { section in
             guard section.flags & ELFSection.Flags.alloc != 0, !section.isExecutable, section.size > 0 else { return false }
             return [".data", ".rodata", ".bss"].contains { section.name == $0 || section.name.hasPrefix($0 + ".") }
         }
+        if let large = sections.first(where: { $0.size > Self.maximumDataSectionSize }) {
+            throw .malformed(what: "section \(large.name)", detail: "\(large.size) bytes of global data is more than any map value can hold")
+        }
+        return sections
     }
 
     /// Named variables defined in `sections`, from the symbol table.

@@ -39,7 +39,7 @@ struct ProgramLinker {
         self.license = license
         let elf = context.elf
         let mapsSection = elf.section(named: ".maps")?.index
-        let dataByIndex = Dictionary(uniqueKeysWithValues: dataSections.map { ($0.index, $0.name) })
+        let dataByIndex = Dictionary(uniqueKeysWithValues: dataSections.map { ($0.index, $0) })
         let mapNames = Set(maps.map(\.name))
         let relocations = try Self.relocationsByTarget(elf)
         let extInfo = try ExtInfo(ext: ext, btf: btf)
@@ -74,8 +74,11 @@ struct ProgramLinker {
                         }
                         sectionUnits[u].mapReferences.append(MapReference(instructionIndex: local, mapName: symbol.name, valueOffset: nil))
                     } else if let data = dataByIndex[symbol.sectionIndex] {
-                        let offset = Int(symbol.value) + Int(instruction.immediate)
-                        sectionUnits[u].mapReferences.append(MapReference(instructionIndex: local, mapName: data, valueOffset: offset))
+                        let offset = symbol.value <= UInt64(data.size) ? Int(symbol.value) + Int(instruction.immediate) : -1
+                        guard offset >= 0, offset < data.size else {
+                            throw .malformed(what: at, detail: "offset \(symbol.value) + \(instruction.immediate) is outside section \(data.name) (\(data.size) bytes)")
+                        }
+                        sectionUnits[u].mapReferences.append(MapReference(instructionIndex: local, mapName: data.name, valueOffset: offset))
                     } else if symbol.sectionIndex == 0 {
                         throw .unsupported(what: at, detail: "extern symbols (.kconfig, .ksyms) are not implemented")
                     } else {

@@ -10,7 +10,7 @@ extension ELFFile {
             guard let segment = loads.first(where: { $0.containsFileBacked(virtualAddress: address) }) else {
                 throw .notFound(what: "a PT_LOAD segment containing address 0x\(String(address, radix: 16))", file: path)
             }
-            return address - segment.virtualAddress + segment.offset
+            return try checkedSum(address - segment.virtualAddress, segment.offset, "segment file offset")
         }
         guard let section = sections.first(where: {
             $0.flags & ELFSection.Flags.alloc != 0 && !$0.isNoBits
@@ -18,7 +18,13 @@ extension ELFFile {
         }) else {
             throw .notFound(what: "a section containing address 0x\(String(address, radix: 16))", file: path)
         }
-        return address - section.address + UInt64(section.offset)
+        return try checkedSum(address - section.address, UInt64(section.offset), "section file offset")
+    }
+
+    private func checkedSum(_ a: UInt64, _ b: UInt64, _ what: String) throws(ELFError) -> UInt64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        guard !overflow else { throw .malformed(what: what, offset: 0, detail: "\(a) + \(b) overflows 64 bits") }
+        return sum
     }
 
     /// The defined function or object symbol called `name`, searched in
@@ -59,7 +65,7 @@ extension ELFFile {
         if fileType == Self.relocatable {
             // Relocatable objects: the value is an offset into its section.
             let section = try section(at: symbol.sectionIndex, referencedBy: "symbol '\(name)'")
-            return UInt64(section.offset) + symbol.value
+            return try checkedSum(UInt64(section.offset), symbol.value, "file offset of symbol '\(name)'")
         }
         return try fileOffset(ofVirtualAddress: symbol.value)
     }

@@ -1,3 +1,4 @@
+import EBPF
 import Testing
 @testable import BCC
 
@@ -196,7 +197,7 @@ private func lineCount(_ text: String) -> Int { text.split(separator: "\n", omit
 
         print fmt: "dfd: 0x%08lx"
         """
-    let args = try TracepointArgsStruct(tracepoint: "syscalls:sys_enter_openat", format: format)
+    let args = TracepointArgsStruct(try TracepointFormat(parsing: format))
     #expect(args.cDefinition(structName: "t") == "struct t { u16 common_type; u8 common_flags; u8 common_preempt_count; s32 common_pid; "
         + "s32 __syscall_nr; char __pad5[4]; u64 dfd; const char * filename; u32 __data_loc_name; char comm[16]; };")
 }

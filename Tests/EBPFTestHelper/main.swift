@@ -12,6 +12,14 @@
 //                                   descriptor counts (exit 0 when equal)
 //   ebpf-test-helper buffer-leak    the same for ring buffer and perf buffer
 //                                   readers, and their mappings
+//   ebpf-test-helper attach-leak UPROBE_TARGET
+//                                   attach and detach every link kind in a
+//                                   loop; descriptor counts and uprobe_events
+//   ebpf-test-helper tracefs-mount  (under unshare -m) unmount tracefs; finding
+//                                   it must mount it at /sys/kernel/tracing
+//   ebpf-test-helper tracefs-unprivileged
+//                                   (under unshare -m) unmount tracefs, drop
+//                                   root; the error must say how to mount it
 //
 // The EBPF tests spawn it: dropping privileges and counting /proc/self/fd are
 // per-process, and the test runner runs tests in parallel threads.
@@ -137,7 +145,44 @@ case "buffer-leak":
     print("descriptors before \(descriptors) after \(openDescriptorCount()),"
         + " buffer mappings before \(mappings) after \(bufferMappingCount())")
     exit(descriptors == openDescriptorCount() && mappings == bufferMappingCount() ? 0 : 1)
+case "attach-leak":
+    guard CommandLine.arguments.count == 3 else { exit(64) }
+    do {
+        // One round first: the concurrency runtime and caches open their descriptors on first use.
+        try attachLeakLoop(rounds: 1, uprobeTarget: CommandLine.arguments[2])
+        let before = openDescriptorCount()
+        try attachLeakLoop(rounds: 10, uprobeTarget: CommandLine.arguments[2])
+        let after = openDescriptorCount()
+        let probes = try ourUprobeDefinitions()
+        print("descriptors before \(before) after \(after), uprobe definitions left \(probes.count)")
+        exit(before == after && probes.isEmpty ? 0 : 1)
+    } catch {
+        print("error: \(error)")
+        exit(2)
+    }
+case "tracefs-mount":
+    unmountTracingFilesystems()
+    do {
+        let root = try Tracefs.root()
+        let mounted = access(root + "/trace_pipe", F_OK) == 0
+        print("tracefs at \(root), trace_pipe \(mounted ? "present" : "missing")")
+        exit(root == "/sys/kernel/tracing" && mounted ? 0 : 1)
+    } catch {
+        print("error: \(error)")
+        exit(2)
+    }
+case "tracefs-unprivileged":
+    unmountTracingFilesystems()
+    dropPrivileges()
+    do {
+        print("found tracefs at \(try Tracefs.root()) without privileges")
+        exit(1)
+    } catch {
+        print(error)
+        exit("\(error)".contains("mount -t tracefs nodev /sys/kernel/tracing") ? 0 : 1)
+    }
 default:
-    print("usage: ebpf-test-helper unprivileged | fd-leak | object-fd-leak GOOD.o BAD.o... | buffer-leak")
+    print("usage: ebpf-test-helper unprivileged | fd-leak | object-fd-leak GOOD.o BAD.o... | buffer-leak"
+        + " | attach-leak UPROBE_TARGET | tracefs-mount | tracefs-unprivileged")
     exit(64)
 }

@@ -35,13 +35,12 @@ extension Program {
 final class LinkResources: @unchecked Sendable {
     private let lock = NSLock()
     private var descriptors: [OwnedFD]
-    private var cleanups: [() -> Void]
+    private var cleanups: [() -> Void] = []
     private var closed = false
 
-    /// Takes ownership of `descriptors` (closed in this order) and `cleanups` (run after them).
-    init(descriptors: [OwnedFD] = [], cleanups: [() -> Void] = []) {
+    /// Takes ownership of `descriptors`, closed in this order.
+    init(descriptors: [OwnedFD]) {
         self.descriptors = descriptors
-        self.cleanups = cleanups
     }
 
     /// Adds work to run after the descriptors are closed (at once if they already are).

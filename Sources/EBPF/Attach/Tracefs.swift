@@ -26,8 +26,8 @@ public enum Tracefs {
             let target = mountPoints[0]
             guard geteuid() == 0 else {
                 throw BPFError.notFound(
-                    what: "tracefs (not mounted at \(mountPoints.joined(separator: " or "))); "
-                        + "mount it as root with `mount -t tracefs nodev \(target)`")
+                    what: "tracefs at \(mountPoints.joined(separator: " or ")) "
+                        + "(mount it as root with `mount -t tracefs nodev \(target)`)")
             }
             if mount("tracefs", target, "tracefs", 0, nil) != 0 {
                 let error = errno

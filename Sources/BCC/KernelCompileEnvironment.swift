@@ -1,0 +1,53 @@
+import BTF
+import EBPF
+import Foundation
+
+/// The compile environment of the running kernel, built once per process:
+/// the BTF header (and its precompiled form) from the header cache, the page
+/// size, the CPUs, the compiler, tracefs formats and the kernel's helpers.
+enum KernelCompileEnvironment {
+    /// The environment for this process; the first call locates the compiler and the header.
+    static func current() throws -> CompileEnvironment {
+        try shared.get()
+    }
+
+    private static let shared: Result<CompileEnvironment, any Error> = Result {
+        let clang = try ClangDriver.locate()
+        let cache = VmlinuxHeaderCache.shared
+        let header = try cache.headerPaths()
+        var system = utsname()
+        uname(&system)
+        let machine = withUnsafeBytes(of: &system.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return CompileEnvironment(
+            headerPath: header.header.path,
+            precompiledHeaderPath: header.pch.path,
+            // The header's directory is named by a hash of the kernel's BTF.
+            headerIdentity: header.header.path,
+            pageSize: Int(sysconf(Int32(_SC_PAGESIZE))),
+            possibleCPUs: try PossibleCPUs.count(),
+            architecture: machine,
+            clang: clang,
+            cacheDirectory: cache.directory,
+            tracepointArgs: { category, name in
+                TracepointArgsStruct(try Tracefs.eventFormat(category: category, name: name))
+            },
+            availableHelpers: { try kernelHelperNames() })
+    }
+
+    /// The names (without bpf_) of the kernel's `enum bpf_func_id` enumerators BPF_FUNC_*.
+    static func kernelHelperNames() throws -> Set<String> {
+        let path = "/sys/kernel/btf/vmlinux"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BCCError.file(path: path, detail: "cannot read the kernel's BTF (needs a kernel built with CONFIG_DEBUG_INFO_BTF)")
+        }
+        let btf = try BTF(bytes: Array(data))
+        guard let functionIDs = btf.firstType(named: "bpf_func_id", kind: .enum) else {
+            throw BCCError.file(path: path, detail: "the kernel's BTF has no enum bpf_func_id")
+        }
+        var names = Set<String>()
+        for value in btf.enumValues(of: functionIDs.id) where value.name.hasPrefix("BPF_FUNC_") {
+            names.insert(String(value.name.dropFirst("BPF_FUNC_".count)))
+        }
+        return names
+    }
+}

@@ -1,0 +1,228 @@
+import BTF
+
+// MARK: - Structs and unions
+
+extension SwiftEventWriter {
+    /// One C member as the generator places it: members of anonymous
+    /// structs are lifted into the parent, as C reaches them.
+    enum Item {
+        case member(name: String, type: BTFTypeID, offset: Int)
+        case bitfield(name: String, type: BTFTypeID, bitOffset: Int, width: Int)
+        case anonymousUnion(type: BTFTypeID, offset: Int)
+    }
+
+    func items(of id: BTFTypeID, baseBits: Int = 0) -> [Item] {
+        var result: [Item] = []
+        for member in btf.members(of: id) {
+            let bitOffset = baseBits + member.bitOffset
+            let memberType = btf.resolved(member.type)
+            var width = member.bitfieldSize
+            var start = bitOffset
+            // Old-style BTF bitfields: an int encoding narrower than its storage.
+            if width == 0, let encoding = btf.intEncoding(of: memberType), let size = btf.size(of: memberType),
+                encoding.bits < size * 8 || encoding.bitOffset != 0
+            {
+                width = encoding.bits
+                start += encoding.bitOffset
+            }
+            if width > 0 {
+                result.append(.bitfield(name: member.name, type: member.type, bitOffset: start, width: width))
+            } else if member.name.isEmpty, btf.kind(of: memberType) == .struct {
+                result += items(of: memberType, baseBits: bitOffset)
+            } else if member.name.isEmpty, btf.kind(of: memberType) == .union {
+                result.append(.anonymousUnion(type: memberType, offset: bitOffset / 8))
+            } else if !member.name.isEmpty {
+                result.append(.member(name: member.name, type: member.type, offset: bitOffset / 8))
+            }
+        }
+        return result
+    }
+
+    /// A generated struct under construction: stored properties in offset
+    /// order with the padding Swift needs to put each at its C offset.
+    struct Body {
+        var lines: [String] = []
+        var accessors: [String] = []
+        var fields: [String] = []
+        var cursor = 0
+        var alignment = 1
+        var padCount = 0
+
+        mutating func pad(to offset: Int) {
+            guard offset > cursor else { return }
+            lines.append("    /// Padding (the C layout's).")
+            lines.append("    public var _pad\(padCount): \(SwiftEventWriter.bytes(offset - cursor))")
+            padCount += 1
+            cursor = offset
+        }
+
+        mutating func store(_ name: String, _ type: String, size: Int, alignment: Int, at offset: Int, doc: String) {
+            pad(to: offset)
+            lines.append("    /// \(doc)")
+            lines.append("    public var \(name): \(type)")
+            cursor = offset + size
+            self.alignment = max(self.alignment, alignment)
+        }
+    }
+
+    mutating func compositeDeclaration(_ id: BTFTypeID, name: String, cName: String) throws(EventDecodingError) -> String {
+        let size = btf.size(of: id) ?? 0
+        var body = Body()
+        if btf.kind(of: id) == .union {
+            try unionBody(id, into: &body)
+        } else {
+            try structBody(id, typeName: name, cName: cName, into: &body)
+        }
+        body.pad(to: size)
+        compositeAlignments[id] = body.alignment
+        let keyword = btf.kind(of: id) == .union ? "union" : "struct"
+        var lines = ["/// \(cName) (\(size) bytes), the \(keyword)'s C layout."]
+        lines.append("public struct \(name): BPFEvent, Sendable {")
+        lines += body.lines
+        if !body.accessors.isEmpty { lines.append("") }
+        lines += body.accessors
+        lines.append("")
+        lines.append("    /// The C type mirrored.")
+        lines.append("    public static var cTypeName: String { \"\(cName)\" }")
+        lines.append("    /// Where the C members are stored.")
+        if body.fields.isEmpty {
+            lines.append("    public static var cFields: [BPFEventField] { [] }")
+        } else {
+            lines.append("    public static var cFields: [BPFEventField] {")
+            lines.append("        [")
+            lines += body.fields.map { "            \($0)," }
+            lines.append("        ]")
+            lines.append("    }")
+        }
+        lines.append("}")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private mutating func structBody(_ id: BTFTypeID, typeName: String, cName: String, into body: inout Body) throws(EventDecodingError) {
+        let all = items(of: id)
+        var index = 0
+        while index < all.count {
+            switch all[index] {
+            case let .member(name, type, offset):
+                try storeMember(name, type: type, offset: offset, typeName: typeName, cName: cName, into: &body)
+                index += 1
+            case let .anonymousUnion(type, offset):
+                let unionName = try self.typeName(of: type, suggested: "\(typeName)_anon\(offset)")
+                let field = "_anon\(offset)"
+                try checkOrder(offset, body, cName: cName, member: "(anonymous union)")
+                body.store(field, unionName, size: btf.size(of: type) ?? 0, alignment: 1, at: offset,
+                           doc: "An anonymous union; its members are the accessors below.")
+                for member in btf.members(of: type) where !member.name.isEmpty && !member.isBitfield {
+                    guard let spelling = try spelling(of: member.type, context: "\(typeName)_\(member.name)") else { continue }
+                    let swiftName = Self.member(member.name)
+                    let isBool = btf.intEncoding(of: btf.resolved(member.type))?.isBool == true
+                    body.accessors.append("    /// `\(member.name)` of the anonymous union.")
+                    body.accessors.append("    public var \(swiftName): \(isBool ? "Bool" : spelling.name) { \(field).\(swiftName) }")
+                }
+                index += 1
+            case .bitfield:
+                var group: [(name: String, type: BTFTypeID, bitOffset: Int, width: Int)] = []
+                // Consecutive bitfields share one run of storage bytes.
+                while index < all.count, case let .bitfield(name, type, bitOffset, width) = all[index] {
+                    group.append((name, type, bitOffset, width))
+                    index += 1
+                }
+                let start = group.map(\.bitOffset).min()! / 8
+                let end = (group.map { $0.bitOffset + $0.width }.max()! + 7) / 8
+                try checkOrder(start, body, cName: cName, member: group[0].name)
+                let storage = "_bitfields\(start)"
+                body.store(storage, Self.bytes(end - start), size: end - start, alignment: 1, at: start,
+                           doc: "The bytes holding the bitfields \(group.map(\.name).filter { !$0.isEmpty }.joined(separator: ", ")).")
+                for bitfield in group where !bitfield.name.isEmpty {
+                    try bitfieldAccessor(bitfield, storage: storage, storageStart: start, typeName: typeName, into: &body)
+                }
+            }
+        }
+    }
+
+    private func checkOrder(_ offset: Int, _ body: Body, cName: String, member: String) throws(EventDecodingError) {
+        guard offset >= body.cursor else {
+            throw .unsupportedMember(type: cName, member: member, detail: "overlaps the member before it at offset \(offset)")
+        }
+    }
+
+    private mutating func storeMember(
+        _ name: String, type: BTFTypeID, offset: Int, typeName: String, cName: String, into body: inout Body
+    ) throws(EventDecodingError) {
+        let swiftName = Self.member(name)
+        try checkOrder(offset, body, cName: cName, member: name)
+        let cSpelling = btf.cSpelling(of: type, name: name)
+        guard let spelling = try spelling(of: type, context: "\(typeName)_\(name)") else {
+            let size = btf.size(of: type) ?? 0
+            guard size > 0 else {
+                body.accessors.append("    // \(cSpelling): a flexible array, the bytes after the struct.")
+                return
+            }
+            body.store(swiftName, Self.bytes(size), size: size, alignment: 1, at: offset, doc: "`\(cSpelling)` (raw bytes).")
+            body.fields.append("BPFEventField(\"\(name)\", \\\(typeName).\(swiftName))")
+            return
+        }
+        let resolved = btf.resolved(type)
+        let isBool = btf.intEncoding(of: resolved)?.isBool == true
+        if offset % spelling.alignment != 0 || isBool {
+            // Stored as bytes: Swift cannot place the type at this offset,
+            // or (bool) not every byte is a valid Swift Bool.
+            let storage = "_\(name)"
+            body.store(storage, Self.bytes(spelling.size), size: spelling.size, alignment: 1, at: offset, doc: "The bytes of `\(cSpelling)`.")
+            body.fields.append("BPFEventField(\"\(name)\", \\\(typeName).\(storage))")
+            body.accessors.append("    /// `\(cSpelling)`.")
+            if isBool && spelling.size == 1 {
+                body.accessors.append("    public var \(swiftName): Bool { \(storage) != 0 }")
+            } else if isBool {
+                body.accessors.append("    public var \(swiftName): Bool { BPFEventStorage.load(UInt8.self, from: \(storage)) != 0 }")
+            } else {
+                body.accessors.append("    public var \(swiftName): \(spelling.name) { BPFEventStorage.load(\(spelling.name).self, from: \(storage)) }")
+            }
+            return
+        }
+        body.store(swiftName, spelling.name, size: spelling.size, alignment: spelling.alignment, at: offset, doc: "`\(cSpelling)`.")
+        body.fields.append("BPFEventField(\"\(name)\", \\\(typeName).\(swiftName))")
+        if let array = btf.array(of: resolved), array.count > 1, spelling.name.hasPrefix("(CChar,") {
+            body.accessors.append("    /// `\(name)` as text, up to its first NUL.")
+            body.accessors.append("    public var \(name)String: String { BPFEventStorage.text(of: \(swiftName)) }")
+        }
+    }
+
+    private mutating func bitfieldAccessor(
+        _ bitfield: (name: String, type: BTFTypeID, bitOffset: Int, width: Int), storage: String, storageStart: Int,
+        typeName: String, into body: inout Body
+    ) throws(EventDecodingError) {
+        let resolved = btf.resolved(bitfield.type)
+        guard let spelling = try spelling(of: bitfield.type, context: "\(typeName)_\(bitfield.name)") else { return }
+        let isEnum = btf.kind(of: resolved).isEnum
+        let isSigned = isEnum ? (btf.type(id: resolved)?.kindFlag ?? false) : (btf.intEncoding(of: resolved)?.isSigned ?? false)
+        let isBool = btf.intEncoding(of: resolved)?.isBool == true
+        let read = "BPFEventStorage.bitfield(in: \(storage), bit: \(bitfield.bitOffset - storageStart * 8), width: \(bitfield.width), isSigned: \(isSigned))"
+        let swiftName = Self.member(bitfield.name)
+        body.accessors.append("    /// The bitfield `\(btf.cSpelling(of: bitfield.type, name: bitfield.name)) : \(bitfield.width)`.")
+        if isBool {
+            body.accessors.append("    public var \(swiftName): Bool { \(read) != 0 }")
+        } else if isEnum {
+            let raw = (isSigned ? "Int" : "UInt") + String(spelling.size * 8)
+            body.accessors.append("    public var \(swiftName): \(spelling.name) { \(spelling.name)(rawValue: \(raw)(truncatingIfNeeded: \(read))) }")
+        } else {
+            body.accessors.append("    public var \(swiftName): \(spelling.name) { \(spelling.name)(truncatingIfNeeded: \(read)) }")
+        }
+    }
+
+    private mutating func unionBody(_ id: BTFTypeID, into body: inout Body) throws(EventDecodingError) {
+        let size = btf.size(of: id) ?? 0
+        body.store("storage", Self.bytes(size), size: size, alignment: 1, at: 0, doc: "The union's bytes; its members are the accessors below.")
+        let unionName = names[id] ?? ""
+        for member in btf.members(of: id) where !member.name.isEmpty && !member.isBitfield && member.bitOffset == 0 {
+            guard let spelling = try spelling(of: member.type, context: "\(unionName)_\(member.name)") else { continue }
+            let isBool = btf.intEncoding(of: btf.resolved(member.type))?.isBool == true
+            body.accessors.append("    /// `\(btf.cSpelling(of: member.type, name: member.name))`.")
+            if isBool {
+                body.accessors.append("    public var \(Self.member(member.name)): Bool { BPFEventStorage.load(UInt8.self, from: storage) != 0 }")
+            } else {
+                body.accessors.append("    public var \(Self.member(member.name)): \(spelling.name) { BPFEventStorage.load(\(spelling.name).self, from: storage) }")
+            }
+        }
+    }
+}
