@@ -19,6 +19,8 @@ public enum BCCError: Error, CustomStringConvertible {
     case kernel(operation: String, object: String, cause: any Error)
     /// A function cannot be used the way it was asked for.
     case invalidUse(object: String, detail: String)
+    /// A table's records could not be decoded as its event struct.
+    case event(table: String, cause: EventDecodingError)
 
     /// A human-readable message naming the problem and where it is.
     public var description: String {
@@ -44,6 +46,8 @@ public enum BCCError: Error, CustomStringConvertible {
             return "\(operation) \(object): \(cause)"
         case let .invalidUse(object, detail):
             return "\(object): \(detail)"
+        case let .event(table, cause):
+            return "table '\(table)': \(cause)"
         }
     }
 }

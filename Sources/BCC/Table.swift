@@ -23,6 +23,8 @@ public final class Table: Sendable {
     /// The program the table belongs to (nil for a table over a bare map);
     /// ring and perf buffers opened on the table are polled through it.
     public let bpf: BPF?
+    /// The decoder of the event struct recorded for this table (Table+Event.swift).
+    let events: EventDecoderSlot
 
     /// Wraps `map`; `btf` with `keyType` and `valueType` describes its keys
     /// and values (the program's BTF, from its map definition).
@@ -34,6 +36,7 @@ public final class Table: Sendable {
         self.keyType = keyType
         self.valueType = valueType
         self.bpf = bpf
+        events = EventDecoderSlot(btf: btf, table: name)
     }
 
     /// The map's kind.

@@ -1,4 +1,5 @@
 import BTF
+import EBPF
 import Foundation
 import TestSupport
 import Testing
@@ -166,4 +167,37 @@ struct PlainEvent: BitwiseCopyable {
         }
     }
     #expect(typesSeen == 7)
+}
+
+// MARK: - Tables
+
+@Test func tableEventDecodesWithTheRecordedStruct() throws {
+    let btf = try EventFixture.btf.get()
+    do {
+        let map = try Map(type: .ringBuffer, name: "events", keySize: 0, valueSize: 0, maxEntries: 4096)
+        let table = Table(name: "events", map: map, btf: btf)
+        var record = RecordBuilder(size: 32)
+        record.put(UInt32(getpid()), at: 0)
+        record.put("swift-bcc", at: 16)
+        let event = try record.bytes.withUnsafeBytes { bytes in try table.event(bytes) }
+        #expect(event.pid?.int == Int64(getpid()))
+        #expect(event.comm?.string == "swift-bcc")
+        #expect(try table.eventDecoder().typeName == "struct data_t")
+        let typed = try table.typedEventDecoder(GuideEvent.self)
+        #expect(try record.bytes.withUnsafeBytes { bytes in try typed.decode(bytes) }.pid == UInt32(getpid()))
+        #expect(throws: BCCError.self) { try table.typedEventDecoder(SwappedEvent.self) }
+        #expect(throws: BCCError.self) { try table.event([1, 2, 3]) }
+
+        let unrecorded = Table(name: "other", map: map, btf: btf)
+        do {
+            _ = try unrecorded.event(record.bytes)
+            Issue.record("a table without an event struct decoded a record")
+        } catch {
+            guard case .event("other", .eventTypeNotRecorded("other")) = error else {
+                Issue.record("unexpected error \(error)")
+                return
+            }
+        }
+        #expect(throws: BCCError.self) { try Table(name: "events", map: map).event(record.bytes) }
+    }
 }

@@ -50,12 +50,14 @@ public final class PerfEventLink: Link {
     let resources: LinkResources
 
     /// Attaches `program` to `event` sampled at `sampling` on every online
-    /// CPU, for process `pid` only when it is given.
+    /// CPU (only on `cpu` when it is given), for process `pid` only when it is given.
     ///
     /// - Throws: `BPFError.notFound` when the kernel lacks the event (no
     ///   hardware PMU, for one), or the kernel's refusal of the program. When
     ///   one CPU fails, nothing stays attached.
-    public init(program: Program, event: Event = .cpuClock, sampling: Sampling, pid: Int32? = nil) throws {
+    public init(
+        program: Program, event: Event = .cpuClock, sampling: Sampling, pid: Int32? = nil, cpu: Int? = nil
+    ) throws {
         var attr = perf_event_attr()
         attr.type = event.type
         attr.config = event.config
@@ -81,7 +83,16 @@ public final class PerfEventLink: Link {
         }
         target = "perf_event \(event) \(rate)" + (pid.map { " for pid \($0)" } ?? "")
         try program.requireType([.perfEvent], for: target)
-        cpus = try OnlineCPUs.list()
+        let online = try OnlineCPUs.list()
+        if let cpu {
+            guard online.contains(cpu) else {
+                throw BPFError.invalidArgument(
+                    operation: "attach", object: target, detail: "CPU \(cpu) is not online (online: \(online))")
+            }
+            cpus = [cpu]
+        } else {
+            cpus = online
+        }
 
         var links: [OwnedFD] = []
         var events: [OwnedFD] = []
