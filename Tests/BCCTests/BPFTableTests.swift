@@ -75,7 +75,7 @@ import TestSupport
             #expect(try b["lru_calls"].typed(key: UInt32.self, value: UInt64.self)[pid] == 15)
             #expect(try b["pcpu_calls"].perCPUValues([0, 0, 0, 0])?.count == (try PossibleCPUs.count()))
         }
-        #expect(TestSupport.openDescriptorCount() == before)
+        expectNoDescriptorLeak(before: before)
     }
 
     @Test func swiftWritesWhatBPFReads() throws {
