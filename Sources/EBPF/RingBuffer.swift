@@ -104,6 +104,15 @@ public final class RingBuffer {
         isClosed ? position : cbpf_load_acquire_u64(producerPage)
     }
 
+    /// Where this reader continues (at or ahead of the published consumer position).
+    var readPosition: UInt64 { cursor }
+
+    /// True when producers have reserved bytes this reader has not read yet
+    /// (they may still be being written).
+    var hasUnreadBytes: Bool {
+        !isClosed && cbpf_load_acquire_u64(producerPage) != cursor
+    }
+
     /// Bytes reserved but not yet consumed (headers and padding included).
     /// A momentary snapshot.
     public var availableBytes: Int { Int(producerPosition &- consumerPosition) }
@@ -123,16 +132,23 @@ public final class RingBuffer {
         guard !isClosed else {
             throw BPFError.invalidArgument(operation: "consume", object: "ring buffer \(name)", detail: "the reader is closed")
         }
-        let parser = self.parser
-        var consumer = cursor
+        // Locals, so the per-record path touches no class state.
+        let parser = self.parser, interval = publishInterval, consumerPage = self.consumerPage
+        var consumer = cursor, published = position
         var producer = cbpf_load_acquire_u64(producerPage)
         var count = 0
         // Set after a publish and fence; if the ring still has nothing for
         // us then, any later commit will wake the waiter.
         var fenced = false
+        @inline(__always) func publish() {
+            guard consumer != published else { return }
+            cbpf_store_release_u64(consumerPage, consumer)
+            published = consumer
+        }
         defer {
+            publish()
             cursor = consumer
-            publish(consumer)
+            position = published
         }
         while count < limit {
             switch try parser.step(consumer: consumer, producer: producer) {
@@ -141,13 +157,13 @@ public final class RingBuffer {
                 count += 1
                 fenced = false
                 try handler(bytes)
-                if consumer &- position >= publishInterval { publish(consumer) }
+                if consumer &- published >= interval { publish() }
             case .discarded(let next):
                 consumer = next
                 fenced = false
             case .empty, .busy:
                 if fenced { return count }
-                publish(consumer)
+                publish()
                 cbpf_fence_seq_cst()
                 producer = cbpf_load_acquire_u64(producerPage)
                 fenced = true
@@ -160,6 +176,7 @@ public final class RingBuffer {
     /// when nobody else holds it) and returns true; returns false when the
     /// ring has nothing more after publishing the position and fencing, so
     /// that the next commit is guaranteed to wake the ring's waiters.
+    @usableFromInline
     func takeRecord(into buffer: inout [UInt8]) throws -> Bool {
         guard !isClosed else {
             throw BPFError.invalidArgument(operation: "read", object: "ring buffer \(name)", detail: "the reader is closed")

@@ -76,6 +76,11 @@ public final class RingBufferPoller {
     /// records handled; 0 on timeout or when a signal interrupts the wait,
     /// so a Ctrl-C handler gets control back promptly.
     ///
+    /// Rings that already hold committed (or discarded) records are consumed without
+    /// entering `epoll_wait` at all (the kernel's wakeup arrives through
+    /// irq_work, later than the record); the poller waits only when every
+    /// ring is empty.
+    ///
     /// A handler that throws stops the poll after its record; the error is
     /// rethrown and the remaining records wait for the next call.
     @discardableResult
@@ -83,13 +88,21 @@ public final class RingBufferPoller {
         guard epoll.rawValue >= 0 else {
             throw BPFError.invalidArgument(operation: "poll", object: "ring buffer poller", detail: "the poller is closed")
         }
+        var count = 0
+        var progressed = false
+        for entry in entries where entry.ring.hasUnreadBytes {
+            let start = entry.ring.readPosition
+            count += try entry.ring.consume(entry.handler)
+            // Discarded records count as progress: their wakeup ends a poll.
+            progressed = progressed || entry.ring.readPosition != start
+        }
+        if progressed { return count }
         let ready = cbpf_epoll_wait(epoll.rawValue, readyData, readyEvents, Int32(min(max(entries.count, 1), Self.maxReady)),
                                     Int32(clamping: timeout))
         if ready < 0 {
             if errno == EINTR { return 0 }
             throw BPFError.system(operation: "epoll_wait", object: "ring buffer poller", errno: errno)
         }
-        var count = 0
         for index in 0..<Int(ready) {
             let entry = entries[Int(readyData[index])]
             count += try entry.ring.consume(entry.handler)

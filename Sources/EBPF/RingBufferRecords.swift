@@ -16,49 +16,67 @@ public struct RingBufferRecords: AsyncSequence {
 
     init(ring: RingBuffer) { self.ring = ring }
 
-    /// Creates the iterator; it starts the waiting thread on first use.
+    /// Creates the iterator; it starts the waiting thread on first wait.
     public func makeAsyncIterator() -> Iterator { Iterator(ring: ring) }
 
     /// Iterates the records; only one iterator may read a ring at a time.
     public struct Iterator: AsyncIteratorProtocol {
-        private let reader: Reader
-        private var buffer: [UInt8] = []
+        @usableFromInline let reader: RingBufferAsyncReader
+        @usableFromInline var buffer: [UInt8] = []
+        /// Records until the next cancellation check while records keep
+        /// coming (the check is also made before every wait).
+        @usableFromInline var untilCancellationCheck = 0
 
-        init(ring: RingBuffer) { reader = Reader(ring: ring) }
+        init(ring: RingBuffer) { reader = RingBufferAsyncReader(ring: ring) }
 
         /// The next record, or nil once the task is cancelled.
+        @inlinable
         public mutating func next() async throws -> [UInt8]? {
             try await next(isolation: nil)
         }
 
         /// The next record, or nil once the task is cancelled; runs on the
-        /// caller's actor.
+        /// caller's actor. Inlinable so that the path that finds a record
+        /// waiting costs a function call, not an async call.
+        @inlinable
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
-            while !Task.isCancelled {
-                if try reader.ring.takeRecord(into: &buffer) { return buffer }
-                guard try await reader.waiter().wait() else { return nil }
+            while true {
+                if untilCancellationCheck == 0 {
+                    if Task.isCancelled { return nil }
+                    untilCancellationCheck = 256
+                }
+                if try reader.ring.takeRecord(into: &buffer) {
+                    untilCancellationCheck -= 1
+                    return buffer
+                }
+                untilCancellationCheck = 0
+                if Task.isCancelled { return nil }
+                guard try await reader.waitForRecords(isolation: actor) else { return nil }
             }
-            return nil
         }
     }
+}
 
-    /// Holds the ring and its waiter; stops the waiter's thread when the
-    /// iterator goes away.
-    private final class Reader {
-        let ring: RingBuffer
-        private var readiness: ReadinessWaiter?
+/// Holds an async iterator's ring and its waiter; stops the waiter's thread
+/// when the iterator goes away.
+@usableFromInline
+final class RingBufferAsyncReader {
+    @usableFromInline let ring: RingBuffer
+    private var waiter: ReadinessWaiter?
 
-        init(ring: RingBuffer) { self.ring = ring }
+    init(ring: RingBuffer) { self.ring = ring }
 
-        func waiter() throws -> ReadinessWaiter {
-            if let readiness { return readiness }
-            let created = try ReadinessWaiter(fd: ring.fileDescriptor, object: "ring buffer \(ring.name)")
-            readiness = created
-            return created
-        }
-
-        deinit { readiness?.stop() }
+    /// Waits, on the caller's actor, until the ring is signalled; false when
+    /// the task is cancelled.
+    @usableFromInline
+    func waitForRecords(isolation actor: isolated (any Actor)?) async throws -> Bool {
+        if let waiter { return await waiter.wait() }
+        let created = try ReadinessWaiter(fd: ring.fileDescriptor, object: "ring buffer \(ring.name)")
+        waiter = created
+        return await created.wait()
     }
+
+    deinit { waiter?.stop() }
 }
 
 extension RingBuffer {
