@@ -1,5 +1,4 @@
 import BPFObject
-import BTF
 import Foundation
 
 // MARK: - BPFObjectLoader
@@ -148,17 +147,18 @@ public final class BPFObjectLoader {
     }
 
     /// The kernel BTF id tp_btf, fentry and fexit programs name at load time.
+    /// fentry and fexit first check that the kernel runs BPF trampolines, so
+    /// a kernel that forbids them gives `.notSupported`, not EPERM.
     private func attachBTFID(_ spec: ProgramSpec) throws -> UInt32 {
-        let (name, kind): (String, BTFKind)
         switch spec.section.attachTarget {
-        case let .btfTracepoint(event): (name, kind) = ("btf_trace_" + event, .typedef)
-        case let .tracing(function, _): (name, kind) = (function, .function)
-        default: return 0
+        case let .btfTracepoint(event):
+            return try TracingLink.btfID(ofTracepoint: event)
+        case let .tracing(function, _):
+            try TracingLink.requireTrampolines()
+            return try TracingLink.btfID(ofFunction: function)
+        default:
+            return 0
         }
-        guard let type = try KernelBTF.shared().firstType(named: name, kind: kind) else {
-            throw BPFError.notFound(what: "\(kind) '\(name)' in the kernel's BTF (target of program '\(spec.name)')")
-        }
-        return type.id.rawValue
     }
 }
 

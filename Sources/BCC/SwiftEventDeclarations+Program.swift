@@ -1,0 +1,52 @@
+import BTF
+import ELF
+import Foundation
+
+extension SwiftEventDeclarations {
+    /// Declarations for a bcc program's event structs: compiles `srcFile`
+    /// (without loading it) and reads the types the front end recorded for
+    /// its output tables, or the types named in `typeNames`.
+    public static func forProgram(srcFile: String, cflags: [String] = [], typeNames: [String] = []) throws -> SwiftEventDeclarations {
+        guard let data = FileManager.default.contents(atPath: srcFile) else {
+            throw BCCError.file(path: srcFile, detail: "cannot read the BPF program")
+        }
+        let directory = URL(fileURLWithPath: srcFile).deletingLastPathComponent().path
+        let compiled = try BPFCompiler(environment: KernelCompileEnvironment.current()).compile(
+            source: String(decoding: data, as: UTF8.self), fileName: srcFile, cflags: cflags, includeDirectory: directory)
+        var declarations = try forObject(compiled.object, path: srcFile, typeNames: typeNames)
+        declarations.origin = URL(fileURLWithPath: srcFile).lastPathComponent
+        return declarations
+    }
+
+    /// Declarations for the event structs of a BPF ELF object (its `.BTF`
+    /// section) or of a raw BTF blob.
+    public static func forObject(_ bytes: [UInt8], path: String, typeNames: [String] = []) throws -> SwiftEventDeclarations {
+        let btf: BTF
+        if bytes.starts(with: [0x7f, 0x45, 0x4c, 0x46]) {
+            let object = try ELFFile(bytes: bytes, path: path)
+            guard let section = object.section(named: ".BTF") else {
+                throw BCCError.file(path: path, detail: "the object has no .BTF section (compile with -g)")
+            }
+            btf = try BTF(bytes: Array(try object.contents(of: section)))
+        } else {
+            btf = try BTF(bytes: bytes)
+        }
+        let roots: [BTFTypeID]
+        if typeNames.isEmpty {
+            roots = EventTypes.recordedTables(in: btf).map(\.type)
+            guard !roots.isEmpty else {
+                throw BCCError.file(
+                    path: path,
+                    detail: "no event structs recorded (no ringbuf_output, ringbuf_submit or perf_submit of a struct); name them with --type")
+            }
+        } else {
+            roots = try typeNames.map { name throws(EventDecodingError) in
+                guard let id = EventTypes.find(name, in: btf) else { throw .typeNotFound(name: name) }
+                return id
+            }
+        }
+        var declarations = SwiftEventDeclarations(btf: btf, roots: roots)
+        declarations.origin = URL(fileURLWithPath: path).lastPathComponent
+        return declarations
+    }
+}
