@@ -32,7 +32,7 @@ let package = Package(
         .executableTarget(name: "runqlat", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "swift-bcc",
-            dependencies: ["BCC", "BTF", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["BCC", "BCCTools", "BTF", "EBPF", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Spawned by EBPFTests for scenarios that need their own process (dropped privileges, exact fd counts).
