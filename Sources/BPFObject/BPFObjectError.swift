@@ -17,6 +17,7 @@ public enum BPFObjectError: Error, Equatable, Sendable, CustomStringConvertible 
     /// The object uses something this loader does not implement.
     case unsupported(what: String, detail: String)
 
+    /// A sentence naming the problem and where it is.
     public var description: String {
         switch self {
         case let .elf(error): return "BPF object: \(error)"

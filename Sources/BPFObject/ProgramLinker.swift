@@ -13,8 +13,10 @@ struct CodeUnit {
     /// First instruction, as an index into the section.
     var start: Int
     var instructions: [Instruction]
-    /// Calls to other functions: (call index in unit, target section, target index in section).
-    var calls: [(index: Int, section: Int, target: Int)] = []
+    /// Calls to other functions, and 64-bit loads of a function's address
+    /// (callbacks for bpf_loop and the like): index in the unit, target
+    /// section, target index in that section.
+    var calls: [(index: Int, section: Int, target: Int, isAddress: Bool)] = []
     var mapReferences: [MapReference] = []
     var functionInfo: [FunctionInfo] = []
     var lineInfo: [LineInfo] = []
@@ -65,8 +67,8 @@ struct ProgramLinker {
                 let local = index - sectionUnits[u].start
                 let at = "instruction \(index) of \(what) (symbol '\(symbol.name)')"
                 if instruction.isLoadImmediate64 {
-                    guard index + 1 < instructions.count else {
-                        throw .malformed(what: at, detail: "64-bit immediate load is cut off at the end of the section")
+                    guard local + 1 < sectionUnits[u].instructions.count else {
+                        throw .malformed(what: at, detail: "64-bit immediate load is cut off at the end of function '\(sectionUnits[u].name)'")
                     }
                     if symbol.sectionIndex == mapsSection, symbol.sectionIndex != 0 {
                         guard mapNames.contains(symbol.name) else {
@@ -79,6 +81,13 @@ struct ProgramLinker {
                             throw .malformed(what: at, detail: "offset \(symbol.value) + \(instruction.immediate) is outside section \(data.name) (\(data.size) bytes)")
                         }
                         sectionUnits[u].mapReferences.append(MapReference(instructionIndex: local, mapName: data.name, valueOffset: offset))
+                    } else if let code = try? elf.section(at: symbol.sectionIndex, referencedBy: at), code.isExecutable {
+                        // A callback's address: the byte offset is the symbol's plus the immediate.
+                        let offset = symbol.value <= UInt64(code.size) ? Int(symbol.value) + Int(instruction.immediate) : -1
+                        guard offset >= 0, offset < code.size, offset % 8 == 0 else {
+                            throw .malformed(what: at, detail: "function address \(symbol.value) + \(instruction.immediate) is not an instruction of section \(code.name)")
+                        }
+                        sectionUnits[u].calls.append((local, code.index, offset / 8, true))
                     } else if symbol.sectionIndex == 0 {
                         throw .unsupported(what: at, detail: "extern symbols (.kconfig, .ksyms) are not implemented")
                     } else {
@@ -87,7 +96,7 @@ struct ProgramLinker {
                     }
                 } else if instruction.isCall && instruction.source == Opcode.pseudoCall {
                     let target = Int(symbol.value / 8) + Int(instruction.immediate) + 1
-                    sectionUnits[u].calls.append((local, symbol.sectionIndex, target))
+                    sectionUnits[u].calls.append((local, symbol.sectionIndex, target, false))
                 } else {
                     throw .unsupported(what: at, detail: "relocation type \(relocation.type) on opcode 0x\(String(instruction.opcode, radix: 16))")
                 }
@@ -97,7 +106,7 @@ struct ProgramLinker {
                 for (local, instruction) in sectionUnits[u].instructions.enumerated()
                 where instruction.isCall && instruction.source == Opcode.pseudoCall
                     && relocations[section.index]?[UInt64((sectionUnits[u].start + local) * 8)] == nil {
-                    sectionUnits[u].calls.append((local, section.index, sectionUnits[u].start + local + Int(instruction.immediate) + 1))
+                    sectionUnits[u].calls.append((local, section.index, sectionUnits[u].start + local + Int(instruction.immediate) + 1, false))
                 }
                 extInfo.assign(to: &sectionUnits[u])
             }
@@ -145,6 +154,10 @@ struct ProgramLinker {
     }
 
     // MARK: Linking
+
+    /// `source` of an ld_imm64 whose immediate is a function's offset in
+    /// instructions from the next instruction (BPF_PSEUDO_FUNC).
+    static let pseudoFunction: UInt8 = 4
 
     /// Every program: the functions of every executable section but `.text`,
     /// each linked with the `.text` (or other) functions it calls.
@@ -196,6 +209,10 @@ struct ProgramLinker {
                 let at = base + call.index
                 let target = bases[key(callee)]! + (call.target - callee.start)
                 spec.instructions[at].immediate = Int32(target - at - 1)
+                if call.isAddress {
+                    spec.instructions[at].source = Self.pseudoFunction
+                    spec.instructions[at + 1].immediate = 0
+                }
             }
             spec.mapReferences += unit.mapReferences.map { var r = $0; r.instructionIndex += base; return r }
             spec.functionInfo += unit.functionInfo.map { var r = $0; r.instructionIndex += base; return r }

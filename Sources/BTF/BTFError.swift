@@ -20,6 +20,9 @@ public enum BTFError: Error, CustomStringConvertible, Equatable, Sendable {
     case typeCycle(id: UInt32, problem: String)
     /// Type `id` nests deeper than `limit` levels.
     case nestingTooDeep(id: UInt32, limit: Int)
+    /// The C header would exceed `limit` bytes (32 times the BTF's size):
+    /// only crafted BTF (huge padding gaps written many times) does that.
+    case headerTooLarge(limit: Int)
 
     /// A sentence naming the problem and where it is.
     public var description: String {
@@ -40,6 +43,8 @@ public enum BTFError: Error, CustomStringConvertible, Equatable, Sendable {
             return "BTF type [\(id)] \(problem)"
         case let .nestingTooDeep(id, limit):
             return "BTF type [\(id)] nests deeper than \(limit) levels"
+        case let .headerTooLarge(limit):
+            return "the C header for this BTF would exceed \(limit) bytes"
         }
     }
 }

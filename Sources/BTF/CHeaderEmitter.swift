@@ -30,6 +30,7 @@ final class CHeaderEmitter {
     }
 
     func emit() throws(BTFError) -> [UInt8] {
+        writer.limit = 32 * btf.storage.bytes.count + (1 << 20)
         writer.out.reserveCapacity(btf.storage.bytes.count + btf.storage.bytes.count / 4)
         writer.write(
             """
@@ -55,6 +56,7 @@ final class CHeaderEmitter {
             queue.removeAll(keepingCapacity: true)
             _ = try order(id, throughPointer: false, depth: 0)
             for queued in queue { try emitType(queued, container: 0, depth: 0) }
+            guard writer.out.count <= writer.limit else { throw .headerTooLarge(limit: writer.limit) }
         }
         writer.write("#endif /* __VMLINUX_H__ */\n")
         return writer.out

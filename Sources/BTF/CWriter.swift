@@ -9,6 +9,8 @@ final class CWriter {
     /// where they are used, and type names get `___N` suffixes when reused.
     let isHeader: Bool
     var out: [UInt8] = []
+    /// Writing stops (and the emitter reports `headerTooLarge`) past this.
+    var limit = Int.max
     /// Declarator stack shared by nested declarations (each call uses the
     /// slice it pushed; see `declaration`).
     private var declStack: [UInt32] = []
@@ -351,7 +353,7 @@ final class CWriter {
         var offset = 0
         var previousWasBitfield = false
         var unionEnd = 0
-        for member in 0..<vlen {
+        for member in 0..<vlen where out.count <= limit {
             let type = word(id, member * 3 + 1)
             let offsetWord = word(id, member * 3 + 2)
             var bitfieldSize = record.kindFlag ? Int(offsetWord >> 24) : 0
@@ -441,7 +443,7 @@ final class CWriter {
             }
             current = aligned
         }
-        while current != next {
+        while current != next && out.count <= limit {
             let bits = min(next - current, padBits)
             if bits == padBits {
                 write("\n")

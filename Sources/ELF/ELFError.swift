@@ -17,6 +17,7 @@ public enum ELFError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A named symbol or section is absent.
     case notFound(what: String, file: String)
 
+    /// A sentence naming the problem and where it is.
     public var description: String {
         switch self {
         case let .truncated(what, offset, length, available):

@@ -137,6 +137,15 @@ struct BTFHeaderTests {
         _ = b.composite(.struct, "huge", size: 0xffff_fff0, members: [("a", int, 0, 0)])
         #expect(throws: BTFError.self) { try b.build().cHeader() }
     }
+
+    @Test func repeatedInlinePaddingHitsTheSizeLimit() throws {
+        var b = BTFBuilder()
+        // An anonymous struct that is 1 MiB of padding, inlined 64 times.
+        let padding = b.composite(.struct, "", size: 1 << 20, members: [])
+        let members = (0..<64).map { ("m\($0)", padding, UInt32($0) << 23, UInt32(0)) }
+        _ = b.composite(.struct, "big", size: 64 << 20, members: members)
+        #expect(throws: BTFError.headerTooLarge(limit: 32 * b.bytes().count + (1 << 20))) { try b.build().cHeader() }
+    }
 }
 
 /// A type the fixture declares is missing from its BTF.

@@ -29,7 +29,7 @@ import TestSupport
         defer { counter.close() }
         let child = try BlockedChild(executable: binary.path, arguments: ["7"])
         let link = try UprobeLink(
-            program: counter.program, binary: binary.path, symbol: "uprobe_target_function", offset: 0,
+            program: counter.program, binary: binary.path, at: .symbol("uprobe_target_function", offset: 0),
             isReturn: false, pid: child.pid, mechanism: mechanism)
         #expect(link.target.hasPrefix("uprobe \(binary.path):uprobe_target_function"))
         let descriptors = Descriptors.snapshot(link.resources.descriptorNumbers)
@@ -42,6 +42,29 @@ import TestSupport
         link.close()
         #expect(Descriptors.allClosed(descriptors))
         #expect(try Self.definitions(probing: binary).isEmpty)
+    }
+
+    /// The same function by its virtual address (bcc's addr) and by its file
+    /// offset: both land on the offset the symbol resolves to.
+    @Test func addressAndFileOffsetReachTheSameFunction() throws {
+        let binary = try Self.buildTarget()
+        defer { try? FileManager.default.removeItem(at: binary.deletingLastPathComponent()) }
+        let elf = try ELFFile(contentsOf: binary.path)
+        let address = try elf.symbol(named: "uprobe_target_function").value
+        let fileOffset = try elf.symbolFileOffset(named: "uprobe_target_function")
+        let counter = try RunCounter(type: .kprobe, name: "count_address")
+        defer { counter.close() }
+        let child = try BlockedChild(executable: binary.path, arguments: ["3"])
+        let byAddress = try UprobeLink(program: counter.program, binary: binary.path, address: address, pid: child.pid)
+        defer { byAddress.close() }
+        let byOffset = try UprobeLink(program: counter.program, binary: binary.path, offset: fileOffset, pid: child.pid)
+        defer { byOffset.close() }
+        #expect(byAddress.offset == fileOffset && byOffset.offset == fileOffset)
+        #expect(try child.release() == 0)
+        #expect(try counter.count(tgid: child.pid, tid: child.pid) == 6)
+        #expect(throws: BPFError.self) {
+            try UprobeLink(program: counter.program, binary: binary.path, address: 1 << 50)
+        }
     }
 
     /// A uretprobe fires on each return.

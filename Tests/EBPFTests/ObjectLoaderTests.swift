@@ -50,6 +50,21 @@ import TestSupport
         #expect(throws: BPFError.self) { try object.maps[".rodata"]?.update(key: [0, 0, 0, 0], value: [1, 0, 0, 0]) }
     }
 
+    @Test func callbackAddressIsLinkedLikeACall() throws {
+        let object = try BPFObjectLoader(bytes: TestSupport.compileBPFFixture("object_callback.bpf.c")).load()
+        defer { object.close() }
+        let program = try #require(object.spec.program(named: "sum_squares"))
+        #expect(program.functionInfo.count == 2)
+        _ = try #require(object.programs["sum_squares"]).testRun(data: Self.packet)
+        #expect(try Self.value(object.maps["sums"], key: 0) == (0..<10).reduce(0) { $0 + $1 * $1 })
+    }
+
+    @Test func hiddenAndVisibleGlobalSubprogramsRun() throws {
+        let object = try BPFObjectLoader(bytes: TestSupport.compileBPFFixture("object_linkage.bpf.c")).load()
+        defer { object.close() }
+        #expect(try #require(object.programs["use_subprograms"]).testRun(data: Self.packet).retval == 13)
+    }
+
     @Test func setGlobalChecksNameAndSize() throws {
         let loader = try BPFObjectLoader(bytes: TestSupport.compileBPFFixture("object_globals.bpf.c"), name: "globals.o")
         #expect(throws: BPFError.invalidArgument(operation: "set global", object: "variable 'multiplier' in globals.o",

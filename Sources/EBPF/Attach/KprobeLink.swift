@@ -14,12 +14,7 @@ public final class KprobeLink: Link {
     ///
     /// - Throws: `BPFError.notSupported` when the kernel has no kprobes,
     ///   `BPFError.notFound` when it has no function `symbol`.
-    public convenience init(program: Program, symbol: String, offset: UInt64 = 0, isReturn: Bool = false) throws {
-        try self.init(program: program, symbol: symbol, offset: offset, isReturn: isReturn, mechanism: nil)
-    }
-
-    /// Attaches through `mechanism`, or the PMU with a tracefs fallback when it is nil.
-    init(program: Program, symbol: String, offset: UInt64, isReturn: Bool, mechanism: ProbeEvent.Mechanism?) throws {
+    public init(program: Program, symbol: String, offset: UInt64 = 0, isReturn: Bool = false) throws {
         guard !symbol.isEmpty, !symbol.contains(where: { $0 == " " || $0 == "\n" || $0 == "\t" }) else {
             throw BPFError.invalidArgument(
                 operation: "attach kprobe", object: "'\(symbol)'", detail: "a kernel symbol is one non-empty word")
@@ -28,28 +23,28 @@ public final class KprobeLink: Link {
             throw BPFError.invalidArgument(
                 operation: "attach kretprobe", object: symbol, detail: "a return probe cannot have an offset")
         }
-        let what = isReturn ? "kretprobe \(symbol)" : "kprobe \(symbol)" + (offset == 0 ? "" : "+\(offset)")
+        let location = offset == 0 ? symbol : "\(symbol)+\(offset)"
+        let what = (isReturn ? "kretprobe " : "kprobe ") + location
         target = what
         try program.requireType([.kprobe], for: target)
-        let pmu = mechanism == .tracefs ? nil : try ProbeEvent.PMU.find(.kprobe)
-        do {
-            if let pmu {
-                resources = try pmu.attach(program, location: symbol, offset: offset, isReturn: isReturn, pid: -1, what: what)
-            } else {
-                let definitions = try Tracefs.root() + "/" + ProbeEvent.Kind.kprobe.definitionsFile
-                guard mechanism != .pmu, SysFile.exists(definitions) else {
-                    throw BPFError.notSupported(
-                        feature: "\(what): kprobes",
-                        requirement: "a kernel built with CONFIG_KPROBES and CONFIG_KPROBE_EVENTS (this one has "
-                            + "no kprobe PMU at /sys/bus/event_source/devices/kprobe and no \(definitions))")
-                }
-                resources = try ProbeEvent.attachDefined(
-                    .kprobe, program: program, location: "\(symbol)+\(offset)", label: symbol,
-                    isReturn: isReturn, pid: -1, what: what)
+        if let pmu = try ProbeEvent.PMU.find(.kprobe) {
+            do {
+                resources = try pmu.attach(
+                    program, location: symbol, offset: offset, isReturn: isReturn, pid: -1, what: what)
+            } catch BPFError.notFound(let detail) {
+                throw BPFError.notFound(what: "kernel function '\(symbol)' for \(what) (\(detail))")
             }
-        } catch BPFError.notFound(let thing) where !thing.contains("tracefs") {
-            throw BPFError.notFound(what: "kernel function '\(symbol)' for \(what) (\(thing))")
+            return
         }
+        let definitions = try Tracefs.root() + "/" + ProbeEvent.Kind.kprobe.definitionsFile
+        guard SysFile.exists(definitions) else {
+            throw BPFError.notSupported(
+                feature: "\(what): kprobes",
+                requirement: "a kernel built with CONFIG_KPROBES and CONFIG_KPROBE_EVENTS (this one has "
+                    + "no kprobe PMU at /sys/bus/event_source/devices/kprobe and no \(definitions))")
+        }
+        resources = try ProbeEvent.attachDefined(
+            .kprobe, program: program, location: location, label: symbol, isReturn: isReturn, pid: -1, what: what)
     }
 
     /// True once the program has been detached.

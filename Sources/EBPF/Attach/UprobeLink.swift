@@ -17,6 +17,16 @@ public final class UprobeLink: Link {
     public let offset: UInt64
     let resources: LinkResources
 
+    /// Where in a binary a probe goes.
+    enum ProbePoint {
+        /// A symbol plus a byte offset into it.
+        case symbol(String, offset: UInt64)
+        /// A virtual address, as the file's symbol table and `nm` give them.
+        case address(UInt64)
+        /// A file offset.
+        case fileOffset(UInt64)
+    }
+
     /// Attaches `program` to `symbol` (plus `offset` bytes) in `binary`: a
     /// path, a library name such as "c", or an executable on PATH (see
     /// `BinaryPath.resolve`). `pid` limits the probe to one process; nil
@@ -28,37 +38,53 @@ public final class UprobeLink: Link {
         program: Program, binary: String, symbol: String, offset: UInt64 = 0, isReturn: Bool = false, pid: Int32? = nil
     ) throws {
         try self.init(
-            program: program, binary: binary, symbol: symbol, offset: offset, isReturn: isReturn, pid: pid,
+            program: program, binary: binary, at: .symbol(symbol, offset: offset), isReturn: isReturn, pid: pid,
             mechanism: nil)
+    }
+
+    /// Attaches `program` at virtual address `address` of `binary` (bcc's
+    /// `addr`: an address as the file's symbol table gives it), which the
+    /// segment holding it turns into a file offset.
+    public convenience init(
+        program: Program, binary: String, address: UInt64, isReturn: Bool = false, pid: Int32? = nil
+    ) throws {
+        try self.init(program: program, binary: binary, at: .address(address), isReturn: isReturn, pid: pid, mechanism: nil)
     }
 
     /// Attaches `program` at file offset `offset` of `binary`.
     public convenience init(
         program: Program, binary: String, offset: UInt64, isReturn: Bool = false, pid: Int32? = nil
     ) throws {
-        try self.init(
-            program: program, binary: binary, symbol: nil, offset: offset, isReturn: isReturn, pid: pid,
-            mechanism: nil)
+        try self.init(program: program, binary: binary, at: .fileOffset(offset), isReturn: isReturn, pid: pid, mechanism: nil)
     }
 
     /// Attaches through `mechanism`, or the PMU with a tracefs fallback when it is nil.
     init(
-        program: Program, binary: String, symbol: String?, offset: UInt64, isReturn: Bool, pid: Int32?,
+        program: Program, binary: String, at point: ProbePoint, isReturn: Bool, pid: Int32?,
         mechanism: ProbeEvent.Mechanism?
     ) throws {
         let path = try BinaryPath.resolve(binary, pid: pid)
-        var fileOffset = offset
-        if let symbol {
-            do {
-                fileOffset += try ELFFile(contentsOf: path).symbolFileOffset(named: symbol)
-            } catch .notFound {
-                throw BPFError.notFound(what: "symbol '\(symbol)' in \(path)")
-            } catch {
-                throw BPFError.malformed(what: path, detail: "cannot resolve symbol '\(symbol)' for a uprobe: \(error)")
+        let fileOffset: UInt64
+        let location: String
+        // Names the probe in tracefs, when it is defined there.
+        var label = path.split(separator: "/").last.map(String.init) ?? "uprobe"
+        switch point {
+        case let .symbol(symbol, offset):
+            fileOffset = try Self.resolve(path, "symbol '\(symbol)'") { elf throws(ELFError) in
+                try elf.symbolFileOffset(named: symbol)
+            } + offset
+            location = offset == 0 ? symbol : "\(symbol)+\(offset)"
+            label = symbol
+        case let .address(address):
+            fileOffset = try Self.resolve(path, "address 0x\(String(address, radix: 16))") { elf throws(ELFError) in
+                try elf.fileOffset(ofVirtualAddress: address)
             }
+            location = "address 0x\(String(address, radix: 16))"
+        case let .fileOffset(offset):
+            fileOffset = offset
+            location = "0x\(String(offset, radix: 16))"
         }
         let kind = isReturn ? "uretprobe" : "uprobe"
-        let location = symbol.map { offset == 0 ? $0 : "\($0)+\(offset)" } ?? "0x\(String(offset, radix: 16))"
         let what = "\(kind) \(path):\(location)" + (pid.map { " (pid \($0))" } ?? "")
         self.path = path
         self.offset = fileOffset
@@ -84,8 +110,20 @@ public final class UprobeLink: Link {
             }
             resources = try ProbeEvent.attachDefined(
                 .uprobe, program: program, location: "\(path):0x\(String(fileOffset, radix: 16))",
-                label: symbol ?? ((path as String).split(separator: "/").last.map(String.init) ?? "uprobe"),
-                isReturn: isReturn, pid: pid ?? -1, what: what)
+                label: label, isReturn: isReturn, pid: pid ?? -1, what: what)
+        }
+    }
+
+    /// Looks up `what` in the ELF file at `path`.
+    private static func resolve(_ path: String, _ what: String, _ lookup: (ELFFile) throws(ELFError) -> UInt64) throws
+        -> UInt64
+    {
+        do {
+            return try lookup(try ELFFile(contentsOf: path))
+        } catch .notFound {
+            throw BPFError.notFound(what: "\(what) in \(path)")
+        } catch {
+            throw BPFError.malformed(what: path, detail: "cannot resolve \(what) for a uprobe: \(error)")
         }
     }
 
