@@ -27,6 +27,9 @@ let package = Package(
         .target(name: "BCC", dependencies: ["EBPF", "BPFObject", "BTF", "ELF"]),
         // What the bcc-style tools share: stopping on signals, output formats.
         .target(name: "BCCTools", dependencies: ["BCC"]),
+        .executableTarget(name: "opensnoop", dependencies: ["BCC", "BCCTools", "EBPF", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "execsnoop", dependencies: ["BCC", "BCCTools", "EBPF", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "runqlat", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "swift-bcc",
             dependencies: ["BCC", "BCCTools", "BTF", "EBPF", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -39,6 +42,6 @@ let package = Package(
         .testTarget(name: "BPFObjectTests", dependencies: ["BPFObject", "TestSupport"]),
         .testTarget(name: "EBPFTests", dependencies: ["EBPF", "BPFObject", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCTests", dependencies: ["BCC", "EBPF", "TestSupport"]),
-        .testTarget(name: "BCCToolsTests", dependencies: ["BCCTools", "BCC", "TestSupport"]),
+        .testTarget(name: "BCCToolsTests", dependencies: ["BCCTools", "BCC", "TestSupport", "opensnoop", "execsnoop", "runqlat"]),
     ]
 )
