@@ -1,5 +1,4 @@
 import BPFObject
-import BTF
 import EBPF
 import Foundation
 
@@ -33,7 +32,6 @@ public final class BPF: @unchecked Sendable {
     /// The ring buffers and perf buffers opened on this object (RingBuf+Table.swift).
     let outputBuffers = OutputBuffers()
     private let lock = NSLock()
-    private var tableViews: [String: Table] = [:]
     private var attachments: [String: any Link] = [:]
     private var attachmentOrder: [String] = []
     private var closed = false
@@ -84,25 +82,6 @@ public final class BPF: @unchecked Sendable {
     deinit { close() }
 
     // MARK: - Tables and functions
-
-    /// Table `name` as bcc's Python presents it: `try b["events"]`. The same
-    /// `Table` is returned each time, so its event decoder is built once.
-    public subscript(name: String) -> Table {
-        get throws {
-            lock.lock()
-            defer { lock.unlock() }
-            if let table = tableViews[name] { return table }
-            guard let map = object.maps[name], let spec = object.spec.map(named: name) else {
-                throw BCCError.tableNotFound(name: name, available: tables.map(\.name))
-            }
-            let table = Table(
-                name: name, map: map, btf: object.spec.btf,
-                keyType: spec.keyTypeID == 0 ? nil : BTFTypeID(spec.keyTypeID),
-                valueType: spec.valueTypeID == 0 ? nil : BTFTypeID(spec.valueTypeID))
-            tableViews[name] = table
-            return table
-        }
-    }
 
     /// The map of table `name` (or of a hidden map such as a ring's lost counter).
     public func map(named name: String) throws -> Map {
