@@ -130,4 +130,18 @@ import TestSupport
         #expect(lines.contains("pid = \(getpid())"))
         #expect(lines.contains("     msecs               : count     distribution"))
     }
+
+    @Test func execsnoopParentCommandAndQuotes() throws {
+        let tool = try ToolProcess("execsnoop", ["-M", "-q", "-l", "swift-bcc-quoted", "-d", "20"])
+        let header = tool.waitForLine { $0.hasPrefix("COMM") }
+        try #require(header == "COMM             PID     PCOMM            PPID    RET ARGS", "stderr: \(tool.standardError)")
+        let result = try TestSupport.run("/bin/sh", ["-c", "/bin/echo swift-bcc-quoted >/dev/null"])
+        #expect(result.status == 0)
+        let line = try #require(tool.waitForLine { $0.hasSuffix("\"/bin/echo\" \"swift-bcc-quoted\"") })
+        let columns = Self.columns(line)
+        #expect(columns[0] == "echo")
+        // The shell forked echo: it is the parent command.
+        #expect(columns[2] == "sh")
+        #expect(tool.stop() == 0)
+    }
 }
