@@ -29,6 +29,8 @@ public final class BPF: @unchecked Sendable {
     /// True when the object came from the cache (clang did not run).
     public let compiledFromCache: Bool
 
+    /// The ring buffers and perf buffers opened on this object (RingBuf+Table.swift).
+    let outputBuffers = OutputBuffers()
     private let lock = NSLock()
     private var attachments: [String: any Link] = [:]
     private var attachmentOrder: [String] = []
@@ -156,6 +158,7 @@ public final class BPF: @unchecked Sendable {
         closed = true
         lock.unlock()
         for link in links { link.close() }
+        outputBuffers.close()
         object.close()
     }
 }

@@ -80,6 +80,7 @@ private struct RewritePass {
         var braceDepth = 0
         var parenDepth = 0
         var declarationStart = 0
+        var lastEditEnd = 0
         while index < tokens.count {
             let token = tokens[index]
             // Copy what lies between the previous edit and this token.
@@ -94,7 +95,9 @@ private struct RewritePass {
                 continue
             }
             if token.kind == .identifier {
-                if let edit = rewriteAt(index, braceDepth: braceDepth, parenDepth: parenDepth, declarationStart: declarationStart) {
+                // A declaration never reaches back into text an earlier edit already replaced.
+                let start = max(declarationStart, lastEditEnd)
+                if let edit = rewriteAt(index, braceDepth: braceDepth, parenDepth: parenDepth, declarationStart: start) {
                     flush(upTo: edit.replacedStart, from: &copiedUpTo)
                     apply(edit)
                     copiedUpTo = edit.replacedEnd
@@ -104,6 +107,7 @@ private struct RewritePass {
                         if tokenizer.matches(consumed, "}") { braceDepth -= 1 }
                     }
                     index = edit.nextToken
+                    lastEditEnd = index
                     continue
                 }
             }

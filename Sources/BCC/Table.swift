@@ -20,17 +20,22 @@ public final class Table: Sendable {
     public let keyType: BTFTypeID?
     /// BTF type of the values, where the map definition names one.
     public let valueType: BTFTypeID?
+    /// The program the table belongs to (nil for a table over a bare map);
+    /// ring and perf buffers opened on the table are polled through it.
+    public let bpf: BPF?
     /// The decoder of the event struct recorded for this table (Table+Event.swift).
     let events: EventDecoderSlot
 
     /// Wraps `map`; `btf` with `keyType` and `valueType` describes its keys
     /// and values (the program's BTF, from its map definition).
-    public init(name: String, map: Map, btf: BTF? = nil, keyType: BTFTypeID? = nil, valueType: BTFTypeID? = nil) {
+    public init(name: String, map: Map, btf: BTF? = nil, keyType: BTFTypeID? = nil, valueType: BTFTypeID? = nil,
+                bpf: BPF? = nil) {
         self.name = name
         self.map = map
         self.btf = btf
         self.keyType = keyType
         self.valueType = valueType
+        self.bpf = bpf
         events = EventDecoderSlot(btf: btf, table: name)
     }
 

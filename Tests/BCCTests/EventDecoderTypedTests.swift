@@ -258,3 +258,14 @@ let guideProgram = """
     let object = try TestSupport.compileBPFFixture("elf_sections.bpf.c")
     #expect(throws: BCCError.self) { try SwiftEventDeclarations.forObject(object, path: "elf_sections.o") }
 }
+
+@Test func oversizedTypesAreErrorsNotAllocations() throws {
+    let btf = try EventFixture.btf.get()
+    #expect(throws: EventDecodingError.tooManyValues(type: "struct oversized", limit: EventPlanner.valueLimit)) {
+        try EventDecoder(btf: btf, typeName: "struct oversized")
+    }
+    let id = try #require(EventTypes.find("struct oversized", in: btf))
+    #expect(throws: EventDecodingError.unsupportedMember(
+        type: "oversized_bytes", member: "__u8[2097152]", detail: "too large for a Swift tuple")
+    ) { try SwiftEventDeclarations(btf: btf, roots: [id]).source() }
+}

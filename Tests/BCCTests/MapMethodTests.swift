@@ -115,6 +115,7 @@ extension BPFKernelTests {
             #expect(perfMarkers == [0xfeed])
 
             #expect(u64(try b.map(named: "counts").lookup(key: key32(1))) == 1)
+            #expect(u64(try b["counts"][key32(2)]) == 5)
             #expect(u64(try b.map(named: "counts").lookup(key: key32(2))) == 5)
             let kv = try b.map(named: "kv")
             #expect(u64(try kv.lookup(key: key32(1))) == 10)

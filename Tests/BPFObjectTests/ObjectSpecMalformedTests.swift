@@ -27,6 +27,14 @@ import TestSupport
         }
     }
 
+    @Test func btfMapsNeedDebugInfo() throws {
+        let bytes = try TestSupport.compileBPFFixture("object_globals.bpf.c", extraFlags: ["-g0"])
+        #expect(throws: BPFObjectError.malformed(what: "section .maps",
+                                                 detail: "BTF-defined maps need the object's .BTF (compile with -g)")) {
+            try ObjectSpec(bytes: bytes)
+        }
+    }
+
     @Test func everyTruncationFailsCleanly() throws {
         let object = try TestSupport.compileBPFFixture("object_globals.bpf.c")
         for length in stride(from: 0, to: object.count, by: 5) {

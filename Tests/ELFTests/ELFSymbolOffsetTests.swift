@@ -10,10 +10,11 @@ import TestSupport
         return symbol.value - section.address + UInt64(section.offset)
     }
 
-    @Test func pieExecutableFunction() throws {
-        let binary = try TestSupport.compileHostProgram("elf_host.c", extraFlags: ["-fPIE", "-pie"])
+    @Test(arguments: [(["-fPIE", "-pie"], ELFFile.sharedObject), (["-fno-PIE", "-no-pie"], ELFFile.executable)])
+    func executableFunction(flags: [String], fileType: UInt16) throws {
+        let binary = try TestSupport.compileHostProgram("elf_host.c", extraFlags: flags)
         let file = try ELFFile(contentsOf: binary.path)
-        #expect(file.fileType == ELFFile.sharedObject)
+        #expect(file.fileType == fileType)
         #expect(file.programHeaders.contains { $0.isLoadable && $0.flags & 1 != 0 })
         let symbol = try file.symbol(named: "elf_test_function")
         #expect(symbol.type == ELFSymbol.Kind.function && symbol.size > 0)
@@ -26,6 +27,23 @@ import TestSupport
         let counter = try file.symbol(named: "elf_test_counter")
         #expect(try file.symbolFileOffset(named: "elf_test_counter") == offsetThroughSection(file, counter))
         #expect(file.bytes[Int(offsetThroughSection(file, counter))] == 7)
+    }
+
+    @Test func relocatableHostObjectHasAddends() throws {
+        let object = try TestSupport.compileHostProgram("elf_host.c", extraFlags: ["-c"])
+        let file = try ELFFile(contentsOf: object.path)
+        #expect(file.fileType == ELFFile.relocatable && file.machine == 62)
+        let symbols = try file.symbols()
+        let text = try #require(file.section(named: ".text"))
+        let rela = try #require(file.relocationSections.first { $0.targetIndex == text.index })
+        #expect(rela.section.type == ELFSection.Kind.relocationsWithAddends)
+        let relocations = try file.relocations(in: rela.section)
+        #expect(relocations.allSatisfy { $0.addend != nil })
+        let names = Set(relocations.map { symbols[$0.symbolIndex].name })
+        #expect(names.isSuperset(of: ["elf_test_counter", "malloc", "free"]))
+        // In a relocatable object a symbol's file offset is its section's offset plus its value.
+        let function = try file.symbol(named: "elf_test_function")
+        #expect(try file.symbolFileOffset(named: "elf_test_function") == UInt64(text.offset) + function.value)
     }
 
     @Test func importedSymbolIsNotDefinedHere() throws {

@@ -68,6 +68,12 @@ struct sample {
     __u32 values[];
 };
 
+/* Too many values to decode, too large for a Swift tuple. */
+struct oversized {
+    __u8 bytes[1 << 21];
+};
+struct oversized *oversized_anchor __attribute__((unused));
+
 struct data_t *__bcc_event__events __attribute__((unused));
 struct mixed *__bcc_event__mixed __attribute__((unused));
 tagged_t *__bcc_event__tagged __attribute__((unused));
