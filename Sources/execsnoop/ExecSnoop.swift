@@ -2,7 +2,6 @@
 import ArgumentParser
 import BCC
 import BCCTools
-import EBPF
 
 @main
 struct ExecSnoop: ParsableCommand {
@@ -65,14 +64,12 @@ struct ExecSnoop: ParsableCommand {
                                            namePattern: name, linePattern: line, quote: quote)
         let stop = StopSignal(duration: duration.map(Double.init))
         StandardOutput.printLine(formatter.header)
-        let poller = try RingBufferPoller()
-        defer { poller.close() }
-        _ = try poller.add(map: try b.map(named: "events")) { bytes in
+        try b["events"].openRingBuffer { bytes in
             guard let record = ExecSnoopProgram.record(from: bytes) else { return }
             if let line = formatter.line(for: record) { StandardOutput.printLine(line) }
         }
         while !stop.isStopped {
-            _ = try poller.poll(timeout: stop.pollTimeout())
+            try b.ringBufferPoll(timeout: stop.pollTimeout())
         }
     }
 }

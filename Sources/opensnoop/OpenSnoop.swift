@@ -2,7 +2,6 @@
 import ArgumentParser
 import BCC
 import BCCTools
-import EBPF
 
 @main
 struct OpenSnoop: ParsableCommand {
@@ -68,14 +67,12 @@ struct OpenSnoop: ParsableCommand {
                                            nameFilter: name, showTID: tid != nil, extendedFields: extendedFields)
         let stop = StopSignal(duration: duration.map(Double.init))
         StandardOutput.printLine(formatter.header)
-        let poller = try RingBufferPoller()
-        defer { poller.close() }
-        _ = try poller.add(map: try b.map(named: "events")) { record in
+        try b["events"].openRingBuffer { record in
             guard let event = OpenSnoopProgram.event(from: record) else { return }
             if let line = formatter.line(for: event) { StandardOutput.printLine(line) }
         }
         while !stop.isStopped {
-            _ = try poller.poll(timeout: stop.pollTimeout())
+            try b.ringBufferPoll(timeout: stop.pollTimeout())
         }
     }
 }
