@@ -216,16 +216,16 @@ extension SwiftEventWriter {
 
     private mutating func unionBody(_ id: BTFTypeID, into body: inout Body) throws(EventDecodingError) {
         let size = btf.size(of: id) ?? 0
-        try body.store("storage", Self.bytes(size, in: btf.cSpelling(of: id)), size: size, alignment: 1, at: 0, doc: "The union's bytes; its members are the accessors below.")
+        try body.store("_storage", Self.bytes(size, in: btf.cSpelling(of: id)), size: size, alignment: 1, at: 0, doc: "The union's bytes; its members are the accessors below.")
         let unionName = names[id] ?? ""
         for member in btf.members(of: id) where !member.name.isEmpty && !member.isBitfield && member.bitOffset == 0 {
             guard let spelling = try spelling(of: member.type, context: "\(unionName)_\(member.name)") else { continue }
             let isBool = btf.intEncoding(of: btf.resolved(member.type))?.isBool == true
             body.accessors.append("    /// `\(btf.cSpelling(of: member.type, name: member.name))`.")
             if isBool {
-                body.accessors.append("    public var \(Self.member(member.name)): Bool { BPFEventStorage.load(UInt8.self, from: storage) != 0 }")
+                body.accessors.append("    public var \(Self.member(member.name)): Bool { BPFEventStorage.load(UInt8.self, from: _storage) != 0 }")
             } else {
-                body.accessors.append("    public var \(Self.member(member.name)): \(spelling.name) { BPFEventStorage.load(\(spelling.name).self, from: storage) }")
+                body.accessors.append("    public var \(Self.member(member.name)): \(spelling.name) { BPFEventStorage.load(\(spelling.name).self, from: _storage) }")
             }
         }
     }

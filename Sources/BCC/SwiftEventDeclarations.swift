@@ -51,8 +51,8 @@ struct SwiftEventWriter {
 
     init(btf: BTF) { self.btf = btf }
 
-    /// A Swift representation of a C type: the type's spelling, its size,
-    /// Swift alignment, and whether values may be stored directly.
+    /// A Swift representation of a C type: the type's spelling, its size
+    /// and its Swift alignment.
     struct Spelling {
         var name: String
         var size: Int
@@ -76,8 +76,12 @@ struct SwiftEventWriter {
         "Protocol", "some", "any", "await", "consume", "borrowing", "consuming",
     ]
 
-    /// `name` usable as a Swift member name (backquoted keywords).
-    static func member(_ name: String) -> String { keywords.contains(name) ? "`\(name)`" : name }
+    /// `name` usable as a Swift member name: keywords backquoted, except
+    /// `Type` and `Protocol`, which key paths cannot name even so.
+    static func member(_ name: String) -> String {
+        if name == "Type" || name == "Protocol" { return name + "_" }
+        return keywords.contains(name) ? "`\(name)`" : name
+    }
 
     private mutating func uniqueTypeName(_ base: String) -> String {
         var candidate = Self.keywords.contains(base) || base.isEmpty ? base + "_" : base
