@@ -17,17 +17,24 @@ work=${BENCH_WORK:-$(mktemp -d)}
 measure=$here/lib/measure.py
 program=$here/compile/opensnoop_ringbuf.c
 
+# measure.py names its wall line GROUP_wall.IMPL; BENCHMARKS.md names these compile_wall.MODE.IMPL.
+measure() {
+    local mode=$1 impl=$2
+    shift 2
+    "$python" "$measure" "compile.$mode" "$impl" "$@" | sed "s/name=compile\.${mode}_wall\./name=compile_wall.$mode./"
+}
+
 export XDG_CACHE_HOME=$work/compile-cache
 mkdir -p "$XDG_CACHE_HOME"
 "$bin/swift-bcc" run "$program" --duration 0 >/dev/null 2>&1
 
 rm -rf "$XDG_CACHE_HOME/swift-bcc/objects"
-"$python" "$measure" compile.cold swift "$bin/swift-bcc" run "$program" --duration 0
-"$python" "$measure" compile.warm swift "$bin/swift-bcc" run "$program" --duration 0
+measure cold swift "$bin/swift-bcc" run "$program" --duration 0
+measure warm swift "$bin/swift-bcc" run "$program" --duration 0
 
 if "$python" -c 'import bcc' 2>/dev/null; then
-    "$python" "$measure" compile.cold bcc "$python" "$here/compile/bcc_load.py" "$program"
-    "$python" "$measure" compile.warm bcc "$python" "$here/compile/bcc_load.py" "$program"
+    measure cold bcc "$python" "$here/compile/bcc_load.py" "$program"
+    measure warm bcc "$python" "$here/compile/bcc_load.py" "$program"
 else
     echo "compile.sh: bcc's Python module is missing (python3-bpfcc); no bcc results" >&2
 fi

@@ -75,6 +75,7 @@ private struct RewritePass {
 
     mutating func run() throws {
         collectUserTypeNames()
+        collectTracepointStructReferences()
         var index = 0
         var copiedUpTo = 0
         var braceDepth = 0
@@ -603,6 +604,18 @@ private struct RewritePass {
                     }
                 }
             }
+        }
+    }
+
+    /// `struct tracepoint__CAT__NAME` anywhere (a function attached with
+    /// attachTracepoint) needs that tracepoint's args struct, as in bcc.
+    mutating func collectTracepointStructReferences() {
+        for i in tokens.indices.dropFirst() where tokens[i].kind == .identifier && tokenizer.matches(tokens[i - 1], "struct") {
+            let name = tokenizer.text(tokens[i])
+            guard let rest = name.dropPrefix("tracepoint__"), let split = rest.range(of: "__") else { continue }
+            let category = rest[..<split.lowerBound], event = rest[split.upperBound...]
+            guard !category.isEmpty, !event.isEmpty else { continue }
+            tracepoints.append("\(category):\(event)")
         }
     }
 
