@@ -27,6 +27,14 @@ let package = Package(
         .target(name: "BCC", dependencies: ["EBPF", "BPFObject", "BTF", "ELF"]),
         // What the bcc-style tools share: stopping on signals, output formats.
         .target(name: "BCCTools", dependencies: ["BCC"]),
+        .executableTarget(name: "opensnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "execsnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Examples/: the reference guide's ring buffer examples and bcc's examples/ringbuf, in Swift.
+        .executableTarget(name: "guide-ringbuf-output", dependencies: ["BCC", "BCCTools"], path: "Examples/guide-ringbuf-output"),
+        .executableTarget(name: "guide-ringbuf-reserve", dependencies: ["BCC", "BCCTools"], path: "Examples/guide-ringbuf-reserve"),
+        .executableTarget(name: "ringbuf-output", dependencies: ["BCC", "BCCTools"], path: "Examples/ringbuf-output"),
+        .executableTarget(name: "ringbuf-submit", dependencies: ["BCC", "BCCTools"], path: "Examples/ringbuf-submit"),
+        .executableTarget(name: "runqlat", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "swift-bcc",
             dependencies: ["BCC", "BCCTools", "BTF", "EBPF", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -39,6 +47,7 @@ let package = Package(
         .testTarget(name: "BPFObjectTests", dependencies: ["BPFObject", "TestSupport"]),
         .testTarget(name: "EBPFTests", dependencies: ["EBPF", "BPFObject", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCTests", dependencies: ["BCC", "EBPF", "TestSupport"]),
-        .testTarget(name: "BCCToolsTests", dependencies: ["BCCTools", "BCC", "TestSupport"]),
+        .testTarget(name: "BCCToolsTests", dependencies: ["BCCTools", "BCC", "TestSupport", "opensnoop", "execsnoop", "runqlat",
+                                                           "guide-ringbuf-output", "guide-ringbuf-reserve", "ringbuf-output", "ringbuf-submit"]),
     ]
 )

@@ -5,6 +5,9 @@
 ///     event.pid?.int            // dynamic member lookup
 ///     event["comm"]?.string     // by name
 ///     print(event)              // pid=123 ts=456 comm=bash
+///
+/// Members named `fields`, `typeName` or `description` are reached by
+/// subscript: `event["fields"]`.
 @dynamicMemberLookup
 public struct DecodedEvent: Sendable, Equatable, CustomStringConvertible {
     /// The C type the record was decoded as (`struct data_t`).

@@ -75,11 +75,13 @@ private struct RewritePass {
 
     mutating func run() throws {
         collectUserTypeNames()
+        collectTracepointStructReferences()
         var index = 0
         var copiedUpTo = 0
         var braceDepth = 0
         var parenDepth = 0
         var declarationStart = 0
+        var lastEditEnd = 0
         while index < tokens.count {
             let token = tokens[index]
             // Copy what lies between the previous edit and this token.
@@ -94,7 +96,9 @@ private struct RewritePass {
                 continue
             }
             if token.kind == .identifier {
-                if let edit = rewriteAt(index, braceDepth: braceDepth, parenDepth: parenDepth, declarationStart: declarationStart) {
+                // A declaration never reaches back into text an earlier edit already replaced.
+                let start = max(declarationStart, lastEditEnd)
+                if let edit = rewriteAt(index, braceDepth: braceDepth, parenDepth: parenDepth, declarationStart: start) {
                     flush(upTo: edit.replacedStart, from: &copiedUpTo)
                     apply(edit)
                     copiedUpTo = edit.replacedEnd
@@ -104,6 +108,7 @@ private struct RewritePass {
                         if tokenizer.matches(consumed, "}") { braceDepth -= 1 }
                     }
                     index = edit.nextToken
+                    lastEditEnd = index
                     continue
                 }
             }
@@ -599,6 +604,18 @@ private struct RewritePass {
                     }
                 }
             }
+        }
+    }
+
+    /// `struct tracepoint__CAT__NAME` anywhere (a function attached with
+    /// attachTracepoint) needs that tracepoint's args struct, as in bcc.
+    mutating func collectTracepointStructReferences() {
+        for i in tokens.indices.dropFirst() where tokens[i].kind == .identifier && tokenizer.matches(tokens[i - 1], "struct") {
+            let name = tokenizer.text(tokens[i])
+            guard let rest = name.dropPrefix("tracepoint__"), let split = rest.range(of: "__") else { continue }
+            let category = rest[..<split.lowerBound], event = rest[split.upperBound...]
+            guard !category.isEmpty, !event.isEmpty else { continue }
+            tracepoints.append("\(category):\(event)")
         }
     }
 

@@ -45,7 +45,7 @@ struct EventPlanner {
     private var plans: [BTFTypeID: (plan: EventPlan, cost: Int)] = [:]
 
     /// More decoded values than this for one record is a malformed type.
-    static let valueLimit = 1 << 22
+    static let valueLimit = 1 << 20
 
     init(btf: BTF, rootName: String) {
         self.btf = btf

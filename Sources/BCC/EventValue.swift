@@ -4,6 +4,9 @@
 ///     event.pid?.int          // 123
 ///     event.comm?.string      // "bash"
 ///     event.origin?.x?.int    // nested struct member
+///
+/// A member whose name is also a property here (`int`, `string`, `array`,
+/// `fields`, ...) is reached by subscript: `value["array"]`.
 @dynamicMemberLookup
 public enum EventValue: Sendable, Equatable, CustomStringConvertible {
     /// A signed integer (`int`, `pid_t`, `__s64`, a single `char`).

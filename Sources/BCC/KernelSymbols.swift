@@ -26,26 +26,38 @@ public final class KernelSymbols: Sendable {
 
     /// The symbols sorted by address (stable: equal addresses keep file order).
     public let symbols: [Symbol]
-    private let addressesByName: [String: UInt64]
+    private let addressesByName = LockedCache<[String: UInt64]>()
 
     /// Lowest address bcc treats as a kernel address on 64-bit machines.
     static let kernelAddressSpaceStart: UInt64 = 0x00ff_ffff_ffff_ffff
 
     /// Parses the text of /proc/kallsyms (lines of `address type name [module]`).
-    public init(kallsyms text: String) {
+    public convenience init(kallsyms text: String) {
+        self.init(kallsyms: Array(text.utf8))
+    }
+
+    /// Parses the bytes of /proc/kallsyms.
+    public init(kallsyms bytes: [UInt8]) {
         var parsed: [Symbol] = []
-        parsed.reserveCapacity(text.utf8.count / 40)
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            if let symbol = Self.parse(line: line) { parsed.append(symbol) }
+        parsed.reserveCapacity(bytes.count / 40)
+        bytes.withUnsafeBufferPointer { buffer in
+            var lineStart = 0
+            while lineStart < buffer.count {
+                var lineEnd = lineStart
+                while lineEnd < buffer.count && buffer[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+                if let symbol = Self.parse(line: UnsafeBufferPointer(rebasing: buffer[lineStart ..< lineEnd])) {
+                    parsed.append(symbol)
+                }
+                lineStart = lineEnd + 1
+            }
         }
-        symbols = parsed.enumerated()
-            .sorted { ($0.element.address, $0.offset) < ($1.element.address, $1.offset) }
-            .map(\.element)
-        // Later symbols win for a repeated name, as in bcc's name index.
-        var byName: [String: UInt64] = [:]
-        byName.reserveCapacity(symbols.count)
-        for symbol in symbols { byName[symbol.name] = symbol.address }
-        addressesByName = byName
+        // kallsyms is nearly sorted already; a stable sort keeps file order for equal addresses.
+        if zip(parsed, parsed.dropFirst()).contains(where: { $0.address > $1.address }) {
+            parsed = parsed.enumerated()
+                .sorted { ($0.element.address, $0.offset) < ($1.element.address, $1.offset) }
+                .map(\.element)
+        }
+        symbols = parsed
     }
 
     /// Reads and parses `path` (by default /proc/kallsyms).
@@ -53,7 +65,7 @@ public final class KernelSymbols: Sendable {
     /// Without root or CAP_SYSLOG the kernel prints zero addresses, which are
     /// skipped, so the table is empty rather than wrong.
     public static func load(path: String = "/proc/kallsyms") throws(SymbolError) -> KernelSymbols {
-        KernelSymbols(kallsyms: try ProcFile.text(path))
+        KernelSymbols(kallsyms: try ProcFile.bytes(path))
     }
 
     private static let sharedTable = LockedCache<KernelSymbols>()
@@ -79,21 +91,62 @@ public final class KernelSymbols: Sendable {
 
     /// The address of the kernel symbol `name`, or nil if there is none.
     public func address(of name: String) -> UInt64? {
-        addressesByName[name]
+        let byName = addressesByName.value {
+            // Built on first use; later symbols win for a repeated name, as in bcc's name index.
+            var byName: [String: UInt64] = [:]
+            byName.reserveCapacity(symbols.count)
+            for symbol in symbols { byName[symbol.name] = symbol.address }
+            return byName
+        }
+        return byName[name]
     }
 
     /// One kallsyms line, or nil for lines bcc ignores.
-    static func parse(line: Substring) -> Symbol? {
-        let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        guard fields.count >= 3, let address = UInt64(fields[0], radix: 16),
-              address != 0, address != UInt64.max, address >= kernelAddressSpaceStart
-        else { return nil }
-        guard let type = fields[1].first, !"bBdDrR".contains(type) else { return nil }
-        var module = "kernel"
-        if fields.count >= 4, fields[3].hasPrefix("["), fields[3].hasSuffix("]") {
-            module = String(fields[3].dropFirst().dropLast())
+    static func parse(line: UnsafeBufferPointer<UInt8>) -> Symbol? {
+        // Columns: hex address, type letter, name, then an optional "[module]".
+        var index = 0
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        func nextColumn() -> Range<Int>? {
+            while index < line.count && isBlank(line[index]) { index += 1 }
+            let start = index
+            while index < line.count && !isBlank(line[index]) { index += 1 }
+            return index > start ? start ..< index : nil
         }
-        return Symbol(name: String(fields[2]), module: module, address: address)
+        guard let addressColumn = nextColumn(), addressColumn.count <= 16,
+              let typeColumn = nextColumn(), typeColumn.count == 1,
+              let nameColumn = nextColumn()
+        else { return nil }
+        var address: UInt64 = 0
+        for position in addressColumn {
+            guard let value = hexValue(line[position]) else { return nil }
+            address = address << 4 | UInt64(value)
+        }
+        guard address != 0, address != UInt64.max, address >= kernelAddressSpaceStart else { return nil }
+        // Data symbols (bss, data, read-only data; local or global) are left out.
+        switch line[typeColumn.lowerBound] {
+        case UInt8(ascii: "b"), UInt8(ascii: "B"), UInt8(ascii: "d"), UInt8(ascii: "D"),
+             UInt8(ascii: "r"), UInt8(ascii: "R"):
+            return nil
+        default:
+            break
+        }
+        var module = "kernel"
+        if let moduleColumn = nextColumn(), moduleColumn.count >= 2, line[moduleColumn.lowerBound] == UInt8(ascii: "["),
+           line[moduleColumn.upperBound - 1] == UInt8(ascii: "]") {
+            module = String(decoding: UnsafeBufferPointer(rebasing: line[moduleColumn.lowerBound + 1 ..< moduleColumn.upperBound - 1]),
+                            as: UTF8.self)
+        }
+        return Symbol(name: String(decoding: UnsafeBufferPointer(rebasing: line[nameColumn]), as: UTF8.self),
+                      module: module, address: address)
+    }
+
+    private static func hexValue(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0") ... UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a") ... UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A") ... UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }
 

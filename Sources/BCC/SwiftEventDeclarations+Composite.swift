@@ -41,6 +41,8 @@ extension SwiftEventWriter {
     /// A generated struct under construction: stored properties in offset
     /// order with the padding Swift needs to put each at its C offset.
     struct Body {
+        /// The C type's spelling, for errors.
+        var cName: String
         var lines: [String] = []
         var accessors: [String] = []
         var fields: [String] = []
@@ -48,16 +50,18 @@ extension SwiftEventWriter {
         var alignment = 1
         var padCount = 0
 
-        mutating func pad(to offset: Int) {
+        mutating func pad(to offset: Int) throws(EventDecodingError) {
             guard offset > cursor else { return }
             lines.append("    /// Padding (the C layout's).")
-            lines.append("    public var _pad\(padCount): \(SwiftEventWriter.bytes(offset - cursor))")
+            lines.append("    public var _pad\(padCount): \(try SwiftEventWriter.bytes(offset - cursor, in: cName))")
             padCount += 1
             cursor = offset
         }
 
-        mutating func store(_ name: String, _ type: String, size: Int, alignment: Int, at offset: Int, doc: String) {
-            pad(to: offset)
+        mutating func store(
+            _ name: String, _ type: String, size: Int, alignment: Int, at offset: Int, doc: String
+        ) throws(EventDecodingError) {
+            try pad(to: offset)
             lines.append("    /// \(doc)")
             lines.append("    public var \(name): \(type)")
             cursor = offset + size
@@ -67,13 +71,13 @@ extension SwiftEventWriter {
 
     mutating func compositeDeclaration(_ id: BTFTypeID, name: String, cName: String) throws(EventDecodingError) -> String {
         let size = btf.size(of: id) ?? 0
-        var body = Body()
+        var body = Body(cName: cName)
         if btf.kind(of: id) == .union {
             try unionBody(id, into: &body)
         } else {
             try structBody(id, typeName: name, cName: cName, into: &body)
         }
-        body.pad(to: size)
+        try body.pad(to: size)
         compositeAlignments[id] = body.alignment
         let keyword = btf.kind(of: id) == .union ? "union" : "struct"
         var lines = ["/// \(cName) (\(size) bytes), the \(keyword)'s C layout."]
@@ -110,7 +114,7 @@ extension SwiftEventWriter {
                 let unionName = try self.typeName(of: type, suggested: "\(typeName)_anon\(offset)")
                 let field = "_anon\(offset)"
                 try checkOrder(offset, body, cName: cName, member: "(anonymous union)")
-                body.store(field, unionName, size: btf.size(of: type) ?? 0, alignment: 1, at: offset,
+                try body.store(field, unionName, size: btf.size(of: type) ?? 0, alignment: 1, at: offset,
                            doc: "An anonymous union; its members are the accessors below.")
                 for member in btf.members(of: type) where !member.name.isEmpty && !member.isBitfield {
                     guard let spelling = try spelling(of: member.type, context: "\(typeName)_\(member.name)") else { continue }
@@ -131,7 +135,7 @@ extension SwiftEventWriter {
                 let end = (group.map { $0.bitOffset + $0.width }.max()! + 7) / 8
                 try checkOrder(start, body, cName: cName, member: group[0].name)
                 let storage = "_bitfields\(start)"
-                body.store(storage, Self.bytes(end - start), size: end - start, alignment: 1, at: start,
+                try body.store(storage, Self.bytes(end - start, in: cName), size: end - start, alignment: 1, at: start,
                            doc: "The bytes holding the bitfields \(group.map(\.name).filter { !$0.isEmpty }.joined(separator: ", ")).")
                 for bitfield in group where !bitfield.name.isEmpty {
                     try bitfieldAccessor(bitfield, storage: storage, storageStart: start, typeName: typeName, into: &body)
@@ -158,7 +162,7 @@ extension SwiftEventWriter {
                 body.accessors.append("    // \(cSpelling): a flexible array, the bytes after the struct.")
                 return
             }
-            body.store(swiftName, Self.bytes(size), size: size, alignment: 1, at: offset, doc: "`\(cSpelling)` (raw bytes).")
+            try body.store(swiftName, Self.bytes(size, in: cName), size: size, alignment: 1, at: offset, doc: "`\(cSpelling)` (raw bytes).")
             body.fields.append("BPFEventField(\"\(name)\", \\\(typeName).\(swiftName))")
             return
         }
@@ -168,7 +172,7 @@ extension SwiftEventWriter {
             // Stored as bytes: Swift cannot place the type at this offset,
             // or (bool) not every byte is a valid Swift Bool.
             let storage = "_\(name)"
-            body.store(storage, Self.bytes(spelling.size), size: spelling.size, alignment: 1, at: offset, doc: "The bytes of `\(cSpelling)`.")
+            try body.store(storage, Self.bytes(spelling.size, in: cName), size: spelling.size, alignment: 1, at: offset, doc: "The bytes of `\(cSpelling)`.")
             body.fields.append("BPFEventField(\"\(name)\", \\\(typeName).\(storage))")
             body.accessors.append("    /// `\(cSpelling)`.")
             if isBool && spelling.size == 1 {
@@ -180,7 +184,7 @@ extension SwiftEventWriter {
             }
             return
         }
-        body.store(swiftName, spelling.name, size: spelling.size, alignment: spelling.alignment, at: offset, doc: "`\(cSpelling)`.")
+        try body.store(swiftName, spelling.name, size: spelling.size, alignment: spelling.alignment, at: offset, doc: "`\(cSpelling)`.")
         body.fields.append("BPFEventField(\"\(name)\", \\\(typeName).\(swiftName))")
         if let array = btf.array(of: resolved), array.count > 1, spelling.name.hasPrefix("(CChar,") {
             body.accessors.append("    /// `\(name)` as text, up to its first NUL.")
@@ -212,16 +216,16 @@ extension SwiftEventWriter {
 
     private mutating func unionBody(_ id: BTFTypeID, into body: inout Body) throws(EventDecodingError) {
         let size = btf.size(of: id) ?? 0
-        body.store("storage", Self.bytes(size), size: size, alignment: 1, at: 0, doc: "The union's bytes; its members are the accessors below.")
+        try body.store("_storage", Self.bytes(size, in: btf.cSpelling(of: id)), size: size, alignment: 1, at: 0, doc: "The union's bytes; its members are the accessors below.")
         let unionName = names[id] ?? ""
         for member in btf.members(of: id) where !member.name.isEmpty && !member.isBitfield && member.bitOffset == 0 {
             guard let spelling = try spelling(of: member.type, context: "\(unionName)_\(member.name)") else { continue }
             let isBool = btf.intEncoding(of: btf.resolved(member.type))?.isBool == true
             body.accessors.append("    /// `\(btf.cSpelling(of: member.type, name: member.name))`.")
             if isBool {
-                body.accessors.append("    public var \(Self.member(member.name)): Bool { BPFEventStorage.load(UInt8.self, from: storage) != 0 }")
+                body.accessors.append("    public var \(Self.member(member.name)): Bool { BPFEventStorage.load(UInt8.self, from: _storage) != 0 }")
             } else {
-                body.accessors.append("    public var \(Self.member(member.name)): \(spelling.name) { BPFEventStorage.load(\(spelling.name).self, from: storage) }")
+                body.accessors.append("    public var \(Self.member(member.name)): \(spelling.name) { BPFEventStorage.load(\(spelling.name).self, from: _storage) }")
             }
         }
     }

@@ -51,13 +51,19 @@ struct SwiftEventWriter {
 
     init(btf: BTF) { self.btf = btf }
 
-    /// A Swift representation of a C type: the type's spelling, its size,
-    /// Swift alignment, and whether values may be stored directly.
+    /// A Swift representation of a C type: the type's spelling, its size
+    /// and its Swift alignment.
     struct Spelling {
         var name: String
         var size: Int
         var alignment: Int
+        /// Scalars spelled out (tuples repeat their element's spelling).
+        var scalars = 1
     }
+
+    /// Tuples longer than this (in scalars) are refused: the source would
+    /// be too large to compile.
+    static let tupleLimit = 1 << 16
 
     // MARK: - Names
 
@@ -70,8 +76,12 @@ struct SwiftEventWriter {
         "Protocol", "some", "any", "await", "consume", "borrowing", "consuming",
     ]
 
-    /// `name` usable as a Swift member name (backquoted keywords).
-    static func member(_ name: String) -> String { keywords.contains(name) ? "`\(name)`" : name }
+    /// `name` usable as a Swift member name: keywords backquoted, except
+    /// `Type` and `Protocol`, which key paths cannot name even so.
+    static func member(_ name: String) -> String {
+        if name == "Type" || name == "Protocol" { return name + "_" }
+        return keywords.contains(name) ? "`\(name)`" : name
+    }
 
     private mutating func uniqueTypeName(_ base: String) -> String {
         var candidate = Self.keywords.contains(base) || base.isEmpty ? base + "_" : base
@@ -136,8 +146,12 @@ struct SwiftEventWriter {
                 let element = try spelling(of: array.elementType, context: context)
             else { return nil }
             guard array.count > 1 else { return element }
+            let (scalars, overflow) = array.count.multipliedReportingOverflow(by: element.scalars)
+            guard !overflow, scalars <= Self.tupleLimit else {
+                throw .unsupportedMember(type: context, member: btf.cSpelling(of: id), detail: "too large for a Swift tuple")
+            }
             let tuple = "(" + Array(repeating: element.name, count: array.count).joined(separator: ", ") + ")"
-            return Spelling(name: tuple, size: size, alignment: element.alignment)
+            return Spelling(name: tuple, size: size, alignment: element.alignment, scalars: scalars)
         case .struct, .union:
             let name = try typeName(of: id, suggested: context)
             return Spelling(name: name, size: size, alignment: compositeAlignments[id] ?? 1)
@@ -149,8 +163,12 @@ struct SwiftEventWriter {
     /// The Swift alignment of each generated struct (its largest field's).
     var compositeAlignments: [BTFTypeID: Int] = [:]
 
-    static func bytes(_ count: Int) -> String {
-        count == 1 ? "UInt8" : "(" + Array(repeating: "UInt8", count: count).joined(separator: ", ") + ")"
+    /// A tuple of `count` bytes (for padding and raw storage in `type`).
+    static func bytes(_ count: Int, in type: String) throws(EventDecodingError) -> String {
+        guard count <= tupleLimit else {
+            throw .unsupportedMember(type: type, member: "(\(count) bytes)", detail: "too large for a Swift tuple")
+        }
+        return count == 1 ? "UInt8" : "(" + Array(repeating: "UInt8", count: count).joined(separator: ", ") + ")"
     }
 
     // MARK: - Enums

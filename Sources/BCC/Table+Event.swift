@@ -1,16 +1,24 @@
 import BTF
 
-/// The event struct recorded for a table, decoded from the program's BTF
-/// when the table is made so that each record only runs the plan.
+/// The event struct recorded for a table, planned from the program's BTF
+/// on first use (tables that carry no events never pay for it) and shared
+/// through `EventDecoderCache`, so each record only runs the plan.
 struct EventDecoderSlot: Sendable {
-    let decoder: Result<EventDecoder, EventDecodingError>
+    private let btf: BTF?
+    private let table: String
+    private let cached = LockedCache<Result<EventDecoder, EventDecodingError>>()
 
     init(btf: BTF?, table: String) {
-        guard let btf else {
-            decoder = .failure(.eventTypeNotRecorded(table: table))
-            return
+        self.btf = btf
+        self.table = table
+    }
+
+    /// The decoder, or why there is none.
+    var decoder: Result<EventDecoder, EventDecodingError> {
+        cached.value {
+            guard let btf else { return .failure(.eventTypeNotRecorded(table: table)) }
+            return EventDecoderCache.shared.decoder(btf: btf, table: table)
         }
-        decoder = Result { () throws(EventDecodingError) in try EventDecoder(btf: btf, table: table) }
     }
 }
 

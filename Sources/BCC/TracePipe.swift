@@ -1,4 +1,5 @@
 // Reading bpf_trace_printk output from the kernel's trace_pipe, line by line.
+import EBPF
 import Foundation
 
 /// The kernel's trace_pipe, where `bpf_trace_printk` output appears.
@@ -10,18 +11,23 @@ public final class TracePipe {
     public let path: String
     private let fd: Int32
     private var buffer: [UInt8] = []
+    private let chunkSize: Int
 
-    /// The trace_pipe files of the usual tracefs mount points, in search order.
-    public static let candidatePaths = ["/sys/kernel/tracing/trace_pipe", "/sys/kernel/debug/tracing/trace_pipe"]
-
-    /// Opens the first trace_pipe of ``candidatePaths`` that exists, or `path`.
+    /// Opens `path`, by default tracefs's trace_pipe (mounting tracefs if it is not).
+    ///
+    /// With `exactLines` the pipe is read a byte at a time, so that closing it
+    /// after a line loses nothing: the kernel keeps unread output for the next
+    /// reader. Otherwise it reads in chunks, and text read past the last line
+    /// returned is lost when the reader is released.
     ///
     /// - Throws: ``BCCError/file(path:detail:)`` when none can be opened.
-    public init(path: String? = nil) throws(BCCError) {
-        let chosen = path ?? Self.candidatePaths.first { FileManager.default.fileExists(atPath: $0) }
-        guard let chosen else {
-            throw .file(path: Self.candidatePaths[0],
-                        detail: "tracefs is not mounted; mount it with `mount -t tracefs nodev /sys/kernel/tracing`")
+    public init(path: String? = nil, exactLines: Bool = false) throws(BCCError) {
+        chunkSize = exactLines ? 1 : 4096
+        let chosen: String
+        do {
+            chosen = try path ?? Tracefs.tracePipePath()
+        } catch {
+            throw .kernel(operation: "find", object: "trace_pipe", cause: error)
         }
         let fd = open(chosen, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
@@ -46,7 +52,7 @@ public final class TracePipe {
                 return line
             }
             guard try waitReadable(timeout: timeout) else { return nil }
-            var chunk = [UInt8](repeating: 0, count: 4096)
+            var chunk = [UInt8](repeating: 0, count: chunkSize)
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count > 0 {
                 buffer.append(contentsOf: chunk[..<count])

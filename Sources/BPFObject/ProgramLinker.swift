@@ -56,7 +56,8 @@ struct ProgramLinker {
                 Instruction(bytes: bytes[$0..<($0 + 8)])
             }
             var sectionUnits = try Self.split(section, instructions, context.symbols)
-            for (offset, relocation) in relocations[section.index] ?? [:] {
+            // In offset order, so the spec is the same on every run.
+            for (offset, relocation) in (relocations[section.index] ?? [:]).sorted(by: { $0.key < $1.key }) {
                 guard offset % 8 == 0, Int(offset / 8) < instructions.count else {
                     throw .malformed(what: "relocation in \(what)", detail: "offset \(offset) is not an instruction in the section")
                 }
@@ -70,24 +71,24 @@ struct ProgramLinker {
                     guard local + 1 < sectionUnits[u].instructions.count else {
                         throw .malformed(what: at, detail: "64-bit immediate load is cut off at the end of function '\(sectionUnits[u].name)'")
                     }
-                    if symbol.sectionIndex == mapsSection, symbol.sectionIndex != 0 {
+                    if symbol.sectionIndex == mapsSection {
                         guard mapNames.contains(symbol.name) else {
                             throw .malformed(what: at, detail: "refers to '\(symbol.name)' in .maps, which is not a map")
                         }
                         sectionUnits[u].mapReferences.append(MapReference(instructionIndex: local, mapName: symbol.name, valueOffset: nil))
                     } else if let data = dataByIndex[symbol.sectionIndex] {
-                        let offset = symbol.value <= UInt64(data.size) ? Int(symbol.value) + Int(instruction.immediate) : -1
-                        guard offset >= 0, offset < data.size else {
+                        let valueOffset = symbol.value <= UInt64(data.size) ? Int(symbol.value) + Int(instruction.immediate) : -1
+                        guard valueOffset >= 0, valueOffset < data.size else {
                             throw .malformed(what: at, detail: "offset \(symbol.value) + \(instruction.immediate) is outside section \(data.name) (\(data.size) bytes)")
                         }
-                        sectionUnits[u].mapReferences.append(MapReference(instructionIndex: local, mapName: data.name, valueOffset: offset))
+                        sectionUnits[u].mapReferences.append(MapReference(instructionIndex: local, mapName: data.name, valueOffset: valueOffset))
                     } else if let code = try? elf.section(at: symbol.sectionIndex, referencedBy: at), code.isExecutable {
                         // A callback's address: the byte offset is the symbol's plus the immediate.
-                        let offset = symbol.value <= UInt64(code.size) ? Int(symbol.value) + Int(instruction.immediate) : -1
-                        guard offset >= 0, offset < code.size, offset % 8 == 0 else {
+                        let codeOffset = symbol.value <= UInt64(code.size) ? Int(symbol.value) + Int(instruction.immediate) : -1
+                        guard codeOffset >= 0, codeOffset < code.size, codeOffset % 8 == 0 else {
                             throw .malformed(what: at, detail: "function address \(symbol.value) + \(instruction.immediate) is not an instruction of section \(code.name)")
                         }
-                        sectionUnits[u].calls.append((local, code.index, offset / 8, true))
+                        sectionUnits[u].calls.append((local, code.index, codeOffset / 8, true))
                     } else if symbol.sectionIndex == 0 {
                         throw .unsupported(what: at, detail: "extern symbols (.kconfig, .ksyms) are not implemented")
                     } else {

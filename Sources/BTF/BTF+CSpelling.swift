@@ -6,7 +6,7 @@ extension BTF {
     /// Anonymous structs, unions and enums appear as `struct {...}`.
     public func cSpelling(of id: BTFTypeID, name: String = "") -> String {
         guard id.rawValue < storage.typeCount else { return "" }
-        let writer = CWriter(btf: self, isHeader: false)
+        var writer = CWriter(btf: self, isHeader: false)
         var declared = CWriter.Name(literal: Array(name.utf8))
         switch kind(of: id) {
         case .function, .variable:

@@ -61,6 +61,16 @@ public struct BTF: Sendable {
 
     // MARK: - Internal access
 
+    /// The ID-indexed view of all types (base included) for the C writers.
+    var flat: FlatBTF {
+        storage.flat.withLock { flat in
+            if let flat { return flat }
+            let built = FlatBTF(self)
+            flat = built
+            return built
+        }
+    }
+
     /// The storage defining `id` and the record's index in it.
     @inline(__always)
     func locate(_ id: UInt32) -> (BTFStorage, Int) {

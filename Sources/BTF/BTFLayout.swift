@@ -39,28 +39,30 @@ struct Layout {
         for (index, record) in records.enumerated() {
             let id = firstID + UInt32(index)
             func fail(_ problem: String) -> BTFError { .badType(id: id, offset: record.byteOffset, problem: problem) }
-            func checkName(_ offset: UInt32, _ what: String) throws(BTFError) {
+            // `what` is only built for the error: interpolating it for every
+            // member of a kernel's BTF would dominate decoding.
+            func checkName(_ offset: UInt32, _ what: @autoclosure () -> String) throws(BTFError) {
                 guard UInt64(offset) < stringLimit else {
-                    throw fail("\(what) offset \(offset) is beyond the string section (\(stringLimit) bytes)")
+                    throw fail("\(what()) offset \(offset) is beyond the string section (\(stringLimit) bytes)")
                 }
             }
-            func checkType(_ target: UInt32, _ what: String) throws(BTFError) {
-                guard target < typeCount else { throw fail("\(what) refers to type [\(target)], but only \(typeCount) types exist") }
+            func checkType(_ target: UInt32, _ what: @autoclosure () -> String) throws(BTFError) {
+                guard target < typeCount else { throw fail("\(what()) refers to type [\(target)], but only \(typeCount) types exist") }
             }
             try checkName(record.nameOffset, "name")
             let kind = record.kind, vlen = record.vlen
             switch kind {
             case .int:
-                guard [1, 2, 4, 8, 16].contains(record.sizeOrType) else { throw fail("INT size \(record.sizeOrType) is not 1, 2, 4, 8 or 16") }
+                guard record.sizeOrType.nonzeroBitCount == 1, record.sizeOrType <= 16 else { throw fail("INT size \(record.sizeOrType) is not 1, 2, 4, 8 or 16") }
                 let encoding = payload(record, 0)
                 let bits = encoding & 0xff, offset = (encoding >> 16) & 0xff
                 guard bits > 0, bits + offset <= record.sizeOrType * 8 else {
                     throw fail("INT of \(record.sizeOrType) bytes has \(bits) bits at bit offset \(offset)")
                 }
             case .float:
-                guard [2, 4, 8, 12, 16].contains(record.sizeOrType) else { throw fail("FLOAT size \(record.sizeOrType) is invalid") }
+                guard record.sizeOrType == 12 || (record.sizeOrType.nonzeroBitCount == 1 && 2...16 ~= record.sizeOrType) else { throw fail("FLOAT size \(record.sizeOrType) is invalid") }
             case .enum, .enum64:
-                guard [1, 2, 4, 8].contains(record.sizeOrType) else { throw fail("\(kind) size \(record.sizeOrType) is not 1, 2, 4 or 8") }
+                guard record.sizeOrType.nonzeroBitCount == 1, record.sizeOrType <= 8 else { throw fail("\(kind) size \(record.sizeOrType) is not 1, 2, 4 or 8") }
                 let stride = kind == .enum ? 2 : 3
                 for entry in 0..<vlen { try checkName(payload(record, entry * stride), "enumerator \(entry) name") }
             case .pointer, .typedef, .volatile, .const, .restrict, .typeTag:
@@ -97,8 +99,11 @@ struct Layout {
             case .void:
                 throw fail("kind 0 in a record")
             }
-            if [.typedef, .function, .variable, .declarationTag, .typeTag].contains(kind), record.nameOffset == 0 {
-                throw fail("\(kind) has no name")
+            switch kind {
+            case .typedef, .function, .variable, .declarationTag, .typeTag:
+                if record.nameOffset == 0 { throw fail("\(kind) has no name") }
+            default:
+                break
             }
         }
     }

@@ -26,6 +26,8 @@ final class BTFStorage: Sendable {
     let alignments: [UInt8]
     /// Name -> IDs, built on first lookup.
     let nameIndex = Mutex<[String: [BTFTypeID]]?>(nil)
+    /// The ID-indexed view the C writers use, built on first use.
+    let flat = Mutex<FlatBTF?>(nil)
 
     static let unsized = UInt64.max
 

@@ -2,9 +2,10 @@
 /// are ordered so every definition precedes its by-value uses, with
 /// forward declarations breaking pointer cycles; anonymous types are
 /// written inline; reused tag names get `___N` suffixes.
-final class CHeaderEmitter {
+struct CHeaderEmitter {
     private let btf: BTF
-    private let writer: CWriter
+    private var writer: CWriter
+    private let flat: FlatBTF
     private let count: Int
 
     private enum OrderState: UInt8 { case unordered, ordering, ordered }
@@ -22,6 +23,7 @@ final class CHeaderEmitter {
     init(btf: BTF) {
         self.btf = btf
         self.writer = CWriter(btf: btf, isHeader: true)
+        self.flat = writer.flat
         self.count = btf.typeCount
         orderState = [OrderState](repeating: .unordered, count: count)
         emitState = [EmitState](repeating: .unemitted, count: count)
@@ -29,7 +31,7 @@ final class CHeaderEmitter {
         referenced = [Bool](repeating: false, count: count)
     }
 
-    func emit() throws(BTFError) -> [UInt8] {
+    mutating func emit() throws(BTFError) -> [UInt8] {
         writer.limit = 32 * btf.storage.bytes.count + (1 << 20)
         writer.out.reserveCapacity(btf.storage.bytes.count + btf.storage.bytes.count / 4)
         writer.write(
@@ -66,7 +68,7 @@ final class CHeaderEmitter {
 
     /// Marks every type some other type refers to: an anonymous enum no one
     /// refers to is a block of constants and gets written on its own.
-    private func markReferenced() {
+    private mutating func markReferenced() {
         for id in 1..<UInt32(count) {
             let record = writer.record(id)
             switch record.kind {
@@ -93,7 +95,7 @@ final class CHeaderEmitter {
     /// Queues `id` and what it needs in definition order. Returns true when
     /// users of `id` need its full definition ("strong"), false when a
     /// forward declaration does.
-    private func order(_ id: UInt32, throughPointer: Bool, depth: Int) throws(BTFError) -> Bool {
+    private mutating func order(_ id: UInt32, throughPointer: Bool, depth: Int) throws(BTFError) -> Bool {
         guard depth < CHeaderEmitter.maximumDepth else { throw tooDeep(id) }
         if id == 0 { return false }
         let index = Int(id)
@@ -153,7 +155,7 @@ final class CHeaderEmitter {
 
     /// Writes `id`'s definition (top level when `container` is 0), after
     /// the definitions and forward declarations it depends on.
-    private func emitType(_ id: UInt32, container: UInt32, depth: Int) throws(BTFError) {
+    private mutating func emitType(_ id: UInt32, container: UInt32, depth: Int) throws(BTFError) {
         guard depth < CHeaderEmitter.maximumDepth else { throw tooDeep(id) }
         if id == 0 { return }
         let index = Int(id)
@@ -240,11 +242,11 @@ final class CHeaderEmitter {
         }
     }
 
-    private func typedefDefinition(_ id: UInt32) {
+    private mutating func typedefDefinition(_ id: UInt32) {
         let record = writer.record(id)
         let name = writer.identName(id)
         // Old GCCs describe __gnuc_va_list as a typedef of void.
-        if record.sizeOrType == 0, btf.withStringBytes(at: record.nameOffset, { $0.elementsEqual("__gnuc_va_list".utf8) }) {
+        if record.sizeOrType == 0, flat.string(record.nameOffset, equals: "__gnuc_va_list") {
             writer.write("typedef __builtin_va_list __gnuc_va_list")
             return
         }
@@ -264,7 +266,7 @@ final class CHeaderEmitter {
                 throw .badType(id: id, offset: record.byteOffset, problem: "member \(member) leaves a gap of more than 1 MiB")
             }
             let bits = record.kindFlag ? Int(offsetWord >> 24) : 0
-            end = max(end, bitOffset + (bits != 0 ? bits : 8 * (btf.size(of: BTFTypeID(writer.word(id, member * 3 + 1))) ?? 0)))
+            end = max(end, bitOffset + (bits != 0 ? bits : 8 * flat.size(writer.word(id, member * 3 + 1))))
         }
         guard Int(record.sizeOrType) * 8 - end <= limit else {
             throw .badType(id: id, offset: record.byteOffset, problem: "tail padding of more than 1 MiB")
@@ -277,6 +279,7 @@ extension BTF {
     /// type, in an order that defines each before its by-value uses.
     /// Deterministic: the same BTF always gives the same bytes.
     public func cHeader() throws(BTFError) -> [UInt8] {
-        try CHeaderEmitter(btf: self).emit()
+        var emitter = CHeaderEmitter(btf: self)
+        return try emitter.emit()
     }
 }

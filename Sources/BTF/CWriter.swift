@@ -2,9 +2,8 @@
 /// serves both `BTF.cSpelling(of:)` (original names, anonymous bodies
 /// elided) and the header emitter (deduplicated names, anonymous bodies
 /// written inline), following libbpf's btf_dump declarator rules.
-final class CWriter {
-    let btf: BTF
-    let storage: BTFStorage
+struct CWriter {
+    let flat: FlatBTF
     /// True for the header: anonymous struct/union/enum bodies are written
     /// where they are used, and type names get `___N` suffixes when reused.
     let isHeader: Bool
@@ -15,31 +14,29 @@ final class CWriter {
     /// slice it pushed; see `declaration`).
     private var declStack: [UInt32] = []
 
-    // Header-only naming state, indexed by type ID: 0 unresolved, else the
-    // duplicate count (1 = original name, N = `name___N`).
-    private var typeNameSuffix: [Int32]
-    private var identNameSuffix: [Int32]
-    private var typeNames: [NameKey: Int32] = [:]
-    private var identNames: [NameKey: Int32] = [:]
+    /// Header-only naming state.
+    private var typeNames: Namespace
+    private var identNames: Namespace
 
     init(btf: BTF, isHeader: Bool) {
-        self.btf = btf
-        self.storage = btf.storage
+        self.flat = btf.flat
         self.isHeader = isHeader
         let count = isHeader ? btf.typeCount : 0
-        typeNameSuffix = [Int32](repeating: 0, count: count)
-        identNameSuffix = [Int32](repeating: 0, count: count)
+        typeNames = Namespace(suffixes: [Int32](repeating: 0, count: count))
+        identNames = Namespace(suffixes: [Int32](repeating: 0, count: count))
+        typeNames.counts.reserveCapacity(count / 4)
+        identNames.counts.reserveCapacity(count / 2)
     }
 
     // MARK: - Output primitives
 
-    @inline(__always) func write(_ text: StaticString) {
+    @inline(__always) mutating func write(_ text: StaticString) {
         text.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
-    @inline(__always) func write(byte: UInt8) { out.append(byte) }
+    @inline(__always) mutating func write(byte: UInt8) { out.append(byte) }
 
-    func write(decimal value: Int64) {
+    mutating func write(decimal value: Int64) {
         if value < 0 {
             out.append(UInt8(ascii: "-"))
             write(unsigned: UInt64(bitPattern: 0 &- value))
@@ -48,7 +45,7 @@ final class CWriter {
         }
     }
 
-    func write(unsigned value: UInt64) {
+    mutating func write(unsigned value: UInt64) {
         let start = out.count
         var rest = value
         repeat {
@@ -58,24 +55,25 @@ final class CWriter {
         out[start...].reverse()
     }
 
-    func write(string offset: UInt32) {
-        btf.withStringBytes(at: offset) { out.append(contentsOf: $0) }
+    mutating func write(string offset: UInt32) {
+        let range = flat.stringRange(offset)
+        flat.strings.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[range])) }
     }
 
-    func indent(_ level: Int) {
+    mutating func indent(_ level: Int) {
         for _ in 0..<level { out.append(UInt8(ascii: "\t")) }
     }
 
     // MARK: - Type access
 
-    @inline(__always) func record(_ id: UInt32) -> BTFRawType { btf.rawType(BTFTypeID(id)) }
-    @inline(__always) func kind(_ id: UInt32) -> BTFKind { btf.kind(id) }
-    @inline(__always) func word(_ id: UInt32, _ n: Int) -> UInt32 { btf.word(id, n) }
+    @inline(__always) func record(_ id: UInt32) -> BTFRawType { flat.record(id) }
+    @inline(__always) func kind(_ id: UInt32) -> BTFKind { flat.kind(id) }
+    @inline(__always) func word(_ id: UInt32, _ n: Int) -> UInt32 { flat.word(id, n) }
 
     /// True when the type has no name (offset 0 or the empty string).
     func isAnonymous(_ id: UInt32) -> Bool {
         let offset = record(id).nameOffset
-        return offset == 0 || btf.stringIsEmpty(at: offset)
+        return offset == 0 || flat.stringIsEmpty(offset)
     }
 
     // MARK: - Names
@@ -90,7 +88,7 @@ final class CWriter {
         var isEmpty: Bool { literal?.isEmpty ?? (offset == 0) }
     }
 
-    func write(_ name: Name) {
+    mutating func write(_ name: Name) {
         if let literal = name.literal {
             out.append(contentsOf: literal)
             return
@@ -104,52 +102,62 @@ final class CWriter {
 
     func nameIsEmpty(_ name: Name) -> Bool {
         if let literal = name.literal { return literal.isEmpty }
-        return name.offset == 0 || btf.stringIsEmpty(at: name.offset)
+        return name.offset == 0 || flat.stringIsEmpty(name.offset)
     }
 
-    /// Counts one more use of `offset`'s name in `map`; returns the count.
-    private func countDuplicate(_ offset: UInt32, in map: inout [NameKey: Int32]) -> Int32 {
-        let key = NameKey(btf: btf, offset: offset)
-        let count = (map[key] ?? 0) + 1
-        map[key] = count
-        return count
+    /// Duplicate counting for one C namespace (tags, or ordinary
+    /// identifiers): per type ID, 0 until resolved, then the use count
+    /// (1 = original name, N = `name___N`).
+    struct Namespace {
+        var suffixes: [Int32]
+        var counts: [NameKey: Int32] = [:]
+
+        mutating func use(_ key: NameKey) -> Int32 {
+            let count = (counts[key] ?? 0) + 1
+            counts[key] = count
+            return count
+        }
+    }
+
+    /// Forward declarations and empty enums keep their names: they declare
+    /// nothing a second definition could clash with.
+    private func keepsName(_ record: BTFRawType) -> Bool {
+        record.kind == .forward || (record.kind.isEnum && record.vlen == 0)
     }
 
     /// The struct/union/enum tag name of `id` (`___N` when an earlier type
-    /// used the same tag). Forward declarations and empty enums keep theirs.
-    func typeName(_ id: UInt32) -> Name {
-        resolveName(id, suffixes: &typeNameSuffix, map: &typeNames)
+    /// used the same tag).
+    mutating func typeName(_ id: UInt32) -> Name {
+        let record = record(id)
+        guard isHeader, record.nameOffset != 0 else { return Name(offset: record.nameOffset) }
+        let index = Int(id)
+        if typeNames.suffixes[index] == 0 {
+            typeNames.suffixes[index] = keepsName(record) ? 1 : typeNames.use(flat.nameKey(record.nameOffset))
+        }
+        return Name(offset: record.nameOffset, suffix: typeNames.suffixes[index])
     }
 
     /// The typedef name of `id` (shares a namespace with enumerators).
     /// The kernel's `__builtin_va_list` (x86's 24-byte array) is renamed:
     /// the compiler's own BPF builtin is a pointer, so keeping the name
     /// would silently shrink every struct holding a `va_list`.
-    func identName(_ id: UInt32) -> Name {
-        if isHeader, btf.withStringBytes(at: record(id).nameOffset, { $0.elementsEqual("__builtin_va_list".utf8) }) {
-            return Name(literal: Array("__btf_builtin_va_list".utf8))
-        }
-        return resolveName(id, suffixes: &identNameSuffix, map: &identNames)
-    }
-
-    private func resolveName(_ id: UInt32, suffixes: inout [Int32], map: inout [NameKey: Int32]) -> Name {
+    mutating func identName(_ id: UInt32) -> Name {
         let record = record(id)
         guard isHeader, record.nameOffset != 0 else { return Name(offset: record.nameOffset) }
-        let index = Int(id)
-        if suffixes[index] == 0 {
-            if record.kind == .forward || (record.kind.isEnum && record.vlen == 0) {
-                suffixes[index] = 1
-            } else {
-                suffixes[index] = countDuplicate(record.nameOffset, in: &map)
-            }
+        if flat.string(record.nameOffset, equals: "__builtin_va_list") {
+            return Name(literal: Array("__btf_builtin_va_list".utf8))
         }
-        return Name(offset: record.nameOffset, suffix: suffixes[index])
+        let index = Int(id)
+        if identNames.suffixes[index] == 0 {
+            identNames.suffixes[index] = keepsName(record) ? 1 : identNames.use(flat.nameKey(record.nameOffset))
+        }
+        return Name(offset: record.nameOffset, suffix: identNames.suffixes[index])
     }
 
     /// An enumerator's name, counted in the identifier namespace.
-    func enumeratorName(_ offset: UInt32) -> Name {
+    mutating func enumeratorName(_ offset: UInt32) -> Name {
         guard isHeader else { return Name(offset: offset) }
-        return Name(offset: offset, suffix: countDuplicate(offset, in: &identNames))
+        return Name(offset: offset, suffix: identNames.use(flat.nameKey(offset)))
     }
 
     // MARK: - Declarations
@@ -157,7 +165,7 @@ final class CWriter {
     /// Writes a declaration of `name` with type `id` (`int x`, `char *p`,
     /// `int (*cb)(void *)`, `char comm[16]`); an empty name gives the
     /// abstract declarator (`char[16]`).
-    func declaration(_ id: UInt32, name: Name, level: Int) {
+    mutating func declaration(_ id: UInt32, name: Name, level: Int) {
         let start = declStack.count
         var current = id
         // Push the declarator chain down to a terminal type. Decoding
@@ -183,7 +191,7 @@ final class CWriter {
         declStack.removeSubrange(start...)
     }
 
-    private func writeModifiers(start: Int, count: inout Int) {
+    private mutating func writeModifiers(start: Int, count: inout Int) {
         while count > 0 {
             switch kind(declStack[start + count - 1]) {
             case .volatile: write("volatile ")
@@ -201,7 +209,7 @@ final class CWriter {
         }
     }
 
-    private func writeName(_ name: Name, afterPointer: Bool) {
+    private mutating func writeName(_ name: Name, afterPointer: Bool) {
         if !nameIsEmpty(name) && !afterPointer { write(byte: UInt8(ascii: " ")) }
         write(name)
     }
@@ -209,7 +217,7 @@ final class CWriter {
     /// Pops the declarator stack slice `start..<start+count`, writing the
     /// terminal type first, then pointers and qualifiers, with arrays and
     /// function prototypes wrapping what remains.
-    private func chain(start: Int, count: inout Int, name: Name, level: Int) {
+    private mutating func chain(start: Int, count: inout Int, name: Name, level: Int) {
         var lastWasPointer = true
         while count > 0 {
             count -= 1
@@ -312,7 +320,7 @@ final class CWriter {
         writeName(name, afterPointer: lastWasPointer)
     }
 
-    private func writeTagName(_ id: UInt32) {
+    private mutating func writeTagName(_ id: UInt32) {
         let name = typeName(id)
         if !isHeader && nameIsEmpty(name) {
             write(" {...}")
@@ -323,13 +331,13 @@ final class CWriter {
     }
 
     /// `struct name` / `union name`.
-    func structForward(_ id: UInt32) {
+    mutating func structForward(_ id: UInt32) {
         if kind(id) == .struct { write("struct") } else { write("union") }
         writeTagName(id)
     }
 
     /// A FWD type: `union name` when kind_flag is set, else `struct name`.
-    func forwardDefinition(_ id: UInt32) {
+    mutating func forwardDefinition(_ id: UInt32) {
         if record(id).kindFlag { write("union ") } else { write("struct ") }
         write(typeName(id))
     }
@@ -338,12 +346,12 @@ final class CWriter {
 
     /// `struct name { members }` with explicit padding, bitfields and a
     /// packed attribute when the layout needs one.
-    func structDefinition(_ id: UInt32, level: Int) {
+    mutating func structDefinition(_ id: UInt32, level: Int) {
         let record = record(id)
         let isStruct = record.kind == .struct
         let vlen = record.vlen
         let packed = isStruct && isPacked(id, record)
-        let alignment = max(1, Int(btf.storedAlignment(btf.locate(id))))
+        let alignment = max(1, flat.alignment(id))
         write(isStruct ? "struct" : "union")
         if !isAnonymous(id) {
             write(" ")
@@ -358,7 +366,7 @@ final class CWriter {
             let offsetWord = word(id, member * 3 + 2)
             var bitfieldSize = record.kindFlag ? Int(offsetWord >> 24) : 0
             let memberOffset = Int(record.kindFlag ? offsetWord & 0xff_ffff : offsetWord)
-            let memberAlignment = packed ? 1 : max(1, btf.alignment(of: BTFTypeID(type)) ?? 1)
+            let memberAlignment = packed ? 1 : max(1, flat.alignment(type))
             bitPadding(from: offset, to: memberOffset, nextAlignment: memberAlignment,
                        inBitfield: previousWasBitfield && bitfieldSize != 0, level: level + 1)
             write("\n")
@@ -370,7 +378,7 @@ final class CWriter {
                 offset = memberOffset + bitfieldSize
                 previousWasBitfield = true
             } else {
-                bitfieldSize = btf.size(of: BTFTypeID(type)) ?? 0
+                bitfieldSize = flat.size(type)
                 offset = memberOffset + bitfieldSize * 8
                 previousWasBitfield = false
             }
@@ -403,7 +411,7 @@ final class CWriter {
     private func isPacked(_ id: UInt32, _ record: BTFRawType) -> Bool {
         var maximum = 1
         for member in 0..<record.vlen {
-            let alignment = btf.alignment(of: BTFTypeID(word(id, member * 3 + 1))) ?? 0
+            let alignment = flat.alignment(word(id, member * 3 + 1))
             let offsetWord = word(id, member * 3 + 2)
             let bitfieldSize = record.kindFlag ? offsetWord >> 24 : 0
             let bitOffset = Int(record.kindFlag ? offsetWord & 0xff_ffff : offsetWord)
@@ -418,7 +426,7 @@ final class CWriter {
     /// Fills the gap between bit offsets with unnamed bitfields
     /// (`long: 64;`, `int: 3;`), using `type: 0;` to force alignment where
     /// the compiler would not align by itself.
-    private func bitPadding(from current: Int, to next: Int, nextAlignment: Int, inBitfield: Bool, level: Int) {
+    private mutating func bitPadding(from current: Int, to next: Int, nextAlignment: Int, inBitfield: Bool, level: Int) {
         guard current < next else { return }
         let pads = CWriter.pads
         var current = current
@@ -471,7 +479,7 @@ final class CWriter {
     }
 
     /// `enum name { A = 1, ... }` with a mode attribute for 1- and 8-byte enums.
-    func enumDefinition(_ id: UInt32, level: Int) {
+    mutating func enumDefinition(_ id: UInt32, level: Int) {
         let record = record(id)
         write("enum")
         if !isAnonymous(id) {
@@ -515,46 +523,4 @@ final class CWriter {
             write(" __attribute__((mode(word)))")
         }
     }
-}
-
-/// A string-section name compared by its bytes, without making a String.
-struct NameKey: Hashable {
-    let storage: BTFStorage
-    let start: Int
-    let count: Int
-
-    init(btf: BTF, offset: UInt32) {
-        if let (owner, start) = btf.stringLocation(offset) {
-            var end = start
-            while owner.bytes[end] != 0 { end += 1 }
-            self.storage = owner
-            self.start = start
-            self.count = end - start
-        } else {
-            self.storage = btf.storage
-            self.start = 0
-            self.count = 0
-        }
-    }
-
-    func hash(into hasher: inout Hasher) {
-        storage.bytes.withUnsafeBytes { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0[start..<start + count])) }
-    }
-
-    static func == (lhs: NameKey, rhs: NameKey) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        return lhs.storage.bytes.withUnsafeBytes { a in
-            rhs.storage.bytes.withUnsafeBytes { b in
-                memcmpBytes(a.baseAddress! + lhs.start, b.baseAddress! + rhs.start, lhs.count)
-            }
-        }
-    }
-}
-
-@inline(__always)
-private func memcmpBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
-    for i in 0..<count where a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) {
-        return false
-    }
-    return true
 }

@@ -20,21 +20,39 @@ struct BTFHeaderCommand: ParsableCommand {
     var basePath: String?
 
     func run() throws {
-        let base = try basePath.map { try BTF(bytes: Self.read($0)) }
+        let base = try basePath.map { try BTF(bytes: Self.readFile($0)) }
         let btf: BTF
         do {
-            btf = try BTF(bytes: Self.read(btfPath), base: base)
+            btf = try BTF(bytes: Self.readFile(btfPath), base: base)
         } catch {
             throw ValidationError("\(btfPath): \(error)")
         }
         let header = try btf.cHeader()
-        FileHandle.standardOutput.write(Data(header))
+        try header.withUnsafeBytes { bytes in
+            var written = 0
+            while written < bytes.count {
+                let count = write(STDOUT_FILENO, bytes.baseAddress! + written, bytes.count - written)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { throw ValidationError("cannot write the header: \(String(cString: strerror(errno)))") }
+                written += count
+            }
+        }
     }
 
-    private static func read(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("cannot read \(path)")
+    /// The file's bytes (BTF is megabytes: read in large chunks, without
+    /// going through Data).
+    private static func readFile(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ValidationError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw ValidationError("cannot read \(path): \(String(cString: strerror(errno)))") }
+            if count == 0 { return bytes }
+            chunk.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<count])) }
         }
-        return Array(data)
     }
 }

@@ -148,7 +148,7 @@ struct RecordBuilder {
     let events = try EventDecoder(btf: btf, table: "events")
     #expect(events.typeName == "struct data_t")
     #expect(try EventDecoder(btf: btf, table: "tagged").typeName == "tagged_t")
-    #expect(EventTypes.recordedTables(in: btf).map(\.table) == ["events", "mixed", "samples", "tagged"])
+    #expect(EventTypes.recordedTables(in: btf).map(\.table) == ["events", "mixed", "samples", "tagged", "words"])
     #expect(throws: EventDecodingError.eventTypeNotRecorded(table: "nope")) { try EventDecoder(btf: btf, table: "nope") }
     #expect(throws: EventDecodingError.typeNotFound(name: "struct nope")) { try EventDecoder(btf: btf, typeName: "struct nope") }
     #expect(throws: EventDecodingError.self) { try EventDecoder(btf: btf, typeName: "enum state") }

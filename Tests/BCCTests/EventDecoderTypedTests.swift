@@ -98,6 +98,9 @@ struct PlainEvent: BitwiseCopyable {
     #expect(source.contains("public var commString: String"))
     #expect(source.contains("public struct tagged_t: BPFEvent, Sendable {"))
     #expect(source.contains("public struct state: RawRepresentable"))
+    #expect(source.contains("public var `in`: UInt32"))
+    #expect(source.contains("public var Type_: UInt32"))
+    #expect(source.contains(#"BPFEventField("Type", \swift_words.Type_)"#))
 
     // A record of struct mixed, crafted as in the decoder test.
     let mixedID = try #require(EventTypes.find("struct mixed", in: btf))
@@ -126,7 +129,7 @@ struct PlainEvent: BitwiseCopyable {
             for field in T.cFields { print("field|\\(T.cTypeName)|\\(field.name)|\\(field.offset ?? -1)|\\(field.size)") }
         }
         report(data_t.self); report(mixed.self); report(tagged_t.self); report(sample.self)
-        report(point.self); report(number.self); report(mixed_anon\(try #require(members.first { $0.name.isEmpty }).byteOffset).self)
+        report(point.self); report(number.self); report(swift_words.self); report(mixed_anon\(try #require(members.first { $0.name.isEmpty }).byteOffset).self)
         let bytes: [UInt8] = \(record.bytes)
         let m = bytes.withUnsafeBytes { $0.loadUnaligned(as: mixed.self) }
         print("value|\\(m.pid)|\\(m.flag)|\\(m.state)|\\(m.origin.x)|\\(m.value.as_float)|\\(m.ports.2)|\\(m.commString)|\\(m.low)|\\(m.delta)|\\(m.high)|\\(m.whole)|\\(m.halves.1)")
@@ -166,7 +169,7 @@ struct PlainEvent: BitwiseCopyable {
             #expect(parts == ["value", "-7", "true", "STATE_RUNNING", "-2", "1.5", "443", "cat", "5", "-9", "11259375", "8589934593", "2"])
         }
     }
-    #expect(typesSeen == 7)
+    #expect(typesSeen == 8)
 }
 
 // MARK: - Tables
@@ -257,4 +260,15 @@ let guideProgram = """
     // An object without recorded event types needs --type.
     let object = try TestSupport.compileBPFFixture("elf_sections.bpf.c")
     #expect(throws: BCCError.self) { try SwiftEventDeclarations.forObject(object, path: "elf_sections.o") }
+}
+
+@Test func oversizedTypesAreErrorsNotAllocations() throws {
+    let btf = try EventFixture.btf.get()
+    #expect(throws: EventDecodingError.tooManyValues(type: "struct oversized", limit: EventPlanner.valueLimit)) {
+        try EventDecoder(btf: btf, typeName: "struct oversized")
+    }
+    let id = try #require(EventTypes.find("struct oversized", in: btf))
+    #expect(throws: EventDecodingError.unsupportedMember(
+        type: "oversized_bytes", member: "__u8[2097152]", detail: "too large for a Swift tuple")
+    ) { try SwiftEventDeclarations(btf: btf, roots: [id]).source() }
 }

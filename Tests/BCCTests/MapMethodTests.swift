@@ -73,6 +73,10 @@ private let everyTableProgram = """
             dropped->marker = 0xdead;
             ring.ringbuf_discard(dropped, 0);
         }
+        int pageKey = 6, flagsKey = 7;
+        u64 page = PAGE_SIZE, flags = O_CREAT | O_WRONLY | AF_INET6;
+        results.update(&pageKey, &page);
+        results.update(&flagsKey, &flags);
         int sizeKey = 5;
         u64 size = ring.ringbuf_query(BPF_RB_RING_SIZE);
         results.update(&sizeKey, &size);
@@ -115,6 +119,7 @@ extension BPFKernelTests {
             #expect(perfMarkers == [0xfeed])
 
             #expect(u64(try b.map(named: "counts").lookup(key: key32(1))) == 1)
+            #expect(u64(try b["counts"][key32(2)]) == 5)
             #expect(u64(try b.map(named: "counts").lookup(key: key32(2))) == 5)
             let kv = try b.map(named: "kv")
             #expect(u64(try kv.lookup(key: key32(1))) == 10)
@@ -136,6 +141,8 @@ extension BPFKernelTests {
             let frames = try #require(try b.map(named: "stacks").lookup(key: key32(UInt32(truncatingIfNeeded: stackID))))
             #expect(u64(Array(frames.prefix(8))) != 0)
             #expect(u64(try b.map(named: "results").lookup(key: key32(5))) == UInt64(sysconf(Int32(_SC_PAGESIZE))))
+            #expect(u64(try b.map(named: "results").lookup(key: key32(6))) == UInt64(sysconf(Int32(_SC_PAGESIZE))))
+            #expect(u64(try b.map(named: "results").lookup(key: key32(7))) == UInt64(O_CREAT | O_WRONLY | AF_INET6))
             let lost = try #require(try b.lostCounter(forRing: "ring").lookupPerCPU(key: key32(0)))
             #expect(lost.compactMap(u64).reduce(0, +) == 0)
         }

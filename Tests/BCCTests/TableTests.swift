@@ -27,7 +27,7 @@ import TestSupport
             try counts.clear()
             #expect(try counts.keys().isEmpty)
         }
-        #expect(TestSupport.openDescriptorCount() == before)
+        expectNoDescriptorLeak(before: before)
     }
 
     @Test func arrayClearZeroes() throws {

@@ -46,7 +46,7 @@ import TestSupport
             #expect(fields.timestamp > 0)
             #expect(!fields.task.isEmpty)
         }
-        #expect(TestSupport.openDescriptorCount() == before)
+        expectNoDescriptorLeak(before: before)
     }
 
     @Test func aMissingPipeNamesThePath() {

@@ -28,4 +28,15 @@ import TestSupport
         }
         #expect(spec.programs.count == 8)
     }
+
+    @Test func mapsSizedWithoutTypes() throws {
+        let spec = try ObjectSpec(bytes: TestSupport.compileBPFFixture("object_kinds.bpf.c"))
+        let samples = try #require(spec.map(named: "samples"))
+        #expect(samples.type == 4 && samples.keySize == 4 && samples.valueSize == 4 && samples.maxEntries == 0)
+        #expect(samples.keyTypeID == 0 && samples.valueTypeID == 0)
+        let records = try #require(spec.map(named: "records"))
+        #expect(records.type == 27 && records.maxEntries == 4096 && records.keySize == 0 && records.valueSize == 0)
+        let sized = try #require(spec.map(named: "sized"))
+        #expect(sized.type == 1 && sized.keySize == 8 && sized.valueSize == 24 && sized.maxEntries == 16 && sized.flags == 1)
+    }
 }

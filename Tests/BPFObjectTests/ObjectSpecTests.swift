@@ -34,6 +34,14 @@ import TestSupport
         #expect(call + 1 + Int(program.instructions[call].immediate) == own)
     }
 
+    @Test func decodingIsDeterministic() throws {
+        let again = try ObjectSpec(bytes: elf.bytes, name: "object_globals.o")
+        #expect(again.programs == spec.programs)
+        #expect(again.maps == spec.maps)
+        #expect(again.variables == spec.variables)
+        #expect(again.btf?.bytes == spec.btf?.bytes)
+    }
+
     @Test func functionAndLineInfoCoverBothFunctions() throws {
         let program = try #require(spec.program(named: "run_globals"))
         let own = try #require(elf.section(named: "socket")).size / 8

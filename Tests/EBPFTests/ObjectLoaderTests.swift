@@ -95,9 +95,12 @@ import TestSupport
     @Test func coreRelocationsMatchingTheKernelAreAccepted() throws {
         let object = try BPFObjectLoader(bytes: TestSupport.compileBPFFixture("object_core.bpf.c")).load()
         defer { object.close() }
-        #expect(object.spec.programs.first?.coreRelocations.count == 1)
+        #expect(object.spec.programs.first?.coreRelocations.map(\.kind) == [0, 2, 9, 11])
         _ = try #require(object.programs["core_offsets"]).testRun(data: Self.packet)
-        #expect(try Self.value(object.maps["offsets"], key: 0) == 8)
+        #expect(try Self.value(object.maps["offsets"], key: 0) == 8)   // offsetof(struct list_head, prev)
+        #expect(try Self.value(object.maps["offsets"], key: 2) == 1)   // list_head.next exists
+        #expect(try Self.value(object.maps["offsets"], key: 3) == 16)  // sizeof(struct list_head)
+        #expect(try Self.value(object.maps["offsets"], key: 4) == 3)   // PIDTYPE_SID
     }
 
     @Test func coreRelocationContradictingTheKernelFails() throws {

@@ -19,6 +19,10 @@ import TestSupport
         for (name, type) in expected {
             #expect(object.programs[name]?.type == type, "\(name)")
         }
+        // The perf event array gets one slot per possible CPU.
+        #expect(object.maps["samples"]?.maxEntries == (try PossibleCPUs.count()))
+        #expect(object.maps["records"]?.type == .ringBuffer)
+        #expect(object.maps["sized"]?.flags == 1)
     }
 
     /// fentry/fexit load with their target's kernel BTF id, or, where the

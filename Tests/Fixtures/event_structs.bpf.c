@@ -68,9 +68,25 @@ struct sample {
     __u32 values[];
 };
 
+/* Members named as Swift keywords. */
+struct swift_words {
+    __u32 in;
+    __u32 self;
+    __u32 Type;
+    __u64 where;
+    char protocol[4];
+};
+
+/* Too many values to decode, too large for a Swift tuple. */
+struct oversized {
+    __u8 bytes[1 << 21];
+};
+struct oversized *oversized_anchor __attribute__((unused));
+
 struct data_t *__bcc_event__events __attribute__((unused));
 struct mixed *__bcc_event__mixed __attribute__((unused));
 tagged_t *__bcc_event__tagged __attribute__((unused));
 struct sample *__bcc_event__samples __attribute__((unused));
+struct swift_words *__bcc_event__words __attribute__((unused));
 
 char LICENSE[] SEC("license") = "GPL";

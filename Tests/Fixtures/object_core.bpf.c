@@ -1,5 +1,6 @@
-/* CO-RE relocations against the kernel's types. list_head is declared here
- * with the kernel's layout, so its relocation checks out; with -DMISMATCH a
+/* CO-RE relocations against the kernel's types. list_head and pid_type are
+ * declared here as the kernel has them, so their relocations (field offset
+ * and existence, type size, enumerator value) check out; with -DMISMATCH a
  * task_struct whose pid sits at offset 0 is used too, which the kernel's
  * task_struct contradicts. */
 #include <bpf_fixture.h>
@@ -9,6 +10,8 @@ struct list_head {
     struct list_head *prev;
 } __attribute__((preserve_access_index));
 
+enum pid_type { PIDTYPE_PID, PIDTYPE_TGID, PIDTYPE_PGID, PIDTYPE_SID, PIDTYPE_MAX };
+
 #ifdef MISMATCH
 struct task_struct {
     int pid;
@@ -17,7 +20,7 @@ struct task_struct {
 
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
-    __uint(max_entries, 2);
+    __uint(max_entries, 8);
     __type(key, __u32);
     __type(value, __u64);
 } offsets SEC(".maps");
@@ -27,6 +30,15 @@ int core_offsets(void *skb) {
     struct list_head *list = 0;
     __u32 key = 0;
     __u64 value = __builtin_preserve_field_info(list->prev, 0 /* BPF_FIELD_BYTE_OFFSET */);
+    bpf_map_update_elem(&offsets, &key, &value, BPF_ANY);
+    key = 2;
+    value = __builtin_preserve_field_info(list->next, 2 /* BPF_FIELD_EXISTS */);
+    bpf_map_update_elem(&offsets, &key, &value, BPF_ANY);
+    key = 3;
+    value = __builtin_preserve_type_info(*list, 1 /* BPF_TYPE_SIZE */);
+    bpf_map_update_elem(&offsets, &key, &value, BPF_ANY);
+    key = 4;
+    value = __builtin_preserve_enum_value(*(typeof(enum pid_type) *)PIDTYPE_SID, 1 /* BPF_ENUMVAL_VALUE */);
     bpf_map_update_elem(&offsets, &key, &value, BPF_ANY);
 #ifdef MISMATCH
     struct task_struct *task = 0;

@@ -1,0 +1,52 @@
+// bcc's examples/ringbuf/ringbuf_output.py in Swift: openat() calls pushed
+// with ringbuf_output() and printed with event().
+// Run: swift run ringbuf-output   (as root; Ctrl-C to stop)
+import BCC
+import BCCTools
+import Foundation
+
+let program = """
+    BPF_RINGBUF_OUTPUT(buffer, 1 << 4);
+
+    struct event {
+        char filename[16];
+        int dfd;
+        int flags;
+        int mode;
+    };
+
+    TRACEPOINT_PROBE(syscalls, sys_enter_openat) {
+        struct event event = {};
+
+        bpf_probe_read_user_str(event.filename, sizeof(event.filename), args->filename);
+
+        event.dfd = args->dfd;
+        event.flags = args->flags;
+        event.mode = args->mode;
+
+        buffer.ringbuf_output(&event, sizeof(event), 0);
+
+        return 0;
+    }
+    """
+
+do {
+    let b = try BPF(text: program)
+    defer { b.close() }
+    let buffer = try b["buffer"]
+    try buffer.openRingBuffer { data in
+        let event = try buffer.event(data)
+        StandardOutput.printLine("\(CText.left(event.filename?.string ?? "", 16)) \(CText.right("\(event.dfd?.int ?? 0)", 10)) "
+            + "\(CText.right("\(event.flags?.int ?? 0)", 10)) \(CText.right("\(event.mode?.int ?? 0)", 10))")
+    }
+    StandardOutput.printLine("Printing openat() calls, ctrl-c to exit.")
+    StandardOutput.printLine("\(CText.left("FILENAME", 16)) \(CText.right("DIR_FD", 10)) \(CText.right("FLAGS", 10)) \(CText.right("MODE", 10))")
+    let stop = StopSignal()
+    while !stop.isStopped {
+        try b.ringBufferPoll(timeout: stop.pollTimeout())
+        Thread.sleep(forTimeInterval: 0.5)
+    }
+} catch {
+    FileHandle.standardError.write(Data("\(error)\n".utf8))
+    exit(1)
+}

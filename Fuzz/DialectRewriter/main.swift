@@ -1,0 +1,24 @@
+// libFuzzer target for the bcc dialect rewriter (CTokenizer, DialectRewriter,
+// RewrittenSource): any text must rewrite or throw a diagnostic, never trap,
+// hang or read out of bounds; a rewrite keeps the line count, and every
+// output position maps back inside the input.
+
+/// Results folded into here so the optimizer keeps the work.
+nonisolated(unsafe) var resultChecksum = 0
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzDialectRewriter(_ start: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
+    let text = String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
+    let rewriter = DialectRewriter(fileName: "fuzz.c", pageSize: 4096, possibleCPUs: 4)
+    guard let result = try? rewriter.rewrite(text) else { return 0 }
+    let original = LineIndex(result.original)
+    let output = LineIndex(result.body.bytes)
+    precondition(output.lineCount == original.lineCount, "the rewrite keeps line numbers")
+    for line in stride(from: 1, through: output.lineCount, by: max(1, output.lineCount / 8)) {
+        let location = result.body.originalLocation(line: line, column: 1, original: original)
+        precondition(location.line >= 1 && location.line <= original.lineCount, "positions map back inside the input")
+        resultChecksum &+= location.column
+    }
+    resultChecksum &+= result.tables.count &+ result.functions.count &+ result.eventTypes.count
+    return 0
+}

@@ -1,0 +1,63 @@
+// b["name"], symbols and trace_pipe on the BPF class, with bcc's names.
+import BTF
+import EBPF
+
+extension BPF {
+    /// The table `name` (bcc's `b["name"]`).
+    public subscript(name: String) -> Table {
+        get throws(BCCError) { try getTable(name) }
+    }
+
+    /// The table `name` (bcc's `get_table`), with the key and value types
+    /// its map definition gives in the program's BTF.
+    ///
+    /// - Throws: ``BCCError/tableNotFound(name:available:)`` listing the tables there are.
+    public func getTable(_ name: String) throws(BCCError) -> Table {
+        guard let map = object.maps[name] else {
+            throw .tableNotFound(name: name, available: tables.map(\.name))
+        }
+        let spec = object.spec.map(named: name)
+        let keyType = spec.flatMap { $0.keyTypeID == 0 ? nil : BTFTypeID($0.keyTypeID) }
+        let valueType = spec.flatMap { $0.valueTypeID == 0 ? nil : BTFTypeID($0.valueTypeID) }
+        return Table(name: name, map: map, btf: object.spec.btf, keyType: keyType, valueType: valueType, bpf: self)
+    }
+
+    // MARK: - Symbols
+
+    /// The kernel function containing `address` (bcc's `BPF.ksym`).
+    public static func ksym(_ address: UInt64, showModule: Bool = false, showOffset: Bool = false) -> String {
+        KernelSymbols.ksym(address, showModule: showModule, showOffset: showOffset)
+    }
+
+    /// The address of kernel symbol `name` (bcc's `BPF.ksymname`), nil where bcc returns -1.
+    public static func ksymname(_ name: String) -> UInt64? {
+        KernelSymbols.ksymname(name)
+    }
+
+    /// The function containing `address` in process `pid` (bcc's `BPF.sym`);
+    /// a negative pid names a kernel address, as in bcc.
+    public static func sym(_ address: UInt64, pid: Int32, showModule: Bool = false, showOffset: Bool = false) -> String {
+        pid < 0 ? KernelSymbols.ksym(address, showModule: showModule, showOffset: showOffset)
+            : UserSymbols.sym(address, pid: pid, showModule: showModule, showOffset: showOffset)
+    }
+
+    // MARK: - trace_pipe
+
+    /// Prints bpf_trace_printk output as it arrives (bcc's `trace_print`),
+    /// each line through `format` when given, until `shouldStop` returns true.
+    public func tracePrint(format: ((TraceFields) -> String)? = nil, until shouldStop: () -> Bool) throws(BCCError) {
+        try TracePipe().print(format: format, until: shouldStop)
+    }
+
+    /// The next trace_pipe line split into task, pid, cpu, flags, timestamp
+    /// and message (bcc's `trace_fields`); nil when nothing arrives within
+    /// `timeout` milliseconds (-1 waits).
+    public func traceFields(timeout: Int32 = -1) throws(BCCError) -> TraceFields? {
+        try TracePipe(exactLines: true).readFields(timeout: timeout)
+    }
+
+    /// The next raw trace_pipe line (bcc's `trace_readline`), or nil on timeout.
+    public func traceReadline(timeout: Int32 = -1) throws(BCCError) -> String? {
+        try TracePipe(exactLines: true).readLine(timeout: timeout)
+    }
+}

@@ -1,0 +1,75 @@
+// execsnoop: trace exec() syscalls, as bcc's tools/execsnoop.py.
+import ArgumentParser
+import BCC
+import BCCTools
+
+@main
+struct ExecSnoop: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "execsnoop",
+        abstract: "Trace exec() syscalls",
+        discussion: """
+            examples:
+                execsnoop                 # trace all exec() syscalls
+                execsnoop -x              # include failed exec()s
+                execsnoop -T              # include time (HH:MM:SS)
+                execsnoop -U              # include UID
+                execsnoop -u 1000         # only trace UID 1000
+                execsnoop -t              # include timestamps
+                execsnoop -q              # add "quotemarks" around arguments
+                execsnoop -n main         # only print command lines containing "main"
+                execsnoop -l tpkg         # only print command where arguments contains "tpkg"
+                execsnoop -d 10           # trace for 10 seconds only
+            """)
+
+    @Flag(name: [.customShort("T"), .long], help: "include time column on output (HH:MM:SS)")
+    var time = false
+
+    @Flag(name: [.customShort("t"), .long], help: "include timestamp on output")
+    var timestamp = false
+
+    @Flag(name: [.customShort("x"), .long], help: "include failed exec()s")
+    var fails = false
+
+    @Option(name: [.customShort("u"), .long], help: "trace this UID only")
+    var uid: UInt32?
+
+    @Flag(name: [.customShort("q"), .long], help: "Add quotemarks (\") around arguments.")
+    var quote = false
+
+    @Option(name: [.customShort("n"), .long], help: "only print commands matching this name (regex), any arg")
+    var name: String?
+
+    @Option(name: [.customShort("l"), .long], help: "only print commands where arg contains this line (regex)")
+    var line: String?
+
+    @Flag(name: [.customShort("U"), .customLong("print-uid")], help: "print UID column")
+    var printUID = false
+
+    @Option(name: .customLong("max-args"), help: "maximum number of arguments parsed and displayed, defaults to 20")
+    var maxArgs = 20
+
+    @Option(name: [.customShort("d"), .long], help: "total duration of trace in seconds")
+    var duration: Int?
+
+    func validate() throws {
+        guard (1 ... 128).contains(maxArgs) else { throw ValidationError("--max-args must be 1...128, got \(maxArgs)") }
+        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
+    }
+
+    func run() throws {
+        let b = try BPF(text: ExecSnoopProgram.source(maxArguments: maxArgs, uid: uid))
+        defer { b.close() }
+        var formatter = ExecSnoopFormatter(time: time, timestamp: timestamp, printUID: printUID, includeFailed: fails,
+                                           namePattern: name, linePattern: line, quote: quote)
+        let stop = StopSignal(duration: duration.map(Double.init))
+        StandardOutput.printLine(formatter.header)
+        try b["events"].openRingBuffer { bytes in
+            guard let record = ExecSnoopProgram.record(from: bytes) else { return }
+            if let line = formatter.line(for: record) { StandardOutput.printLine(line) }
+        }
+        while !stop.isStopped {
+            try b.ringBufferPoll(timeout: stop.pollTimeout())
+        }
+    }
+}

@@ -1,0 +1,78 @@
+// opensnoop: trace open() syscalls, as bcc's tools/opensnoop.py.
+import ArgumentParser
+import BCC
+import BCCTools
+
+@main
+struct OpenSnoop: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "opensnoop",
+        abstract: "Trace open() syscalls",
+        discussion: """
+            examples:
+                opensnoop                        # trace all open() syscalls
+                opensnoop -T                     # include timestamps
+                opensnoop -U                     # include UID
+                opensnoop -x                     # only show failed opens
+                opensnoop -p 181                 # only trace PID 181
+                opensnoop -t 123                 # only trace TID 123
+                opensnoop -u 1000                # only trace UID 1000
+                opensnoop -d 10                  # trace for 10 seconds only
+                opensnoop -n main                # only print process names containing "main"
+                opensnoop -e                     # show extended fields
+            """)
+
+    @Flag(name: [.customShort("T"), .long], help: "include timestamp on output")
+    var timestamp = false
+
+    @Flag(name: [.customShort("U"), .customLong("print-uid")], help: "print UID column")
+    var printUID = false
+
+    @Flag(name: [.customShort("x"), .long], help: "only show failed opens")
+    var failed = false
+
+    @Option(name: [.customShort("p"), .long], help: "trace this PID only")
+    var pid: Int32?
+
+    @Option(name: [.customShort("t"), .long], help: "trace this TID only")
+    var tid: Int32?
+
+    @Option(name: [.customShort("u"), .long], help: "trace this UID only")
+    var uid: UInt32?
+
+    @Option(name: [.customShort("d"), .long], help: "total duration of trace in seconds")
+    var duration: Int?
+
+    @Option(name: [.customShort("n"), .long], help: "only print process names containing this name")
+    var name: String?
+
+    @Flag(name: [.customShort("e"), .customLong("extended_fields")], help: "show extended fields")
+    var extendedFields = false
+
+    @Option(name: [.customShort("b"), .customLong("buffer-pages")],
+            help: "size of the ring buffer (must be a power of two number of pages and defaults to 64)")
+    var bufferPages = 64
+
+    func validate() throws {
+        guard bufferPages > 0, bufferPages & (bufferPages - 1) == 0 else {
+            throw ValidationError("--buffer-pages must be a power of two, got \(bufferPages)")
+        }
+        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
+    }
+
+    func run() throws {
+        let b = try BPF(text: OpenSnoopProgram.source(pid: pid, tid: tid, uid: uid, bufferPages: bufferPages))
+        defer { b.close() }
+        var formatter = OpenSnoopFormatter(timestamps: timestamp, printUID: printUID, failedOnly: failed,
+                                           nameFilter: name, showTID: tid != nil, extendedFields: extendedFields)
+        let stop = StopSignal(duration: duration.map(Double.init))
+        StandardOutput.printLine(formatter.header)
+        try b["events"].openRingBuffer { record in
+            guard let event = OpenSnoopProgram.event(from: record) else { return }
+            if let line = formatter.line(for: event) { StandardOutput.printLine(line) }
+        }
+        while !stop.isStopped {
+            try b.ringBufferPoll(timeout: stop.pollTimeout())
+        }
+    }
+}

@@ -1,0 +1,85 @@
+// runqlat: run queue (scheduler) latency as a histogram, as bcc's tools/runqlat.py.
+import ArgumentParser
+import BCC
+import BCCTools
+import Foundation
+
+@main
+struct Runqlat: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runqlat",
+        abstract: "Summarize run queue (CPU scheduler) latency as a histogram",
+        discussion: """
+            examples:
+                runqlat            # summarize run queue latency as a histogram
+                runqlat 1 10       # print 1 second summaries, 10 times
+                runqlat -mT 1      # 1s summaries, milliseconds, and timestamps
+                runqlat -P         # show each PID separately
+                runqlat -p 185     # trace PID 185 only
+                runqlat -d 5       # trace for 5 seconds, then print
+            """)
+
+    @Flag(name: [.customShort("T"), .long], help: "include timestamp on output")
+    var timestamp = false
+
+    @Flag(name: [.customShort("m"), .long], help: "millisecond histogram")
+    var milliseconds = false
+
+    @Flag(name: [.customShort("P"), .long], help: "print a histogram per process ID")
+    var pids = false
+
+    @Flag(name: [.customShort("L"), .long], help: "print a histogram per thread ID")
+    var tids = false
+
+    @Option(name: [.customShort("p"), .long], help: "trace this PID only")
+    var pid: Int32?
+
+    @Option(name: [.customShort("d"), .long], help: "total duration of trace in seconds")
+    var duration: Int?
+
+    @Argument(help: "output interval, in seconds")
+    var interval: Int = 99_999_999
+
+    @Argument(help: "number of outputs")
+    var count: Int = 99_999_999
+
+    func validate() throws {
+        guard interval > 0 else { throw ValidationError("interval must be positive, got \(interval)") }
+        guard count > 0 else { throw ValidationError("count must be positive, got \(count)") }
+        if pids && tids { throw ValidationError("-P and -L cannot be used together") }
+        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
+    }
+
+    func run() throws {
+        let grouping: RunqlatProgram.Grouping = pids ? .process : tids ? .thread : .none
+        let b = try BPF(text: RunqlatProgram.source(milliseconds: milliseconds, pid: pid, grouping: grouping))
+        defer { b.close() }
+        let label = milliseconds ? "msecs" : "usecs"
+        let section = pids ? "pid" : tids ? "tid" : ""
+        let stop = StopSignal(duration: duration.map(Double.init))
+        StandardOutput.printLine("Tracing run queue latency... Hit Ctrl-C to end.")
+        let dist = try b["dist"]
+        var remaining = count
+        while true {
+            // Sleep for one interval, or until Ctrl-C or the duration ends it early.
+            let intervalEnd = Date().addingTimeInterval(Double(interval))
+            while !stop.isStopped && Date() < intervalEnd {
+                Thread.sleep(forTimeInterval: min(0.1, max(0, intervalEnd.timeIntervalSinceNow)))
+            }
+            var text = "\n"
+            if timestamp { text += Self.clock() + "\n" }
+            var output = StandardOutput()
+            output.write(text)
+            try dist.printLog2Hist(valType: label, sectionHeader: section)
+            try dist.clear()
+            remaining -= 1
+            if stop.isStopped || remaining == 0 { return }
+        }
+    }
+
+    static func clock() -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm:ss"
+        return formatter.string(from: Date())
+    }
+}
