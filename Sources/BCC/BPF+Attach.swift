@@ -9,8 +9,8 @@ extension BPF {
     func autoAttach() throws {
         for function in functions {
             switch function.autoAttach {
-            case let .kprobe(target)?: try attachKprobe(event: target, fnName: function.name)
-            case let .kretprobe(target)?: try attachKretprobe(event: target, fnName: function.name)
+            case let .kprobe(target)?: try attachKprobe(event: Self.syscallFunctionName(target), fnName: function.name)
+            case let .kretprobe(target)?: try attachKretprobe(event: Self.syscallFunctionName(target), fnName: function.name)
             case let .tracepoint(category, name)?: try attachTracepoint(tp: "\(category):\(name)", fnName: function.name)
             case let .rawTracepoint(name)?: try attachRawTracepoint(tp: name, fnName: function.name)
             case let .fentry(target)?: try attachTracing(kind: "kfunc", target: target, fnName: function.name)
@@ -141,6 +141,16 @@ extension BPF {
         try adopt(Self.key(kind, target, fnName)) {
             try attaching(fnName, to: "\(kind) \(target)") { try TracingLink(program: program) }
         }
+    }
+
+    /// bcc's fix_syscall_fnname: `kprobe__sys_clone` means the kernel's
+    /// syscall entry, which since Linux 4.17 carries an architecture prefix.
+    static func syscallFunctionName(_ name: String) -> String {
+        guard let rest = name.dropPrefix("sys_") else { return name }
+        for prefix in ["__x64_sys_", "__arm64_sys_", "__ia32_sys_"] where KernelSymbols.ksymname(prefix + rest) != nil {
+            return prefix + rest
+        }
+        return name
     }
 
     static func key(_ kind: String, _ target: String, _ function: String) -> String {

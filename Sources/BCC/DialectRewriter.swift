@@ -257,7 +257,7 @@ private struct RewritePass {
             table = TableDefinition(name: args[0], kind: .ringBuffer, keyType: "int", leafType: "u32", maxEntries: String(pages * options.pageSize), line: line)
         case "BPF_TABLE", "BPF_F_TABLE":
             guard args.count >= 5 else {
-                report(at: tokens[index].start, "\(macro)(type, key, leaf, name, size) takes 5 arguments, got \(args.count)")
+                report(at: tokens[index].start, "\(macro)(type, key, leaf, name, size\(macro == "BPF_F_TABLE" ? ", flags" : "")) takes \(macro == "BPF_F_TABLE" ? 6 : 5) arguments, got \(args.count)")
                 return nil
             }
             let typeName = args[0].trimming("\"")
@@ -265,7 +265,8 @@ private struct RewritePass {
                 report(at: tokens[arguments[0].lowerBound].start, "unknown table type \(args[0]) in \(macro)")
                 return nil
             }
-            table = TableDefinition(name: args[3], kind: kind, keyType: args[1], leafType: args[2], maxEntries: args[4], line: line)
+            table = TableDefinition(name: args[3], kind: kind, keyType: args[1], leafType: args[2], maxEntries: args[4], line: line,
+                                    flags: macro == "BPF_F_TABLE" && args.count > 5 ? args[5] : nil)
         default:
             return nil
         }

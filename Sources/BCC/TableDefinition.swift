@@ -64,6 +64,8 @@ public struct TableDefinition: Sendable, Equatable {
     public var maxEntries: String
     /// The user's line that declared it.
     public var line: Int
+    /// BPF_F_TABLE's map flags as a C expression (e.g. BPF_F_NO_PREALLOC), if any.
+    public var flags: String? = nil
 
     /// The name of the hidden per-CPU counter of dropped records of a ring buffer table.
     public static func lostCounterName(forRing ring: String) -> String { ring + "__lost" }
@@ -91,6 +93,7 @@ public struct TableDefinition: Sendable, Equatable {
             fields += "__type(key, \(keyType)); __type(value, \(leafType)); "
         }
         fields += "__uint(max_entries, \(maxEntries));"
+        if let flags { fields += " __uint(map_flags, \(flags));" }
         var definition = "struct { \(fields) } \(name) SEC(\".maps\")"
         if kind == .ringBuffer {
             definition += "; struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __type(key, u32); __type(value, u64); "

@@ -6,7 +6,7 @@ import TestSupport
 
 /// Functions attached with bcc's explicit calls; each counts into its own slot.
 private let explicitAttachProgram = """
-    BPF_ARRAY(hits, u64, 4);
+    BPF_ARRAY(hits, u64, 5);
 
     static void hit(int slot) {
         if ((bpf_get_current_pid_tgid() >> 32) != TARGET_PID)
@@ -18,12 +18,13 @@ private let explicitAttachProgram = """
     int on_sys_enter(struct bpf_raw_tracepoint_args *ctx) { if (ctx->args[1] == 110) hit(1); return 0; }
     int on_getpid(struct pt_regs *ctx) { hit(2); return 0; }
     int on_tick(struct bpf_perf_event_data *ctx) { hit(3); return 0; }
+    int on_getpid_return(struct pt_regs *ctx) { if (PT_REGS_RC(ctx) == TARGET_PID) hit(4); return 0; }
     """
 
 extension BPFKernelTests {
     func hits(_ b: BPF) throws -> [UInt64] {
         let map = try b.map(named: "hits")
-        return try (0..<4).map { (slot: UInt32) in
+        return try (0..<UInt32(map.maxEntries)).map { (slot: UInt32) in
             let value = try map.lookup(key: withUnsafeBytes(of: slot) { Array($0) }) ?? []
             return value.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
         }
@@ -40,7 +41,8 @@ extension BPFKernelTests {
             // All processes (a pid is one thread; tests run on worker threads): the program filters.
             try b.attachPerfEvent(evType: 1 /* PERF_TYPE_SOFTWARE */, evConfig: 0 /* CPU clock */, fnName: "on_tick",
                                   sampleFreq: 1000)
-            #expect(b.attachedProbes.count == 4)
+            try b.attachUretprobe(name: "c", sym: "getpid", fnName: "on_getpid_return", pid: getpid())
+            #expect(b.attachedProbes.count == 5)
             #expect(throws: BCCError.self) { try b.attachTracepoint(tp: "syscalls:sys_enter_getppid", fnName: "on_getppid") }
 
             // getppid (syscall 110 on x86_64) and getpid through libc; spin for CPU-clock samples.
@@ -60,6 +62,7 @@ extension BPFKernelTests {
             try b.detachRawTracepoint(tp: "sys_enter", fnName: "on_sys_enter")
             try b.detachUprobe(name: "c", sym: "getpid", fnName: "on_getpid", pid: getpid())
             try b.detachPerfEvent(evType: 1, evConfig: 0, fnName: "on_tick")
+            try b.detachUretprobe(name: "c", sym: "getpid", fnName: "on_getpid_return", pid: getpid())
             #expect(b.attachedProbes.isEmpty)
             let afterDetach = try hits(b)
             _ = getppid()

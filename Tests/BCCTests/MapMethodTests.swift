@@ -21,6 +21,7 @@ private let everyTableProgram = """
     BPF_RINGBUF_OUTPUT(ring, 1);
     BPF_TABLE("hash", u32, u64, explicit_table, 4);
     BPF_ARRAY(results, u64, 8);
+    BPF_F_TABLE("hash", u32, u64, unpreallocated, 8, BPF_F_NO_PREALLOC);
 
     struct sample_t {
         u32 pid;
@@ -35,6 +36,7 @@ private let everyTableProgram = """
         u64 ten = 10, twenty = 20, zero = 0;
         counts.increment(one);
         counts.increment(two, 5);
+        unpreallocated.update(&one, &twenty);
         kv.update(&one, &ten);
         kv.insert(&one, &twenty);
         kv.insert(&two, &twenty);
@@ -127,6 +129,8 @@ extension BPFKernelTests {
             #expect(try kv.lookup(key: key32(3)) == nil)
             #expect(u64(try kv.lookup(key: key32(4))) == 7)
             #expect(u64(try b.map(named: "explicit_table").lookup(key: key32(1))) == 11)
+            #expect(u64(try b.map(named: "unpreallocated").lookup(key: key32(1))) == 20)
+            #expect(try b.map(named: "unpreallocated").flags == 1 /* BPF_F_NO_PREALLOC */)
             #expect(u64(try b.map(named: "slots").lookup(key: key32(1))) == 3)
             #expect(try b.map(named: "dist").type == .array)
             #expect(u64(try b.map(named: "dist").lookup(key: key32(10))) == 1)

@@ -40,6 +40,14 @@ extension BPFKernelTests {
         }
     }
 
+    @Test func syscallConventionNamesGetTheArchitecturePrefix() {
+        #if arch(x86_64)
+            #expect(BPF.syscallFunctionName("sys_getppid") == "__x64_sys_getppid")
+        #endif
+        #expect(BPF.syscallFunctionName("do_nanosleep") == "do_nanosleep")
+        #expect(BPF.syscallFunctionName("sys_no_such_call_here") == "sys_no_such_call_here")
+    }
+
     @Test func verifierSourceAnnotationsAreMappedToUserLines() {
         let mapper = VerifierLogSource(fileName: "prog.c", original: Array("int a;\n  u64 *v = counts.lookup(&k);\n".utf8))
         let log = "0: R1=ctx()\n; u64 *v = ((typeof(counts.value))bpf_map_lookup_elem((void *)&counts, &k)); @ prog.c:2\n1: (85) call"

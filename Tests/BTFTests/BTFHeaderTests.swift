@@ -152,3 +152,32 @@ struct BTFHeaderTests {
 struct MissingType: Error, CustomStringConvertible {
     var description: String
 }
+
+@Suite("Split BTF on the kernel's")
+struct SplitBTFHeaderTests {
+    @Test(.enabled(if: KernelBTF.available, "kernel has no BTF (CONFIG_DEBUG_INFO_BTF)"))
+    func moduleStyleSplitBTFDecodesAndCompiles() throws {
+        let vmlinux = try #require(KernelBTF.btf)
+        let task = try #require(vmlinux.firstType(named: "task_struct", kind: .struct)).id
+        let listHead = try #require(vmlinux.firstType(named: "list_head", kind: .struct)).id
+        let int = try #require(vmlinux.firstType(named: "int", kind: .int)).id
+        var split = BTFBuilder(base: vmlinux)
+        _ = split.string("")
+        let taskPointer = split.pointer(to: task.rawValue)
+        let state = split.composite(.struct, "swift_bcc_module_state", size: 32, members: [
+            ("owner", taskPointer, 0, 0), ("entries", listHead.rawValue, 64, 0), ("count", int.rawValue, 192, 0),
+        ])
+        let btf = try split.build(base: vmlinux)
+        #expect(btf.ownTypeIDs == UInt32(vmlinux.typeCount)..<UInt32(vmlinux.typeCount + 2))
+        #expect(btf.cSpelling(of: BTFTypeID(taskPointer)) == "struct task_struct *")
+        #expect(btf.members(of: BTFTypeID(state)).map(\.name) == ["owner", "entries", "count"])
+        #expect(btf.size(of: BTFTypeID(state)) == 32)
+
+        let header = String(decoding: try btf.cHeader(), as: UTF8.self)
+        #expect(header.contains("struct swift_bcc_module_state {\n\tstruct task_struct *owner;\n\tstruct list_head entries;\n\tint count;\n};"))
+        let check = "#include \"module.h\"\n_Static_assert(sizeof(struct swift_bcc_module_state) == 32, \"size\");\n"
+            + "_Static_assert(__builtin_offsetof(struct swift_bcc_module_state, count) == 24, \"count\");\n"
+        let errors = try compileForBPF(["module.h": header, "check.c": check], main: "check.c")
+        #expect(errors == nil, "\(errors ?? "")")
+    }
+}
