@@ -5,7 +5,9 @@
 //
 // b2b: trigger one batch (BPF_PROG_TEST_RUN), then ring_buffer__poll(-1), repeat.
 // parallel: a producer thread triggers batches flat out while the main thread polls.
-// Prints "records N seconds S".
+// Prints "records N seconds S cpu C maxrss K": C is the consuming thread's
+// user + system CPU seconds, K the program's peak RSS in KiB (VmHWM).
+#define _GNU_SOURCE
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <pthread.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static long records;
@@ -23,6 +26,17 @@ static int count_record(void *context, void *data, size_t size) {
     (void)context; (void)data; (void)size;
     records++;
     return 0;
+}
+
+/* Peak RSS of this program in KiB (VmHWM; ru_maxrss would report the forking parent's). */
+static long peak_rss(void) {
+    FILE *status = fopen("/proc/self/status", "r");
+    char line[256];
+    long kib = -1;
+    while (status && fgets(line, sizeof(line), status))
+        if (sscanf(line, "VmHWM: %ld kB", &kib) == 1) break;
+    if (status) fclose(status);
+    return kib;
 }
 
 static double now(void) {
@@ -65,6 +79,9 @@ int main(int argc, char **argv) {
         perror("ring_buffer__new");
         return 1;
     }
+    struct rusage usage;
+    getrusage(RUSAGE_THREAD, &usage);
+    double cpu_start = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
     double start = now();
     if (back_to_back) {
         while (now() - start < seconds) {
@@ -82,7 +99,9 @@ int main(int argc, char **argv) {
         ring_buffer__consume(ring);
     }
     double elapsed = now() - start;
-    printf("records %ld seconds %.6f\n", records, elapsed);
+    getrusage(RUSAGE_THREAD, &usage);
+    double cpu = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6 - cpu_start;
+    printf("records %ld seconds %.6f cpu %.6f maxrss %ld\n", records, elapsed, cpu, peak_rss());
     ring_buffer__free(ring);
     return 0;
 }

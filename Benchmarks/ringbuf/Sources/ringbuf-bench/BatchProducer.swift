@@ -3,9 +3,10 @@ import EBPF
 
 /// The benchmark's producer, as the kernel's bench_ringbufs has it: one run
 /// of a BPF program (here a socket filter started by BPF_PROG_TEST_RUN)
-/// emits a batch of 8-byte records in a loop, reserve + submit for a ring
-/// buffer or bpf_perf_event_output for a perf buffer, and counts the
-/// records it could not hand over in `counters[0]`.
+/// emits a batch of records in a loop, reserve + submit for a ring buffer or
+/// bpf_perf_event_output (from a per-CPU scratch value) for a perf buffer,
+/// and counts the records it could not hand over in `counters[0]`. Each
+/// record starts with its index in the batch.
 struct BatchProducer {
     /// Where the records go.
     enum Target {
@@ -16,29 +17,36 @@ struct BatchProducer {
     /// Array map, one u64: records dropped because the buffer was full.
     let counters: Map
     let program: Program
+    /// Per-CPU array with one `recordSize`-byte value: the perf producer's record.
+    let scratch: Map
     let batch: Int
 
-    init(target: Target, buffer: Map, batch: Int) throws {
+    init(target: Target, buffer: Map, batch: Int, recordSize: Int) throws {
         counters = try Map(type: .array, name: "bench_lost", keySize: 4, valueSize: 8, maxEntries: 1)
+        scratch = try Map(type: .perCPUArray, name: "bench_scratch", keySize: 4, valueSize: recordSize, maxEntries: 1)
         self.batch = batch
         var code: [Instruction] = [.mov(.r6, .r1), .store(.word, .r10, -4, 0)]
         code += Instruction.loadMapFD(.r1, counters.fd.rawValue)
         code += [.mov(.r2, .r10), .add(.r2, -4), .call(.mapLookupElement)]
         let lookupCheck = code.count
-        code += [.exit(), .mov(.r7, .r0), .mov(.r9, 0)]
+        code += [.exit(), .mov(.r7, .r0)]
+        code += Instruction.loadMapFD(.r1, scratch.fd.rawValue)
+        code += [.mov(.r2, .r10), .add(.r2, -4), .call(.mapLookupElement)]
+        let scratchCheck = code.count
+        code += [.exit(), .mov(.r8, .r0), .mov(.r9, 0)]
         let loop = code.count
         let failureCheck: Int
         switch target {
         case .ringBuffer:
             code += Instruction.loadMapFD(.r1, buffer.fd.rawValue)
-            code += [.mov(.r2, 8), .mov(.r3, 0), Self.call(131)]
+            code += [.mov(.r2, Int32(recordSize)), .mov(.r3, 0), Self.call(131)]
             failureCheck = code.count
             code += [.exit(), .store(.double, .r0, 0, .r9), .mov(.r1, .r0), .mov(.r2, 0), Self.call(132)]
         case .perfBuffer:
-            code += [.store(.double, .r10, -16, .r9), .mov(.r1, .r6)]
+            code += [.store(.double, .r8, 0, .r9), .mov(.r1, .r6)]
             code += Instruction.loadMapFD(.r2, buffer.fd.rawValue)
             code += Instruction.loadImmediate64(.r3, 0xffff_ffff) // BPF_F_CURRENT_CPU
-            code += [.mov(.r4, .r10), .add(.r4, -16), .mov(.r5, 8), Self.call(25)]
+            code += [.mov(.r4, .r8), .mov(.r5, Int32(recordSize)), Self.call(25)]
             failureCheck = code.count
             code += [.exit()]
         }
@@ -54,6 +62,7 @@ struct BatchProducer {
 
         func offset(_ from: Int, _ to: Int) -> Int16 { Int16(to - from - 1) }
         code[lookupCheck] = .jump(if: .r0, .equal, 0, offset(lookupCheck, out))
+        code[scratchCheck] = .jump(if: .r0, .equal, 0, offset(scratchCheck, out))
         code[failureCheck] = target == .ringBuffer
             ? .jump(if: .r0, .equal, 0, offset(failureCheck, drop))
             : .jump(if: .r0, .notEqual, 0, offset(failureCheck, drop))

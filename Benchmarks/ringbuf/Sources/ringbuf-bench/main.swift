@@ -1,13 +1,17 @@
-// ringbuf-bench: one BPF producer (batches of 8-byte records, as the kernel's
+// ringbuf-bench: one BPF producer (batches of records, as the kernel's
 // bench_ringbufs), consumed in turn by the Swift callback reader, the Swift
 // AsyncSequence, libbpf's ring_buffer__poll (a C consumer), bcc's Python
 // ring buffer poll, and a Swift perf buffer; in back-to-back mode (the
 // consumer triggers the next batch after each poll, so consumer cost
 // decides the rate) and in parallel mode (a producer thread runs flat out).
 //
-//   ringbuf-bench [--seconds S] [--batch N] [--libbpf PATH] [--bcc PATH]
+//   ringbuf-bench [--seconds S] [--batch N] [--sizes 16,128,1024] [--mode b2b|parallel]
+//                 [--only NAME]... [--libbpf PATH] [--bcc PATH]
 //
-// run.sh builds everything (release) and runs this; see the README there.
+// Prints, per measurement, `RESULT name=ringbuf.<mode>.<size>.<metric>.<impl>
+// value=N unit=U` (metric: rate rec/s, lost records, cpu s/Mrec, maxrss KiB)
+// on stdout, and a readable table with ratios on stderr. run.sh builds
+// everything and runs it.
 import Dispatch
 import EBPF
 import Foundation
@@ -15,16 +19,22 @@ import Synchronization
 
 // MARK: - Options
 
+enum Mode: String, CaseIterable {
+    case backToBack = "b2b"
+    case parallel
+}
+
 struct Options {
-    var seconds = 2.0
+    var seconds = 1.0
     var batch = 500
+    var sizes = [16, 128, 1024]
+    var modes = Mode.allCases
     var ringPages = 128      // 512 KiB, bench_ringbufs' default
     var perfPages = 128      // per CPU, bench_ringbufs' default
     var libbpfConsumer: String?
     var bccConsumer: String?
-    /// Consumers to run (substrings of their names); all when empty.
+    /// Consumers to run (substrings of their impl names); all when empty.
     var only: [String] = []
-    var modes: [Mode] = Mode.allCases
 
     init(_ arguments: [String]) {
         var iterator = arguments.makeIterator()
@@ -32,34 +42,39 @@ struct Options {
             switch argument {
             case "--seconds": seconds = Double(iterator.next() ?? "") ?? seconds
             case "--batch": batch = Int(iterator.next() ?? "") ?? batch
+            case "--sizes": sizes = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }
+            case "--mode": modes = [Mode(rawValue: iterator.next() ?? "") ?? .backToBack]
             case "--libbpf": libbpfConsumer = iterator.next()
             case "--bcc": bccConsumer = iterator.next()
             case "--only": only.append(iterator.next() ?? "")
-            case "--mode": modes = [Mode(rawValue: iterator.next() ?? "") ?? .backToBack]
-            default: print("unknown argument \(argument)"); exit(64)
+            default:
+                FileHandle.standardError.write("unknown argument \(argument)\n".data(using: .utf8)!)
+                exit(64)
             }
         }
     }
 }
 
-enum Mode: String, CaseIterable {
-    case backToBack = "back-to-back"
-    case parallel
-}
-
+/// One consumer's run.
 struct Measurement {
-    var consumer: String
-    var mode: Mode
+    var impl: String
     var records: Int
     var seconds: Double
+    /// The consumer's user + system CPU seconds.
+    var cpuSeconds: Double
     var lost: UInt64
-    var note = ""
+    var maxRSS: Int
+    var failure: String?
     var rate: Double { Double(records) / seconds }
 }
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 
-// MARK: - Shared pieces
+func log(_ text: String) {
+    FileHandle.standardError.write((text + "\n").data(using: .utf8)!)
+}
+
+// MARK: - Clocks and usage
 
 func now() -> Double {
     var time = timespec()
@@ -67,22 +82,45 @@ func now() -> Double {
     return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
-/// A flag the producer thread polls.
-final class StopFlag: Sendable {
-    private let flag = Atomic<Bool>(false)
-    var isSet: Bool { flag.load(ordering: .relaxed) }
-    func set() { flag.store(true, ordering: .relaxed) }
+/// User + system CPU seconds of this process (`RUSAGE_SELF`) or this thread (`RUSAGE_THREAD`).
+func cpuSeconds(_ who: Int32) -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(who), &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
-/// Runs `producer` flat out on a thread of its own until `stop` is set.
-func startProducerThread(_ producer: BatchProducer, stop: StopFlag) -> DispatchSemaphore {
-    let finished = DispatchSemaphore(value: 0)
-    let thread = Thread {
-        while !stop.isSet { try? producer.trigger() }
-        finished.signal()
+let rusageSelf: Int32 = 0, rusageThread: Int32 = 1
+
+func maxRSS() -> Int {
+    var usage = rusage()
+    getrusage(__rusage_who_t(rusageSelf), &usage)
+    return usage.ru_maxrss
+}
+
+/// A flag the producer thread polls, and the CPU seconds that thread used.
+final class ProducerThread: Sendable {
+    private let stopFlag = Atomic<Bool>(false)
+    private let cpuMicroseconds = Atomic<Int>(0)
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Runs `producer` flat out on a thread of its own until ``stop()``.
+    init(_ producer: BatchProducer) {
+        let thread = Thread { [self] in
+            let start = cpuSeconds(rusageThread)
+            while !stopFlag.load(ordering: .relaxed) { try? producer.trigger() }
+            cpuMicroseconds.store(Int((cpuSeconds(rusageThread) - start) * 1e6), ordering: .relaxed)
+            finished.signal()
+        }
+        thread.start()
     }
-    thread.start()
-    return finished
+
+    /// Stops the thread and returns its CPU seconds.
+    func stop() -> Double {
+        stopFlag.store(true, ordering: .relaxed)
+        finished.wait()
+        return Double(cpuMicroseconds.load(ordering: .relaxed)) / 1e6
+    }
 }
 
 /// Empties whatever a previous consumer left in the ring.
@@ -100,35 +138,50 @@ let mallocCount: (@convention(c) () -> UInt)? = {
 
 // MARK: - Swift consumers
 
-func swiftCallback(_ mode: Mode, ring: Map, producer: BatchProducer) throws -> Measurement {
-    let poller = try RingBufferPoller()
-    defer { poller.close() }
-    var records = 0
-    try poller.add(map: ring) { _ in records += 1 }
+/// A record counter the handlers bump through a pointer: a captured `var`
+/// would add Swift's dynamic exclusivity check to every record, which is
+/// the handler's cost, not the reader's.
+nonisolated(unsafe) let counter = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+
+/// Runs `consume` (one poll) in `mode` for the configured time.
+func measure(_ impl: String, _ mode: Mode, producer: BatchProducer, lost: () throws -> UInt64,
+             poll: (_ timeout: Int) throws -> Void, drainRest: () throws -> Void) throws -> Measurement {
+    counter.pointee = 0
+    let cpuStart = cpuSeconds(rusageSelf)
     let start = now()
+    var producerCPU = 0.0
     switch mode {
     case .backToBack:
         while now() - start < options.seconds {
             try producer.trigger()
-            try poller.poll(timeout: -1)
+            try poll(-1)
         }
     case .parallel:
-        let stop = StopFlag()
-        let finished = startProducerThread(producer, stop: stop)
-        while now() - start < options.seconds { try poller.poll(timeout: 100) }
-        stop.set()
-        finished.wait()
-        try poller.consume()
+        let thread = ProducerThread(producer)
+        while now() - start < options.seconds { try poll(100) }
+        producerCPU = thread.stop()
+        try drainRest()
     }
-    return Measurement(consumer: "Swift callback", mode: mode, records: records, seconds: now() - start,
-                       lost: try producer.dropped())
+    let elapsed = now() - start
+    return Measurement(impl: impl, records: counter.pointee, seconds: elapsed,
+                       cpuSeconds: cpuSeconds(rusageSelf) - cpuStart - producerCPU, lost: try lost(), maxRSS: maxRSS())
+}
+
+func swiftCallback(_ mode: Mode, ring: Map, producer: BatchProducer) throws -> Measurement {
+    let poller = try RingBufferPoller()
+    defer { poller.close() }
+    try poller.add(map: ring) { _ in counter.pointee &+= 1 }
+    return try measure("swift_callback", mode, producer: producer, lost: producer.dropped,
+                       poll: { try poller.poll(timeout: $0) }, drainRest: { try poller.consume() })
 }
 
 func swiftAsyncSequence(_ mode: Mode, ring: Map, producer: BatchProducer) async throws -> Measurement {
     let reader = try RingBuffer(map: ring)
     defer { reader.close() }
     var records = 0
+    let cpuStart = cpuSeconds(rusageSelf)
     let start = now()
+    var producerCPU = 0.0
     switch mode {
     case .backToBack:
         try producer.trigger()
@@ -140,59 +193,42 @@ func swiftAsyncSequence(_ mode: Mode, ring: Map, producer: BatchProducer) async 
             }
         }
     case .parallel:
-        let stop = StopFlag()
-        let finished = startProducerThread(producer, stop: stop)
+        let thread = ProducerThread(producer)
         var iterator = reader.records().makeAsyncIterator()
         // Check the clock every 1024 records; the producer never pauses long.
         while try await iterator.next() != nil {
             records += 1
             if records & 1023 == 0, now() - start >= options.seconds { break }
         }
-        stop.set()
-        finished.wait()
+        producerCPU = thread.stop()
         try reader.consume { _ in records += 1 }
     }
-    return Measurement(consumer: "Swift AsyncSequence", mode: mode, records: records, seconds: now() - start,
-                       lost: try producer.dropped())
+    let elapsed = now() - start
+    return Measurement(impl: "swift_async", records: records, seconds: elapsed,
+                       cpuSeconds: cpuSeconds(rusageSelf) - cpuStart - producerCPU, lost: try producer.dropped(), maxRSS: maxRSS())
 }
 
 func swiftPerfBuffer(_ mode: Mode, perfArray: Map, producer: BatchProducer) throws -> Measurement {
-    var records = 0
-    var lost: UInt64 = 0
+    var reported: UInt64 = 0
     let poller = try PerfBufferPoller()
     defer { poller.close() }
-    try poller.add(PerfBuffer(map: perfArray, pageCount: options.perfPages, onSample: { _, _ in records += 1 },
-                              onLost: { _, count in lost += count }))
-    let start = now()
-    switch mode {
-    case .backToBack:
-        while now() - start < options.seconds {
-            try producer.trigger()
-            try poller.poll(timeout: -1)
-        }
-    case .parallel:
-        let stop = StopFlag()
-        let finished = startProducerThread(producer, stop: stop)
-        while now() - start < options.seconds { try poller.poll(timeout: 100) }
-        stop.set()
-        finished.wait()
-        try poller.consume()
-    }
-    let elapsed = now() - start
-    return Measurement(consumer: "Swift perf buffer", mode: mode, records: records, seconds: elapsed,
-                       lost: try producer.dropped(), note: "lost records reported: \(lost)")
+    try poller.add(PerfBuffer(map: perfArray, pageCount: options.perfPages, onSample: { _, _ in counter.pointee &+= 1 },
+                              onLost: { _, count in reported &+= count }))
+    var result = try measure("swift_perf", mode, producer: producer, lost: producer.dropped,
+                             poll: { try poller.poll(timeout: $0) }, drainRest: { try poller.consume() })
+    result.lost = max(result.lost, reported)
+    return result
 }
 
 // MARK: - External consumers
 
 /// Runs a consumer process that opens the ring and the producer by id and
-/// prints "records N seconds S" (or "error ...").
-func external(_ name: String, command: [String], mode: Mode, ring: Map, producer: BatchProducer) throws -> Measurement {
+/// prints "records N seconds S cpu C maxrss K".
+func external(_ impl: String, command: [String], mode: Mode, ring: Map, producer: BatchProducer) throws -> Measurement {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: command[0])
     process.arguments = Array(command.dropFirst()) + [
-        mode == .backToBack ? "b2b" : "parallel", String(try ring.id), String(producer.program.id),
-        String(options.seconds),
+        mode.rawValue, String(try ring.id), String(producer.program.id), String(options.seconds),
     ]
     let output = Pipe(), errors = Pipe()
     process.standardOutput = output
@@ -201,110 +237,113 @@ func external(_ name: String, command: [String], mode: Mode, ring: Map, producer
     let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    let fields = text.split(whereSeparator: \.isWhitespace)
-    guard process.terminationStatus == 0, fields.count >= 4, fields[0] == "records",
-          let records = Int(fields[1]), let seconds = Double(fields[3]) else {
+    let fields = text.split(whereSeparator: \.isWhitespace).map(String.init)
+    guard process.terminationStatus == 0, fields.count >= 8, fields[0] == "records",
+          let records = Int(fields[1]), let seconds = Double(fields[3]), let cpu = Double(fields[5]), let rss = Int(fields[7]) else {
         let reason = (text + errorText).split(separator: "\n").last.map(String.init) ?? "exit \(process.terminationStatus)"
-        return Measurement(consumer: name, mode: mode, records: 0, seconds: 1, lost: 0, note: "failed: \(reason)")
+        return Measurement(impl: impl, records: 0, seconds: 1, cpuSeconds: 0, lost: 0, maxRSS: 0, failure: reason)
     }
-    return Measurement(consumer: name, mode: mode, records: records, seconds: seconds, lost: try producer.dropped())
+    return Measurement(impl: impl, records: records, seconds: seconds, cpuSeconds: cpu, lost: try producer.dropped(), maxRSS: rss)
 }
 
-// MARK: - Allocation check
+// MARK: - Allocation checks
 
-/// malloc calls per record while the callback reader consumes a full ring.
-func callbackAllocations(ring: Map, producer: BatchProducer) throws -> String {
-    guard let mallocCount else { return "not measured (run under run.sh's malloc counter)" }
+/// malloc calls per record while the callback reader and the AsyncSequence
+/// consume a ring filled with 40 batches.
+func allocationReport(ring: Map, producer: BatchProducer) async throws -> String {
+    guard let mallocCount else { return "allocations: not measured (run under run.sh's malloc counter)" }
+    try drain(ring)
     let poller = try RingBufferPoller()
     defer { poller.close() }
     var records = 0
     try poller.add(map: ring) { _ in records += 1 }
-    for _ in 0..<40 { try producer.trigger() }           // 20,000 records, about 390 KiB of the ring
-    let before = mallocCount()
+    for _ in 0..<40 { try producer.trigger() }
+    var before = mallocCount()
     while try poller.poll(timeout: 0) > 0 {}
-    let calls = mallocCount() - before
-    return "\(calls) malloc calls for \(records) records (\(String(format: "%.4f", Double(calls) / Double(max(records, 1)))) per record)"
-}
+    let callbackCalls = mallocCount() - before
+    let callbackRecords = records
 
-/// malloc calls per record while the AsyncSequence reads a full ring.
-func asyncSequenceAllocations(ring: Map, producer: BatchProducer) async throws -> String {
-    guard let mallocCount else { return "not measured (run under run.sh's malloc counter)" }
+    try drain(ring)
     let reader = try RingBuffer(map: ring)
     defer { reader.close() }
     for _ in 0..<40 { try producer.trigger() }
-    let total = 40 * producer.batch
-    var records = 0
     var iterator = reader.records().makeAsyncIterator()
     _ = try await iterator.next()                        // the first call sets up the reader
-    records += 1
-    let before = mallocCount()
-    while records < total, try await iterator.next() != nil { records += 1 }
-    let calls = mallocCount() - before
-    return "\(calls) malloc calls for \(records - 1) records (\(String(format: "%.4f", Double(calls) / Double(max(records - 1, 1)))) per record)"
+    records = 0
+    before = mallocCount()
+    while records < 40 * producer.batch - 1, try await iterator.next() != nil { records += 1 }
+    let asyncCalls = mallocCount() - before
+    return "allocations: callback path \(callbackCalls) malloc calls for \(callbackRecords) records;"
+        + " AsyncSequence \(asyncCalls) malloc calls for \(records) records"
 }
 
 // MARK: - Run
 
 let pageSize = Int(getpagesize())
-let ring = try Map(type: .ringBuffer, name: "bench_ring", keySize: 0, valueSize: 0, maxEntries: options.ringPages * pageSize)
-let perfArray = try Map(type: .perfEventArray, name: "bench_perf", keySize: 4, valueSize: 4, maxEntries: PossibleCPUs.count())
-let ringProducer = try BatchProducer(target: .ringBuffer, buffer: ring, batch: options.batch)
-let perfProducer = try BatchProducer(target: .perfBuffer, buffer: perfArray, batch: options.batch)
+let cpus = ProcessInfo.processInfo.activeProcessorCount
+log("ring buffer \(options.ringPages) pages, perf buffer \(options.perfPages) pages per CPU, batch \(options.batch) (at most half the ring),"
+    + " \(options.seconds) s per run, \(cpus) CPUs, load \(String(describing: try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8).prefix(14)))")
 
-print("ring buffer \(options.ringPages) pages, perf buffer \(options.perfPages) pages per CPU, batch \(options.batch) records of 8 bytes, \(options.seconds) s per run, \(ProcessInfo.processInfo.activeProcessorCount) CPUs")
-var results: [Measurement] = []
-func selected(_ consumer: String) -> Bool {
-    options.only.isEmpty || options.only.contains { consumer.localizedCaseInsensitiveContains($0) }
+func selected(_ impl: String) -> Bool {
+    options.only.isEmpty || options.only.contains { impl.contains($0) }
 }
 
-for mode in options.modes {
-    func run(_ consumer: String, _ body: () throws -> Measurement) throws {
-        guard selected(consumer) else { return }
-        try drain(ring)
-        try ringProducer.resetDropped()
-        try perfProducer.resetDropped()
-        let result = try body()
-        results.append(result)
-        print(String(format: "  %-12@ %-26@ %8.2f M records/s  lost %-10llu %@", mode.rawValue,
-                     result.consumer, result.rate / 1e6, result.lost, result.note))
-    }
-    try run("Swift callback") { try swiftCallback(mode, ring: ring, producer: ringProducer) }
-    if selected("Swift AsyncSequence") {
-        try drain(ring)
-        try ringProducer.resetDropped()
-        let asyncResult = try await swiftAsyncSequence(mode, ring: ring, producer: ringProducer)
-        results.append(asyncResult)
-        print(String(format: "  %-12@ %-26@ %8.2f M records/s  lost %-10llu", mode.rawValue,
-                     asyncResult.consumer, asyncResult.rate / 1e6, asyncResult.lost))
-    }
-    if let libbpf = options.libbpfConsumer {
-        try run("libbpf ring_buffer__poll") {
-            try external("libbpf ring_buffer__poll", command: [libbpf], mode: mode, ring: ring, producer: ringProducer)
+var allocationLine = ""
+var ratioLines: [String] = []
+for size in options.sizes {
+    let ring = try Map(type: .ringBuffer, name: "bench_ring", keySize: 0, valueSize: 0, maxEntries: options.ringPages * pageSize)
+    let perfArray = try Map(type: .perfEventArray, name: "bench_perf", keySize: 4, valueSize: 4, maxEntries: PossibleCPUs.count())
+    // A batch fills at most half the ring, so back-to-back runs lose nothing
+    // and every batch is whole (the AsyncSequence triggers on batch boundaries).
+    let batch = min(options.batch, options.ringPages * pageSize / (size + 8) / 2)
+    let ringProducer = try BatchProducer(target: .ringBuffer, buffer: ring, batch: batch, recordSize: size)
+    let perfProducer = try BatchProducer(target: .perfBuffer, buffer: perfArray, batch: batch, recordSize: size)
+    for mode in options.modes {
+        var results: [Measurement] = []
+        func run(_ impl: String, _ body: () async throws -> Measurement) async throws {
+            guard selected(impl) else { return }
+            try drain(ring)
+            try ringProducer.resetDropped()
+            try perfProducer.resetDropped()
+            let result = try await body()
+            results.append(result)
+            let group = "ringbuf.\(mode.rawValue).\(size)"
+            if let failure = result.failure {
+                log(String(format: "  %-8@ %5d B  %-15@ failed: %@", mode.rawValue, size, impl, failure))
+                return
+            }
+            let cpuPerMillion = result.cpuSeconds / Double(max(result.records, 1)) * 1e6
+            print("RESULT name=\(group).rate.\(impl) value=\(Int(result.rate)) unit=rec/s")
+            print("RESULT name=\(group).lost.\(impl) value=\(result.lost) unit=records")
+            print("RESULT name=\(group).cpu.\(impl) value=\(String(format: "%.4f", cpuPerMillion)) unit=s/Mrec")
+            print("RESULT name=\(group).maxrss.\(impl) value=\(result.maxRSS) unit=KiB")
+            log(String(format: "  %-8@ %5d B  %-15@ %8.2f M rec/s  %7.3f CPU s/Mrec  lost %-9llu", mode.rawValue, size, impl,
+                       result.rate / 1e6, cpuPerMillion, result.lost))
         }
-    }
-    if let bcc = options.bccConsumer {
-        try run("bcc Python poll") {
-            try external("bcc Python poll", command: ["/usr/bin/python3", bcc], mode: mode, ring: ring, producer: ringProducer)
+        try await run("swift_callback") { try swiftCallback(mode, ring: ring, producer: ringProducer) }
+        try await run("swift_async") { try await swiftAsyncSequence(mode, ring: ring, producer: ringProducer) }
+        if let libbpf = options.libbpfConsumer {
+            try await run("libbpf") { try external("libbpf", command: [libbpf], mode: mode, ring: ring, producer: ringProducer) }
         }
-    }
-    try run("Swift perf buffer") { try swiftPerfBuffer(mode, perfArray: perfArray, producer: perfProducer) }
-}
+        if let bcc = options.bccConsumer {
+            try await run("bcc") { try external("bcc", command: ["/usr/bin/python3", bcc], mode: mode, ring: ring, producer: ringProducer) }
+        }
+        try await run("swift_perf") { try swiftPerfBuffer(mode, perfArray: perfArray, producer: perfProducer) }
 
-print("\nratios (records/s):")
-for mode in options.modes {
-    func rate(_ consumer: String) -> Double? {
-        results.first { $0.mode == mode && $0.consumer == consumer && $0.records > 0 }?.rate
+        func measured(_ impl: String) -> Measurement? { results.first { $0.impl == impl && $0.records > 0 } }
+        func ratio(_ top: String, _ bottom: String) -> String {
+            guard let a = measured(top), let b = measured(bottom) else { return "n/a" }
+            let cpu = (b.cpuSeconds / Double(b.records)) / (a.cpuSeconds / Double(a.records))
+            return String(format: "%.2fx (CPU/record %.2fx)", a.rate / b.rate, cpu)
+        }
+        ratioLines.append("  \(mode.rawValue) \(size) B: callback/libbpf \(ratio("swift_callback", "libbpf")),"
+            + " async/libbpf \(ratio("swift_async", "libbpf")), callback/bcc \(ratio("swift_callback", "bcc")),"
+            + " callback/perf \(ratio("swift_callback", "swift_perf"))")
     }
-    func ratio(_ numerator: String, _ denominator: String) -> String {
-        guard let top = rate(numerator), let bottom = rate(denominator) else { return "n/a" }
-        return String(format: "%.2fx", top / bottom)
+    if size == options.sizes.first, selected("swift_callback") {
+        allocationLine = try await allocationReport(ring: ring, producer: ringProducer)
     }
-    print("  \(mode.rawValue): Swift callback / libbpf \(ratio("Swift callback", "libbpf ring_buffer__poll")),"
-        + " AsyncSequence / libbpf \(ratio("Swift AsyncSequence", "libbpf ring_buffer__poll")),"
-        + " Swift callback / bcc Python \(ratio("Swift callback", "bcc Python poll")),"
-        + " Swift callback / Swift perf buffer \(ratio("Swift callback", "Swift perf buffer"))")
 }
-try drain(ring)
-print("\nallocations on the callback path: \(try callbackAllocations(ring: ring, producer: ringProducer))")
-try drain(ring)
-print("allocations in the AsyncSequence: \(try await asyncSequenceAllocations(ring: ring, producer: ringProducer))")
+log("\nratios, records/s (and CPU per record, >1 = ours cheaper):")
+for line in ratioLines { log(line) }
+log(allocationLine)
