@@ -6,8 +6,9 @@ import Foundation
 public enum ExecRecord: Hashable, Sendable {
     /// One argument (the filename first, then argv[1...]).
     case argument(pid: UInt32, text: String)
-    /// The exec returned (`comm` is the new program's name on success).
-    case returned(pid: UInt32, ppid: UInt32, uid: UInt32, comm: String, retval: Int32)
+    /// The exec returned (`comm` is the new program's name on success,
+    /// `parentComm` the parent's).
+    case returned(pid: UInt32, ppid: UInt32, uid: UInt32, comm: String, parentComm: String = "", retval: Int32)
 }
 
 /// Collects each exec's arguments and formats a line when it returns.
@@ -26,12 +27,15 @@ public struct ExecSnoopFormatter: Sendable {
     public var linePattern: String?
     /// Put quotes around each argument.
     public var quote: Bool
+    /// Print the parent's command name (PCOMM).
+    public var printParentComm: Bool
     private var pendingArguments: [UInt32: [String]] = [:]
     private let start = Date()
 
     /// Creates a formatter for the given options.
     public init(time: Bool = false, timestamp: Bool = false, printUID: Bool = false, includeFailed: Bool = false,
-                namePattern: String? = nil, linePattern: String? = nil, quote: Bool = false) {
+                namePattern: String? = nil, linePattern: String? = nil, quote: Bool = false,
+                printParentComm: Bool = false) {
         self.time = time
         self.timestamp = timestamp
         self.printUID = printUID
@@ -39,6 +43,7 @@ public struct ExecSnoopFormatter: Sendable {
         self.namePattern = namePattern
         self.linePattern = linePattern
         self.quote = quote
+        self.printParentComm = printParentComm
     }
 
     /// The header line.
@@ -47,7 +52,9 @@ public struct ExecSnoopFormatter: Sendable {
         if time { line += CText.left("TIME", 9) }
         if timestamp { line += CText.left("TIME(s)", 8) }
         if printUID { line += CText.left("UID", 6) }
-        return line + "\(CText.left("COMM", 16)) \(CText.left("PID", 7)) \(CText.left("PPID", 7)) \(CText.right("RET", 3)) ARGS"
+        line += "\(CText.left("COMM", 16)) \(CText.left("PID", 7)) "
+        if printParentComm { line += "\(CText.left("PCOMM", 16)) " }
+        return line + "\(CText.left("PPID", 7)) \(CText.right("RET", 3)) ARGS"
     }
 
     /// Takes one record; returns the line to print when an exec completes
@@ -57,7 +64,7 @@ public struct ExecSnoopFormatter: Sendable {
         case .argument(let pid, let text):
             pendingArguments[pid, default: []].append(text)
             return nil
-        case .returned(let pid, let ppid, let uid, let comm, let retval):
+        case .returned(let pid, let ppid, let uid, let comm, let parentComm, let retval):
             var arguments = pendingArguments.removeValue(forKey: pid) ?? []
             if retval != 0 && !includeFailed { return nil }
             if let namePattern, !Self.matches(namePattern, comm) { return nil }
@@ -71,7 +78,9 @@ public struct ExecSnoopFormatter: Sendable {
             if printUID { line += CText.left(String(uid), 6) }
             let parent = ppid > 0 ? String(ppid) : "?"
             let argv = arguments.joined(separator: " ").replacingOccurrences(of: "\n", with: "\\n")
-            line += "\(CText.left(comm, 16)) \(CText.left(String(pid), 7)) \(CText.left(parent, 7)) \(CText.right(String(retval), 3)) \(argv)"
+            line += "\(CText.left(comm, 16)) \(CText.left(String(pid), 7)) "
+            if printParentComm { line += "\(CText.left(parentComm, 16)) " }
+            line += "\(CText.left(parent, 7)) \(CText.right(String(retval), 3)) \(argv)"
             return line
         }
     }

@@ -1,5 +1,6 @@
 // execsnoop's BPF program: the execve syscall tracepoints, one ring buffer
 // record per argument and one for the return, as bcc's execsnoop sends them.
+import BCC
 
 /// The BPF side of execsnoop and the layout of its records.
 public enum ExecSnoopProgram {
@@ -29,20 +30,23 @@ public enum ExecSnoopProgram {
                 u32 type;
                 int retval;
                 char comm[TASK_COMM_LEN];
+                char pcomm[TASK_COMM_LEN];
                 char argv[ARGSIZE];
             };
 
             BPF_RINGBUF_OUTPUT(events, 64);
 
-            static u32 parent_tgid(void)
+            static void read_parent(struct data_t *data)
             {
                 struct task_struct *task = (struct task_struct *)bpf_get_current_task();
                 struct task_struct *parent = 0;
-                u32 ppid = 0;
+                data->ppid = 0;
+                data->pcomm[0] = 0;
                 bpf_probe_read_kernel(&parent, sizeof(parent), &task->real_parent);
-                if (parent)
-                    bpf_probe_read_kernel(&ppid, sizeof(ppid), &parent->tgid);
-                return ppid;
+                if (parent) {
+                    bpf_probe_read_kernel(&data->ppid, sizeof(data->ppid), &parent->tgid);
+                    bpf_probe_read_kernel_str(&data->pcomm, sizeof(data->pcomm), &parent->comm);
+                }
             }
 
             static int submit_text(const char *text, u32 pid)
@@ -92,7 +96,7 @@ public enum ExecSnoopProgram {
                 if (!data)
                     return 0;
                 data->pid = bpf_get_current_pid_tgid() >> 32;
-                data->ppid = parent_tgid();
+                read_parent(data);
                 data->uid = uid;
                 data->type = EVENT_RET;
                 data->retval = args->ret;
@@ -107,7 +111,18 @@ public enum ExecSnoopProgram {
     // MARK: - Record layout (struct data_t)
 
     static let pidOffset = 0, ppidOffset = 4, uidOffset = 8, typeOffset = 12, retvalOffset = 16, commOffset = 20
-    static let argvOffset = commOffset + 16
+    static let pcommOffset = commOffset + 16
+    static let argvOffset = pcommOffset + 16
+    /// Checks that the program's `events` records are the `struct data_t`
+    /// this layout reads, as the program's BTF describes it.
+    public static func checkLayout(of events: Table) throws {
+        let size = try events.eventDecoder().size
+        guard size == recordSize else {
+            throw BCCError.invalidUse(object: "table '\(events.name)'",
+                                      detail: "records are \(size) bytes, \(Self.self) reads \(recordSize)")
+        }
+    }
+
     /// sizeof(struct data_t).
     public static let recordSize = (argvOffset + argumentSize + 3) & ~3
 
@@ -123,6 +138,7 @@ public enum ExecSnoopProgram {
                 pid: pid, ppid: bytes.loadUnaligned(fromByteOffset: ppidOffset, as: UInt32.self),
                 uid: bytes.loadUnaligned(fromByteOffset: uidOffset, as: UInt32.self),
                 comm: CText.string(bytes[commOffset ..< commOffset + 16]),
+                parentComm: CText.string(bytes[pcommOffset ..< pcommOffset + 16]),
                 retval: bytes.loadUnaligned(fromByteOffset: retvalOffset, as: Int32.self))
         default:
             return nil

@@ -1,5 +1,6 @@
 // opensnoop's BPF program: the openat syscall tracepoints (kprobes are not
 // available everywhere), with bcc's record layout and a ring buffer.
+import BCC
 
 /// The BPF side of opensnoop and the layout of its records.
 public enum OpenSnoopProgram {
@@ -106,6 +107,16 @@ public enum OpenSnoopProgram {
     static let nameOffset = commOffset + 16
     static let flagsOffset = (nameOffset + nameSize + 3) & ~3
     static let modeOffset = flagsOffset + 4
+    /// Checks that the program's `events` records are the `struct data_t`
+    /// this layout reads, as the program's BTF describes it.
+    public static func checkLayout(of events: Table) throws {
+        let size = try events.eventDecoder().size
+        guard size == recordSize else {
+            throw BCCError.invalidUse(object: "table '\(events.name)'",
+                                      detail: "records are \(size) bytes, \(Self.self) reads \(recordSize)")
+        }
+    }
+
     /// sizeof(struct data_t).
     public static let recordSize = (modeOffset + 4 + 7) & ~7
 

@@ -14,6 +14,7 @@ struct ExecSnoop: ParsableCommand {
                 execsnoop -x              # include failed exec()s
                 execsnoop -T              # include time (HH:MM:SS)
                 execsnoop -U              # include UID
+                execsnoop -M              # include the parent's command name (PCOMM)
                 execsnoop -u 1000         # only trace UID 1000
                 execsnoop -t              # include timestamps
                 execsnoop -q              # add "quotemarks" around arguments
@@ -46,6 +47,9 @@ struct ExecSnoop: ParsableCommand {
     @Flag(name: [.customShort("U"), .customLong("print-uid")], help: "print UID column")
     var printUID = false
 
+    @Flag(name: [.customShort("M"), .customLong("print-pcomm")], help: "print parent command")
+    var printParentComm = false
+
     @Option(name: .customLong("max-args"), help: "maximum number of arguments parsed and displayed, defaults to 20")
     var maxArgs = 20
 
@@ -61,10 +65,13 @@ struct ExecSnoop: ParsableCommand {
         let b = try BPF(text: ExecSnoopProgram.source(maxArguments: maxArgs, uid: uid))
         defer { b.close() }
         var formatter = ExecSnoopFormatter(time: time, timestamp: timestamp, printUID: printUID, includeFailed: fails,
-                                           namePattern: name, linePattern: line, quote: quote)
+                                           namePattern: name, linePattern: line, quote: quote,
+                                           printParentComm: printParentComm)
         let stop = StopSignal(duration: duration.map(Double.init))
         StandardOutput.printLine(formatter.header)
-        try b["events"].openRingBuffer { bytes in
+        let events = try b["events"]
+        try ExecSnoopProgram.checkLayout(of: events)
+        try events.openRingBuffer { bytes in
             guard let record = ExecSnoopProgram.record(from: bytes) else { return }
             if let line = formatter.line(for: record) { StandardOutput.printLine(line) }
         }

@@ -67,7 +67,9 @@ struct OpenSnoop: ParsableCommand {
                                            nameFilter: name, showTID: tid != nil, extendedFields: extendedFields)
         let stop = StopSignal(duration: duration.map(Double.init))
         StandardOutput.printLine(formatter.header)
-        try b["events"].openRingBuffer { record in
+        let events = try b["events"]
+        try OpenSnoopProgram.checkLayout(of: events)
+        try events.openRingBuffer { record in
             guard let event = OpenSnoopProgram.event(from: record) else { return }
             if let line = formatter.line(for: event) { StandardOutput.printLine(line) }
         }

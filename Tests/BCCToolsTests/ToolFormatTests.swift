@@ -41,6 +41,7 @@ import Testing
     @Test func headerMatchesBcc() {
         #expect(ExecSnoopFormatter().header == "COMM             PID     PPID    RET ARGS")
         #expect(ExecSnoopFormatter(printUID: true).header == "UID   COMM             PID     PPID    RET ARGS")
+        #expect(ExecSnoopFormatter(printParentComm: true).header == "COMM             PID     PCOMM            PPID    RET ARGS")
     }
 
     @Test func argumentsGatherUntilTheReturn() {

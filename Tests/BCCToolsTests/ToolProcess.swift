@@ -1,16 +1,71 @@
 import Foundation
 import TestSupport
 
-/// A tool executable run by a test: its output collected line by line as it
-/// comes, so the test can wait for the header before making events.
+/// A child process started with posix_spawn, its output going to files: the
+/// test process holds no descriptor for the child's lifetime, since other
+/// suites count descriptors while tools run (Foundation's Process keeps one).
+final class ChildProcess: @unchecked Sendable {
+    /// The child's process id.
+    let pid: pid_t
+    private var status: Int32?
+
+    /// Starts `path` with `arguments`; stdout and stderr go to the given files (or /dev/null).
+    init(_ path: String, _ arguments: [String], stdout: String = "/dev/null", stderr: String = "/dev/null") throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let result = posix_spawn(&child, path, &actions, nil, argv, environ)
+        guard result == 0 else {
+            throw SpawnError(description: "posix_spawn \(path): \(String(cString: strerror(result)))")
+        }
+        pid = child
+    }
+
+    deinit {
+        if isRunning {
+            kill(pid, SIGKILL)
+            _ = waitForExit(timeout: 5)
+        }
+    }
+
+    /// True until the child has exited and been reaped.
+    var isRunning: Bool {
+        if status != nil { return false }
+        var raw: Int32 = 0
+        if waitpid(pid, &raw, WNOHANG) == pid {
+            // Exit code for a normal exit, 128 + signal otherwise (as a shell reports it).
+            status = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+            return false
+        }
+        return true
+    }
+
+    /// Waits up to `timeout` seconds; returns the exit status, or nil if still running.
+    func waitForExit(timeout: TimeInterval) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        return status
+    }
+
+    /// Runs `path` to completion (up to 30 seconds) and returns its exit status.
+    @discardableResult
+    static func run(_ path: String, _ arguments: [String], stdout: String = "/dev/null") throws -> Int32? {
+        try ChildProcess(path, arguments, stdout: stdout).waitForExit(timeout: 30)
+    }
+}
+
+/// A tool executable run by a test, with its output collected from a file.
 final class ToolProcess: @unchecked Sendable {
-    // @unchecked: `lines` and `partial` are only touched while `lock` is held.
-    private let lock = NSLock()
-    private var lines: [String] = []
-    private var partial = Data()
-    private let process = Process()
-    private let output = Pipe()
-    private let errors = Pipe()
+    private let child: ChildProcess
+    private let directory: URL
+    private let outputPath: String
+    private let errorPath: String
 
     /// The directory the tools are built into: the test bundle's.
     static var buildDirectory: URL {
@@ -20,38 +75,23 @@ final class ToolProcess: @unchecked Sendable {
 
     /// Starts tool `name` with `arguments`.
     init(_ name: String, _ arguments: [String]) throws {
-        process.executableURL = Self.buildDirectory.appendingPathComponent(name)
-        process.arguments = arguments
-        process.standardOutput = output
-        process.standardError = errors
-        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            self?.append(handle.availableData)
-        }
-        try process.run()
+        directory = try TestSupport.temporaryDirectory("tool-\(name)")
+        outputPath = directory.appendingPathComponent("stdout").path
+        errorPath = directory.appendingPathComponent("stderr").path
+        child = try ChildProcess(Self.buildDirectory.appendingPathComponent(name).path, arguments,
+                                 stdout: outputPath, stderr: errorPath)
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
-        output.fileHandleForReading.readabilityHandler = nil
+        try? FileManager.default.removeItem(at: directory)
     }
 
-    /// The process id.
-    var pid: Int32 { process.processIdentifier }
-
-    private func append(_ data: Data) {
-        lock.lock()
-        defer { lock.unlock() }
-        partial.append(data)
-        while let newline = partial.firstIndex(of: UInt8(ascii: "\n")) {
-            lines.append(String(decoding: partial[partial.startIndex ..< newline], as: UTF8.self))
-            partial.removeSubrange(partial.startIndex ... newline)
-        }
-    }
-
-    /// Every complete line so far.
+    /// Every complete line the tool has written so far.
     var outputLines: [String] {
-        lock.lock()
-        defer { lock.unlock() }
+        guard let data = FileManager.default.contents(atPath: outputPath) else { return [] }
+        var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            .map(String.init)
+        lines.removeLast()  // the text after the last newline: empty, or a line still being written
         return lines
     }
 
@@ -60,11 +100,7 @@ final class ToolProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let line = outputLines.first(where: predicate) { return line }
-            if !process.isRunning {
-                // One last look after the pipe drains.
-                Thread.sleep(forTimeInterval: 0.2)
-                return outputLines.first(where: predicate)
-            }
+            if !child.isRunning { return outputLines.first(where: predicate) }
             Thread.sleep(forTimeInterval: 0.02)
         }
         return nil
@@ -72,24 +108,22 @@ final class ToolProcess: @unchecked Sendable {
 
     /// Sends `signal` and waits up to `timeout` seconds for the exit; returns its status, or nil if it did not exit.
     func stop(signal: Int32 = SIGINT, timeout: TimeInterval = 10) -> Int32? {
-        if process.isRunning { kill(process.processIdentifier, signal) }
+        if child.isRunning { kill(child.pid, signal) }
         return waitForExit(timeout: timeout)
     }
 
-    /// Waits up to `timeout` seconds for the process to exit on its own; returns its status.
+    /// Waits up to `timeout` seconds for the tool to exit on its own; returns its status.
     func waitForExit(timeout: TimeInterval) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning {
-            process.terminate()
-            return nil
-        }
-        Thread.sleep(forTimeInterval: 0.1)
-        return process.terminationStatus
+        child.waitForExit(timeout: timeout)
     }
 
-    /// What the tool wrote to stderr (read after it exits).
+    /// What the tool wrote to stderr so far.
     var standardError: String {
-        String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
+        FileManager.default.contents(atPath: errorPath).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
+}
+
+/// A child could not be started.
+struct SpawnError: Error, CustomStringConvertible {
+    var description: String
 }

@@ -58,8 +58,7 @@ import TestSupport
         let path = Self.uniquePath("opensnoop-cat")
         _ = FileManager.default.createFile(atPath: path, contents: Data("hello".utf8))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let cat = try TestSupport.run("/bin/cat", [path])
-        #expect(cat.stdout == "hello")
+        #expect(try ChildProcess.run("/bin/cat", [path]) == 0)
         let line = try #require(tool.waitForLine { $0.hasSuffix(" " + path) })
         #expect(Self.columns(line)[1] == "cat")
         #expect(tool.stop() == 0)
@@ -71,22 +70,18 @@ import TestSupport
         let header = tool.waitForLine { $0.hasPrefix("COMM") }
         try #require(header == "COMM             PID     PPID    RET ARGS", "stderr: \(tool.standardError)")
         let token = "swift-bcc-\(UUID().uuidString.prefix(8))"
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/bin/echo")
-        child.arguments = [token, "second arg"]
-        child.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        try child.run()
-        child.waitUntilExit()
+        let child = try ChildProcess("/bin/echo", [token, "second arg"])
+        #expect(child.waitForExit(timeout: 10) == 0)
         let line = try #require(tool.waitForLine { $0.contains(token) })
         let columns = Self.columns(line)
         #expect(columns[0] == "echo")
-        #expect(columns[1] == String(child.processIdentifier))
+        #expect(columns[1] == String(child.pid))
         #expect(columns[2] == String(getpid()))
         #expect(columns[3] == "0")
         #expect(line.hasSuffix(" /bin/echo \(token) second arg"))
         // A shell's exec of a missing file fails with ENOENT.
         let missing = "/nonexistent-\(token)"
-        _ = try TestSupport.run("/bin/sh", ["-c", "exec \(missing) 2>/dev/null"])
+        try ChildProcess.run("/bin/sh", ["-c", "exec \(missing) 2>/dev/null"])
         let failed = try #require(tool.waitForLine { $0.hasSuffix(" " + missing) })
         #expect(Self.columns(failed)[3] == String(-ENOENT))
         #expect(tool.stop(signal: SIGTERM) == 0)
@@ -129,5 +124,18 @@ import TestSupport
         let lines = tool.outputLines
         #expect(lines.contains("pid = \(getpid())"))
         #expect(lines.contains("     msecs               : count     distribution"))
+    }
+
+    @Test func execsnoopParentCommandAndQuotes() throws {
+        let tool = try ToolProcess("execsnoop", ["-M", "-q", "-l", "swift-bcc-quoted", "-d", "20"])
+        let header = tool.waitForLine { $0.hasPrefix("COMM") }
+        try #require(header == "COMM             PID     PCOMM            PPID    RET ARGS", "stderr: \(tool.standardError)")
+        #expect(try ChildProcess.run("/bin/sh", ["-c", "/bin/echo swift-bcc-quoted >/dev/null"]) == 0)
+        let line = try #require(tool.waitForLine { $0.hasSuffix("\"/bin/echo\" \"swift-bcc-quoted\"") })
+        let columns = Self.columns(line)
+        #expect(columns[0] == "echo")
+        // The shell forked echo: it is the parent command.
+        #expect(columns[2] == "sh")
+        #expect(tool.stop() == 0)
     }
 }
