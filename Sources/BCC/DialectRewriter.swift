@@ -128,6 +128,7 @@ private struct RewritePass {
             index += 1
         }
         flush(upTo: tokenizer.bytes.count, from: &copiedUpTo)
+        reportMapCallsInMacros()
         if !diagnostics.isEmpty {
             throw BCCError.compileFailed(file: options.fileName, diagnostics: diagnostics)
         }
@@ -604,6 +605,23 @@ private struct RewritePass {
                         break
                     }
                 }
+            }
+        }
+    }
+
+    /// `#define F(x) table.lookup(x)` cannot be rewritten (the call's text
+    /// only exists after preprocessing); bcc refuses it too.
+    mutating func reportMapCallsInMacros() {
+        for directive in tokens where directive.kind == .directive {
+            let text = tokenizer.text(directive)
+            guard text.dropFirst().drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("define") else { continue }
+            let inner = CTokenizer(String(text.dropFirst()))
+            let innerTokens = inner.tokenize()
+            for i in innerTokens.indices where i + 3 < innerTokens.count {
+                guard tables[inner.text(innerTokens[i])] != nil, inner.matches(innerTokens[i + 1], "."),
+                      Self.methods.contains(inner.text(innerTokens[i + 2])), inner.matches(innerTokens[i + 3], "(") else { continue }
+                report(at: directive.start + 1 + innerTokens[i].start,
+                       "cannot use map method '\(inner.text(innerTokens[i])).\(inner.text(innerTokens[i + 2]))' inside a macro; call it in the function")
             }
         }
     }

@@ -78,3 +78,37 @@ extension Table {
         return bpf
     }
 }
+
+/// The records of a BPF_RINGBUF_OUTPUT table as AsyncSequences, each over a
+/// reader of its own (not the object's poller): iterate one per table.
+extension Table {
+    /// The table's records, copied, as they arrive; the sequence ends when
+    /// the iterating task is cancelled.
+    public func records() throws(BCCError) -> RingBufferRecords {
+        _ = try outputOwner(kind: .ringBuffer, operation: "records")
+        do {
+            return try RingBuffer(map: map).records()
+        } catch {
+            throw .kernel(operation: "open ring buffer", object: "table '\(name)'", cause: error)
+        }
+    }
+
+    /// The table's records decoded as its event struct (``event(_:)``).
+    public func decodedEvents() throws(BCCError) -> AsyncThrowingMapSequence<RingBufferRecords, DecodedEvent> {
+        try records().map { record in try self.event(record) }
+    }
+
+    /// The table's records loaded into `Event`, whose layout is checked
+    /// against the C struct's BTF now.
+    public func decodedEvents<Event: BitwiseCopyable>(as type: Event.Type) throws(BCCError) -> AsyncThrowingMapSequence<RingBufferRecords, Event> {
+        let decoder = try typedEventDecoder(type)
+        let table = name
+        return try records().map { record in
+            do {
+                return try record.withUnsafeBytes { try decoder.decode($0) }
+            } catch let error as EventDecodingError {
+                throw BCCError.event(table: table, cause: error)
+            }
+        }
+    }
+}

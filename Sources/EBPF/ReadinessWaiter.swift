@@ -46,6 +46,10 @@ final class ReadinessWaiter: Sendable {
         var handle = pthread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
         let result = pthread_create(&handle, nil, { context in
+            // Signals (Ctrl-C) belong to the program's own threads, not this one.
+            var all = sigset_t()
+            sigfillset(&all)
+            pthread_sigmask(SIG_BLOCK, &all, nil)
             let waiter = Unmanaged<ReadinessWaiter>.fromOpaque(context!).takeRetainedValue()
             waiter.run()
             return nil

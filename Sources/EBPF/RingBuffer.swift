@@ -202,6 +202,13 @@ public final class RingBuffer {
         }
     }
 
+    /// Publishes how far this reader has read: an iterator that stops in the
+    /// middle of a pass must not hand its records to the next reader again.
+    func publishReadPosition() {
+        guard !isClosed else { return }
+        publish(cursor)
+    }
+
     @inline(__always)
     private func publish(_ consumer: UInt64) {
         guard consumer != position else { return }
@@ -214,6 +221,7 @@ public final class RingBuffer {
     /// Unmaps the ring and closes its descriptor; later calls do nothing.
     public func close() {
         guard !isClosed else { return }
+        publish(cursor)
         isClosed = true
         producerMapping.unmap()
         consumerMapping.unmap()

@@ -76,7 +76,10 @@ final class RingBufferAsyncReader {
         return await created.wait()
     }
 
-    deinit { waiter?.stop() }
+    deinit {
+        ring.publishReadPosition()
+        waiter?.stop()
+    }
 }
 
 extension RingBuffer {

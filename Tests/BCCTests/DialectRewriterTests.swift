@@ -201,3 +201,13 @@ private func lineCount(_ text: String) -> Int { text.split(separator: "\n", omit
     #expect(args.cDefinition(structName: "t") == "struct t { u16 common_type; u8 common_flags; u8 common_preempt_count; s32 common_pid; "
         + "s32 __syscall_nr; char __pad5[4]; u64 dfd; const char * filename; u32 __data_loc_name; char comm[16]; };")
 }
+
+@Test func mapMethodInsideAMacroIsAnErrorOnItsLine() throws {
+    let error = #expect(throws: BCCError.self) {
+        try rewrite("BPF_HASH(h, u32, u64);\n#define BUMP(k) h.increment(k)\nint f(void *ctx) { BUMP(1); return 0; }\n")
+    }
+    guard case let .compileFailed(_, diagnostics)? = error else { Issue.record("wrong error"); return }
+    #expect(diagnostics.map(\.line) == [2])
+    #expect(diagnostics.first?.column == 17)
+    #expect(diagnostics.first?.message == "cannot use map method 'h.increment' inside a macro; call it in the function")
+}

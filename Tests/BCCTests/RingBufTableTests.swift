@@ -7,11 +7,6 @@ import TestSupport
 /// The ring buffer and perf buffer API of `b["name"]` against the kernel:
 /// programs on syscalls tracepoints that this test's own process fires
 /// (getpgid) or a child it starts, filtered by pid.
-/// `b[name]` (the subscript lands with the tables work; this is the same table).
-func table(_ b: BPF, _ name: String) throws -> Table {
-    Table(name: name, map: try b.map(named: name), btf: b.object.spec.btf, bpf: b)
-}
-
 @Suite(.serialized) struct RingBufTableTests {
     /// Keeps only the calls of process `pid` (the test process or its child).
     static func pidFilter(_ pid: Int32) -> String {
@@ -83,7 +78,7 @@ func table(_ b: BPF, _ name: String) throws -> Table {
         let b = try BPF(text: Self.guideProgram)
         defer { b.close() }
         var outputs: [DecodedEvent] = [], reservations: [DecodedEvent] = []
-        let events = try table(b, "events"), reserved = try table(b, "reserved")
+        let events = try b["events"], reserved = try b["reserved"]
         try events.openRingBuffer { data in outputs.append(try events.event(data)) }
         try reserved.openRingBuffer { data in reservations.append(try reserved.event(data)) }
         let child = try Self.runRenamedChild()
@@ -104,7 +99,7 @@ func table(_ b: BPF, _ name: String) throws -> Table {
         let b = try BPF(text: Self.getpgidProgram(count: 5, send: Self.output))
         defer { b.close() }
         var values: [UInt64] = []
-        try table(b, "events").openRingBuffer(context: 10 as UInt64) { base, data in
+        try b["events"].openRingBuffer(context: 10 as UInt64) { base, data in
             values.append(base + data.loadUnaligned(as: UInt64.self))
         }
         _ = getpgid(0)
@@ -113,7 +108,7 @@ func table(_ b: BPF, _ name: String) throws -> Table {
         #expect(values == [10, 11, 12, 13, 14])
         _ = getpgid(0)
         #expect(try b.ringBufferPoll(timeout: 5000) == 5)
-        #expect(try table(b, "events").lostRecords == 0)
+        #expect(try b["events"].lostRecords == 0)
     }
 
     @Test func discardedRecordsWakeThePollAndDeliverNothing() throws {
@@ -121,7 +116,7 @@ func table(_ b: BPF, _ name: String) throws -> Table {
         let b = try BPF(text: Self.getpgidProgram(count: 3, send: send))
         defer { b.close() }
         var delivered = 0
-        try table(b, "events").openRingBuffer { _ in delivered += 1 }
+        try b["events"].openRingBuffer { _ in delivered += 1 }
         _ = getpgid(0)
         let start = Date()
         #expect(try b.ringBufferPoll(timeout: 10_000) == 0)
@@ -134,7 +129,7 @@ func table(_ b: BPF, _ name: String) throws -> Table {
         let b = try BPF(text: Self.getpgidProgram(send: send))
         defer { b.close() }
         var pages: [UInt64] = []
-        try table(b, "events").openRingBuffer { pages.append($0.loadUnaligned(as: UInt64.self)) }
+        try b["events"].openRingBuffer { pages.append($0.loadUnaligned(as: UInt64.self)) }
         _ = getpgid(0)
         try b.ringBufferPoll(timeout: 5000)
         #expect(pages == [8])
@@ -144,10 +139,10 @@ func table(_ b: BPF, _ name: String) throws -> Table {
         let b = try BPF(text: Self.getpgidProgram(pages: 1, count: 600, send: Self.output))
         defer { b.close() }
         var delivered: UInt64 = 0
-        try table(b, "events").openRingBuffer { _ in delivered += 1 }
+        try b["events"].openRingBuffer { _ in delivered += 1 }
         _ = getpgid(0)
         try b.ringBufferConsume()
-        let lost = try table(b, "events").lostRecords
+        let lost = try b["events"].lostRecords
         #expect(lost > 0)
         #expect(delivered + lost == 600)
     }
@@ -157,7 +152,7 @@ func table(_ b: BPF, _ name: String) throws -> Table {
         let b = try BPF(text: Self.getpgidProgram(count: 4, send: Self.output))
         defer { b.close() }
         var seen: [UInt64] = []
-        try table(b, "events").openRingBuffer { data in
+        try b["events"].openRingBuffer { data in
             let value = data.loadUnaligned(as: UInt64.self)
             seen.append(value)
             if value == 1 { throw Stop() }
@@ -174,22 +169,22 @@ func table(_ b: BPF, _ name: String) throws -> Table {
         let b = try BPF(text: Self.getpgidProgram(count: 3, send: Self.output))
         defer { b.close() }
         var values: [UInt64] = []
-        try table(b, "events").openRingBuffer(as: Data.self) { values.append($0.value) }
+        try b["events"].openRingBuffer(as: Data.self) { values.append($0.value) }
         _ = getpgid(0)
         try b.ringBufferConsume()
         #expect(values == [0, 1, 2])
         struct Wrong: BitwiseCopyable { var value: UInt32 }
         let other = try BPF(text: Self.getpgidProgram(send: Self.output) + "\n// \(UUID())")
         defer { other.close() }
-        #expect(throws: BCCError.self) { try table(other, "events").openRingBuffer(as: Wrong.self) { _ in } }
+        #expect(throws: BCCError.self) { try other["events"].openRingBuffer(as: Wrong.self) { _ in } }
     }
 
     @Test func openingTwiceOrTheWrongKindIsAnError() throws {
         let b = try BPF(text: Self.getpgidProgram(send: Self.output, extra: "BPF_HASH(counts, u32, u64);"))
         defer { b.close() }
-        try table(b, "events").openRingBuffer { _ in }
-        #expect { try table(b, "events").openRingBuffer { _ in } } throws: { "\($0)".contains("already open") }
-        #expect { try table(b, "counts").openRingBuffer { _ in } } throws: { "\($0)".contains("BPF_RINGBUF_OUTPUT") }
+        try b["events"].openRingBuffer { _ in }
+        #expect { try b["events"].openRingBuffer { _ in } } throws: { "\($0)".contains("already open") }
+        #expect { try b["counts"].openRingBuffer { _ in } } throws: { "\($0)".contains("BPF_RINGBUF_OUTPUT") }
         #expect { try b.perfBufferPoll(timeout: 0) } throws: { "\($0)".contains("no perf buffer is open") }
     }
 
@@ -207,7 +202,7 @@ func table(_ b: BPF, _ name: String) throws -> Table {
         defer { b.close() }
         var values: [UInt64] = []
         var lost: UInt64 = 0
-        try table(b, "samples").openPerfBuffer(pageCount: 4, lostCallback: { lost += $0 }) { cpu, data in
+        try b["samples"].openPerfBuffer(pageCount: 4, lostCallback: { lost += $0 }) { cpu, data in
             #expect(cpu >= 0)
             values.append(data.loadUnaligned(as: UInt64.self))
         }
@@ -217,5 +212,29 @@ func table(_ b: BPF, _ name: String) throws -> Table {
         while values.count < 2, Date() < deadline { try b.perfBufferPoll(timeout: 100) }
         #expect(values == [42, 42])
         #expect(lost == 0)
+    }
+
+    @Test func recordsAndEventsArriveThroughAsyncSequences() async throws {
+        struct Data: BitwiseCopyable { var value: UInt64 }
+        let b = try BPF(text: Self.getpgidProgram(count: 3, send: Self.output))
+        defer { b.close() }
+        let typed = try b["events"].decodedEvents(as: Data.self)
+        _ = getpgid(0)
+        var values: [UInt64] = []
+        for try await event in typed {
+            values.append(event.value)
+            if values.count == 3 { break }
+        }
+        #expect(values == [0, 1, 2])
+        // Decoded events, in a task that is cancelled while it waits.
+        let consumer = Task { () throws -> [UInt64] in
+            var seen: [UInt64] = []
+            for try await event in try b["events"].decodedEvents() { seen.append(event.value?.uint ?? 99) }
+            return seen
+        }
+        _ = getpgid(0)
+        try await Task.sleep(for: .milliseconds(300))
+        consumer.cancel()
+        #expect(try await consumer.value == [0, 1, 2])
     }
 }

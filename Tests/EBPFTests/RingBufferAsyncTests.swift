@@ -95,4 +95,23 @@ private final class SharedCount: Sendable {
             for try await _ in ring.records() {}
         }
     }
+
+    @Test func anIteratorThatStopsEarlyLeavesTheRestForTheNextReader() async throws {
+        let map = try makeRingBufferMap(pages: 1)
+        let producer = try RecordProducer(kind: .output, ring: map)
+        let ring = try RingBuffer(map: map)
+        defer { ring.close() }
+        try producer.run(times: 5)
+        var first: [UInt64] = []
+        for try await record in ring.records() {
+            first.append(record.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+            if first.count == 2 { break }
+        }
+        let next = try RingBuffer(map: map)
+        defer { next.close() }
+        var rest: [UInt64] = []
+        try next.consume { rest.append(sequence(of: $0)) }
+        #expect(first == [0, 1])
+        #expect(rest == [2, 3, 4])
+    }
 }
