@@ -100,6 +100,35 @@ def targets(medians, units):
     return lines or ["(no paired results)"]
 
 
+RING_METRICS = [("rate", "records/s (M)", 1e6), ("lost", "records lost", 1), ("cpu", "consumer CPU s per M records", 1),
+                ("maxrss", "consumer peak RSS (MiB)", 1024)]
+
+
+def ring_matrices(medians):
+    """The ring buffer medians again, one matrix per metric: mode and size by consumer."""
+    cells = {}
+    for name, value in medians.items():
+        parts = name.split(".")
+        if len(parts) == 5 and parts[0] == "ringbuf":
+            _, mode, size, metric, impl = parts
+            cells.setdefault(metric, {}).setdefault((mode, size), {})[impl] = value
+    lines = []
+    for metric, title, scale in RING_METRICS:
+        rows = cells.get(metric)
+        if not rows:
+            continue
+        impls = []
+        for row in rows.values():
+            impls += [impl for impl in row if impl not in impls]
+        lines += ["", f"ring buffer, {title}:", f"{'mode':<9} {'size':>5} " + " ".join(f"{impl:>14}" for impl in impls)]
+        for (mode, size), row in sorted(rows.items(), key=lambda item: (item[0][0], int(item[0][1]))):
+            values = [row.get(impl) for impl in impls]
+            digits = 3 if metric in ("rate", "cpu") else 0
+            text = [f"{'-':>14}" if v is None else f"{v / scale:>14.{digits}f}" for v in values]
+            lines.append(f"{mode:<9} {size:>5} " + " ".join(text))
+    return lines
+
+
 def main():
     paths = sys.argv[1:]
     lines = []
@@ -147,6 +176,9 @@ def main():
                 if r is not None:
                     return f"{r:.2f}"
         return "NA"
+
+    for line in ring_matrices(medians):
+        print(line)
 
     print()
     print("targets (from the issues):")

@@ -185,8 +185,14 @@ public final class RingBuffer {
         while true {
             switch try parser.step(consumer: cursor, producer: producerSnapshot) {
             case .sample(let bytes, let next):
-                buffer.removeAll(keepingCapacity: true)
-                buffer.append(contentsOf: bytes)
+                if buffer.count == bytes.count {
+                    // Same size as the last record (the common case): one copy,
+                    // into the same storage when nobody else holds it.
+                    buffer.withUnsafeMutableBytes { $0.copyMemory(from: bytes) }
+                } else {
+                    buffer.removeAll(keepingCapacity: true)
+                    buffer.append(contentsOf: bytes)
+                }
                 cursor = next
                 if cursor &- position >= publishInterval { publish(cursor) }
                 return true
