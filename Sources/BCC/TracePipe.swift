@@ -51,12 +51,15 @@ public final class TracePipe {
                 buffer.removeSubrange(...newline)
                 return line
             }
-            guard try waitReadable(timeout: timeout) else { return nil }
+            // Read before polling: text the kernel formatted but did not hand out
+            // yet (byte-at-a-time reads) does not make the pipe poll readable.
             var chunk = [UInt8](repeating: 0, count: chunkSize)
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count > 0 {
                 buffer.append(contentsOf: chunk[..<count])
-            } else if count < 0 && errno != EAGAIN && errno != EINTR {
+            } else if count == 0 || errno == EAGAIN {
+                guard try waitReadable(timeout: timeout) else { return nil }
+            } else if errno != EINTR {
                 throw .file(path: path, detail: String(cString: strerror(errno)))
             }
         }

@@ -90,15 +90,18 @@ extension Table {
     /// A view of this table with Swift key and value types.
     ///
     /// - Throws: ``BCCError/invalidUse(object:detail:)`` when a type's size
-    ///   matches neither the map's key or value size nor, for a value with
-    ///   trailing padding, its stride.
+    ///   (or, for a type with trailing padding, its stride) differs from the
+    ///   map's key or value size, or from the size of its BTF key or value type.
     public func typed<Key: BitwiseCopyable, Value: BitwiseCopyable>(
         key: Key.Type, value: Value.Type
     ) throws(BCCError) -> TypedTable<Key, Value> {
-        try Self.checkLayout(Key.self, size: keySize, what: "key", table: name)
-        try Self.checkLayout(Value.self, size: valueSize, what: "value", table: name)
-        if let btf, let keyType, let size = btf.size(of: keyType), size != keySize {
-            throw .invalidUse(object: "table '\(name)'", detail: "its BTF key type is \(size) bytes, the map's keys \(keySize)")
+        try Self.checkLayout(Key.self, size: keySize, what: "key size", table: name)
+        try Self.checkLayout(Value.self, size: valueSize, what: "value size", table: name)
+        if let btf, let keyType, let size = btf.size(of: keyType) {
+            try Self.checkLayout(Key.self, size: size, what: "BTF key type", table: name)
+        }
+        if let btf, let valueType, let size = btf.size(of: valueType) {
+            try Self.checkLayout(Value.self, size: size, what: "BTF value type", table: name)
         }
         return TypedTable(table: self)
     }
@@ -108,7 +111,7 @@ extension Table {
         guard layoutMatches else {
             throw .invalidUse(
                 object: "table '\(table)'",
-                detail: "\(T.self) is \(MemoryLayout<T>.size) bytes but the map's \(what)s are \(size) bytes")
+                detail: "\(T.self) is \(MemoryLayout<T>.size) bytes but the map's \(what) is \(size) bytes")
         }
     }
 }

@@ -5,7 +5,8 @@ import Testing
 import TestSupport
 @testable import BCC
 
-@Suite struct TracePipeTests {
+/// Serialized: the tests share trace_pipe, and reading a line consumes it.
+@Suite(.serialized) struct TracePipeTests {
     /// A socket filter that prints `message` with bpf_trace_printk (helper 6).
     static func printkProgram(_ message: String) -> [Instruction] {
         var bytes = Array(message.utf8) + [0]
@@ -51,5 +52,38 @@ import TestSupport
 
     @Test func aMissingPipeNamesThePath() {
         #expect(throws: BCCError.self) { try TracePipe(path: "/nonexistent/trace_pipe") }
+    }
+
+    @Test func traceFieldsOfABccProgram() throws {
+        let token = Int32.random(in: 1 ... 1_000_000)
+        let b = try BPF(text: """
+            BPF_ARRAY(trace_target, u32, 1);
+
+            TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
+                u32 zero = 0;
+                u32 *target = trace_target.lookup(&zero);
+                if (!target || *target != (bpf_get_current_pid_tgid() >> 32))
+                    return 0;
+                bpf_trace_printk("swift-bcc says %d\\n", \(token));
+                return 0;
+            }
+            """)
+        defer { b.close() }
+        try b["trace_target"].typed(key: UInt32.self, value: UInt32.self).set(0, UInt32(getpid()))
+        let threadID = try ProcFile.text("/proc/thread-self/stat").split(separator: " ").first.flatMap { Int($0) }
+        _ = getppid()
+        var found: TraceFields?
+        let deadline = Date().addingTimeInterval(5)
+        while found == nil, Date() < deadline, let fields = try b.traceFields(timeout: 1000) {
+            if fields.message == "swift-bcc says \(token)" { found = fields }
+        }
+        let fields = try #require(found)
+        #expect(fields.pid == threadID)
+        _ = getppid()
+        var line: String?
+        while line == nil, Date() < deadline, let next = try b.traceReadline(timeout: 1000) {
+            if next.hasSuffix("swift-bcc says \(token)") { line = next }
+        }
+        #expect(line.map { TraceFields(line: $0[...])?.pid == threadID } == true)
     }
 }
