@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "BTF"),
         .target(name: "BPFObject", dependencies: ["ELF", "BTF"]),
         .target(name: "EBPF", dependencies: ["CBPF", "ELF", "BTF", "BPFObject"]),
-        .target(name: "BCC", dependencies: ["EBPF", "BPFObject", "BTF", "ELF"]),
+        .target(name: "BCC", dependencies: ["CBPF", "EBPF", "BPFObject", "BTF", "ELF"]),
         // What the bcc-style tools share: stopping on signals, output formats.
         .target(name: "BCCTools", dependencies: ["BCC"]),
         .executableTarget(name: "opensnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -43,6 +43,9 @@ final class OutputBuffers: @unchecked Sendable {
         }
     }
 
+    /// True when table `name` was opened with a callback on this object.
+    func isOpen(_ name: String) -> Bool { lock.withLock { opened.contains(name) } }
+
     /// The ring buffer poller, nil before the first ring is opened.
     var ringPoller: RingBufferPoller? { lock.withLock { rings } }
 

@@ -85,7 +85,10 @@ extension Table {
     /// The table's records, copied, as they arrive; the sequence ends when
     /// the iterating task is cancelled.
     public func records() throws(BCCError) -> RingBufferRecords {
-        _ = try outputOwner(kind: .ringBuffer, operation: "records")
+        let owner = try outputOwner(kind: .ringBuffer, operation: "records")
+        guard !owner.outputBuffers.isOpen(name) else {
+            throw .invalidUse(object: "table '\(name)'", detail: "is open with a callback; a ring has one reader")
+        }
         do {
             return try RingBuffer(map: map).records()
         } catch {

@@ -1,5 +1,6 @@
-// opensnoop's BPF program: the openat syscall tracepoints (kprobes are not
-// available everywhere), with bcc's record layout and a ring buffer.
+// opensnoop's BPF program: the open, openat and openat2 syscall tracepoints
+// (kprobes are not available everywhere), with bcc's record layout and a
+// ring buffer.
 import BCC
 
 /// The BPF side of opensnoop and the layout of its records.
@@ -94,6 +95,18 @@ public enum OpenSnoopProgram {
             }
 
             TRACEPOINT_PROBE(syscalls, sys_exit_openat)
+            {
+                return trace_return(args->ret);
+            }
+
+            TRACEPOINT_PROBE(syscalls, sys_enter_openat2)
+            {
+                struct open_how how = {};
+                bpf_probe_read_user(&how, sizeof(how), (void *)args->how);
+                return trace_entry(args->filename, how.flags, how.mode);
+            }
+
+            TRACEPOINT_PROBE(syscalls, sys_exit_openat2)
             {
                 return trace_return(args->ret);
             }

@@ -186,6 +186,7 @@ import TestSupport
         #expect { try b["events"].openRingBuffer { _ in } } throws: { "\($0)".contains("already open") }
         #expect { try b["counts"].openRingBuffer { _ in } } throws: { "\($0)".contains("BPF_RINGBUF_OUTPUT") }
         #expect { try b.perfBufferPoll(timeout: 0) } throws: { "\($0)".contains("no perf buffer is open") }
+        #expect { try b["events"].records() } throws: { "\($0)".contains("one reader") }
     }
 
     @Test func perfBufferDeliversSamplesWithTheirCPU() throws {

@@ -102,4 +102,23 @@ import TestSupport
         var text = ""
         #expect(throws: BCCError.self) { try table.writeHistogram(.log2, to: &text) }
     }
+
+    @Test func queueAndStackPushPopPeek() throws {
+        let queue = Table(name: "queue", map: try Map(type: .queue, name: "tbl_queue", keySize: 0, valueSize: 4, maxEntries: 2))
+        try queue.push([1, 0, 0, 0])
+        try queue.push([2, 0, 0, 0])
+        #expect(throws: BCCError.self) { try queue.push([3, 0, 0, 0]) }
+        try queue.push([3, 0, 0, 0], overwrite: true)
+        #expect(try queue.peek() == [2, 0, 0, 0])
+        #expect(try queue.pop() == [2, 0, 0, 0])
+        #expect(try queue.pop() == [3, 0, 0, 0])
+        #expect(try queue.pop() == nil)
+        let stack = Table(name: "stack", map: try Map(type: .stack, name: "tbl_stack", keySize: 0, valueSize: 4, maxEntries: 4))
+        try stack.push([1, 0, 0, 0])
+        try stack.push([2, 0, 0, 0])
+        #expect(try stack.pop() == [2, 0, 0, 0])
+        #expect(try stack.peek() == [1, 0, 0, 0])
+        let hash = Table(name: "hash", map: try Map(type: .hash, name: "tbl_notq", keySize: 4, valueSize: 4, maxEntries: 4))
+        #expect(throws: BCCError.self) { try hash.pop() }
+    }
 }
