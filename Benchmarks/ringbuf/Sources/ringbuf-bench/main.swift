@@ -9,7 +9,8 @@
 //                 [--only NAME]... [--libbpf PATH] [--bcc PATH]
 //
 // Prints, per measurement, `RESULT name=ringbuf.<mode>.<size>.<metric>.<impl>
-// value=N unit=U` (metric: rate rec/s, lost records, cpu s/Mrec, maxrss KiB)
+// value=N unit=U` (metric: rate rec/s, lost records, lostshare % of produced, cpu s/Mrec,
+// maxrss KiB)
 // on stdout, and a readable table with ratios on stderr. run.sh builds
 // everything and runs it.
 import Dispatch
@@ -315,6 +316,9 @@ for size in options.sizes {
             let cpuPerMillion = result.cpuSeconds / Double(max(result.records, 1)) * 1e6
             print("RESULT name=\(group).rate.\(impl) value=\(Int(result.rate)) unit=rec/s")
             print("RESULT name=\(group).lost.\(impl) value=\(result.lost) unit=records")
+            // The share lost, unlike the count, does not depend on how fast the producer happened to run.
+            let lostShare = Double(result.lost) / Double(max(result.lost + UInt64(result.records), 1)) * 100
+            print("RESULT name=\(group).lostshare.\(impl) value=\(String(format: "%.3f", lostShare)) unit=%")
             print("RESULT name=\(group).cpu.\(impl) value=\(String(format: "%.4f", cpuPerMillion)) unit=s/Mrec")
             print("RESULT name=\(group).maxrss.\(impl) value=\(result.maxRSS) unit=KiB")
             log(String(format: "  %-8@ %5d B  %-15@ %8.2f M rec/s  %7.3f CPU s/Mrec  lost %-9llu", mode.rawValue, size, impl,
