@@ -35,17 +35,20 @@ extension BPF {
     }
 
     /// The function containing `address` in process `pid` (bcc's `BPF.sym`);
-    /// a negative pid names a kernel address, as in bcc.
-    public static func sym(_ address: UInt64, pid: Int32, showModule: Bool = false, showOffset: Bool = false) -> String {
+    /// a negative pid names a kernel address, as in bcc. With `demangle`,
+    /// Swift symbols are shown demangled.
+    public static func sym(_ address: UInt64, pid: Int32, showModule: Bool = false, showOffset: Bool = false,
+                           demangle: Bool = true) -> String {
         pid < 0 ? KernelSymbols.ksym(address, showModule: showModule, showOffset: showOffset)
-            : UserSymbols.sym(address, pid: pid, showModule: showModule, showOffset: showOffset)
+            : UserSymbols.sym(address, pid: pid, showModule: showModule, showOffset: showOffset, demangle: demangle)
     }
 
     // MARK: - trace_pipe
 
     /// Prints bpf_trace_printk output as it arrives (bcc's `trace_print`),
-    /// each line through `format` when given, until `shouldStop` returns true.
-    public func tracePrint(format: ((TraceFields) -> String)? = nil, until shouldStop: () -> Bool) throws(BCCError) {
+    /// each line through `format` when given, until `shouldStop` returns true
+    /// (checked at least every 100 ms); by default until the process is stopped.
+    public func tracePrint(format: ((TraceFields) -> String)? = nil, until shouldStop: () -> Bool = { false }) throws(BCCError) {
         try TracePipe().print(format: format, until: shouldStop)
     }
 

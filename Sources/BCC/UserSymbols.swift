@@ -34,12 +34,15 @@ public enum UserSymbols {
         return Resolution(name: function.name, offset: function.offset, module: mapping.path)
     }
 
-    /// bcc's `BPF.sym(addr, pid, show_module, show_offset)`: `name`,
-    /// `name+0xoff` with `showOffset`, ` [file]` with `showModule`, and
-    /// "[unknown]" when no symbol covers the address.
-    public static func sym(_ address: UInt64, pid: Int32, showModule: Bool = false, showOffset: Bool = false) -> String {
+    /// bcc's `BPF.sym(addr, pid, show_module, show_offset, demangle)`:
+    /// `name`, `name+0xoff` with `showOffset`, ` [file]` with `showModule`,
+    /// and "[unknown]" when no symbol covers the address. With `demangle`,
+    /// Swift symbols are shown demangled (bcc demangles C++ ones).
+    public static func sym(_ address: UInt64, pid: Int32, showModule: Bool = false, showOffset: Bool = false,
+                           demangle: Bool = true) -> String {
         let resolution = resolve(address, pid: pid)
-        return SymbolFormat.format(name: resolution.name, offset: resolution.offset, module: resolution.module,
+        let name = demangle ? resolution.name.map(SymbolDemangler.demangle) : resolution.name
+        return SymbolFormat.format(name: name, offset: resolution.offset, module: resolution.module,
                                    showModule: showModule, showOffset: showOffset)
     }
 

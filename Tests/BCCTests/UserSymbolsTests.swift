@@ -44,6 +44,13 @@ func swiftBCCSymbolProbe() -> Int32 { 42 }
         #expect(["getpid", "__getpid"].contains(name))
     }
 
+    @Test func swiftSymbolsAreDemangled() throws {
+        // Int's + operator, as its symbol appears in libswiftCore.
+        #expect(SymbolDemangler.demangle("$sSi1poiyS2i_SitFZ") == "static Swift.Int.+ infix(Swift.Int, Swift.Int) -> Swift.Int")
+        #expect(SymbolDemangler.demangle("swift_bcc_symbol_probe") == "swift_bcc_symbol_probe")
+        #expect(SymbolDemangler.demangle("$snot-a-symbol") == "$snot-a-symbol")
+    }
+
     @Test func unmappedAddressesAreUnknown() {
         #expect(UserSymbols.sym(0x10, pid: getpid(), showModule: true, showOffset: true) == "[unknown]")
     }
