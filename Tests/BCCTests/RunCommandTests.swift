@@ -4,7 +4,7 @@ import TestSupport
 
 /// `swift-bcc run` as a user runs it: a separate process, stopped by SIGTERM.
 @Test func runCommandPrintsDecodedEventsAndStopsOnSIGTERM() throws {
-    let executable = TestSupport.repositoryRoot.appendingPathComponent(".build/debug/swift-bcc").path
+    let executable = TestSupport.builtProduct("swift-bcc")
     try #require(FileManager.default.isExecutableFile(atPath: executable), "swift-bcc is built by `swift test`")
     let directory = try TestSupport.temporaryDirectory("bcc-run")
     defer { try? FileManager.default.removeItem(at: directory) }
