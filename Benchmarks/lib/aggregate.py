@@ -98,6 +98,16 @@ def targets(medians, units):
         if a is not None and b is not None:
             verdict = "met" if a <= b else f"NOT met (by {a - b:.1f} points)"
             lines.append(f"Swift callback loses no more than libbpf, parallel ({size} B): {a:.1f}% vs {b:.1f}% of produced, {verdict}")
+    # In back-to-back mode the consumer's thread does all the work (it runs the producer too), so
+    # records per CPU second is the rate a quiet CPU would give: the load-independent comparison.
+    cpu_pairs = []
+    for peer in ("libbpf", "bcc"):
+        a, b = medians.get("ringbuf.b2b.16.cpu.swift_callback"), medians.get(f"ringbuf.b2b.16.cpu.{peer}")
+        if a and b:
+            cpu_pairs.append(f"{b / a:.2f}x {peer}")
+    if cpu_pairs:
+        lines.append("Swift callback, back-to-back 16 B, by CPU per record (independent of machine load): "
+                     + ", ".join(cpu_pairs))
     return lines or ["(no paired results)"]
 
 

@@ -46,8 +46,9 @@ extension BPF {
     // MARK: - trace_pipe
 
     /// Prints bpf_trace_printk output as it arrives (bcc's `trace_print`),
-    /// each line through `format` when given, until `shouldStop` returns true.
-    public func tracePrint(format: ((TraceFields) -> String)? = nil, until shouldStop: () -> Bool) throws(BCCError) {
+    /// each line through `format` when given, until `shouldStop` returns true
+    /// (checked at least every 100 ms); by default until the process is stopped.
+    public func tracePrint(format: ((TraceFields) -> String)? = nil, until shouldStop: () -> Bool = { false }) throws(BCCError) {
         try TracePipe().print(format: format, until: shouldStop)
     }
 

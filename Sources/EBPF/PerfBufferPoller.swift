@@ -57,12 +57,22 @@ public final class PerfBufferPoller {
         guard epoll.rawValue >= 0 else {
             throw BPFError.invalidArgument(operation: "poll", object: "perf buffer poller", detail: "the poller is closed")
         }
+        // Rings that already hold records are read without entering
+        // epoll_wait; the poller waits only when every ring is empty.
+        var count = 0
+        var found = false
+        for buffer in buffers {
+            for (index, ring) in buffer.rings.enumerated() where ring.hasUnreadData {
+                found = true
+                count += try buffer.consume(ring: index)
+            }
+        }
+        if found { return count }
         let ready = cbpf_epoll_wait(epoll.rawValue, readyData, readyEvents, Int32(Self.maxReady), Int32(clamping: timeout))
         if ready < 0 {
             if errno == EINTR { return 0 }
             throw BPFError.system(operation: "epoll_wait", object: "perf buffer poller", errno: errno)
         }
-        var count = 0
         for index in 0..<Int(ready) {
             let token = readyData[index]
             count += try buffers[Int(token >> 32)].consume(ring: Int(token & 0xffff_ffff))

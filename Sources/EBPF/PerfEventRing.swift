@@ -64,6 +64,12 @@ final class PerfEventRing {
         }
     }
 
+    /// True when the kernel has written records this reader has not read.
+    var hasUnreadData: Bool {
+        guard let control = mapping.address else { return false }
+        return cbpf_load_acquire_u64(control + 1024) != cbpf_load_relaxed_u64(control + 1032)
+    }
+
     /// Hands every record to `onSample` (raw data) or `onLost` (count of
     /// records the kernel dropped) and returns how many samples it handled.
     /// `scratch` must hold ``maximumRecordSize`` bytes. If `onSample` throws,

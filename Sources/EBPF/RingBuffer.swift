@@ -129,6 +129,26 @@ public final class RingBuffer {
     /// committed bytes throws ``BPFError/malformed(what:detail:)``.
     @discardableResult
     public func consume(max limit: Int = .max, _ handler: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+        try consume(max: limit, publishing: .always, handler)
+    }
+
+    /// When a pass that reached the end of the committed records publishes
+    /// the consumer position.
+    enum PassEnd {
+        /// Always, behind a full fence, then re-checks the producer: the
+        /// next commit is guaranteed to wake the ring's waiters.
+        case always
+        /// Only when the pass handed over no record. A pass that did
+        /// leaves up to the publish interval unpublished, for a
+        /// caller that comes back before it waits (``RingBufferPoller``):
+        /// the kernel wakes a consumer only when its published position
+        /// equals the record being committed, and a wakeup (irq_work, an
+        /// interrupt) for a consumer that is not waiting is wasted work on
+        /// the producer's CPU.
+        case whenIdle
+    }
+
+    func consume(max limit: Int, publishing passEnd: PassEnd, _ handler: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
         guard !isClosed else {
             throw BPFError.invalidArgument(operation: "consume", object: "ring buffer \(name)", detail: "the reader is closed")
         }
@@ -137,6 +157,7 @@ public final class RingBuffer {
         var consumer = cursor, published = position
         var producer = cbpf_load_acquire_u64(producerPage)
         var count = 0
+        let lazy = passEnd == .whenIdle
         // Set after a publish and fence; if the ring still has nothing for
         // us then, any later commit will wake the waiter.
         var fenced = false
@@ -146,7 +167,7 @@ public final class RingBuffer {
             published = consumer
         }
         defer {
-            publish()
+            if !lazy { publish() }
             cursor = consumer
             position = published
         }
@@ -162,7 +183,7 @@ public final class RingBuffer {
                 consumer = next
                 fenced = false
             case .empty, .busy:
-                if fenced { return count }
+                if fenced || (lazy && count > 0) { return count }
                 publish()
                 cbpf_fence_seq_cst()
                 producer = cbpf_load_acquire_u64(producerPage)

@@ -81,6 +81,12 @@ public final class RingBufferPoller {
     /// irq_work, later than the record); the poller waits only when every
     /// ring is empty.
     ///
+    /// A poll that handled records may leave up to a quarter of a ring's
+    /// consumed bytes unpublished to the kernel; the next poll publishes them
+    /// (behind a full fence) before it waits. While the consumer keeps up
+    /// without waiting, producers then raise no wakeups (each one an
+    /// interrupt on the producer's CPU) for a consumer that is not asleep.
+    ///
     /// A handler that throws stops the poll after its record; the error is
     /// rethrown and the remaining records wait for the next call.
     @discardableResult
@@ -91,10 +97,14 @@ public final class RingBufferPoller {
         var count = 0
         var progressed = false
         for entry in entries where entry.ring.hasUnreadBytes {
-            let start = entry.ring.readPosition
-            count += try entry.ring.consume(entry.handler)
-            // Discarded records count as progress: their wakeup ends a poll.
-            progressed = progressed || entry.ring.readPosition != start
+            try consume(entry, publishing: .whenIdle, count: &count, progressed: &progressed)
+        }
+        if progressed { return count }
+        // About to wait: publish every ring's position behind a full fence,
+        // so that every commit from now on wakes the epoll_wait below, and
+        // handle what was committed meanwhile instead of waiting.
+        for entry in entries {
+            try consume(entry, publishing: .always, count: &count, progressed: &progressed)
         }
         if progressed { return count }
         let ready = cbpf_epoll_wait(epoll.rawValue, readyData, readyEvents, Int32(min(max(entries.count, 1), Self.maxReady)),
@@ -105,9 +115,16 @@ public final class RingBufferPoller {
         }
         for index in 0..<Int(ready) {
             let entry = entries[Int(readyData[index])]
-            count += try entry.ring.consume(entry.handler)
+            count += try entry.ring.consume(max: .max, publishing: .whenIdle, entry.handler)
         }
         return count
+    }
+
+    private func consume(_ entry: Entry, publishing passEnd: RingBuffer.PassEnd, count: inout Int, progressed: inout Bool) throws {
+        let start = entry.ring.readPosition
+        count += try entry.ring.consume(max: .max, publishing: passEnd, entry.handler)
+        // Discarded records count as progress: their wakeup ends a poll.
+        progressed = progressed || entry.ring.readPosition != start
     }
 
     /// Consumes every ring without waiting, in the order they were added,
