@@ -40,9 +40,9 @@ public final class RingBuffer {
     /// The consumer position last published to the kernel.
     private var position: UInt64
     /// Where reading continues: ahead of `position` while a pass of
-    /// ``takeRecord(into:)`` has not been published yet.
+    /// ``takeRecord(into:spins:)`` has not been published yet.
     private var cursor: UInt64
-    /// The producer position as last read by ``takeRecord(into:)``.
+    /// The producer position as last read by ``takeRecord(into:spins:)``.
     private var producerSnapshot: UInt64
     private var isClosed = false
 
@@ -197,12 +197,19 @@ public final class RingBuffer {
     /// when nobody else holds it) and returns true; returns false when the
     /// ring has nothing more after publishing the position and fencing, so
     /// that the next commit is guaranteed to wake the ring's waiters.
+    ///
+    /// With `spins` > 0, an empty ring is re-checked up to that many times,
+    /// yielding the CPU in between, before the position is published: a
+    /// producer in the middle of a burst usually commits again within
+    /// microseconds, and the record is then read without a wakeup (an
+    /// interrupt on the producer's CPU) or a thread switch to wait for it.
     @usableFromInline
-    func takeRecord(into buffer: inout [UInt8]) throws -> Bool {
+    func takeRecord(into buffer: inout [UInt8], spins: Int) throws -> Bool {
         guard !isClosed else {
             throw BPFError.invalidArgument(operation: "read", object: "ring buffer \(name)", detail: "the reader is closed")
         }
         var fenced = false
+        var spinsLeft = spins
         while true {
             switch try parser.step(consumer: cursor, producer: producerSnapshot) {
             case .sample(let bytes, let next):
@@ -221,6 +228,12 @@ public final class RingBuffer {
                 cursor = next
             case .empty, .busy:
                 if fenced { return false }
+                if spinsLeft > 0 {
+                    spinsLeft -= 1
+                    sched_yield()
+                    producerSnapshot = cbpf_load_acquire_u64(producerPage)
+                    continue
+                }
                 publish(cursor)
                 cbpf_fence_seq_cst()
                 producerSnapshot = cbpf_load_acquire_u64(producerPage)

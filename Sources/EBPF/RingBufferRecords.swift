@@ -26,6 +26,12 @@ public struct RingBufferRecords: AsyncSequence {
         /// Records until the next cancellation check while records keep
         /// coming (the check is also made before every wait).
         @usableFromInline var untilCancellationCheck = 0
+        /// Records read since the last wait: a long run means a busy
+        /// producer, worth a short spin before waiting (see
+        /// ``RingBuffer/takeRecord(into:spins:)``); a sparse one never spins.
+        @usableFromInline var recordsSinceWait = 0
+        @usableFromInline static let busyRun = 256
+        @usableFromInline static let spinLimit = 64
 
         init(ring: RingBuffer) { reader = RingBufferAsyncReader(ring: ring) }
 
@@ -45,11 +51,13 @@ public struct RingBufferRecords: AsyncSequence {
                     if Task.isCancelled { return nil }
                     untilCancellationCheck = 256
                 }
-                if try reader.ring.takeRecord(into: &buffer) {
+                if try reader.ring.takeRecord(into: &buffer, spins: recordsSinceWait >= Self.busyRun ? Self.spinLimit : 0) {
                     untilCancellationCheck -= 1
+                    recordsSinceWait &+= 1
                     return buffer
                 }
                 untilCancellationCheck = 0
+                recordsSinceWait = 0
                 if Task.isCancelled { return nil }
                 guard try await reader.waitForRecords(isolation: actor) else { return nil }
             }
