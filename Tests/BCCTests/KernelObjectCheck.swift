@@ -5,19 +5,6 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Expects this process to hold no more descriptors than `before`. Other
-/// suites run in parallel and open descriptors of their own for a moment, so
-/// the count is given up to ten seconds to come back down (a tool run by
-/// another suite holds its pipes that long); a leak never does.
-func expectNoDescriptorLeak(before: Int, sourceLocation: SourceLocation = #_sourceLocation) {
-    var now = TestSupport.openDescriptorCount()
-    for _ in 0 ..< 200 where now > before {
-        Thread.sleep(forTimeInterval: 0.05)
-        now = TestSupport.openDescriptorCount()
-    }
-    #expect(now <= before, "descriptors: \(before) before, \(now) after", sourceLocation: sourceLocation)
-}
-
 /// Loads a BPF object with `load`, runs `use` on it, closes it, and expects
 /// the kernel to have freed each of its programs and maps: an object lives
 /// while any descriptor, link or perf event attachment holds it, so a leak of
@@ -32,6 +19,13 @@ func expectKernelObjectsFreed(loading load: () throws -> BPF, _ use: (BPF) throw
         defer { b.close() }
         try use(b)
     }
+    expectKernelObjectsFreed(programs: programs, maps: maps, sourceLocation: sourceLocation)
+}
+
+/// Expects the kernel to have freed programs `programs` and maps `maps` (by
+/// id) within ten seconds.
+func expectKernelObjectsFreed(programs: [UInt32] = [], maps: [UInt32] = [],
+                              sourceLocation: SourceLocation = #_sourceLocation) {
     // The kernel frees a program's maps from a work item after an RCU grace period.
     let deadline = Date().addingTimeInterval(10)
     var alive: [String] = []
