@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "BTFTests", dependencies: ["BTF", "ELF", "TestSupport"]),
         .testTarget(name: "BPFObjectTests", dependencies: ["BPFObject", "TestSupport"]),
         .testTarget(name: "EBPFTests", dependencies: ["EBPF", "BPFObject", "CBPF", "TestSupport"]),
-        .testTarget(name: "BCCTests", dependencies: ["BCC", "EBPF", "TestSupport"]),
+        .testTarget(name: "BCCTests", dependencies: ["BCC", "EBPF", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCToolsTests", dependencies: ["BCCTools", "BCC", "TestSupport", "opensnoop", "execsnoop", "runqlat",
                                                            "guide-ringbuf-output", "guide-ringbuf-reserve", "ringbuf-output", "ringbuf-submit"]),
     ]

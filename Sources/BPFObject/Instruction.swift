@@ -52,6 +52,7 @@ public struct Instruction: Hashable, Sendable, CustomStringConvertible {
     /// True for a helper, kfunc or bpf-to-bpf call (BPF_JMP | BPF_CALL).
     public var isCall: Bool { opcode == Opcode.call }
 
+    /// The fields in hex and decimal, for logs and test failures.
     public var description: String {
         "op=0x\(String(opcode, radix: 16)) dst=r\(destination) src=r\(source) off=\(offset) imm=\(immediate)"
     }

@@ -99,32 +99,21 @@ struct EventPrinter {
         }
     }
 
-    /// Prints one trace_pipe line: as is, or as JSON with bcc's trace fields.
+    /// Prints one trace_pipe line: as is, or as JSON with bcc's trace fields
+    /// (rendered as a decoded event is, so strings are escaped the same way).
     func printTrace(_ line: String) {
         guard json else {
             StandardOutput.printLine(line)
             return
         }
         guard let fields = TraceFields(line: line[...]) else { return }
-        var text = "{\"table\":\"trace_printk\",\"fields\":{\"task\":"
-        appendJSONString(fields.task, to: &text)
-        text += ",\"pid\":\(fields.pid),\"cpu\":\(fields.cpu),\"timestamp\":\(fields.timestamp),\"message\":"
-        appendJSONString(fields.message, to: &text)
-        StandardOutput.printLine(text + "}}")
-    }
-
-    private func appendJSONString(_ value: String, to text: inout String) {
-        text += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\t": text += "\\t"
-            default:
-                if scalar.value < 0x20 { text += String(format: "\\u%04x", scalar.value) } else { text.unicodeScalars.append(scalar) }
-            }
-        }
-        text += "\""
+        let event = DecodedEvent(typeName: "trace_printk", fields: [
+            EventField(name: "task", value: .text(fields.task)),
+            EventField(name: "pid", value: .signed(Int64(fields.pid))),
+            EventField(name: "cpu", value: .signed(Int64(fields.cpu))),
+            EventField(name: "timestamp", value: .float(fields.timestamp)),
+            EventField(name: "message", value: .text(fields.message)),
+        ])
+        StandardOutput.printLine(event.json(table: "trace_printk"))
     }
 }

@@ -31,9 +31,9 @@ extension BPFKernelTests {
     }
 
     @Test func explicitAttachAndDetachCallsTakeBccNames() throws {
-        try expectNoLeaks {
-            let b = try BPF(text: explicitAttachProgram, cflags: ["-DTARGET_PID=\(getpid())"])
-            defer { b.close() }
+        try expectKernelObjectsFreed(loading: {
+            try BPF(text: explicitAttachProgram, cflags: ["-DTARGET_PID=\(getpid())"])
+        }) { b in
             #expect(b.attachedProbes.isEmpty)
             try b.attachTracepoint(tp: "syscalls:sys_enter_getppid", fnName: "on_getppid")
             try b.attachRawTracepoint(tp: "sys_enter", fnName: "on_sys_enter")
@@ -99,9 +99,9 @@ extension BPFKernelTests {
 
     @Test(.enabled(if: trampolinesAvailable, "the kernel forbids fentry/fexit (BPF trampolines)"))
     func kfuncAndRawTracepointProbesAutoAttach() throws {
-        try expectNoLeaks {
-            let b = try BPF(text: Self.kfuncProgram, cflags: ["-DTARGET_PID=\(getpid())"])
-            defer { b.close() }
+        try expectKernelObjectsFreed(loading: {
+            try BPF(text: Self.kfuncProgram, cflags: ["-DTARGET_PID=\(getpid())"])
+        }) { b in
             #expect(b.attachedProbes == ["kfunc do_sys_openat2 -> kfunc__do_sys_openat2", "raw_tracepoint sys_enter -> raw_tracepoint__sys_enter"])
             let fd = open("/dev/null", O_RDONLY | O_CLOEXEC)
             close(fd)
@@ -114,19 +114,21 @@ extension BPFKernelTests {
     /// Where the kernel has no trampolines, KFUNC_PROBE fails with the kernel's reason, and nothing stays loaded.
     @Test(.enabled(if: !trampolinesAvailable, "the kernel has fentry/fexit; the other test runs"))
     func kfuncProbeWithoutTrampolinesSaysWhy() throws {
-        try expectNoLeaks {
-            #expect {
-                try BPF(text: Self.kfuncProgram, cflags: ["-DTARGET_PID=\(getpid())"])
-            } throws: { error in
-                guard case BPFError.notSupported(let feature, _) = error else { return false }
-                return feature.contains("fentry")
-            }
+        // A map name of this run's own, to find it (or not) among all the kernel's maps.
+        let mapName = "kf\(UInt32.random(in: .min ... .max))"
+        #expect {
+            try BPF(text: Self.kfuncProgram.replacingOccurrences(of: "hits", with: mapName),
+                    cflags: ["-DTARGET_PID=\(getpid())"])
+        } throws: { error in
+            guard case BPFError.notSupported(let feature, _) = error else { return false }
+            return feature.contains("fentry")
         }
+        expectNoKernelMap(named: mapName)
     }
 
     @Test func rawTracepointProbeAutoAttaches() throws {
-        try expectNoLeaks {
-            let b = try BPF(text: """
+        try expectKernelObjectsFreed(loading: {
+            try BPF(text: """
                 BPF_ARRAY(hits, u64, 1);
                 RAW_TRACEPOINT_PROBE(sys_enter) {
                     if ((bpf_get_current_pid_tgid() >> 32) == TARGET_PID)
@@ -134,7 +136,7 @@ extension BPFKernelTests {
                     return 0;
                 }
                 """, cflags: ["-DTARGET_PID=\(getpid())"])
-            defer { b.close() }
+        }) { b in
             #expect(b.attachedProbes == ["raw_tracepoint sys_enter -> raw_tracepoint__sys_enter"])
             _ = getppid()
             let value = try #require(try b.map(named: "hits").lookup(key: [0, 0, 0, 0]))

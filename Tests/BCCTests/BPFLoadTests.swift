@@ -4,36 +4,10 @@ import Testing
 @testable import BCC
 import TestSupport
 
-/// Kernel tests of BPF(text:): serialized so descriptor counts are this suite's own.
-@Suite(.serialized) struct BPFKernelTests {
-    /// Descriptors of BPF objects, links and perf events this process holds
-    /// (Foundation's Process keeps its own pipes and sockets, which are not ours).
-    static func kernelObjectDescriptors() -> Int {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        return entries.filter { entry in
-            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry) else { return false }
-            return target.contains("bpf") || target.contains("perf_event")
-        }.count
-    }
-
-    /// Runs `body`, then checks the process holds no more BPF and perf
-    /// descriptors than before (re-sampled briefly: other suites open and
-    /// close descriptors in parallel).
-    func expectNoLeaks(_ body: () throws -> Void) throws {
-        let before = Self.kernelObjectDescriptors()
-        try body()
-        var after = Self.kernelObjectDescriptors()
-        for _ in 0..<20 where after > before {
-            usleep(50_000)
-            after = Self.kernelObjectDescriptors()
-        }
-        #expect(after <= before, "BPF and perf descriptors before \(before), after \(after)")
-    }
-
+/// Kernel tests of BPF(text:).
+@Suite struct BPFKernelTests {
     @Test func guideRingBufferProgramsCompileAndLoad() throws {
-        try expectNoLeaks {
-            let b = try BPF(text: guideRingBufferProgram)
-            defer { b.close() }
+        try expectKernelObjectsFreed(loading: { try BPF(text: guideRingBufferProgram) }) { b in
             #expect(try b.function(named: "first_api_example").type == .kprobe)
             #expect(try b.function(named: "second_api_example").type == .kprobe)
             let events = try b.map(named: "events")
@@ -99,9 +73,9 @@ import TestSupport
     }
 
     @Test(arguments: [false, true]) func openatEventsArriveThroughTheRingBuffer(reserve: Bool) throws {
-        try expectNoLeaks {
-            let b = try BPF(text: Self.openatProgram(reserve: reserve), cflags: ["-DTARGET_PID=\(getpid())"])
-            defer { b.close() }
+        try expectKernelObjectsFreed(loading: {
+            try BPF(text: Self.openatProgram(reserve: reserve), cflags: ["-DTARGET_PID=\(getpid())"])
+        }) { b in
             #expect(b.attachedProbes == ["tracepoint syscalls:sys_enter_openat -> tracepoint__syscalls__sys_enter_openat"])
             #expect(b.eventTypes == ["buffer": "struct event"])
             let path = "/tmp/bcc-openat-\(UUID().uuidString.prefix(12))"

@@ -22,7 +22,10 @@ import TestSupport
         BPF_LRU_HASH(lru_calls, u32, u64, 16);
         BPF_HISTOGRAM(dist, struct owner_key);
         BPF_HISTOGRAM(linear_dist, int, 16);
-        BPF_STACK_TRACE(stack_traces, 64);
+        // One map per kind: a kernel and a user stack hashing to one bucket would
+        // make get_stackid fail with EEXIST (no BPF_F_REUSE_STACKID).
+        BPF_STACK_TRACE(kernel_stacks, 16);
+        BPF_STACK_TRACE(user_stacks, 16);
         BPF_HASH(kstack_ids, u32, int);
         BPF_HASH(ustack_ids, u32, int);
 
@@ -45,9 +48,9 @@ import TestSupport
             key.slot = bpf_log2l(seen);
             dist.increment(key);
             linear_dist.increment((int)(seen % 4));
-            int kid = stack_traces.get_stackid(args, 0);
+            int kid = kernel_stacks.get_stackid(args, 0);
             kstack_ids.update(&pid, &kid);
-            int uid = stack_traces.get_stackid(args, BPF_F_USER_STACK);
+            int uid = user_stacks.get_stackid(args, BPF_F_USER_STACK);
             ustack_ids.update(&pid, &uid);
             return 0;
         }
@@ -62,12 +65,7 @@ import TestSupport
     }
 
     @Test func hashArrayPerCPUAndLRUFilledByBPF() throws {
-        // A first program opens what the process keeps for later ones (the kernel's BTF, caches).
-        try Self.run(calls: 0).close()
-        let before = TestSupport.openDescriptorCount()
-        do {
-            let b = try Self.run(calls: 5)
-            defer { b.close() }
+        try expectKernelObjectsFreed(loading: { try Self.run(calls: 5) }) { b throws in
             let pid = UInt32(getpid())
             #expect(try b["calls"].typed(key: UInt32.self, value: UInt64.self)[pid] == 5)
             #expect(try b["last_seen"].typed(key: UInt32.self, value: UInt64.self).values() == [0, 5, 0, 0])
@@ -75,7 +73,6 @@ import TestSupport
             #expect(try b["lru_calls"].typed(key: UInt32.self, value: UInt64.self)[pid] == 15)
             #expect(try b["pcpu_calls"].perCPUValues([0, 0, 0, 0])?.count == (try PossibleCPUs.count()))
         }
-        expectNoDescriptorLeak(before: before)
     }
 
     @Test func swiftWritesWhatBPFReads() throws {
@@ -133,17 +130,17 @@ import TestSupport
         defer { b.close() }
         let pid = UInt32(getpid())
         let kernelID = try #require(try b["kstack_ids"].typed(key: UInt32.self, value: Int32.self)[pid])
-        let kernelStack = try b["stack_traces"].stack(Int64(kernelID))
+        let kernelStack = try b["kernel_stacks"].stack(Int64(kernelID))
         #expect(!kernelStack.isEmpty)
         #expect(kernelStack.contains { $0.symbol != "[unknown]" })
         // The syscall entry is on every kernel stack of a syscall tracepoint.
         #expect(kernelStack.contains { $0.symbol.contains("syscall") || $0.symbol.contains("SYSCALL") },
                 "\(kernelStack.map(\.symbol))")
         let userID = try #require(try b["ustack_ids"].typed(key: UInt32.self, value: Int32.self)[pid])
-        let userStack = try b["stack_traces"].stack(Int64(userID), pid: Int32(pid), showModule: true)
+        let userStack = try b["user_stacks"].stack(Int64(userID), pid: Int32(pid), showModule: true)
         // The innermost user frame is libc's getppid wrapper.
         #expect(userStack.first.map { $0.symbol.contains("getppid") } == true, "\(userStack.map(\.symbol))")
-        #expect(throws: BCCError.self) { try b["stack_traces"].walk(-14) }
+        #expect(throws: BCCError.self) { try b["kernel_stacks"].walk(-14) }
         #expect(throws: BCCError.self) { try b["calls"].walk(0) }
     }
 

@@ -91,9 +91,7 @@ private func u64(_ bytes: [UInt8]?) -> UInt64? { bytes.map { $0.withUnsafeBytes 
 
 extension BPFKernelTests {
     @Test func everyTableMacroAndMethodTakesEffect() throws {
-        try expectNoLeaks {
-            let b = try BPF(text: everyTableProgram, cflags: ["-DTARGET_PID=\(getpid())"])
-            defer { b.close() }
+        try expectKernelObjectsFreed(loading: { try BPF(text: everyTableProgram, cflags: ["-DTARGET_PID=\(getpid())"]) }) { b in
             try b.map(named: "kv").update(key: key32(3), value: [UInt8](repeating: 1, count: 8))
 
             var perfMarkers: [UInt64] = []
@@ -153,9 +151,9 @@ extension BPFKernelTests {
     }
 
     @Test func ringBufferDropsAreCountedInTheLostCounter() throws {
-        try expectNoLeaks {
-            // 64 records of 512 bytes into one page: most cannot fit, nobody reads.
-            let b = try BPF(text: """
+        // 64 records of 512 bytes into one page: most cannot fit, nobody reads.
+        try expectKernelObjectsFreed(loading: {
+            try BPF(text: """
                 struct big { u32 pid; char payload[508]; };
                 BPF_RINGBUF_OUTPUT(tiny, 1);
                 BPF_PERCPU_ARRAY(scratch, struct big, 1);
@@ -176,7 +174,7 @@ extension BPFKernelTests {
                     return 0;
                 }
                 """, cflags: ["-DTARGET_PID=\(getpid())"])
-            defer { b.close() }
+        }) { b in
             _ = getppid()
             let lost = try #require(try b.lostCounter(forRing: "tiny").lookupPerCPU(key: key32(0)))
             let total = lost.compactMap(u64).reduce(0, +)

@@ -1,5 +1,6 @@
 import EBPF
 import Foundation
+import Synchronization
 import Testing
 @testable import BCC
 import TestSupport
@@ -228,14 +229,25 @@ import TestSupport
         }
         #expect(values == [0, 1, 2])
         // Decoded events, in a task that is cancelled while it waits.
+        let received = ReceivedCount()
         let consumer = Task { () throws -> [UInt64] in
             var seen: [UInt64] = []
-            for try await event in try b["events"].decodedEvents() { seen.append(event.value?.uint ?? 99) }
+            for try await event in try b["events"].decodedEvents() {
+                seen.append(event.value?.uint ?? 99)
+                received.value.store(seen.count, ordering: .releasing)
+            }
             return seen
         }
         _ = getpgid(0)
-        try await Task.sleep(for: .milliseconds(300))
+        // Cancel once all three arrived (however slowly the machine runs); the task then waits for more.
+        let deadline = Date().addingTimeInterval(10)
+        while received.value.load(ordering: .acquiring) < 3, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
         consumer.cancel()
         #expect(try await consumer.value == [0, 1, 2])
     }
+}
+
+/// How many records a consuming task has seen, read by the test meanwhile.
+private final class ReceivedCount: Sendable {
+    let value = Atomic<Int>(0)
 }

@@ -4,7 +4,7 @@ import TestSupport
 
 /// `swift-bcc run` as a user runs it: a separate process, stopped by SIGTERM.
 @Test func runCommandPrintsDecodedEventsAndStopsOnSIGTERM() throws {
-    let executable = TestSupport.repositoryRoot.appendingPathComponent(".build/debug/swift-bcc").path
+    let executable = TestSupport.builtProduct("swift-bcc")
     try #require(FileManager.default.isExecutableFile(atPath: executable), "swift-bcc is built by `swift test`")
     let directory = try TestSupport.temporaryDirectory("bcc-run")
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -32,38 +32,35 @@ import TestSupport
         }
         """.write(to: program, atomically: true, encoding: .utf8)
 
+    // Output goes to files, read while the tracer runs.
+    let outputPath = directory.appendingPathComponent("stdout").path
+    let errorPath = directory.appendingPathComponent("stderr").path
+    try #require(FileManager.default.createFile(atPath: outputPath, contents: nil))
+    try #require(FileManager.default.createFile(atPath: errorPath, contents: nil))
+    func text(_ path: String) -> String { String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = ["run", program.path, "--json"]
-    let stdout = Pipe(), stderr = Pipe()
-    process.standardOutput = stdout
-    process.standardError = stderr
+    process.standardOutput = FileHandle(forWritingAtPath: outputPath)
+    process.standardError = FileHandle(forWritingAtPath: errorPath)
     try process.run()
-    // Read concurrently so a full pipe never blocks the child.
-    let collected = OutputCollector()
-    let readers = DispatchGroup()
-    for (pipe, isError) in [(stdout, false), (stderr, true)] {
-        DispatchQueue.global().async(group: readers) {
-            collected.append(pipe.fileHandleForReading.readDataToEndOfFile(), isError: isError)
-        }
-    }
     let path = directory.appendingPathComponent("marker-\(UUID().uuidString.prefix(8))").path
-    let deadline = Date().addingTimeInterval(20)
-    var opened = 0
-    // Open until the tracer has had time to attach and deliver, then stop it.
-    while Date() < deadline && opened < 40 {
-        let fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
-        if fd >= 0 { close(fd) }
-        opened += 1
+    // Compiling may take a while on a busy machine: open the marker once the
+    // tracer says it is attached, until our event is printed, then stop it.
+    let deadline = Date().addingTimeInterval(60)
+    while Date() < deadline, process.isRunning, !text(outputPath).contains(path) {
+        if text(errorPath).contains("Tracing... Hit Ctrl-C to end.") {
+            let fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
+            if fd >= 0 { close(fd) }
+        }
         usleep(100_000)
     }
     process.terminate() // SIGTERM
     process.waitUntilExit()
-    readers.wait()
     #expect(process.terminationReason == .exit)
-    #expect(process.terminationStatus == 0, "stderr: \(collected.text(isError: true))")
-    #expect(collected.text(isError: true).contains("Tracing... Hit Ctrl-C to end."))
-    let lines = collected.text(isError: false).split(separator: "\n")
+    #expect(process.terminationStatus == 0, "stderr: \(text(errorPath))")
+    #expect(text(errorPath).contains("Tracing... Hit Ctrl-C to end."))
+    let lines = text(outputPath).split(separator: "\n")
     let ours = lines.filter { $0.contains(path) }
     #expect(!ours.isEmpty, "stdout: \(lines.prefix(5))")
     if let line = ours.first {
@@ -73,23 +70,5 @@ import TestSupport
         #expect(fields["pid"] as? Int == Int(getpid()))
         #expect(fields["filename"] as? String == path)
         #expect(((fields["flags"] as? Int) ?? 0) & Int(O_CREAT) != 0)
-    }
-}
-
-/// Bytes read from a child's pipes on two threads.
-private final class OutputCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var output = Data(), errors = Data()
-
-    func append(_ data: Data, isError: Bool) {
-        lock.lock()
-        if isError { errors.append(data) } else { output.append(data) }
-        lock.unlock()
-    }
-
-    func text(isError: Bool) -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        return String(decoding: isError ? errors : output, as: UTF8.self)
     }
 }

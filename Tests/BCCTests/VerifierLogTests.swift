@@ -27,17 +27,19 @@ extension BPFKernelTests {
 
     /// kprobe__X auto-attaches; on a kernel without kprobes the error names CONFIG_KPROBES and nothing stays loaded.
     @Test func kprobeConventionAttachesOrNamesTheMissingKernelFeature() throws {
-        try expectNoLeaks {
-            do {
-                let b = try BPF(text: "BPF_ARRAY(hits, u64, 1);\nint kprobe__do_nanosleep(struct pt_regs *ctx) { hits.atomic_increment(0); return 0; }\n")
-                defer { b.close() }
-                #expect(b.attachedProbes == ["kprobe do_nanosleep -> kprobe__do_nanosleep"])
-            } catch BCCError.kernel(let operation, let object, BPFError.notSupported(_, let requirement)) {
-                #expect(operation == "attach kprobe__do_nanosleep to")
-                #expect(object == "kprobe do_nanosleep")
-                #expect(requirement.contains("CONFIG_KPROBES"))
-            }
+        // A map name of this run's own, to find it (or not) among all the kernel's maps.
+        let mapName = "kp\(UInt32.random(in: .min ... .max))"
+        do {
+            let b = try BPF(text: "BPF_ARRAY(\(mapName), u64, 1);\n"
+                + "int kprobe__do_nanosleep(struct pt_regs *ctx) { \(mapName).atomic_increment(0); return 0; }\n")
+            defer { b.close() }
+            #expect(b.attachedProbes == ["kprobe do_nanosleep -> kprobe__do_nanosleep"])
+        } catch BCCError.kernel(let operation, let object, BPFError.notSupported(_, let requirement)) {
+            #expect(operation == "attach kprobe__do_nanosleep to")
+            #expect(object == "kprobe do_nanosleep")
+            #expect(requirement.contains("CONFIG_KPROBES"))
         }
+        expectNoKernelMap(named: mapName)
     }
 
     @Test func syscallConventionNamesGetTheArchitecturePrefix() {

@@ -53,13 +53,16 @@ import TestSupport
         }
         let targets = elf.sections.filter { [".BTF", ".BTF.ext", ".symtab", ".relsocket", ".maps"].contains($0.name) }
         #expect(targets.count == 5)
+        var failures = 0
         for _ in 0..<1500 {
             var bytes = object
             let section = targets[Int(next() % UInt64(targets.count))]
             for _ in 0..<3 where section.size > 0 {
                 bytes[section.offset + Int(next() % UInt64(section.size))] = UInt8(truncatingIfNeeded: next())
             }
-            _ = try? ObjectSpec(bytes: bytes)
+            // ObjectSpec throws only BPFObjectError (typed throws).
+            do { _ = try ObjectSpec(bytes: bytes) } catch { failures += 1 }
         }
+        #expect(failures > 0)
     }
 }

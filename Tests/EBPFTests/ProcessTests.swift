@@ -5,13 +5,7 @@ import TestSupport
 /// Scenarios that need a process of their own, run in ebpf-test-helper
 /// (built beside the test bundle by `swift build` / `swift test`).
 @Suite struct ProcessTests {
-    static var helper: String {
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let sibling = directory.appendingPathComponent("ebpf-test-helper").path
-        if FileManager.default.isExecutableFile(atPath: sibling) { return sibling }
-        // The xctest bundle on Linux is a file in the build directory; on some runners it is a directory.
-        return directory.deletingLastPathComponent().appendingPathComponent("ebpf-test-helper").path
-    }
+    static var helper: String { TestSupport.builtProduct("ebpf-test-helper") }
 
     @Test func droppedPrivilegesGetThePermissionErrorWithAdvice() throws {
         try #require(TestSupport.isRoot, "this test drops root privileges, so it must start as root")

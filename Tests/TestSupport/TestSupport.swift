@@ -10,18 +10,24 @@ public enum TestSupport {
     /// Tests/Fixtures.
     public static let fixturesDirectory: URL = repositoryRoot.appendingPathComponent("Tests/Fixtures")
 
-    /// The clang that compiles BPF: $BCC_CLANG, else the one beside the running
-    /// Swift toolchain, else /opt/swift/usr/bin/clang, else `clang` on PATH.
+    /// The clang that compiles the C fixtures: $BCC_CLANG, else
+    /// /opt/swift/usr/bin/clang, else `clang` on PATH. (The library's own
+    /// search, BCC's ClangDriver, is internal; the pure-layer tests must not
+    /// depend on BCC.)
     public static var clang: String {
-        if let path = ProcessInfo.processInfo.environment["BCC_CLANG"], !path.isEmpty { return path }
-        for candidate in ["/opt/swift/usr/bin/clang"] where FileManager.default.isExecutableFile(atPath: candidate) {
-            return candidate
-        }
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-            let path = "\(dir)/clang"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return "clang"
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["BCC_CLANG"], !path.isEmpty { return path }
+        let candidates = ["/opt/swift/usr/bin/clang"]
+            + (environment["PATH"] ?? "").split(separator: ":").map { "\($0)/clang" }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "clang"
+    }
+
+    /// The path of executable product `name` (swift-bcc, ebpf-test-helper, a
+    /// tool): `swift build` and `swift test` put it beside the test binary.
+    public static func builtProduct(_ name: String) -> String {
+        let testBinary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: testBinary).deletingLastPathComponent().appendingPathComponent(name).path
     }
 
     /// Result of running a process to completion.
@@ -90,6 +96,9 @@ public enum TestSupport {
     }
 
     /// The number of open descriptors of this process (entries of /proc/self/fd).
+    /// Exact only in a process of its own (ebpf-test-helper): in the test
+    /// process other suites open and close descriptors meanwhile, so there check
+    /// by identity (the kernel objects' ids, the descriptors' targets) instead.
     public static func openDescriptorCount() -> Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// The kernel's tracing filesystem: tracepoint ids and formats, kprobe and
 /// uprobe definitions, and trace_pipe.
@@ -12,7 +13,8 @@ public enum Tracefs {
     /// Where tracefs is looked for, in order; the first is where it is mounted when missing.
     public static let mountPoints = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"]
 
-    private static let cache = RootCache()
+    /// The mount point once found (or mounted); a failed search is retried on the next call.
+    private static let foundRoot = Mutex<String?>(nil)
 
     // MARK: - Paths
 
@@ -21,22 +23,29 @@ public enum Tracefs {
     /// - Throws: `BPFError.notFound` saying how to mount tracefs when it is not
     ///   mounted and the process may not mount it, or the mount error.
     public static func root() throws -> String {
-        try cache.root {
-            if let mounted = mountPoints.first(where: isTracefs) { return mounted }
-            let target = mountPoints[0]
-            guard geteuid() == 0 else {
-                throw BPFError.notFound(
-                    what: "tracefs at \(mountPoints.joined(separator: " or ")) "
-                        + "(mount it as root with `mount -t tracefs nodev \(target)`)")
-            }
-            if mount("tracefs", target, "tracefs", 0, nil) != 0 {
-                let error = errno
-                // Another process may have mounted it between our check and our mount.
-                if isTracefs(target) { return target }
-                throw BPFError.system(operation: "mount -t tracefs nodev \(target)", object: target, errno: error)
-            }
-            return target
+        try foundRoot.withLock { found in
+            if let found { return found }
+            let root = try findOrMountRoot()
+            found = root
+            return root
         }
+    }
+
+    private static func findOrMountRoot() throws -> String {
+        if let mounted = mountPoints.first(where: isTracefs) { return mounted }
+        let target = mountPoints[0]
+        guard geteuid() == 0 else {
+            throw BPFError.notFound(
+                what: "tracefs at \(mountPoints.joined(separator: " or ")) "
+                    + "(mount it as root with `mount -t tracefs nodev \(target)`)")
+        }
+        if mount("tracefs", target, "tracefs", 0, nil) != 0 {
+            let error = errno
+            // Another process may have mounted it between our check and our mount.
+            if isTracefs(target) { return target }
+            throw BPFError.system(operation: "mount -t tracefs nodev \(target)", object: target, errno: error)
+        }
+        return target
     }
 
     /// The path of trace_pipe, where bpf_trace_printk() output appears.
@@ -61,13 +70,7 @@ public enum Tracefs {
     /// The id of the tracepoint `category`/`name`: perf_event_attr.config for a
     /// PERF_TYPE_TRACEPOINT event.
     public static func eventID(category: String, name: String) throws -> UInt64 {
-        let path = try eventDirectory(category: category, name: name) + "/id"
-        let text: String
-        do {
-            text = try SysFile.read(path)
-        } catch BPFError.notFound {
-            throw BPFError.notFound(what: "tracepoint \(category)/\(name) (no \(path))")
-        }
+        let (path, text) = try readEventFile("id", category: category, name: name)
         guard let id = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw BPFError.malformed(what: path, detail: "expected a decimal event id, found '\(text)'")
         }
@@ -76,14 +79,19 @@ public enum Tracefs {
 
     /// The record layout of the tracepoint `category`/`name`, from its format file.
     public static func eventFormat(category: String, name: String) throws -> TracepointFormat {
-        let path = try eventDirectory(category: category, name: name) + "/format"
-        let text: String
+        let (path, text) = try readEventFile("format", category: category, name: name)
+        return try TracepointFormat(parsing: text, path: path)
+    }
+
+    /// The path and contents of `file` in the event's directory; a missing
+    /// file means the kernel has no such tracepoint.
+    private static func readEventFile(_ file: String, category: String, name: String) throws -> (path: String, text: String) {
+        let path = try eventDirectory(category: category, name: name) + "/" + file
         do {
-            text = try SysFile.read(path)
+            return (path, try SysFile.read(path))
         } catch BPFError.notFound {
             throw BPFError.notFound(what: "tracepoint \(category)/\(name) (no \(path))")
         }
-        return try TracepointFormat(parsing: text, path: path)
     }
 
     // MARK: - Probe definitions (kprobe_events, uprobe_events)
@@ -152,20 +160,5 @@ public enum Tracefs {
                 operation: "find tracefs event", object: component,
                 detail: "a \(what) is letters, digits, '_', '-' and '.', not starting with '.'")
         }
-    }
-}
-
-/// The tracefs mount point, found (or mounted) once per process.
-private final class RootCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var path: String?
-
-    func root(_ find: () throws -> String) throws -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        if let path { return path }
-        let found = try find()
-        path = found
-        return found
     }
 }
