@@ -138,13 +138,13 @@ public final class RingBuffer {
         /// Always, behind a full fence, then re-checks the producer: the
         /// next commit is guaranteed to wake the ring's waiters.
         case always
-        /// Only when the pass handed over no record. A pass that did
-        /// leaves up to the publish interval unpublished, for a
-        /// caller that comes back before it waits (``RingBufferPoller``):
-        /// the kernel wakes a consumer only when its published position
-        /// equals the record being committed, and a wakeup (irq_work, an
-        /// interrupt) for a consumer that is not waiting is wasted work on
-        /// the producer's CPU.
+        /// Fully only when the pass handed over no record. A pass that did
+        /// publishes the start of its last record, for a caller that comes
+        /// back before it waits (``RingBufferPoller``): the kernel wakes a
+        /// consumer only when its published position equals the record
+        /// being committed, so the next commit raises no wakeup (irq_work,
+        /// an interrupt on the producer's CPU) for a consumer that is not
+        /// waiting, and producers are kept from one record's space only.
         case whenIdle
     }
 
@@ -161,19 +161,29 @@ public final class RingBuffer {
         // Set after a publish and fence; if the ring still has nothing for
         // us then, any later commit will wake the waiter.
         var fenced = false
+        // Where the last record handed over starts.
+        var lastRecord = consumer
+        @inline(__always) func publish(upTo position: UInt64) {
+            cbpf_store_release_u64(consumerPage, position)
+            published = position
+        }
         @inline(__always) func publish() {
             guard consumer != published else { return }
-            cbpf_store_release_u64(consumerPage, consumer)
-            published = consumer
+            publish(upTo: consumer)
         }
         defer {
-            if !lazy { publish() }
+            if !lazy {
+                publish()
+            } else if Int64(bitPattern: lastRecord &- published) > 0 {
+                publish(upTo: lastRecord)
+            }
             cursor = consumer
             position = published
         }
         while count < limit {
             switch try parser.step(consumer: consumer, producer: producer) {
             case .sample(let bytes, let next):
+                lastRecord = consumer
                 consumer = next
                 count += 1
                 fenced = false

@@ -81,8 +81,8 @@ public final class RingBufferPoller {
     /// irq_work, later than the record); the poller waits only when every
     /// ring is empty.
     ///
-    /// A poll that handled records may leave up to a quarter of a ring's
-    /// consumed bytes unpublished to the kernel; the next poll publishes them
+    /// A poll that handled records publishes its position to the kernel up
+    /// to its last record, not past it; the next poll publishes the rest
     /// (behind a full fence) before it waits. While the consumer keeps up
     /// without waiting, producers then raise no wakeups (each one an
     /// interrupt on the producer's CPU) for a consumer that is not asleep.
