@@ -199,7 +199,7 @@ public final class RingBuffer {
     /// that the next commit is guaranteed to wake the ring's waiters.
     ///
     /// With `spins` > 0, an empty ring is re-checked up to that many times,
-    /// yielding the CPU in between, before the position is published: a
+    /// with a spin-wait hint in between, before the position is published: a
     /// producer in the middle of a burst usually commits again within
     /// microseconds, and the record is then read without a wakeup (an
     /// interrupt on the producer's CPU) or a thread switch to wait for it.
@@ -230,7 +230,7 @@ public final class RingBuffer {
                 if fenced { return false }
                 if spinsLeft > 0 {
                     spinsLeft -= 1
-                    sched_yield()
+                    cbpf_cpu_relax()
                     producerSnapshot = cbpf_load_acquire_u64(producerPage)
                     continue
                 }

@@ -31,7 +31,7 @@ public struct RingBufferRecords: AsyncSequence {
         /// ``RingBuffer/takeRecord(into:spins:)``); a sparse one never spins.
         @usableFromInline var recordsSinceWait = 0
         @usableFromInline static let busyRun = 256
-        @usableFromInline static let spinLimit = 64
+        @usableFromInline static let spinLimit = 256
 
         init(ring: RingBuffer) { reader = RingBufferAsyncReader(ring: ring) }
 

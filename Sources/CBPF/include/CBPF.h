@@ -93,6 +93,16 @@ static inline void cbpf_fence_seq_cst(void) {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
+/// A spin-wait hint (x86 pause, arm64 yield): a reader briefly spinning on a
+/// position another CPU is about to move.
+static inline void cbpf_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 #ifdef __cplusplus
 }
 #endif
