@@ -34,15 +34,12 @@ enum KernelCompileEnvironment {
             availableHelpers: { try kernelHelperNames() })
     }
 
-    /// The names (without bpf_) of the kernel's `enum bpf_func_id` enumerators BPF_FUNC_*.
+    /// The names (without bpf_) of the kernel's `enum bpf_func_id` enumerators
+    /// BPF_FUNC_*, read from the process's shared kernel BTF.
     static func kernelHelperNames() throws -> Set<String> {
-        let path = "/sys/kernel/btf/vmlinux"
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw BCCError.file(path: path, detail: "cannot read the kernel's BTF (needs a kernel built with CONFIG_DEBUG_INFO_BTF)")
-        }
-        let btf = try BTF(bytes: Array(data))
+        let btf = try KernelBTF.shared()
         guard let functionIDs = btf.firstType(named: "bpf_func_id", kind: .enum) else {
-            throw BCCError.file(path: path, detail: "the kernel's BTF has no enum bpf_func_id")
+            throw BCCError.file(path: KernelBTF.path, detail: "the kernel's BTF has no enum bpf_func_id")
         }
         var names = Set<String>()
         for value in btf.enumValues(of: functionIDs.id) where value.name.hasPrefix("BPF_FUNC_") {

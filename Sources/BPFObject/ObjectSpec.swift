@@ -82,13 +82,15 @@ public struct ObjectSpec: Sendable {
         self.btf = btf
 
         var maps = try context.btfMaps(btf: btf)
-        maps += dataSections.map { section in
-            MapSpec(name: section.name, type: MapSpec.arrayType, keySize: 4, valueSize: section.size, maxEntries: 1,
-                    flags: section.name.hasPrefix(".rodata") ? MapSpec.readOnlyProgramFlag : 0,
-                    keyTypeID: 0, valueTypeID: btf.flatMap { Self.dataSectionType(named: section.name, in: $0) } ?? 0,
-                    initialValue: section.isNoBits ? [UInt8](repeating: 0, count: section.size)
-                        : Array((try? elf.contents(of: section)) ?? []),
-                    freezeAfterLoad: section.name.hasPrefix(".rodata"))
+        for section in dataSections {
+            // A data section whose contents lie outside the file is an error, not an empty initial value.
+            let initialValue = section.isNoBits ? [UInt8](repeating: 0, count: section.size)
+                : Array(try context.contents(of: section))
+            maps.append(MapSpec(
+                name: section.name, type: MapSpec.arrayType, keySize: 4, valueSize: section.size, maxEntries: 1,
+                flags: section.name.hasPrefix(".rodata") ? MapSpec.readOnlyProgramFlag : 0,
+                keyTypeID: 0, valueTypeID: btf.flatMap { Self.dataSectionType(named: section.name, in: $0) } ?? 0,
+                initialValue: initialValue, freezeAfterLoad: section.name.hasPrefix(".rodata")))
         }
         self.maps = maps
 

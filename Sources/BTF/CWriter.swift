@@ -421,6 +421,16 @@ struct CWriter {
         return Int(record.sizeOrType) % maximum != 0
     }
 
+    /// Writes `type: bits;` on a line of its own.
+    private mutating func writeUnnamedBitfield(_ type: StaticString, bits: Int, level: Int) {
+        write("\n")
+        indent(level)
+        write(type)
+        write(": ")
+        write(unsigned: UInt64(bits))
+        write(";")
+    }
+
     private static let pads: [(name: StaticString, bits: Int)] = [("long", 64), ("int", 32), ("short", 16), ("char", 8)]
 
     /// Fills the gap between bit offsets with unnamed bitfields
@@ -442,36 +452,21 @@ struct CWriter {
         if aligned > current && aligned <= next {
             let naturally = (current + nextAlignment * 8 - 1) / (nextAlignment * 8) * (nextAlignment * 8)
             if inBitfield || (aligned == next && naturally != aligned) || (aligned != next && next - aligned <= aligned - current) {
-                write("\n")
-                indent(level)
-                write(padName)
-                write(": ")
-                write(unsigned: UInt64(inBitfield ? aligned - current : 0))
-                write(";")
+                writeUnnamedBitfield(padName, bits: inBitfield ? aligned - current : 0, level: level)
             }
             current = aligned
         }
         while current != next && out.count <= limit {
             let bits = min(next - current, padBits)
             if bits == padBits {
-                write("\n")
-                indent(level)
-                write(padName)
-                write(": ")
-                write(unsigned: UInt64(padBits))
-                write(";")
+                writeUnnamedBitfield(padName, bits: padBits, level: level)
                 current += bits
                 continue
             }
             for pad in pads.reversed() where pad.bits >= bits {
                 padName = pad.name
                 padBits = pad.bits
-                write("\n")
-                indent(level)
-                write(padName)
-                write(": ")
-                write(unsigned: UInt64(bits))
-                write(";")
+                writeUnnamedBitfield(padName, bits: bits, level: level)
                 current += bits
                 break
             }

@@ -3,9 +3,11 @@ import Foundation
 
 // MARK: - KernelBTF
 
-/// The running kernel's BTF (/sys/kernel/btf/vmlinux), decoded once.
-enum KernelBTF {
-    static let path = "/sys/kernel/btf/vmlinux"
+/// The running kernel's BTF (/sys/kernel/btf/vmlinux), decoded once per
+/// process and shared by everything that reads the kernel's types.
+public enum KernelBTF {
+    /// Where the kernel exposes its BTF.
+    public static let path = "/sys/kernel/btf/vmlinux"
 
     private static let cached: Result<BTF, BPFError> = Result { () throws(BPFError) in
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -19,5 +21,8 @@ enum KernelBTF {
     }
 
     /// The decoded kernel BTF.
-    static func shared() throws -> BTF { try cached.get() }
+    ///
+    /// - Throws: `BPFError.notSupported` when the kernel has no BTF
+    ///   (CONFIG_DEBUG_INFO_BTF), `BPFError.malformed` when it does not decode.
+    public static func shared() throws -> BTF { try cached.get() }
 }

@@ -66,3 +66,19 @@ import TestSupport
         #expect(failures > 0)
     }
 }
+
+extension ObjectSpecMalformedTests {
+    /// A data section whose contents lie past the end of the file is an
+    /// error naming the section, not a map with an empty initial value.
+    @Test func dataSectionOutsideTheFile() throws {
+        var bytes = try TestSupport.compileBPFFixture("object_globals.bpf.c")
+        let elf = try ELFFile(bytes: bytes)
+        let data = try #require(elf.sections.first { $0.name == ".data" })
+        let sectionHeaders = bytes[40..<48].reversed().reduce(0) { $0 << 8 | Int($1) }
+        // sh_offset (8 bytes at 24 in the 64-byte header) := 2^40.
+        let field = sectionHeaders + data.index * 64 + 24
+        bytes.replaceSubrange(field..<field + 8, with: [0, 0, 0, 0, 0, 1, 0, 0])
+        let error = #expect(throws: BPFObjectError.self) { try ObjectSpec(bytes: bytes) }
+        #expect(error?.description.contains(".data") == true, "\(String(describing: error))")
+    }
+}

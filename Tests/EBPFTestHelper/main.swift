@@ -97,6 +97,21 @@ func objectLeakLoop(good: String, bad: [String]) throws {
     }
 }
 
+/// Runs `body` and exits 0 when the process holds as many descriptors as
+/// before, 1 when not, 2 when `body` threw.
+func exitComparingDescriptors(around body: () throws -> Void) -> Never {
+    let before = openDescriptorCount()
+    do {
+        try body()
+    } catch {
+        print("error: \(error)")
+        exit(2)
+    }
+    let after = openDescriptorCount()
+    print("descriptors before \(before) after \(after)")
+    exit(before == after ? 0 : 1)
+}
+
 switch CommandLine.arguments.dropFirst().first {
 case "unprivileged":
     dropPrivileges()
@@ -109,29 +124,11 @@ case "unprivileged":
     }
     exit(map && program ? 0 : 1)
 case "fd-leak":
-    let before = openDescriptorCount()
-    do {
-        try leakLoop()
-    } catch {
-        print("error: \(error)")
-        exit(2)
-    }
-    let after = openDescriptorCount()
-    print("descriptors before \(before) after \(after)")
-    exit(before == after ? 0 : 1)
+    exitComparingDescriptors(around: leakLoop)
 case "object-fd-leak":
     let paths = Array(CommandLine.arguments.dropFirst(2))
     guard let good = paths.first else { exit(64) }
-    let before = openDescriptorCount()
-    do {
-        try objectLeakLoop(good: good, bad: Array(paths.dropFirst()))
-    } catch {
-        print("error: \(error)")
-        exit(2)
-    }
-    let after = openDescriptorCount()
-    print("descriptors before \(before) after \(after)")
-    exit(before == after ? 0 : 1)
+    exitComparingDescriptors { try objectLeakLoop(good: good, bad: Array(paths.dropFirst())) }
 case "buffer-leak":
     // One round first: the concurrency runtime opens its own descriptors on first use.
     // A finished task's frame (holding its iterator) is freed just after the

@@ -47,16 +47,7 @@ import Testing
     }
 
     /// False only when the kernel conclusively refuses BPF trampolines.
-    static var trampolinesAvailable: Bool {
-        do {
-            try TracingLink.requireTrampolines()
-            return true
-        } catch BPFError.notSupported {
-            return false
-        } catch {
-            return true  // Anything else (a missing privilege) must fail the test, not skip it.
-        }
-    }
+    static var trampolinesAvailable: Bool { kernelSupports(TracingLink.requireTrampolines) }
 
     /// Where fentry is refused, the probe says why, in terms of the kernel rather than our privileges.
     @Test func trampolineProbeIsConclusive() throws {

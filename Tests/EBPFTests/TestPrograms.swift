@@ -24,8 +24,14 @@ enum TestPrograms {
 /// False only when the kernel conclusively lacks `feature`: tests skip for a
 /// missing feature, never for a missing privilege (that must fail).
 func kernelHas(_ feature: Feature) -> Bool {
+    kernelSupports { try Features.require(feature) }
+}
+
+/// False only when `probe` throws `BPFError.notSupported`; any other error
+/// (a missing privilege) enables the test so that it fails.
+func kernelSupports(_ probe: () throws -> Void) -> Bool {
     do {
-        try Features.require(feature)
+        try probe()
         return true
     } catch BPFError.notSupported {
         return false
