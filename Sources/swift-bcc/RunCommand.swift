@@ -85,17 +85,28 @@ struct EventPrinter {
     var json: Bool
 
     /// A closure that prints one record of `table`, decoded with the struct the
-    /// program recorded for it (raw bytes in hex when it recorded none).
+    /// program recorded for it; a record that cannot be decoded prints as hex
+    /// with the reason.
     func formatter(table: String, bpf: BPF) -> (UnsafeRawBufferPointer) -> Void {
-        let decoder = bpf.object.spec.btf.flatMap { try? EventDecoder(btf: $0, table: table) }
+        let decoder: Result<EventDecoder, any Error> = Result {
+            guard let btf = bpf.object.spec.btf else {
+                throw EventDecodingError.eventTypeNotRecorded(table: table)
+            }
+            return try EventDecoder(btf: btf, table: table)
+        }
         let json = self.json
         return { record in
-            guard let decoder, let event = try? decoder.decode(record) else {
+            do {
+                let event = try decoder.get().decode(record)
+                StandardOutput.printLine(json ? event.json(table: table) : "\(table) \(event)")
+            } catch {
                 let hex = record.map { String(format: "%02x", $0) }.joined()
-                StandardOutput.printLine(json ? "{\"table\":\"\(table)\",\"raw\":\"\(hex)\"}" : "\(table) raw=\(hex)")
-                return
+                let raw = DecodedEvent(typeName: "raw", fields: [
+                    EventField(name: "raw", value: .text(hex)),
+                    EventField(name: "error", value: .text("\(error)")),
+                ])
+                StandardOutput.printLine(json ? raw.json(table: table) : "\(table) \(raw)")
             }
-            StandardOutput.printLine(json ? event.json(table: table) : "\(table) \(event)")
         }
     }
 

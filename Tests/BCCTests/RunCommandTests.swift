@@ -32,6 +32,58 @@ import TestSupport
         }
         """.write(to: program, atomically: true, encoding: .utf8)
 
+    let path = directory.appendingPathComponent("marker-\(UUID().uuidString.prefix(8))").path
+    let (output, _) = try runTracer(program: program, in: directory, opening: path, until: path)
+    let lines = output.split(separator: "\n")
+    let ours = lines.filter { $0.contains(path) }
+    #expect(!ours.isEmpty, "stdout: \(lines.prefix(5))")
+    if let line = ours.first {
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["table"] as? String == "opens")
+        let fields = try #require(object["fields"] as? [String: Any])
+        #expect(fields["pid"] as? Int == Int(getpid()))
+        #expect(fields["filename"] as? String == path)
+        #expect(((fields["flags"] as? Int) ?? 0) & Int(O_CREAT) != 0)
+    }
+}
+
+/// A record whose struct the program never recorded (it passes a `void *`)
+/// prints as hex with the reason, not silently as bytes.
+@Test func runCommandPrintsUndecodableRecordsWithTheReason() throws {
+    let directory = try TestSupport.temporaryDirectory("bcc-run-raw")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let program = directory.appendingPathComponent("raw.c")
+    try """
+        BPF_RINGBUF_OUTPUT(words, 4);
+
+        TRACEPOINT_PROBE(syscalls, sys_enter_openat) {
+            u64 word = bpf_get_current_pid_tgid() >> 32;
+            if (word != \(getpid()))
+                return 0;
+            void *untyped = &word;
+            words.ringbuf_output(untyped, sizeof(word), 0);
+            return 0;
+        }
+        """.write(to: program, atomically: true, encoding: .utf8)
+    let path = directory.appendingPathComponent("marker").path
+    var pid = UInt64(getpid()).littleEndian
+    let hex = withUnsafeBytes(of: &pid) { $0.map { String(format: "%02x", $0) }.joined() }
+    let (output, _) = try runTracer(program: program, in: directory, opening: path, until: hex)
+    let line = try #require(output.split(separator: "\n").first { $0.contains(hex) }, "stdout: \(output.prefix(300))")
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    #expect(object["table"] as? String == "words")
+    let fields = try #require(object["fields"] as? [String: Any])
+    #expect(fields["raw"] as? String == hex)
+    #expect((fields["error"] as? String)?.contains("no event struct recorded") == true, "\(fields)")
+}
+
+/// Runs `swift-bcc run PROGRAM --json` (its output in files under
+/// `directory`), opening `trigger` once it has attached, until its standard
+/// output contains `marker`; then stops it with SIGTERM and expects a clean
+/// exit. Returns stdout and stderr.
+private func runTracer(program: URL, in directory: URL, opening trigger: String, until marker: String) throws -> (String, String) {
+    let executable = TestSupport.builtProduct("swift-bcc")
+    try #require(FileManager.default.isExecutableFile(atPath: executable), "swift-bcc is built by `swift test`")
     // Output goes to files, read while the tracer runs.
     let outputPath = directory.appendingPathComponent("stdout").path
     let errorPath = directory.appendingPathComponent("stderr").path
@@ -44,13 +96,12 @@ import TestSupport
     process.standardOutput = FileHandle(forWritingAtPath: outputPath)
     process.standardError = FileHandle(forWritingAtPath: errorPath)
     try process.run()
-    let path = directory.appendingPathComponent("marker-\(UUID().uuidString.prefix(8))").path
-    // Compiling may take a while on a busy machine: open the marker once the
-    // tracer says it is attached, until our event is printed, then stop it.
+    // Compiling may take a while on a busy machine: open the file once the
+    // tracer says it is attached, until the marker is printed, then stop it.
     let deadline = Date().addingTimeInterval(60)
-    while Date() < deadline, process.isRunning, !text(outputPath).contains(path) {
+    while Date() < deadline, process.isRunning, !text(outputPath).contains(marker) {
         if text(errorPath).contains("Tracing... Hit Ctrl-C to end.") {
-            let fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
+            let fd = open(trigger, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
             if fd >= 0 { close(fd) }
         }
         usleep(100_000)
@@ -60,15 +111,5 @@ import TestSupport
     #expect(process.terminationReason == .exit)
     #expect(process.terminationStatus == 0, "stderr: \(text(errorPath))")
     #expect(text(errorPath).contains("Tracing... Hit Ctrl-C to end."))
-    let lines = text(outputPath).split(separator: "\n")
-    let ours = lines.filter { $0.contains(path) }
-    #expect(!ours.isEmpty, "stdout: \(lines.prefix(5))")
-    if let line = ours.first {
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-        #expect(object["table"] as? String == "opens")
-        let fields = try #require(object["fields"] as? [String: Any])
-        #expect(fields["pid"] as? Int == Int(getpid()))
-        #expect(fields["filename"] as? String == path)
-        #expect(((fields["flags"] as? Int) ?? 0) & Int(O_CREAT) != 0)
-    }
+    return (text(outputPath), text(errorPath))
 }

@@ -95,14 +95,6 @@ public enum TestSupport {
         return output
     }
 
-    /// The number of open descriptors of this process (entries of /proc/self/fd).
-    /// Exact only in a process of its own (ebpf-test-helper): in the test
-    /// process other suites open and close descriptors meanwhile, so there check
-    /// by identity (the kernel objects' ids, the descriptors' targets) instead.
-    public static func openDescriptorCount() -> Int {
-        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
-    }
-
     /// True when running as root (effective uid 0).
     public static var isRoot: Bool { geteuid() == 0 }
 }
