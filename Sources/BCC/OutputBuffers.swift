@@ -29,13 +29,14 @@ final class OutputBuffers: @unchecked Sendable {
     }
 
     /// Opens perf buffer `map` (table `name`) on every online CPU.
-    func addPerfBuffer(_ map: Map, name: String, pageCount: Int, onSample: @escaping PerfBuffer.SampleHandler,
+    func addPerfBuffer(_ map: Map, name: String, pageCount: Int, wakeupEvents: Int, onSample: @escaping PerfBuffer.SampleHandler,
                        onLost: PerfBuffer.LostHandler?) throws(BCCError) {
         try locked(name) { () throws(BCCError) in
             do {
                 let poller = try perfBuffers ?? PerfBufferPoller()
                 perfBuffers = poller
-                let buffer = try PerfBuffer(map: map, pageCount: pageCount, onSample: onSample, onLost: onLost)
+                let buffer = try PerfBuffer(map: map, pageCount: pageCount, wakeupEvents: wakeupEvents,
+                                            onSample: onSample, onLost: onLost)
                 do { try poller.add(buffer) } catch { buffer.close(); throw error }
             } catch {
                 throw .kernel(operation: "open perf buffer", object: "table '\(name)'", cause: error)

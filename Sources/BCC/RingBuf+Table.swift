@@ -57,11 +57,12 @@ extension Table {
     /// bytes as perf pads them) when ``BPF/perfBufferPoll(timeout:)`` runs;
     /// `pageCount` data pages per CPU (a power of two), and `lostCallback`
     /// gets the number of samples the kernel dropped when a CPU's ring was
-    /// full (bcc's `lost_cb`).
-    public func openPerfBuffer(pageCount: Int = 8, lostCallback: ((_ lost: UInt64) -> Void)? = nil,
+    /// full (bcc's `lost_cb`). The kernel wakes a waiting poll after every
+    /// `wakeupEvents` samples on a CPU (bcc's `wakeup_events`).
+    public func openPerfBuffer(pageCount: Int = 8, lostCallback: ((_ lost: UInt64) -> Void)? = nil, wakeupEvents: Int = 1,
                                _ callback: @escaping (_ cpu: Int, _ data: UnsafeRawBufferPointer) throws -> Void) throws(BCCError) {
         let owner = try outputOwner(kind: .perfOutput, operation: "openPerfBuffer")
-        try owner.outputBuffers.addPerfBuffer(map, name: name, pageCount: pageCount, onSample: callback,
+        try owner.outputBuffers.addPerfBuffer(map, name: name, pageCount: pageCount, wakeupEvents: wakeupEvents, onSample: callback,
                                               onLost: lostCallback.map { lost in { _, count in lost(count) } })
     }
 

@@ -1,5 +1,7 @@
+#define _GNU_SOURCE
 #include "CBPF.h"
 
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -48,6 +50,18 @@ int cbpf_epoll_create(void) {
 
 int cbpf_eventfd_create(void) {
     return eventfd(0, EFD_CLOEXEC);
+}
+
+int cbpf_current_cpu(void) {
+    return sched_getcpu();
+}
+
+int cbpf_thread_affinity_get(void *mask, size_t size) {
+    return sched_getaffinity(0, size, (cpu_set_t *)mask);
+}
+
+int cbpf_thread_affinity_set(const void *mask, size_t size) {
+    return sched_setaffinity(0, size, (const cpu_set_t *)mask);
 }
 
 _Static_assert(EPOLLIN == 0x001 && (uint32_t)EPOLLET == (1u << 31), "epoll bits");

@@ -35,7 +35,14 @@ public final class PerfBuffer {
 
     /// Opens one event per online CPU with `pageCount` data pages each (a
     /// power of two), stores them in `map`, and enables them.
-    public init(map: Map, pageCount: Int = 8, onSample: @escaping SampleHandler, onLost: LostHandler? = nil) throws {
+    ///
+    /// The kernel wakes a waiting poll after every `wakeupEvents` samples on
+    /// a CPU (bcc's `wakeup_events`). 1 wakes for each sample, an interrupt
+    /// per record on the producer's CPU; a larger value trades latency for
+    /// throughput. Samples below the threshold are still read by the next
+    /// poll, which reads rings holding records without waiting.
+    public init(map: Map, pageCount: Int = 8, wakeupEvents: Int = 1, onSample: @escaping SampleHandler,
+                onLost: LostHandler? = nil) throws {
         guard map.type == .perfEventArray else {
             throw BPFError.invalidArgument(operation: "open perf buffer", object: "map \(map.name)",
                                            detail: "map type is \(map.type), not perf event array")
@@ -44,11 +51,15 @@ public final class PerfBuffer {
             throw BPFError.invalidArgument(operation: "open perf buffer", object: "map \(map.name)",
                                            detail: "page count \(pageCount) is not a power of two")
         }
+        guard let wakeup = UInt32(exactly: wakeupEvents), wakeup > 0 else {
+            throw BPFError.invalidArgument(operation: "open perf buffer", object: "map \(map.name)",
+                                           detail: "wakeup events \(wakeupEvents) is not a positive 32-bit count")
+        }
         let object = "perf buffer \(map.name)"
         var opened: [PerfEventRing] = []
         do {
             for cpu in try Self.onlineCPUs() where cpu < Int(map.maxEntries) {
-                let ring = try PerfEventRing(cpu: cpu, pageCount: pageCount, object: object)
+                let ring = try PerfEventRing(cpu: cpu, pageCount: pageCount, wakeupEvents: wakeup, object: object)
                 opened.append(ring)
                 var key = UInt32(cpu), value = UInt32(bitPattern: ring.fd.rawValue)
                 try Syscall.mapUpdate(fd: map.fd.rawValue, key: &key, value: &value, flags: 0, object: "map \(map.name)")

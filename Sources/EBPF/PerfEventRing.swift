@@ -28,15 +28,16 @@ final class PerfEventRing {
     /// The largest record perf writes: its size field is 16 bits.
     static let maximumRecordSize = 1 << 16
 
-    /// Opens the event on `cpu` and maps `pageCount` data pages (a power of two).
-    init(cpu: Int, pageCount: Int, object: String) throws {
+    /// Opens the event on `cpu` and maps `pageCount` data pages (a power of
+    /// two); the kernel wakes readers after every `wakeupEvents` samples.
+    init(cpu: Int, pageCount: Int, wakeupEvents: UInt32 = 1, object: String) throws {
         var attr = perf_event_attr()
         attr.type = PERF_TYPE_SOFTWARE.rawValue
         attr.size = UInt32(MemoryLayout<perf_event_attr>.size)
         attr.config = UInt64(PERF_COUNT_SW_BPF_OUTPUT.rawValue)
         attr.sample_type = UInt64(PERF_SAMPLE_RAW.rawValue)
         attr.sample_period = 1
-        attr.wakeup_events = 1
+        attr.wakeup_events = wakeupEvents
         let raw = cbpf_perf_event_open(&attr, -1, Int32(cpu), -1, UInt(PERF_FLAG_FD_CLOEXEC))
         guard raw >= 0 else {
             let code = errno

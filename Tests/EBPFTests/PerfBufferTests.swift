@@ -1,3 +1,4 @@
+import CBPF
 import Foundation
 import Testing
 @testable import EBPF
@@ -110,14 +111,57 @@ private func checkedSequence(of data: UnsafeRawBufferPointer, recordSize: Int) -
         #expect(throws: BPFError.self) { try buffer.consume() }
     }
 
+    /// With `wakeupEvents: 4` the kernel signals the epoll descriptor only at
+    /// a CPU's fourth sample; the next poll still reads all of them.
+    @Test func wakeupEventsDelaysTheWakeupToTheNthSample() throws {
+        let map = try makePerfEventArray()
+        let producer = try RecordProducer(kind: .perfOutput, ring: map)
+        var seen = 0
+        let buffer = try PerfBuffer(map: map, pageCount: 8, wakeupEvents: 4, onSample: { _, _ in seen += 1 })
+        let poller = try PerfBufferPoller()
+        defer { poller.close() }
+        try poller.add(buffer)
+        var data: UInt64 = 0, events: UInt32 = 0
+        func ready() -> Int32 { cbpf_epoll_wait(poller.epollFileDescriptor, &data, &events, 1, 0) }
+        // Every sample must land on one CPU's ring: pin this thread meanwhile.
+        try onOneCPU {
+            try producer.run(times: 3)
+            #expect(ready() == 0, "three samples must not wake a reader that asked for four")
+            try producer.run(times: 1)
+            #expect(ready() == 1, "the fourth sample wakes the reader")
+        }
+        #expect(try poller.poll(timeout: 0) == 4)
+        #expect(seen == 4)
+    }
+
     @Test func badArgumentsAreRejectedWithTheMapsName() throws {
         let map = try makePerfEventArray()
         #expect {
             try PerfBuffer(map: map, pageCount: 3, onSample: { _, _ in })
         } throws: { "\($0)".contains("pb_events") && "\($0)".contains("power of two") }
+        #expect {
+            try PerfBuffer(map: map, wakeupEvents: 0, onSample: { _, _ in })
+        } throws: { "\($0)".contains("pb_events") && "\($0)".contains("wakeup events 0") }
         let ring = try makeRingBufferMap(pages: 1, name: "rb_not_perf")
         #expect {
             try PerfBuffer(map: ring, onSample: { _, _ in })
         } throws: { "\($0)".contains("rb_not_perf") }
     }
+}
+
+/// Runs `body` with the calling thread pinned to the CPU it is on, then
+/// restores its affinity.
+private func onOneCPU(_ body: () throws -> Void) throws {
+    var saved = [UInt8](repeating: 0, count: 128) // 1024 CPUs, as glibc's cpu_set_t
+    guard cbpf_thread_affinity_get(&saved, saved.count) == 0 else {
+        throw BPFError.system(operation: "sched_getaffinity", object: "test thread", errno: errno)
+    }
+    defer { _ = cbpf_thread_affinity_set(saved, saved.count) }
+    let cpu = Int(cbpf_current_cpu())
+    var one = [UInt8](repeating: 0, count: saved.count)
+    one[cpu / 8] |= UInt8(1 << (cpu % 8))
+    guard cbpf_thread_affinity_set(one, one.count) == 0 else {
+        throw BPFError.system(operation: "sched_setaffinity", object: "test thread", errno: errno)
+    }
+    try body()
 }

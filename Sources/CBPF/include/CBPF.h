@@ -53,6 +53,17 @@ int cbpf_eventfd_create(void);
 static const uint32_t CBPF_EPOLLIN = 0x001;
 static const uint32_t CBPF_EPOLLET = 1u << 31;
 
+// MARK: - CPU placement (sched.h declares these only under _GNU_SOURCE)
+
+/// The CPU the calling thread runs on (sched_getcpu(3)), or -1 with errno set.
+int cbpf_current_cpu(void);
+
+/// The calling thread's CPU affinity into `mask` (`size` bytes, bit i = CPU i).
+int cbpf_thread_affinity_get(void *mask, size_t size);
+
+/// Sets the calling thread's CPU affinity from `mask` (`size` bytes, bit i = CPU i).
+int cbpf_thread_affinity_set(const void *mask, size_t size);
+
 // MARK: - perf ioctl requests (function-like macros do not import into Swift)
 
 static const unsigned long CBPF_PERF_EVENT_IOC_ENABLE = PERF_EVENT_IOC_ENABLE;
