@@ -1,49 +1,36 @@
-import CBPF
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Waits on every CPU ring of several perf buffers with one epoll
 /// descriptor: bcc's `perf_buffer_poll`, which serves all perf buffers of a
 /// BPF object.
 public final class PerfBufferPoller {
-    private let epoll: OwnedFD
+    private let epoll: EpollSet
     private var buffers: [PerfBuffer] = []
-    private let readyData: UnsafeMutablePointer<UInt64>
-    private let readyEvents: UnsafeMutablePointer<UInt32>
-    private static let maxReady = 64
 
     /// The epoll descriptor, readable when a ring has data, for external loops.
-    public var epollFileDescriptor: Int32 { epoll.rawValue }
+    public var epollFileDescriptor: Int32 { epoll.fileDescriptor }
 
     /// Creates an empty poller.
     public init() throws {
-        let fd = cbpf_epoll_create()
-        guard fd >= 0 else {
-            throw BPFError.system(operation: "epoll_create1", object: "perf buffer poller", errno: errno)
-        }
-        epoll = OwnedFD(rawValue: fd)
-        readyData = .allocate(capacity: Self.maxReady)
-        readyEvents = .allocate(capacity: Self.maxReady)
+        epoll = try EpollSet(object: "perf buffer poller")
     }
 
     deinit {
         close()
-        readyData.deallocate()
-        readyEvents.deallocate()
     }
 
     /// Adds every CPU ring of `buffer`; the poller keeps the buffer and
     /// closes it in ``close()``.
     public func add(_ buffer: PerfBuffer) throws {
+        guard !epoll.isClosed else {
+            throw BPFError.invalidArgument(operation: "add perf buffer", object: "perf buffer \(buffer.name)", detail: "the poller is closed")
+        }
         let bufferIndex = UInt64(buffers.count)
         for (ringIndex, ring) in buffer.rings.enumerated() {
-            guard cbpf_epoll_add(epoll.rawValue, ring.fd.rawValue, CBPF_EPOLLIN, bufferIndex << 32 | UInt64(ringIndex)) == 0 else {
-                let code = errno
-                for earlier in buffer.rings[..<ringIndex] { _ = cbpf_epoll_del(epoll.rawValue, earlier.fd.rawValue) }
-                throw BPFError.system(operation: "epoll_ctl add CPU \(ring.cpu)", object: "perf buffer \(buffer.name)", errno: code)
+            do {
+                try epoll.add(ring.fd.rawValue, token: bufferIndex << 32 | UInt64(ringIndex),
+                              what: "perf buffer \(buffer.name) CPU \(ring.cpu)")
+            } catch {
+                for earlier in buffer.rings[..<ringIndex] { epoll.remove(earlier.fd.rawValue) }
+                throw error
             }
         }
         buffers.append(buffer)
@@ -54,7 +41,7 @@ public final class PerfBufferPoller {
     /// timeout or when a signal interrupts the wait.
     @discardableResult
     public func poll(timeout: Int = -1) throws -> Int {
-        guard epoll.rawValue >= 0 else {
+        guard !epoll.isClosed else {
             throw BPFError.invalidArgument(operation: "poll", object: "perf buffer poller", detail: "the poller is closed")
         }
         // Rings that already hold records are read without entering
@@ -68,13 +55,9 @@ public final class PerfBufferPoller {
             }
         }
         if found { return count }
-        let ready = cbpf_epoll_wait(epoll.rawValue, readyData, readyEvents, Int32(Self.maxReady), Int32(clamping: timeout))
-        if ready < 0 {
-            if errno == EINTR { return 0 }
-            throw BPFError.system(operation: "epoll_wait", object: "perf buffer poller", errno: errno)
-        }
-        for index in 0..<Int(ready) {
-            let token = readyData[index]
+        let ready = try epoll.wait(maxEvents: EpollSet.capacity, timeout: timeout)
+        for index in 0..<ready {
+            let token = epoll.token(at: index)
             count += try buffers[Int(token >> 32)].consume(ring: Int(token & 0xffff_ffff))
         }
         return count

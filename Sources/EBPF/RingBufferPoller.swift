@@ -1,10 +1,3 @@
-import CBPF
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Serves several ring buffers behind one epoll descriptor, each with its
 /// own handler: bcc's model, one poller per BPF object.
 ///
@@ -20,46 +13,32 @@ public final class RingBufferPoller {
         let handler: Handler
     }
 
-    private let epoll: OwnedFD
+    private let epoll: EpollSet
     private var entries: [Entry] = []
-    // Reused by every poll, so waiting allocates nothing.
-    private let readyData: UnsafeMutablePointer<UInt64>
-    private let readyEvents: UnsafeMutablePointer<UInt32>
-    private static let maxReady = 64
 
     /// The epoll descriptor, readable when any ring has data: for external
     /// event loops, which then call ``consume(max:)``.
-    public var epollFileDescriptor: Int32 { epoll.rawValue }
+    public var epollFileDescriptor: Int32 { epoll.fileDescriptor }
 
     /// The rings added so far, in order.
     public var rings: [RingBuffer] { entries.map(\.ring) }
 
     /// Creates an empty poller.
     public init() throws {
-        let fd = cbpf_epoll_create()
-        guard fd >= 0 else {
-            throw BPFError.system(operation: "epoll_create1", object: "ring buffer poller", errno: errno)
-        }
-        epoll = OwnedFD(rawValue: fd)
-        readyData = .allocate(capacity: Self.maxReady)
-        readyEvents = .allocate(capacity: Self.maxReady)
+        epoll = try EpollSet(object: "ring buffer poller")
     }
 
     deinit {
         close()
-        readyData.deallocate()
-        readyEvents.deallocate()
     }
 
     /// Adds `ring`, whose records go to `handler`. The poller keeps the ring
     /// and closes it in ``close()``.
     public func add(_ ring: RingBuffer, handler: @escaping Handler) throws {
-        guard epoll.rawValue >= 0 else {
+        guard !epoll.isClosed else {
             throw BPFError.invalidArgument(operation: "add ring buffer", object: "ring buffer \(ring.name)", detail: "the poller is closed")
         }
-        guard cbpf_epoll_add(epoll.rawValue, ring.fileDescriptor, CBPF_EPOLLIN, UInt64(entries.count)) == 0 else {
-            throw BPFError.system(operation: "epoll_ctl add", object: "ring buffer \(ring.name)", errno: errno)
-        }
+        try epoll.add(ring.fileDescriptor, token: UInt64(entries.count), what: "ring buffer \(ring.name)")
         entries.append(Entry(ring: ring, handler: handler))
     }
 
@@ -91,7 +70,7 @@ public final class RingBufferPoller {
     /// rethrown and the remaining records wait for the next call.
     @discardableResult
     public func poll(timeout: Int = -1) throws -> Int {
-        guard epoll.rawValue >= 0 else {
+        guard !epoll.isClosed else {
             throw BPFError.invalidArgument(operation: "poll", object: "ring buffer poller", detail: "the poller is closed")
         }
         var count = 0
@@ -107,14 +86,9 @@ public final class RingBufferPoller {
             try consume(entry, publishing: .always, count: &count, progressed: &progressed)
         }
         if progressed { return count }
-        let ready = cbpf_epoll_wait(epoll.rawValue, readyData, readyEvents, Int32(min(max(entries.count, 1), Self.maxReady)),
-                                    Int32(clamping: timeout))
-        if ready < 0 {
-            if errno == EINTR { return 0 }
-            throw BPFError.system(operation: "epoll_wait", object: "ring buffer poller", errno: errno)
-        }
-        for index in 0..<Int(ready) {
-            let entry = entries[Int(readyData[index])]
+        let ready = try epoll.wait(maxEvents: entries.count, timeout: timeout)
+        for index in 0..<ready {
+            let entry = entries[Int(epoll.token(at: index))]
             count += try entry.ring.consume(max: .max, publishing: .whenIdle, entry.handler)
         }
         return count
