@@ -8,6 +8,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "BCC", targets: ["BCC"]),
+        .library(name: "BCCDialect", targets: ["BCCDialect"]),
+        .library(name: "BCCEvents", targets: ["BCCEvents"]),
         .library(name: "EBPF", targets: ["EBPF"]),
         .library(name: "BTF", targets: ["BTF"]),
         .library(name: "BPFObject", targets: ["BPFObject"]),
@@ -24,7 +26,11 @@ let package = Package(
         .target(name: "BTF"),
         .target(name: "BPFObject", dependencies: ["ELF", "BTF"]),
         .target(name: "EBPF", dependencies: ["CBPF", "ELF", "BTF", "BPFObject"]),
-        .target(name: "BCC", dependencies: ["CBPF", "EBPF", "BPFObject", "BTF", "ELF"]),
+        // Pure: bcc's C dialect rewritten to plain C (no syscalls, no kernel).
+        .target(name: "BCCDialect", dependencies: ["BPFObject"]),
+        // Pure over BTF: event decoding, text and JSON, layout checks, Swift mirrors.
+        .target(name: "BCCEvents", dependencies: ["BTF"]),
+        .target(name: "BCC", dependencies: ["BCCDialect", "BCCEvents", "CBPF", "EBPF", "BPFObject", "BTF", "ELF"]),
         // What the bcc-style tools share: stopping on signals, output formats.
         .target(name: "BCCTools", dependencies: ["BCC"]),
         .executableTarget(name: "opensnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -46,7 +52,7 @@ let package = Package(
         .testTarget(name: "BTFTests", dependencies: ["BTF", "ELF", "TestSupport"]),
         .testTarget(name: "BPFObjectTests", dependencies: ["BPFObject", "TestSupport"]),
         .testTarget(name: "EBPFTests", dependencies: ["EBPF", "BPFObject", "CBPF", "TestSupport"]),
-        .testTarget(name: "BCCTests", dependencies: ["BCC", "EBPF", "CBPF", "TestSupport"]),
+        .testTarget(name: "BCCTests", dependencies: ["BCC", "BCCDialect", "BCCEvents", "BPFObject", "EBPF", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCToolsTests", dependencies: ["BCCTools", "BCC", "TestSupport", "opensnoop", "execsnoop", "runqlat",
                                                            "guide-ringbuf-output", "guide-ringbuf-reserve", "ringbuf-output", "ringbuf-submit"]),
     ]

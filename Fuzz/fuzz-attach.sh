@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the attach code's parsers (Sources/EBPF/Attach/LinkerCache.swift for
-# /etc/ld.so.cache, Sources/EBPF/Attach/TracepointFormat.swift for tracefs
+# /etc/ld.so.cache, Sources/BPFObject/TracepointFormat.swift for tracefs
 # format files) with libFuzzer and AddressSanitizer for a bounded time.
 #   Fuzz/fuzz-attach.sh [seconds]     (default 60)
 set -euo pipefail
@@ -11,7 +11,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 swiftc -parse-as-library -O -sanitize=fuzzer,address -module-name EBPF \
-    Sources/EBPF/Attach/LinkerCache.swift Sources/EBPF/Attach/TracepointFormat.swift \
+    Sources/EBPF/Attach/LinkerCache.swift Sources/BPFObject/TracepointFormat.swift \
     Sources/EBPF/Attach/SysFile.swift Sources/EBPF/BPFError.swift \
     Fuzz/AttachParsers/main.swift -o "$work/fuzz-attach"
 

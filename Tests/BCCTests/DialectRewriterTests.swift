@@ -1,4 +1,5 @@
 import EBPF
+import BPFObject
 import Testing
 @testable import BCC
 
@@ -76,7 +77,7 @@ private func lineCount(_ text: String) -> Int { text.split(separator: "\n", omit
 }
 
 @Test func ringBufferPageCountMustBeAPowerOfTwo() throws {
-    let error = #expect(throws: BCCError.self) {
+    let error = #expect(throws: DialectError.self) {
         try rewrite("struct x { int a; };\n\nBPF_RINGBUF_OUTPUT(events, 6);\n")
     }
     guard case let .compileFailed(file, diagnostics)? = error else { Issue.record("wrong error \(String(describing: error))"); return }
@@ -170,7 +171,7 @@ private func lineCount(_ text: String) -> Int { text.split(separator: "\n", omit
 }
 
 @Test func unknownMethodAndWrongArityNameTheUserLine() throws {
-    let error = #expect(throws: BCCError.self) {
+    let error = #expect(throws: DialectError.self) {
         try rewrite("BPF_HASH(h);\nint f(void *ctx) {\n  h.frobnicate(1);\n  h.update(1);\n  return 0;\n}\n")
     }
     guard case let .compileFailed(_, diagnostics)? = error else { Issue.record("wrong error"); return }
@@ -203,7 +204,7 @@ private func lineCount(_ text: String) -> Int { text.split(separator: "\n", omit
 }
 
 @Test func mapMethodInsideAMacroIsAnErrorOnItsLine() throws {
-    let error = #expect(throws: BCCError.self) {
+    let error = #expect(throws: DialectError.self) {
         try rewrite("BPF_HASH(h, u32, u64);\n#define BUMP(k) h.increment(k)\nint f(void *ctx) { BUMP(1); return 0; }\n")
     }
     guard case let .compileFailed(_, diagnostics)? = error else { Issue.record("wrong error"); return }

@@ -138,7 +138,7 @@ struct PlainEvent: BitwiseCopyable {
     for (name, text) in files {
         try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
     }
-    let protocolFile = TestSupport.repositoryRoot.appendingPathComponent("Sources/BCC/BPFEvent.swift").path
+    let protocolFile = TestSupport.repositoryRoot.appendingPathComponent("Sources/BCCEvents/BPFEvent.swift").path
     let executable = directory.appendingPathComponent("types-check").path
     let swiftc = URL(fileURLWithPath: TestSupport.clang).deletingLastPathComponent().appendingPathComponent("swiftc").path
     let compile = try TestSupport.run(swiftc, [

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import BPFObject
 @testable import EBPF
 
 @Suite struct AttachTracefsTests {
@@ -87,7 +88,7 @@ import Testing
         ("name: x\nID: 1\n\tfield:int a\toffset 0\n", "demo:3"),
     ])
     func malformedFormatNamesTheLine(text: String, expected: String) {
-        let error = #expect(throws: BPFError.self) { try TracepointFormat(parsing: text, path: "demo") }
+        let error = #expect(throws: BPFObjectError.self) { try TracepointFormat(parsing: text, path: "demo") }
         #expect(error?.description.contains(expected) == true, "\(String(describing: error))")
     }
 

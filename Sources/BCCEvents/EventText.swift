@@ -1,9 +1,9 @@
 /// The two renderings of decoded events: `name=value` text for terminals and
 /// JSON for programs.
-enum EventText {
+package enum EventText {
     // MARK: - Text
 
-    static func describe(fields: [EventField], into text: inout String) {
+    package static func describe(fields: [EventField], into text: inout String) {
         for (index, field) in fields.enumerated() {
             if index > 0 { text += " " }
             text += field.name
@@ -12,7 +12,7 @@ enum EventText {
         }
     }
 
-    static func describe(_ value: EventValue, into text: inout String) {
+    package static func describe(_ value: EventValue, into text: inout String) {
         switch value {
         case let .signed(number): text += String(number)
         case let .unsigned(number): text += String(number)
@@ -56,7 +56,7 @@ enum EventText {
 
     // MARK: - JSON
 
-    static func json(fields: [EventField], into text: inout String) {
+    package static func json(fields: [EventField], into text: inout String) {
         text += "{"
         for (index, field) in fields.enumerated() {
             if index > 0 { text += "," }
@@ -67,7 +67,7 @@ enum EventText {
         text += "}"
     }
 
-    static func json(_ value: EventValue, into text: inout String) {
+    package static func json(_ value: EventValue, into text: inout String) {
         switch value {
         case let .signed(number): text += String(number)
         case let .unsigned(number), let .pointer(number): text += String(number)
@@ -95,7 +95,7 @@ enum EventText {
     }
 
     /// `string` as a JSON string literal.
-    static func jsonString(_ string: String, into text: inout String) {
+    package static func jsonString(_ string: String, into text: inout String) {
         text += "\""
         for scalar in string.unicodeScalars {
             switch scalar {

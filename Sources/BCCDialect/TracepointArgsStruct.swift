@@ -1,18 +1,18 @@
-import EBPF
+import BPFObject
 
 /// The C struct bcc gives TRACEPOINT_PROBE's `args`, built from the
 /// tracepoint's tracefs format (its fields, offsets and sizes).
-struct TracepointArgsStruct: Sendable, Equatable {
+package struct TracepointArgsStruct: Sendable, Equatable {
     /// The fields in offset order.
-    var fields: [TracepointField]
+    package var fields: [TracepointField]
 
     /// The struct for a parsed format.
-    init(_ format: TracepointFormat) {
+    package init(_ format: TracepointFormat) {
         fields = format.fields.sorted { $0.offset < $1.offset }
     }
 
     /// `struct NAME { ... };` with padding where the format has gaps.
-    func cDefinition(structName: String) -> String {
+    package func cDefinition(structName: String) -> String {
         var members: [String] = []
         var position = 0
         for (index, field) in fields.enumerated() {

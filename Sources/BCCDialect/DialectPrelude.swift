@@ -3,16 +3,23 @@
 // headers bcc programs include would have defined.
 
 /// Builds the prelude for one kernel.
-struct DialectPrelude: Sendable {
+package struct DialectPrelude: Sendable {
     /// The running kernel's page size.
-    var pageSize: Int
+    package var pageSize: Int
     /// `uname -m` of the target ("x86_64", "aarch64").
-    var architecture: String
+    package var architecture: String
     /// Helper names (without bpf_) whose BPF_FUNC_ enumerator the kernel's BTF has.
-    var availableHelpers: Set<String>
+    package var availableHelpers: Set<String>
+
+    /// The prelude for a kernel with this page size, architecture and helpers.
+    package init(pageSize: Int, architecture: String, availableHelpers: Set<String>) {
+        self.pageSize = pageSize
+        self.architecture = architecture
+        self.availableHelpers = availableHelpers
+    }
 
     /// The prelude's C text.
-    var text: String {
+    package var text: String {
         var lines: [String] = ["/* swift-bcc dialect prelude */"]
         lines.append(Self.basics)
         lines.append("#define PAGE_SIZE \(pageSize)")
@@ -24,7 +31,7 @@ struct DialectPrelude: Sendable {
     }
 
     /// The forward declarations and helper pointers, one per helper the kernel has.
-    var helperDeclarations: String {
+    package var helperDeclarations: String {
         var structTags = Set<String>()
         var declarations: [String] = []
         for helper in HelperPrototypes.all where availableHelpers.contains(helper.name) {

@@ -10,32 +10,39 @@ import Foundation
 // source map takes columns back to the user's text.
 
 /// The result of rewriting one bcc program.
-struct RewriteResult: Sendable {
+package struct RewriteResult: Sendable {
     /// The user's original bytes.
-    var original: [UInt8]
+    package var original: [UInt8]
     /// The rewritten program body (same line count as the original).
-    var body: RewrittenSource
+    package var body: RewrittenSource
     /// Tables in declaration order.
-    var tables: [TableDefinition]
+    package var tables: [TableDefinition]
     /// Functions that become BPF programs, in definition order.
-    var functions: [ProbeFunction]
+    package var functions: [ProbeFunction]
     /// The C type (e.g. "struct data_t") of the records sent through each output table.
-    var eventTypes: [String: String]
+    package var eventTypes: [String: String]
     /// Tracepoints whose `args` structs the program needs: "category:name".
-    var tracepoints: [String]
+    package var tracepoints: [String]
 }
 
 /// Rewrites bcc's C dialect into plain C.
-struct DialectRewriter {
+package struct DialectRewriter {
     /// The name diagnostics use for the file.
-    var fileName: String
+    package var fileName: String
     /// The running kernel's page size (ring buffer sizes are in pages).
-    var pageSize: Int
+    package var pageSize: Int
     /// The number of possible CPUs (perf output tables have one slot each).
-    var possibleCPUs: Int
+    package var possibleCPUs: Int
 
-    /// Rewrites `source`; throws `BCCError.compileFailed` naming the user's lines.
-    func rewrite(_ source: String) throws -> RewriteResult {
+    /// A rewriter for `fileName` on a kernel with this page size and CPU count.
+    package init(fileName: String, pageSize: Int, possibleCPUs: Int) {
+        self.fileName = fileName
+        self.pageSize = pageSize
+        self.possibleCPUs = possibleCPUs
+    }
+
+    /// Rewrites `source`; throws `DialectError.compileFailed` naming the user's lines.
+    package func rewrite(_ source: String) throws(DialectError) -> RewriteResult {
         var pass = RewritePass(source: source, options: self)
         try pass.run()
         return pass.result
@@ -73,7 +80,7 @@ private struct RewritePass {
 
     // MARK: - Top level
 
-    mutating func run() throws {
+    mutating func run() throws(DialectError) {
         collectUserTypeNames()
         collectTracepointStructReferences()
         var index = 0
@@ -130,7 +137,7 @@ private struct RewritePass {
         flush(upTo: tokenizer.bytes.count, from: &copiedUpTo)
         reportMapCallsInMacros()
         if !diagnostics.isEmpty {
-            throw BCCError.compileFailed(file: options.fileName, diagnostics: diagnostics)
+            throw DialectError.compileFailed(file: options.fileName, diagnostics: diagnostics)
         }
     }
 

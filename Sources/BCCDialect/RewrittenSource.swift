@@ -4,7 +4,7 @@
 
 /// Text built from pieces of the original source and generated text,
 /// remembering where each output byte came from.
-struct RewrittenSource: Sendable {
+package struct RewrittenSource: Sendable {
     /// A run of output bytes and where it came from.
     private struct Segment: Sendable {
         var outputStart: Int
@@ -18,7 +18,7 @@ struct RewrittenSource: Sendable {
     private var segments: [Segment] = []
 
     /// Appends original bytes `range` (offsets into `original`).
-    mutating func appendVerbatim(_ original: [UInt8], _ range: Range<Int>) {
+    package mutating func appendVerbatim(_ original: [UInt8], _ range: Range<Int>) {
         guard !range.isEmpty else { return }
         let start = bytes.count
         bytes.append(contentsOf: original[range])
@@ -26,7 +26,7 @@ struct RewrittenSource: Sendable {
     }
 
     /// Appends generated text that stands for the original text at `anchor`.
-    mutating func appendGenerated(_ text: String, anchor: Int) {
+    package mutating func appendGenerated(_ text: String, anchor: Int) {
         guard !text.isEmpty else { return }
         let start = bytes.count
         bytes.append(contentsOf: text.utf8)
@@ -34,10 +34,10 @@ struct RewrittenSource: Sendable {
     }
 
     /// The text built so far.
-    var text: String { String(decoding: bytes, as: UTF8.self) }
+    package var text: String { String(decoding: bytes, as: UTF8.self) }
 
     /// The original offset that output offset `offset` came from.
-    func originalOffset(forOutputOffset offset: Int) -> Int {
+    package func originalOffset(forOutputOffset offset: Int) -> Int {
         var low = 0, high = segments.count - 1
         while low <= high {
             let mid = (low + high) / 2
@@ -55,7 +55,7 @@ struct RewrittenSource: Sendable {
     }
 
     /// Maps a 1-based (line, column) in the output to a 1-based (line, column) in `original`.
-    func originalLocation(line: Int, column: Int, original: LineIndex) -> (line: Int, column: Int) {
+    package func originalLocation(line: Int, column: Int, original: LineIndex) -> (line: Int, column: Int) {
         let outputIndex = LineIndex(bytes)
         let offset = outputIndex.offset(line: line, column: column)
         return original.location(of: originalOffset(forOutputOffset: offset))
@@ -63,11 +63,11 @@ struct RewrittenSource: Sendable {
 }
 
 /// Line starts of a text, for converting between offsets and (line, column).
-struct LineIndex: Sendable {
+package struct LineIndex: Sendable {
     private let lineStarts: [Int]
     private let count: Int
 
-    init(_ bytes: [UInt8]) {
+    package init(_ bytes: [UInt8]) {
         var starts = [0]
         for (index, byte) in bytes.enumerated() where byte == 0x0A { starts.append(index + 1) }
         lineStarts = starts
@@ -75,16 +75,16 @@ struct LineIndex: Sendable {
     }
 
     /// Number of lines.
-    var lineCount: Int { lineStarts.count }
+    package var lineCount: Int { lineStarts.count }
 
     /// The byte offset of a 1-based (line, column), clamped to the text.
-    func offset(line: Int, column: Int) -> Int {
+    package func offset(line: Int, column: Int) -> Int {
         let lineIndex = min(max(line - 1, 0), lineStarts.count - 1)
         return min(lineStarts[lineIndex] + max(column - 1, 0), count)
     }
 
     /// The 1-based (line, column) of a byte offset.
-    func location(of offset: Int) -> (line: Int, column: Int) {
+    package func location(of offset: Int) -> (line: Int, column: Int) {
         var low = 0, high = lineStarts.count - 1
         while low < high {
             let mid = (low + high + 1) / 2
@@ -94,7 +94,7 @@ struct LineIndex: Sendable {
     }
 
     /// The byte range of a 1-based line, without its newline.
-    func range(ofLine line: Int) -> Range<Int>? {
+    package func range(ofLine line: Int) -> Range<Int>? {
         guard line >= 1, line <= lineStarts.count else { return nil }
         let start = lineStarts[line - 1]
         let end = line < lineStarts.count ? lineStarts[line] - 1 : count

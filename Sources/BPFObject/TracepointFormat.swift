@@ -17,7 +17,7 @@ public struct TracepointFormat: Sendable, Equatable {
     /// Parses the content of an events/CATEGORY/NAME/format file; `path`
     /// names it in errors.
     ///
-    /// - Throws: `BPFError.malformed` naming the file and line when a line
+    /// - Throws: `BPFObjectError.malformed` naming the file and line when a line
     ///   cannot be read.
     public init(parsing text: String, path: String = "format") throws {
         var name: String?
@@ -30,7 +30,7 @@ public struct TracepointFormat: Sendable, Equatable {
                 name = String(line.dropFirst("name:".count)).trimmingWhitespace()
             } else if line.hasPrefix("ID:") {
                 guard let value = UInt64(line.dropFirst("ID:".count).trimmingWhitespace()) else {
-                    throw BPFError.malformed(what: location, detail: "expected 'ID: <number>', found '\(line)'")
+                    throw BPFObjectError.malformed(what: location, detail: "expected 'ID: <number>', found '\(line)'")
                 }
                 id = value
             } else if line.hasPrefix("field:") {
@@ -39,8 +39,8 @@ public struct TracepointFormat: Sendable, Equatable {
                 break
             }
         }
-        guard let name, !name.isEmpty else { throw BPFError.malformed(what: path, detail: "no 'name:' line") }
-        guard let id else { throw BPFError.malformed(what: path, detail: "no 'ID:' line") }
+        guard let name, !name.isEmpty else { throw BPFObjectError.malformed(what: path, detail: "no 'name:' line") }
+        guard let id else { throw BPFObjectError.malformed(what: path, detail: "no 'ID:' line") }
         self.name = name
         self.id = id
         self.fields = fields
@@ -109,7 +109,7 @@ public struct TracepointField: Sendable, Equatable {
             let item = part.trimmingWhitespace()
             guard !item.isEmpty else { continue }
             guard let colon = item.firstIndex(of: ":") else {
-                throw BPFError.malformed(what: location, detail: "expected 'key:value', found '\(item)'")
+                throw BPFObjectError.malformed(what: location, detail: "expected 'key:value', found '\(item)'")
             }
             let key = item[..<colon]
             let value = item[item.index(after: colon)...].trimmingWhitespace()
@@ -122,10 +122,10 @@ public struct TracepointField: Sendable, Equatable {
             }
         }
         guard let declaration, !declaration.isEmpty else {
-            throw BPFError.malformed(what: location, detail: "field line has no declaration: '\(line)'")
+            throw BPFObjectError.malformed(what: location, detail: "field line has no declaration: '\(line)'")
         }
         guard let offset, let size, offset >= 0, size >= 0 else {
-            throw BPFError.malformed(what: location, detail: "field '\(declaration)' lacks a valid offset or size")
+            throw BPFObjectError.malformed(what: location, detail: "field '\(declaration)' lacks a valid offset or size")
         }
 
         var rest = Substring(declaration)
@@ -139,7 +139,7 @@ public struct TracepointField: Sendable, Equatable {
         let name = String(rest[nameStart...])
         var type = rest[..<nameStart].trimmingWhitespace()
         guard !name.isEmpty, !type.isEmpty else {
-            throw BPFError.malformed(what: location, detail: "cannot split '\(declaration)' into a type and a name")
+            throw BPFObjectError.malformed(what: location, detail: "cannot split '\(declaration)' into a type and a name")
         }
         var dynamicArray: DynamicArray?
         for kind in [DynamicArray.dataLocation, .relativeLocation] where type.hasPrefix(kind.rawValue + " ") {

@@ -3,14 +3,20 @@ import Foundation
 /// Shows the user's own C lines in a verifier log: the kernel prints the
 /// line text recorded in the object's line info (the rewritten program) as
 /// `; TEXT @ FILE:LINE`; the text is replaced with the user's line.
-struct VerifierLogSource: Sendable {
+package struct VerifierLogSource: Sendable {
     /// The user's file name as the compiler recorded it.
-    var fileName: String
+    package var fileName: String
     /// The user's original source.
-    var original: [UInt8]
+    package var original: [UInt8]
+
+    /// The mapping for the user's `original` text, recorded as `fileName`.
+    package init(fileName: String, original: [UInt8]) {
+        self.fileName = fileName
+        self.original = original
+    }
 
     /// The log with each source annotation of the user's file showing the user's text.
-    func mapped(_ log: String) -> String {
+    package func mapped(_ log: String) -> String {
         let lines = LineIndex(original)
         let marker = " @ \(fileName):"
         return log.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in

@@ -4,16 +4,16 @@ import Foundation
 /// Event decoders shared by every `Table` over the same program BTF, so
 /// `b["events"].event(data)` in a callback builds the decoding plan once,
 /// not once per record (each `b["events"]` is a new `Table`).
-final class EventDecoderCache: @unchecked Sendable {
+package final class EventDecoderCache: @unchecked Sendable {
     // @unchecked: `entries` is only touched while `lock` is held.
     private let lock = NSLock()
     private var entries: [Key: Entry] = [:]
 
     /// The process-wide cache.
-    static let shared = EventDecoderCache()
+    package static let shared = EventDecoderCache()
 
     /// Distinct programs' tables kept; beyond this the cache starts over.
-    static let capacity = 256
+    package static let capacity = 256
 
     /// A BTF blob is identified by its storage's address: each entry keeps
     /// its BTF alive, so the address cannot be reused while the entry exists.
@@ -29,7 +29,7 @@ final class EventDecoderCache: @unchecked Sendable {
     }
 
     /// The decoder of the event struct recorded for `table` in `btf`.
-    func decoder(btf: BTF, table: String) -> Result<EventDecoder, EventDecodingError> {
+    package func decoder(btf: BTF, table: String) -> Result<EventDecoder, EventDecodingError> {
         let bytes = btf.bytes
         let address = bytes.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
         let key = Key(address: address, count: bytes.count, table: table)

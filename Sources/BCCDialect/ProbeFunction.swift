@@ -29,7 +29,7 @@ public struct ProbeFunction: Sendable, Equatable {
     public var line: Int
 
     /// The section and auto-attach for a function name by bcc's prefixes, or nil for other names.
-    static func conventional(name: String) -> (section: String, autoAttach: AutoAttach)? {
+    package static func conventional(name: String) -> (section: String, autoAttach: AutoAttach)? {
         if let rest = name.dropPrefix("kprobe__") {
             return ("kprobe/\(rest)", .kprobe(function: rest))
         }
@@ -50,7 +50,7 @@ public struct ProbeFunction: Sendable, Equatable {
 
 extension String {
     /// The rest of the string after `prefix`, or nil when it does not start with it or nothing follows.
-    func dropPrefix(_ prefix: String) -> String? {
+    package func dropPrefix(_ prefix: String) -> String? {
         guard hasPrefix(prefix), count > prefix.count else { return nil }
         return String(dropFirst(prefix.count))
     }

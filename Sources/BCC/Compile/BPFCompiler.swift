@@ -50,7 +50,12 @@ struct BPFCompiler: Sendable {
     /// Compiles `source` (named `fileName` in diagnostics) with extra `cflags`.
     func compile(source: String, fileName: String, cflags: [String], includeDirectory: String?) throws -> CompiledProgram {
         let rewriter = DialectRewriter(fileName: fileName, pageSize: environment.pageSize, possibleCPUs: environment.possibleCPUs)
-        let rewritten = try rewriter.rewrite(source)
+        let rewritten: RewriteResult
+        do {
+            rewritten = try rewriter.rewrite(source)
+        } catch let DialectError.compileFailed(file, diagnostics) {
+            throw BCCError.compileFailed(file: file, diagnostics: diagnostics)
+        }
         var tracepointStructs: [String] = []
         for tracepoint in Set(rewritten.tracepoints).sorted() {
             let parts = tracepoint.split(separator: ":", maxSplits: 1).map(String.init)

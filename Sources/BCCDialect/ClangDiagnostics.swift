@@ -3,8 +3,8 @@ import Foundation
 /// Turns clang's `file:line:col: severity: message` lines into diagnostics
 /// about the user's text: locations in the rewritten program are mapped back
 /// through the rewriter's source map and shown with the user's own line.
-enum ClangDiagnostics {
-    static func parse(_ output: String, userFile: String, rewritten: RewriteResult) -> [CompileDiagnostic] {
+package enum ClangDiagnostics {
+    package static func parse(_ output: String, userFile: String, rewritten: RewriteResult) -> [CompileDiagnostic] {
         let originalLines = LineIndex(rewritten.original)
         var diagnostics: [CompileDiagnostic] = []
         for line in output.split(separator: "\n") {

@@ -47,7 +47,7 @@ public enum EventLayout {
 
     /// The offset and size of member `path` (`name`, or `outer.inner` for
     /// nested structs), looking into anonymous members as C does.
-    static func cMember(_ path: String, of id: BTFTypeID, in btf: BTF) -> (offset: Int, size: Int, isBitfield: Bool)? {
+    package static func cMember(_ path: String, of id: BTFTypeID, in btf: BTF) -> (offset: Int, size: Int, isBitfield: Bool)? {
         var current = id
         var offset = 0
         var found: (offset: Int, size: Int, isBitfield: Bool)?

@@ -26,9 +26,7 @@ public enum BCCError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .compileFailed(file, diagnostics):
-            let errors = diagnostics.filter { $0.severity == .error }.count
-            let header = "\(file): \(errors) error\(errors == 1 ? "" : "s") compiling the BPF program"
-            return ([header] + diagnostics.map(\.description)).joined(separator: "\n")
+            return DialectError.compileFailed(file: file, diagnostics: diagnostics).description
         case let .compilerNotFound(searched):
             return "no clang with the BPF target found (looked at: \(searched.joined(separator: ", "))); "
                 + "set BCC_CLANG to the clang of a Swift toolchain"

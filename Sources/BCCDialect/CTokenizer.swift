@@ -3,9 +3,9 @@
 // declarations without being fooled by comments, strings or directives.
 
 /// One token of C source, as byte offsets into the original text.
-struct CToken: Equatable, Sendable {
+package struct CToken: Equatable, Sendable {
     /// What kind of token this is.
-    enum Kind: Equatable, Sendable {
+    package enum Kind: Equatable, Sendable {
         case identifier
         case number
         case string
@@ -15,30 +15,30 @@ struct CToken: Equatable, Sendable {
         case directive
     }
 
-    var kind: Kind
+    package var kind: Kind
     /// Byte offset of the first byte.
-    var start: Int
+    package var start: Int
     /// Byte offset one past the last byte.
-    var end: Int
+    package var end: Int
 }
 
 /// Splits C source into tokens. Comments and whitespace are skipped (the
 /// rewriter copies them verbatim from the original text between tokens).
-struct CTokenizer {
+package struct CTokenizer {
     /// The source as UTF-8 bytes.
-    let bytes: [UInt8]
+    package let bytes: [UInt8]
 
-    init(_ source: String) {
+    package init(_ source: String) {
         self.bytes = Array(source.utf8)
     }
 
     /// The text of `token`.
-    func text(_ token: CToken) -> String {
+    package func text(_ token: CToken) -> String {
         String(decoding: bytes[token.start..<token.end], as: UTF8.self)
     }
 
     /// True when `token` is the identifier or punctuator `spelling`.
-    func matches(_ token: CToken, _ spelling: String) -> Bool {
+    package func matches(_ token: CToken, _ spelling: String) -> Bool {
         let utf8 = spelling.utf8
         guard token.end - token.start == utf8.count else { return false }
         return bytes[token.start..<token.end].elementsEqual(utf8)
@@ -46,7 +46,7 @@ struct CTokenizer {
 
     /// All tokens of the source. An unterminated comment or literal ends at
     /// the end of the input (clang reports it later with the user's line).
-    func tokenize() -> [CToken] {
+    package func tokenize() -> [CToken] {
         var tokens: [CToken] = []
         tokens.reserveCapacity(bytes.count / 4)
         var i = 0

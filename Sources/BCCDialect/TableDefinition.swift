@@ -6,7 +6,7 @@ public struct TableDefinition: Sendable, Equatable {
         case stackTrace, perfOutput, ringBuffer, progArray, perfArray
 
         /// The BPF_MAP_TYPE_* enumerator the map is created with.
-        func mapTypeEnumerator(keyType: String) -> String {
+        package func mapTypeEnumerator(keyType: String) -> String {
             switch self {
             case .hash: return "BPF_MAP_TYPE_HASH"
             case .array: return "BPF_MAP_TYPE_ARRAY"
@@ -25,7 +25,7 @@ public struct TableDefinition: Sendable, Equatable {
         }
 
         /// The table type names BPF_TABLE("...") accepts.
-        init?(bpfTableType: String) {
+        package init?(bpfTableType: String) {
             switch bpfTableType {
             case "hash": self = .hash
             case "array": self = .array
@@ -44,7 +44,7 @@ public struct TableDefinition: Sendable, Equatable {
         }
 
         /// True for maps whose elements can be created by update (hash-like).
-        var createsElements: Bool {
+        package var createsElements: Bool {
             switch self {
             case .hash, .percpuHash, .lruHash, .lruPercpuHash: return true
             default: return false
@@ -71,15 +71,15 @@ public struct TableDefinition: Sendable, Equatable {
     public static func lostCounterName(forRing ring: String) -> String { ring + "__lost" }
 
     /// True when the map's type depends on the key (a histogram keyed by int is an array).
-    var isArrayLike: Bool {
+    package var isArrayLike: Bool {
         mapTypeEnumerator.hasSuffix("ARRAY")
     }
 
     /// BPF_MAP_TYPE_* for this table.
-    var mapTypeEnumerator: String { kind.mapTypeEnumerator(keyType: keyType) }
+    package var mapTypeEnumerator: String { kind.mapTypeEnumerator(keyType: keyType) }
 
     /// The libbpf-style BTF map definition, on one line (the rewriter keeps line numbers).
-    var cDefinition: String {
+    package var cDefinition: String {
         var fields = "__uint(type, \(mapTypeEnumerator)); "
         switch kind {
         case .ringBuffer:

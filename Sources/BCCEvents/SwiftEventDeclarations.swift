@@ -8,8 +8,8 @@ import BTF
 ///
 ///     let swift = try SwiftEventDeclarations(btf: btf, roots: [id]).source()
 public struct SwiftEventDeclarations {
-    let btf: BTF
-    let roots: [BTFTypeID]
+    package let btf: BTF
+    package let roots: [BTFTypeID]
     /// Emit `import BCC` (off when compiling with BPFEvent.swift directly).
     public var importsBCC = true
     /// Where the types came from, for the header comment.
@@ -43,31 +43,31 @@ public struct SwiftEventDeclarations {
 
 /// The state of one generation: the names given to C types and the
 /// declarations written so far (dependencies first).
-struct SwiftEventWriter {
-    let btf: BTF
-    var names: [BTFTypeID: String] = [:]
-    var usedNames: Set<String> = []
-    var declarations: [String] = []
+package struct SwiftEventWriter {
+    package let btf: BTF
+    package var names: [BTFTypeID: String] = [:]
+    package var usedNames: Set<String> = []
+    package var declarations: [String] = []
 
-    init(btf: BTF) { self.btf = btf }
+    package init(btf: BTF) { self.btf = btf }
 
     /// A Swift representation of a C type: the type's spelling, its size
     /// and its Swift alignment.
-    struct Spelling {
-        var name: String
-        var size: Int
-        var alignment: Int
+    package struct Spelling {
+        package var name: String
+        package var size: Int
+        package var alignment: Int
         /// Scalars spelled out (tuples repeat their element's spelling).
-        var scalars = 1
+        package var scalars = 1
     }
 
     /// Tuples longer than this (in scalars) are refused: the source would
     /// be too large to compile.
-    static let tupleLimit = 1 << 16
+    package static let tupleLimit = 1 << 16
 
     // MARK: - Names
 
-    static let keywords: Set<String> = [
+    package static let keywords: Set<String> = [
         "associatedtype", "class", "deinit", "enum", "extension", "fileprivate", "func", "import", "init", "inout",
         "internal", "let", "open", "operator", "private", "protocol", "public", "rethrows", "static", "struct",
         "subscript", "typealias", "var", "break", "case", "continue", "default", "defer", "do", "else",
@@ -78,7 +78,7 @@ struct SwiftEventWriter {
 
     /// `name` usable as a Swift member name: keywords backquoted, except
     /// `Type` and `Protocol`, which key paths cannot name even so.
-    static func member(_ name: String) -> String {
+    package static func member(_ name: String) -> String {
         if name == "Type" || name == "Protocol" { return name + "_" }
         return keywords.contains(name) ? "`\(name)`" : name
     }
@@ -95,14 +95,14 @@ struct SwiftEventWriter {
     }
 
     /// Names the generated code uses that a C type must not take.
-    static let reserved: Set<String> = [
+    package static let reserved: Set<String> = [
         "BPFEvent", "BPFEventField", "BPFEventStorage", "MemoryLayout", "String", "Int8", "Int16", "Int32", "Int64",
         "UInt8", "UInt16", "UInt32", "UInt64", "Float", "Double", "CChar", "Bool", "BitwiseCopyable", "Sendable",
     ]
 
     /// The Swift type generated for struct, union or enum `id`, writing its
     /// declaration (and its dependencies') the first time.
-    mutating func typeName(of id: BTFTypeID, suggested: String?, cName: String? = nil) throws(EventDecodingError) -> String {
+    package mutating func typeName(of id: BTFTypeID, suggested: String?, cName: String? = nil) throws(EventDecodingError) -> String {
         if let known = names[id] { return known }
         let own = btf.name(of: id)
         let name = uniqueTypeName(own.isEmpty ? (suggested ?? "anonymous") : own)
@@ -120,7 +120,7 @@ struct SwiftEventWriter {
 
     /// The Swift spelling of C type `id`, or nil when it needs raw bytes
     /// (no Swift scalar, or a flexible array).
-    mutating func spelling(of id: BTFTypeID, context: String) throws(EventDecodingError) -> Spelling? {
+    package mutating func spelling(of id: BTFTypeID, context: String) throws(EventDecodingError) -> Spelling? {
         let id = btf.resolved(id)
         guard let size = btf.size(of: id) else { return nil }
         switch btf.kind(of: id) {
@@ -161,10 +161,10 @@ struct SwiftEventWriter {
     }
 
     /// The Swift alignment of each generated struct (its largest field's).
-    var compositeAlignments: [BTFTypeID: Int] = [:]
+    package var compositeAlignments: [BTFTypeID: Int] = [:]
 
     /// A tuple of `count` bytes (for padding and raw storage in `type`).
-    static func bytes(_ count: Int, in type: String) throws(EventDecodingError) -> String {
+    package static func bytes(_ count: Int, in type: String) throws(EventDecodingError) -> String {
         guard count <= tupleLimit else {
             throw .unsupportedMember(type: type, member: "(\(count) bytes)", detail: "too large for a Swift tuple")
         }

@@ -3,7 +3,7 @@ import BTF
 /// How to decode one C type, computed from BTF once per event struct so
 /// that decoding a record never walks BTF. Offsets are relative to the
 /// start of the value being decoded.
-indirect enum EventPlan: Sendable {
+package indirect enum EventPlan: Sendable {
     case signed(size: Int)
     case unsigned(size: Int)
     case bool(size: Int)
@@ -26,35 +26,35 @@ indirect enum EventPlan: Sendable {
 }
 
 /// A member of a struct or union and where it starts.
-struct PlannedField: Sendable {
-    var name: String
-    var offset: Int
-    var plan: EventPlan
+package struct PlannedField: Sendable {
+    package var name: String
+    package var offset: Int
+    package var plan: EventPlan
 }
 
 /// An enum's enumerator names by value bits (sign-extended for signed enums).
-struct EnumeratorNames: Sendable {
-    var names: [UInt64: String]
+package struct EnumeratorNames: Sendable {
+    package var names: [UInt64: String]
 }
 
 /// Builds plans from BTF, sharing the plan of a type used more than once.
-struct EventPlanner {
-    let btf: BTF
+package struct EventPlanner {
+    package let btf: BTF
     /// The event type's C spelling, for error messages.
-    let rootName: String
+    package let rootName: String
     private var plans: [BTFTypeID: (plan: EventPlan, cost: Int)] = [:]
 
     /// More decoded values than this for one record is a malformed type.
-    static let valueLimit = 1 << 20
+    package static let valueLimit = 1 << 20
 
-    init(btf: BTF, rootName: String) {
+    package init(btf: BTF, rootName: String) {
         self.btf = btf
         self.rootName = rootName
     }
 
     /// The plan for the struct or union `id` (already resolved), with a
     /// trailing flexible array taking the rest of the record.
-    mutating func rootPlan(_ id: BTFTypeID) throws(EventDecodingError) -> [PlannedField] {
+    package mutating func rootPlan(_ id: BTFTypeID) throws(EventDecodingError) -> [PlannedField] {
         guard case var .composite(fields) = try plan(id).plan else {
             throw .notAStruct(type: rootName, kind: "\(btf.kind(of: id))")
         }

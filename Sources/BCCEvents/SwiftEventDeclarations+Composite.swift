@@ -5,13 +5,13 @@ import BTF
 extension SwiftEventWriter {
     /// One C member as the generator places it: members of anonymous
     /// structs are lifted into the parent, as C reaches them.
-    enum Item {
+    package enum Item {
         case member(name: String, type: BTFTypeID, offset: Int)
         case bitfield(name: String, type: BTFTypeID, bitOffset: Int, width: Int)
         case anonymousUnion(type: BTFTypeID, offset: Int)
     }
 
-    func items(of id: BTFTypeID, baseBits: Int = 0) -> [Item] {
+    package func items(of id: BTFTypeID, baseBits: Int = 0) -> [Item] {
         var result: [Item] = []
         for member in btf.members(of: id) {
             let bitOffset = baseBits + member.bitOffset
@@ -40,17 +40,17 @@ extension SwiftEventWriter {
 
     /// A generated struct under construction: stored properties in offset
     /// order with the padding Swift needs to put each at its C offset.
-    struct Body {
+    package struct Body {
         /// The C type's spelling, for errors.
-        var cName: String
-        var lines: [String] = []
-        var accessors: [String] = []
-        var fields: [String] = []
-        var cursor = 0
-        var alignment = 1
-        var padCount = 0
+        package var cName: String
+        package var lines: [String] = []
+        package var accessors: [String] = []
+        package var fields: [String] = []
+        package var cursor = 0
+        package var alignment = 1
+        package var padCount = 0
 
-        mutating func pad(to offset: Int) throws(EventDecodingError) {
+        package mutating func pad(to offset: Int) throws(EventDecodingError) {
             guard offset > cursor else { return }
             lines.append("    /// Padding (the C layout's).")
             lines.append("    public var _pad\(padCount): \(try SwiftEventWriter.bytes(offset - cursor, in: cName))")
@@ -58,7 +58,7 @@ extension SwiftEventWriter {
             cursor = offset
         }
 
-        mutating func store(
+        package mutating func store(
             _ name: String, _ type: String, size: Int, alignment: Int, at offset: Int, doc: String
         ) throws(EventDecodingError) {
             try pad(to: offset)
@@ -69,7 +69,7 @@ extension SwiftEventWriter {
         }
     }
 
-    mutating func compositeDeclaration(_ id: BTFTypeID, name: String, cName: String) throws(EventDecodingError) -> String {
+    package mutating func compositeDeclaration(_ id: BTFTypeID, name: String, cName: String) throws(EventDecodingError) -> String {
         let size = btf.size(of: id) ?? 0
         var body = Body(cName: cName)
         if btf.kind(of: id) == .union {

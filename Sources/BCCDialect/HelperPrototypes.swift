@@ -3,9 +3,9 @@
 /// The C signatures of the BPF helpers, from the kernel's UAPI documentation.
 /// Their ids come from the running kernel's BTF (enum bpf_func_id), so a
 /// helper the kernel lacks is simply not declared.
-enum HelperPrototypes {
+package enum HelperPrototypes {
     /// (name without the bpf_ prefix, return type, parameter list).
-    static let all: [(name: String, returnType: String, parameters: String)] = [
+    package static let all: [(name: String, returnType: String, parameters: String)] = [
         ("map_lookup_elem", "void *", "void *map, const void *key"),
         ("map_update_elem", "long", "void *map, const void *key, const void *value, u64 flags"),
         ("map_delete_elem", "long", "void *map, const void *key"),
