@@ -1,3 +1,5 @@
+import BPFObject
+import BTF
 import CBPF
 #if canImport(Glibc)
 import Glibc
@@ -39,7 +41,7 @@ public final class Map: Sendable, CustomStringConvertible {
     ///   would reject (checked before the call where the rule is known),
     ///   `.permissionDenied` without CAP_BPF, and the kernel's error otherwise.
     public init(type: MapType, name: String, keySize: Int, valueSize: Int, maxEntries: Int, flags: UInt32 = 0,
-                btf: (fd: OwnedFD, keyTypeID: UInt32, valueTypeID: UInt32)? = nil,
+                btf: (fd: OwnedFD, keyTypeID: BTFTypeID, valueTypeID: BTFTypeID)? = nil,
                 innerMap: Map? = nil, mapExtra: UInt64 = 0) throws {
         self.type = type
         self.name = name
@@ -61,8 +63,8 @@ public final class Map: Sendable, CustomStringConvertible {
         if let innerMap { attr.inner_map_fd = UInt32(bitPattern: innerMap.fd.rawValue) }
         if let btf {
             attr.btf_fd = UInt32(bitPattern: btf.fd.rawValue)
-            attr.btf_key_type_id = btf.keyTypeID
-            attr.btf_value_type_id = btf.valueTypeID
+            attr.btf_key_type_id = btf.keyTypeID.rawValue
+            attr.btf_value_type_id = btf.valueTypeID.rawValue
         }
         fd = try Syscall.mapCreate(&attr, object: object)
         withExtendedLifetime((btf?.fd, innerMap)) {}

@@ -1,3 +1,4 @@
+import BPFObject
 import CBPF
 #if canImport(Glibc)
 import Glibc
