@@ -121,6 +121,8 @@ public struct NetlinkFlags: OptionSet, Hashable, Sendable {
     public static let multipart = NetlinkFlags(rawValue: 0x2)
     /// NLM_F_ACK: reply with an acknowledgement.
     public static let acknowledge = NetlinkFlags(rawValue: 0x4)
+    /// NLM_F_ECHO: send the request's result back (e.g. the created filter with its handle).
+    public static let echo = NetlinkFlags(rawValue: 0x8)
     /// NLM_F_DUMP_INTR: the dump changed while it was being read.
     public static let dumpInterrupted = NetlinkFlags(rawValue: 0x10)
     /// NLM_F_ROOT | NLM_F_MATCH: return every object (GET requests).
