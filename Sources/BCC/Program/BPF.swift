@@ -206,8 +206,8 @@ public final class BPF {
             let lostCounter = declaration.kind == .ringBuffer
                 ? object.maps[TableDefinition.lostCounterName(forRing: declaration.name)] : nil
             return Table(name: declaration.name, map: map, btf: object.spec.btf,
-                         keyType: spec.flatMap { $0.keyTypeID == 0 ? nil : BTFTypeID($0.keyTypeID) },
-                         valueType: spec.flatMap { $0.valueTypeID == 0 ? nil : BTFTypeID($0.valueTypeID) },
+                         keyType: spec.flatMap { $0.keyTypeID == .void ? nil : $0.keyTypeID },
+                         valueType: spec.flatMap { $0.valueTypeID == .void ? nil : $0.valueTypeID },
                          definition: declaration, lostCounter: lostCounter, eventLoop: eventLoop)
         }
     }
