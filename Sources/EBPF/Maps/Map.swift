@@ -125,6 +125,22 @@ public final class Map: Sendable, CustomStringConvertible {
         try updateRaw(key: key, value: value, flags: flags)
     }
 
+    /// Removes `key` and returns the value it held, or nil if there was none,
+    /// in one step (BPF_MAP_LOOKUP_AND_DELETE_ELEM). For a queue or stack the
+    /// key is empty and the value is the next one (bcc's `pop`).
+    public func lookupAndDelete(key: [UInt8]) throws -> [UInt8]? {
+        try requireNotPerCPU("lookup and delete in")
+        try checkKey(key, operation: "lookup and delete in")
+        var value = [UInt8](repeating: 0, count: valueSize)
+        let found = try key.withUnsafeBytes { keyBytes in
+            try value.withUnsafeMutableBytes { valueBytes in
+                try Syscall.mapLookupAndDelete(fd: fd.rawValue, key: keyPointer(keyBytes),
+                                               value: valueBytes.baseAddress!, object: objectName)
+            }
+        }
+        return found ? value : nil
+    }
+
     /// Removes `key`. Throws `BPFError.notFound` if it is not there.
     public func delete(key: [UInt8]) throws {
         try checkKey(key, operation: "delete from")
