@@ -43,14 +43,14 @@ struct CompiledProgram: Sendable {
 /// its diagnostics back to the user's lines.
 struct BPFCompiler: Sendable {
     /// Bump when the prelude or the rewriting changes, so old objects are not reused.
-    static let formatVersion = "swift-bcc-object-1"
+    static let formatVersion = "swift-bcc-object-2"
 
     var environment: CompileEnvironment
 
     /// Compiles `source` (named `fileName` in diagnostics) with extra `cflags`.
     func compile(source: String, fileName: String, cflags: [String], includeDirectory: String?) throws -> CompiledProgram {
         let rewriter = DialectRewriter(fileName: fileName, pageSize: environment.pageSize, possibleCPUs: environment.possibleCPUs)
-        let rewritten: RewriteResult
+        var rewritten: RewriteResult
         do {
             rewritten = try rewriter.rewrite(source)
         } catch let DialectError.compileFailed(file, diagnostics) {
@@ -91,7 +91,9 @@ struct BPFCompiler: Sendable {
         unit += prelude.text
         unit += tracepointStructs.joined(separator: "\n") + "\n"
         unit += "#line 1 \"\(quotedFile)\"\n"
+        let bodyStart = unit.utf8.count
         unit += rewritten.body.text
+        let body = bodyStart..<unit.utf8.count
         unit += "\n#line 1 \"<swift-bcc generated>\"\n" + epilogue
 
         do {
@@ -108,6 +110,10 @@ struct BPFCompiler: Sendable {
         }
         guard FileManager.default.createFile(atPath: unitPath, contents: Data(unit.utf8)) else {
             throw BCCError.file(path: unitPath, detail: "cannot write the translation unit")
+        }
+        if let withReads = try insertImplicitReads(unit: Array(unit.utf8), unitPath: unitPath, body: body,
+                                                   rewritten: rewritten, arguments: arguments) {
+            rewritten = withReads
         }
         let output = try environment.clang.compile(source: unitPath, arguments: arguments, output: temporaryObject)
         guard output.status == 0 else {
