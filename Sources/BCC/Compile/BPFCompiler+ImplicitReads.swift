@@ -10,7 +10,7 @@ extension BPFCompiler {
     /// nothing changed. Only runs on a cache miss, so a warm compile runs no clang.
     func insertImplicitReads(unit: [UInt8], unitPath: String, body: Range<Int>, rewritten: RewriteResult,
                              arguments: [String]) throws -> RewriteResult? {
-        guard ImplicitReads.mayApply(to: rewritten),
+        guard ImplicitReads.mayApply(functions: rewritten.functions, body: rewritten.body.text),
               let json = try ASTDump(clang: environment.clang).json(unitPath: unitPath, arguments: arguments) else { return nil }
         let helpers = try environment.availableHelpers()
         let plan: ImplicitReadPlan

@@ -33,7 +33,7 @@ package struct ClangASTDecoder {
     private var currentFileIsMain = false
 
     /// A decoder for the dump of the unit at `mainFile`.
-    package init(mainFile: String, maximumDepth: Int = 400) {
+    package init(mainFile: String, maximumDepth: Int = 256) {
         self.mainFile = mainFile
         self.maximumDepth = maximumDepth
     }
@@ -190,9 +190,12 @@ package struct ClangASTDecoder {
             }
         }
 
+        /// The position, when its numbers are offsets a file can have (no sum of them can overflow).
         func position(inMainFile: Bool) -> ClangFilePosition? {
-            guard let offset, offset >= 0 else { return nil }
-            return ClangFilePosition(offset: offset, tokenLength: max(tokenLength ?? 0, 0), inMainFile: inMainFile)
+            let limit = Int(Int32.max)
+            guard let offset, (0...limit).contains(offset) else { return nil }
+            let length = tokenLength ?? 0
+            return ClangFilePosition(offset: offset, tokenLength: (0...limit).contains(length) ? length : 0, inMainFile: inMainFile)
         }
     }
 }

@@ -18,11 +18,12 @@ package enum ImplicitReads {
 }
 
 extension ImplicitReads {
-    /// False when no function of the program can hold an external pointer
-    /// (no tracing context, no bpf_get_current_task), so clang's AST is not needed.
-    package static func mayApply(to rewritten: RewriteResult) -> Bool {
+    /// False when no function of a program can hold an external pointer (no
+    /// tracing context among `functions`, no bpf_get_current_task in `body`),
+    /// so clang's AST is not needed.
+    package static func mayApply(functions: [ProbeFunction], body: String) -> Bool {
         let tracing = ["kprobe/", "kretprobe/", "tracepoint/", "raw_tracepoint/", "uprobe/", "uretprobe/"]
-        if rewritten.functions.contains(where: { function in tracing.contains { function.section.hasPrefix($0) } }) { return true }
-        return rewritten.body.text.contains("bpf_get_current_task")
+        if functions.contains(where: { function in tracing.contains { function.section.hasPrefix($0) } }) { return true }
+        return body.contains("bpf_get_current_task")
     }
 }
