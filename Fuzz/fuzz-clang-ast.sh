@@ -15,7 +15,7 @@ rm -rf "$work/corpus" "$work/build.log"
 mkdir -p "$work/corpus"
 
 swiftc -parse-as-library -O -sanitize=fuzzer,address -module-name ClangASTFuzz -package-name swift_bcc \
-    Sources/BCCDialect/ImplicitReads/*.swift Sources/BCCDialect/CTokenizer.swift Sources/BCCDialect/ProbeFunction.swift \
+    Sources/BCCDialect/ImplicitReads/*.swift Sources/BCCDialect/CTokenizer.swift \
     Fuzz/ClangAST/main.swift -o "$work/fuzz-clang-ast" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 
 # Seeds: units in bcc's rewritten form over a few kernel-like structs, dumped by clang as fuzz.c.

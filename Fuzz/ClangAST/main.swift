@@ -8,13 +8,10 @@
 nonisolated(unsafe) var resultChecksum = 0
 
 private let separator = Array("\n//--JSON--\n".utf8)
-private let probes = [
-    ProbeFunction(name: "probe", section: "kprobe/probe", autoAttach: nil, line: 1),
-    ProbeFunction(name: "kprobe__f", section: "kprobe/f", autoAttach: .kprobe(function: "f"), line: 1),
-    ProbeFunction(name: "tracepoint__syscalls__sys_enter_openat", section: "tracepoint/syscalls/sys_enter_openat",
-                  autoAttach: .tracepoint(category: "syscalls", name: "sys_enter_openat"), line: 1),
-    ProbeFunction(name: "raw_tracepoint__sched_switch", section: "raw_tracepoint/sched_switch",
-                  autoAttach: .rawTracepoint(name: "sched_switch"), line: 1),
+private let probes: [(name: String, section: String)] = [
+    ("probe", "kprobe"), ("kprobe__f", "kprobe/f"),
+    ("tracepoint__syscalls__sys_enter_openat", "tracepoint/syscalls/sys_enter_openat"),
+    ("raw_tracepoint__sched_switch", "raw_tracepoint/sched_switch"),
 ]
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -78,7 +78,7 @@ enum ImplicitReadsHarness {
             throw HarnessError.doesNotCompile(output.diagnostics)
         }
         let plan = try ImplicitReads.plan(astDump: json, unit: Array(unit.utf8), mainFile: unitPath, editable: [0..<body.upperBound],
-                                          probes: rewritten.functions,
+                                          probes: rewritten.functions.map { ($0.name, $0.section) },
                                           helpers: .init(kernel: "bpf_probe_read_kernel", user: "bpf_probe_read_user"))
         let rewrittenBody = rewritten.body.inserting(plan.insertions.compactMap { insertion in
             insertion.offset >= body.lowerBound && insertion.offset <= body.upperBound

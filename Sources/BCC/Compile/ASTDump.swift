@@ -14,13 +14,13 @@ struct ASTDump {
     /// The dump of the unit at `unitPath` compiled with `arguments`, or nil
     /// when clang reports errors (the compile that follows reports them with
     /// the user's lines).
-    func json(unitPath: String, arguments: [String]) throws -> [UInt8]? {
+    func json(unitPath: String, arguments: [String]) throws(BCCError) -> [UInt8]? {
         let outputPath = unitPath + ".ast.json"
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         let output = try clang.run(arguments + ["-Xclang", "-ast-dump=json", "-fsyntax-only", unitPath], standardOutput: outputPath)
         guard output.status == 0 else { return nil }
         guard let data = FileManager.default.contents(atPath: outputPath) else {
-            throw BCCError.compilerFailed(command: clang.path, detail: "no AST dump written to \(outputPath)")
+            throw .compilerFailed(command: clang.path, detail: "no AST dump written to \(outputPath)")
         }
         return Array(data)
     }

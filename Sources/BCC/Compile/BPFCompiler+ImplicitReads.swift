@@ -9,22 +9,22 @@ extension BPFCompiler {
     /// same way (so diagnostics still map to the user's lines), or nil when
     /// nothing changed. Only runs on a cache miss, so a warm compile runs no clang.
     func insertImplicitReads(unit: [UInt8], unitPath: String, body: Range<Int>, rewritten: RewriteResult,
-                             arguments: [String]) throws -> RewriteResult? {
-        guard ImplicitReads.mayApply(functions: rewritten.functions, body: rewritten.body.text),
+                             arguments: [String]) throws(BCCError) -> RewriteResult? {
+        guard ImplicitReads.mayApply(sections: rewritten.functions.map(\.section), body: rewritten.body.text),
               let json = try ASTDump(clang: environment.clang).json(unitPath: unitPath, arguments: arguments) else { return nil }
         let helpers = try environment.availableHelpers()
         let plan: ImplicitReadPlan
         do {
             plan = try ImplicitReads.plan(
-                astDump: json, unit: unit, mainFile: unitPath, editable: [0..<body.upperBound], probes: rewritten.functions,
+                astDump: json, unit: unit, mainFile: unitPath, editable: [0..<body.upperBound], probes: rewritten.functions.map { ($0.name, $0.section) },
                 helpers: .init(kernel: helpers.contains("probe_read_kernel") ? "bpf_probe_read_kernel" : "bpf_probe_read",
                                user: helpers.contains("probe_read_user") ? "bpf_probe_read_user" : "bpf_probe_read"))
         } catch {
-            throw BCCError.compilerFailed(command: environment.clang.path, detail: "cannot read clang's AST: \(error)")
+            throw .compilerFailed(command: environment.clang.path, detail: "cannot read clang's AST: \(error)")
         }
         guard !plan.insertions.isEmpty else { return nil }
         guard FileManager.default.createFile(atPath: unitPath, contents: Data(plan.apply(to: unit))) else {
-            throw BCCError.file(path: unitPath, detail: "cannot write the translation unit")
+            throw .file(path: unitPath, detail: "cannot write the translation unit")
         }
         var result = rewritten
         result.body = rewritten.body.inserting(plan.insertions.compactMap { insertion in

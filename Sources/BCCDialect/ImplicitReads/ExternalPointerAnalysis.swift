@@ -42,8 +42,8 @@ package struct ExternalPointerAnalysis {
     package private(set) var loads: [ExternalLoad] = []
 
     /// Analyses `unit` (a TranslationUnitDecl dumped from the bytes `source`)
-    /// whose BPF programs are `probes`.
-    package init(unit: ClangNode, source: [UInt8], probes: [ProbeFunction]) {
+    /// whose BPF programs are the functions `probes` names, with their ELF sections.
+    package init(unit: ClangNode, source: [UInt8], probes: [(name: String, section: String)]) {
         var functions: [String: ClangNode] = [:]
         for declaration in unit.inner where declaration.kind == "FunctionDecl" {
             guard let name = declaration.name, declaration.inner.contains(where: { $0.kind == "CompoundStmt" }) else { continue }
@@ -53,7 +53,7 @@ package struct ExternalPointerAnalysis {
         for probe in probes {
             guard let function = functions[probe.name],
                   let context = function.inner.first(where: { $0.kind == "ParmVarDecl" }),
-                  let space = Self.contextSpace(of: probe, contextType: context.canonicalType ?? "") else { continue }
+                  let space = Self.contextSpace(section: probe.section, contextType: context.canonicalType ?? "") else { continue }
             walker.contexts[context.id] = space
         }
         let marksUser = { (node: ClangNode) in Self.marksUser(node, source) }
@@ -74,16 +74,14 @@ package struct ExternalPointerAnalysis {
     /// Where the pointer members of a probe's context point, or nil when its
     /// first parameter is not a tracing context (fentry arguments are typed
     /// kernel pointers the verifier lets the program load from directly).
-    static func contextSpace(of probe: ProbeFunction, contextType: String) -> AddressSpace? {
-        if probe.section.hasPrefix("fentry/") || probe.section.hasPrefix("fexit/") { return nil }
+    static func contextSpace(section: String, contextType: String) -> AddressSpace? {
+        if section.hasPrefix("fentry") || section.hasPrefix("fexit") { return nil }
         let type = contextType.replacingOccurrences(of: "const ", with: "")
         switch type {
         case "struct pt_regs *":
-            // Registers hold kernel addresses in a kprobe and user addresses in a uprobe.
-            switch probe.autoAttach {
-            case .kprobe, .kretprobe: return .kernel
-            default: return .unknown
-            }
+            // Registers hold kernel addresses in a kprobe and user addresses in a
+            // uprobe; a function attached by hand (section "kprobe") may be either.
+            return section.hasPrefix("kprobe/") || section.hasPrefix("kretprobe/") ? .kernel : .unknown
         case "struct bpf_raw_tracepoint_args *":
             return .kernel
         default:

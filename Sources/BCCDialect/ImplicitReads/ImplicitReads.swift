@@ -9,7 +9,7 @@ package enum ImplicitReads {
     /// in the functions of `probes` and what they call, and plans their
     /// rewrite inside the `editable` byte ranges of the unit.
     package static func plan(astDump: [UInt8], unit: [UInt8], mainFile: String, editable: [Range<Int>],
-                             probes: [ProbeFunction], helpers: ImplicitReadPlan.ReadHelpers) throws(ClangASTError) -> ImplicitReadPlan {
+                             probes: [(name: String, section: String)], helpers: ImplicitReadPlan.ReadHelpers) throws(ClangASTError) -> ImplicitReadPlan {
         var decoder = ClangASTDecoder(mainFile: mainFile)
         let root = try decoder.decode(astDump)
         let analysis = ExternalPointerAnalysis(unit: root, source: unit, probes: probes)
@@ -19,11 +19,11 @@ package enum ImplicitReads {
 
 extension ImplicitReads {
     /// False when no function of a program can hold an external pointer (no
-    /// tracing context among `functions`, no bpf_get_current_task in `body`),
+    /// tracing section among `sections`, no bpf_get_current_task in `body`),
     /// so clang's AST is not needed.
-    package static func mayApply(functions: [ProbeFunction], body: String) -> Bool {
-        let tracing = ["kprobe/", "kretprobe/", "tracepoint/", "raw_tracepoint/", "uprobe/", "uretprobe/"]
-        if functions.contains(where: { function in tracing.contains { function.section.hasPrefix($0) } }) { return true }
+    package static func mayApply(sections: [String], body: String) -> Bool {
+        let tracing = ["kprobe", "kretprobe", "tracepoint", "raw_tracepoint", "uprobe", "uretprobe"]
+        if sections.contains(where: { section in tracing.contains { section.hasPrefix($0) } }) { return true }
         return body.contains("bpf_get_current_task")
     }
 }
