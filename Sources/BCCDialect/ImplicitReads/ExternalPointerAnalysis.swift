@@ -76,7 +76,7 @@ package struct ExternalPointerAnalysis {
     /// kernel pointers the verifier lets the program load from directly).
     static func contextSpace(section: String, contextType: String) -> AddressSpace? {
         if section.hasPrefix("fentry") || section.hasPrefix("fexit") { return nil }
-        let type = contextType.replacingOccurrences(of: "const ", with: "")
+        let type = contextType.split(separator: " ").filter { $0 != "const" }.joined(separator: " ")
         switch type {
         case "struct pt_regs *":
             // Registers hold kernel addresses in a kprobe and user addresses in a
