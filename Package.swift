@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "BCCDialect", dependencies: ["BPFObject"]),
         // Pure over BTF: event decoding, text and JSON, layout checks, Swift mirrors.
         .target(name: "BCCEvents", dependencies: ["BTF"]),
+        // Pure: bcc's one-liner probe specifiers (trace, argdist, funccount, ...) and the C they generate.
+        .target(name: "ProbeSpec"),
         .target(name: "BCC", dependencies: ["BCCDialect", "BCCEvents", "CBPF", "EBPF", "BPFObject", "BTF", "ELF"]),
         // What the bcc-style tools share: stopping on signals, output formats.
         .target(name: "BCCTools", dependencies: ["BCC"]),
@@ -48,6 +50,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Spawned by EBPFTests for scenarios that need their own process (dropped privileges, exact fd counts).
         .executableTarget(name: "ebpf-test-helper", dependencies: ["EBPF", "BPFObject"], path: "Tests/EBPFTestHelper"),
+        .testTarget(name: "ProbeSpecTests", dependencies: ["ProbeSpec"]),
         .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport"]),
         .testTarget(name: "BTFTests", dependencies: ["BTF", "ELF", "TestSupport"]),
         .testTarget(name: "BPFObjectTests", dependencies: ["BPFObject", "TestSupport"]),
