@@ -60,6 +60,7 @@ let package = Package(
         .testTarget(name: "EBPFTests", dependencies: ["EBPF", "BPFObject", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCTests", dependencies: ["BCC", "BCCDialect", "BCCEvents", "BPFObject", "EBPF", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCToolsTests", dependencies: ["BCCTools", "BCC", "TestSupport", "opensnoop", "execsnoop", "runqlat",
-                                                           "guide-ringbuf-output", "guide-ringbuf-reserve", "ringbuf-output", "ringbuf-submit"]),
+                                                           "guide-ringbuf-output", "guide-ringbuf-reserve", "ringbuf-output", "ringbuf-submit",
+                                                           "funccount", "funclatency", "stackcount"]),
     ]
 )
