@@ -45,6 +45,11 @@ let package = Package(
         .executableTarget(name: "guide-ringbuf-reserve", dependencies: ["BCC", "BCCTools"], path: "Examples/guide-ringbuf-reserve"),
         .executableTarget(name: "ringbuf-output", dependencies: ["BCC", "BCCTools"], path: "Examples/ringbuf-output"),
         .executableTarget(name: "ringbuf-submit", dependencies: ["BCC", "BCCTools"], path: "Examples/ringbuf-submit"),
+        // Examples/: bcc's examples/networking XDP drop counter and HTTP filter.
+        .executableTarget(name: "xdp-drop-count", dependencies: ["BCC", "BCCTools", "EBPF", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Examples/xdp-drop-count"),
+        .executableTarget(name: "http-filter", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Examples/http-filter"),
         .executableTarget(name: "funccount", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "funclatency", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "stackcount", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -65,6 +70,7 @@ let package = Package(
         .testTarget(name: "BCCTests", dependencies: ["BCC", "BCCDialect", "BCCEvents", "BPFObject", "EBPF", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCToolsTests", dependencies: ["BCCTools", "BCC", "TestSupport", "opensnoop", "execsnoop", "runqlat",
                                                            "guide-ringbuf-output", "guide-ringbuf-reserve", "ringbuf-output", "ringbuf-submit",
+                                                           "xdp-drop-count", "http-filter",
                                                            "funccount", "funclatency", "stackcount"]),
     ]
 )
