@@ -6,7 +6,20 @@ import EBPF
 extension BPF {
     // MARK: - Auto-attach
 
-    func autoAttach() throws {
+    /// Attaches every function whose name or macro says where (kprobe__X,
+    /// TRACEPOINT_PROBE, ...); `BPF(text:)` does this unless told not to.
+    /// On an error nothing this call attached stays attached.
+    public func autoAttach() throws {
+        let before = Set(attachedProbes)
+        do {
+            try attachByName()
+        } catch {
+            for key in attachedProbes where !before.contains(key) { try? detach(key) }
+            throw error
+        }
+    }
+
+    private func attachByName() throws {
         for function in functions {
             switch function.autoAttach {
             case let .kprobe(target)?: try attachKprobe(event: Self.syscallFunctionName(target), fnName: function.name)

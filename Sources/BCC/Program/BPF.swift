@@ -38,26 +38,30 @@ public final class BPF: @unchecked Sendable {
 
     /// Compiles, loads and auto-attaches the bcc C program `text`.
     ///
+    /// With `autoAttach` false nothing is attached yet: a caller that checks
+    /// the loaded tables first attaches with ``autoAttach()`` after.
+    ///
     /// - Throws: `BCCError.compileFailed` with diagnostics on the user's
     ///   lines, a verifier rejection showing the user's C lines, or the attach
     ///   error of the first probe that fails (nothing stays attached then).
-    public convenience init(text: String, cflags: [String] = []) throws {
+    public convenience init(text: String, cflags: [String] = [], autoAttach: Bool = true) throws {
         try self.init(source: text, fileName: "<text>", includeDirectory: nil, cflags: cflags,
-                      environment: KernelCompileEnvironment.current())
+                      environment: KernelCompileEnvironment.current(), autoAttach: autoAttach)
     }
 
-    /// Compiles, loads and auto-attaches the bcc C program in file `srcFile`;
-    /// its directory is on the include path.
-    public convenience init(srcFile: String, cflags: [String] = []) throws {
+    /// Compiles, loads and auto-attaches (unless `autoAttach` is false) the
+    /// bcc C program in file `srcFile`; its directory is on the include path.
+    public convenience init(srcFile: String, cflags: [String] = [], autoAttach: Bool = true) throws {
         guard let data = FileManager.default.contents(atPath: srcFile) else {
             throw BCCError.file(path: srcFile, detail: "cannot read the BPF program")
         }
         let directory = URL(fileURLWithPath: srcFile).deletingLastPathComponent().path
         try self.init(source: String(decoding: data, as: UTF8.self), fileName: srcFile, includeDirectory: directory,
-                      cflags: cflags, environment: KernelCompileEnvironment.current())
+                      cflags: cflags, environment: KernelCompileEnvironment.current(), autoAttach: autoAttach)
     }
 
-    init(source: String, fileName: String, includeDirectory: String?, cflags: [String], environment: CompileEnvironment) throws {
+    init(source: String, fileName: String, includeDirectory: String?, cflags: [String], environment: CompileEnvironment,
+         autoAttach: Bool = true) throws {
         let compiled = try BPFCompiler(environment: environment)
             .compile(source: source, fileName: fileName, cflags: cflags, includeDirectory: includeDirectory)
         self.fileName = fileName
@@ -71,12 +75,7 @@ public final class BPF: @unchecked Sendable {
             let mapped = VerifierLogSource(fileName: fileName, original: Array(source.utf8)).mapped(log)
             throw BPFError.verifierRejected(program: program, log: mapped)
         }
-        do {
-            try autoAttach()
-        } catch {
-            close()
-            throw error
-        }
+        if autoAttach { try self.autoAttach() }
     }
 
     deinit { close() }
