@@ -41,11 +41,13 @@ public final class DecoderSystem: @unchecked Sendable {
         self.interfaceName = interfaceName
     }
 
-    /// The running system's: /proc/kallsyms, /proc/partitions, /sys/fs/cgroup, if_indextoname.
+    /// The running system's: /proc/kallsyms, /proc/partitions, the cgroup v2
+    /// mount (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems), if_indextoname.
     public static func live() -> DecoderSystem {
         DecoderSystem(
             kernelSymbols: { try? KernelSymbols.shared() },
             partitions: { readProcFile("/proc/partitions") },
+            cgroupRoot: readProcFile("/proc/self/mounts").flatMap(cgroup2Mount) ?? "/sys/fs/cgroup",
             interfaceName: { index in
                 var name = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
                 guard if_indextoname(index, &name) != nil else { return nil }
@@ -129,13 +131,24 @@ public final class DecoderSystem: @unchecked Sendable {
         return "unknown_cgroup_id:\(id)"
     }
 
-    /// Every directory under `root` by inode number.
+    /// Where cgroup v2 is mounted, from /proc/self/mounts' text.
+    static func cgroup2Mount(mounts: String) -> String? {
+        for line in mounts.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            if fields.count >= 3, fields[2] == "cgroup2" { return String(fields[1]) }
+        }
+        return nil
+    }
+
+    /// Every directory under `root`, on `root`'s file system, by inode number.
     static func scanCgroups(root: String) -> [UInt64: String] {
         var result: [UInt64: String] = [:]
+        var rootInfo = stat()
+        guard lstat(root, &rootInfo) == 0 else { return result }
         var pending = [root]
         while let directory = pending.popLast() {
             var info = stat()
-            guard lstat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }
+            guard lstat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_dev == rootInfo.st_dev else { continue }
             result[UInt64(info.st_ino)] = directory
             guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
             for entry in entries {

@@ -7,6 +7,12 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     /// The TCP port.
     public var port: Int
 
+    /// An address.
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
     /// Parses `text`.
     ///
     /// - Throws: `ListenAddress.Invalid` saying what form is expected.
