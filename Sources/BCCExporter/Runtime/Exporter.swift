@@ -167,8 +167,9 @@ public final class Exporter: @unchecked Sendable {
     // MARK: - Scraping
 
     /// Reads every table and writes the exposition: the configs' metrics,
-    /// then the exporter's own.
-    public func scrape() -> [UInt8] {
+    /// then the exporter's own. `tableReading` overrides the options' (benchmarks compare them).
+    public func scrape(tableReading: TableReading? = nil) -> [UInt8] {
+        let reading = tableReading ?? options.tableReading
         lock.lock()
         defer { lock.unlock() }
         let started = ContinuousClock.now
@@ -176,9 +177,9 @@ public final class Exporter: @unchecked Sendable {
         for config in configs {
             for metric in config.tableMetrics {
                 let key = config.config.name + "\u{1F}" + metric.name
-                let reading: TableMetric.Reading
+                let result: TableMetric.Reading
                 do {
-                    reading = try metric.read(options.tableReading)
+                    result = try metric.read(reading)
                 } catch {
                     if readErrors[key, default: 0] == 0 {
                         log(.error, "config '\(config.config.name)': reading table '\(metric.table)' for metric '\(metric.name)' failed: \(error)")
@@ -186,12 +187,12 @@ public final class Exporter: @unchecked Sendable {
                     readErrors[key, default: 0] += 1
                     continue
                 }
-                if reading.decodeErrors > 0, decodeErrors[key, default: 0] == 0, let first = reading.firstDecodeError {
-                    log(.error, "config '\(config.config.name)': metric '\(metric.name)': \(reading.decodeErrors) keys of table '\(metric.table)' could not be decoded, e.g. \(first)")
+                if result.decodeErrors > 0, decodeErrors[key, default: 0] == 0, let first = result.firstDecodeError {
+                    log(.error, "config '\(config.config.name)': metric '\(metric.name)': \(result.decodeErrors) keys of table '\(metric.table)' could not be decoded, e.g. \(first)")
                 }
-                decodeErrors[key, default: 0] += UInt64(reading.decodeErrors)
-                entries[key] = reading.entries
-                metric.write(reading, prefix: prefix, to: &writer)
+                decodeErrors[key, default: 0] += UInt64(result.decodeErrors)
+                entries[key] = result.entries
+                metric.write(result, prefix: prefix, to: &writer)
             }
             for counter in config.ringCounters {
                 let snapshot = counter.snapshot()
