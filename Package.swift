@@ -70,11 +70,11 @@ let package = Package(
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Spawned by EBPFTests for scenarios that need their own process (dropped privileges, exact fd counts).
-        .executableTarget(name: "ebpf-test-helper", dependencies: ["EBPF", "BPFObject"], path: "Tests/EBPFTestHelper"),
+        .executableTarget(name: "ebpf-test-helper", dependencies: ["EBPF", "BPFObject", "BTF"], path: "Tests/EBPFTestHelper"),
         .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport"]),
         .testTarget(name: "BTFTests", dependencies: ["BTF", "ELF", "TestSupport"]),
         .testTarget(name: "BPFObjectTests", dependencies: ["BPFObject", "TestSupport"]),
-        .testTarget(name: "EBPFTests", dependencies: ["EBPF", "BPFObject", "CBPF", "TestSupport"]),
+        .testTarget(name: "EBPFTests", dependencies: ["EBPF", "BPFObject", "BTF", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCTests", dependencies: ["BCC", "BCCDialect", "BCCEvents", "BPFObject", "EBPF", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCExporterTests", dependencies: ["BCCExporter", "BCC", "EBPF", "TestSupport", "bcc-exporter"]),
         .testTarget(name: "BCCToolsTests", dependencies: ["BCCTools", "BCC", "TestSupport", "opensnoop", "execsnoop", "runqlat",

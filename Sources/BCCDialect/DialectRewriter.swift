@@ -237,11 +237,11 @@ private struct RewritePass {
         case "BPF_LRU_HASH":
             table = TableDefinition(name: argument(0, ""), kind: .lruHash, keyType: argument(1, "u64"), leafType: argument(2, "u64"), maxEntries: argument(3, "10240"), line: line)
         case "BPF_PERCPU_HASH":
-            table = TableDefinition(name: argument(0, ""), kind: .percpuHash, keyType: argument(1, "u64"), leafType: argument(2, "u64"), maxEntries: argument(3, "10240"), line: line)
+            table = TableDefinition(name: argument(0, ""), kind: .perCPUHash, keyType: argument(1, "u64"), leafType: argument(2, "u64"), maxEntries: argument(3, "10240"), line: line)
         case "BPF_ARRAY":
             table = TableDefinition(name: argument(0, ""), kind: .array, keyType: "int", leafType: argument(1, "u64"), maxEntries: argument(2, "10240"), line: line)
         case "BPF_PERCPU_ARRAY":
-            table = TableDefinition(name: argument(0, ""), kind: .percpuArray, keyType: "int", leafType: argument(1, "u64"), maxEntries: argument(2, "10240"), line: line)
+            table = TableDefinition(name: argument(0, ""), kind: .perCPUArray, keyType: "int", leafType: argument(1, "u64"), maxEntries: argument(2, "10240"), line: line)
         case "BPF_HISTOGRAM":
             table = TableDefinition(name: argument(0, ""), kind: .histogram, keyType: argument(1, "int"), leafType: "u64", maxEntries: argument(2, "64"), line: line)
         case "BPF_STACK_TRACE":
@@ -251,7 +251,7 @@ private struct RewritePass {
         case "BPF_PERF_ARRAY":
             table = TableDefinition(name: argument(0, ""), kind: .perfArray, keyType: "int", leafType: "u32", maxEntries: argument(1, String(options.possibleCPUs)), line: line)
         case "BPF_PROG_ARRAY":
-            table = TableDefinition(name: argument(0, ""), kind: .progArray, keyType: "int", leafType: "int", maxEntries: argument(1, "10240"), line: line)
+            table = TableDefinition(name: argument(0, ""), kind: .programArray, keyType: "int", leafType: "int", maxEntries: argument(1, "10240"), line: line)
         case "BPF_RINGBUF_OUTPUT":
             guard args.count == 2 else {
                 report(at: tokens[index].start, "BPF_RINGBUF_OUTPUT(name, page_cnt) takes 2 arguments, got \(args.count)")
@@ -311,7 +311,7 @@ private struct RewritePass {
             }
             let name = "tracepoint__\(args[0])__\(args[1])"
             tracepoints.append("\(args[0]):\(args[1])")
-            functions.append(ProbeFunction(name: name, section: "tracepoint/\(args[0])/\(args[1])", autoAttach: .tracepoint(category: args[0], name: args[1]), line: line))
+            functions.append(ProbeFunction(name: name, section: "tracepoint/\(args[0])/\(args[1])", line: line))
             header = "SEC(\"tracepoint/\(args[0])/\(args[1])\") int \(name)(struct \(name) *args)"
         case .rawTracepoint:
             guard args.count == 1, isIdentifier(args[0]) else {
@@ -319,7 +319,7 @@ private struct RewritePass {
                 return nil
             }
             let name = "raw_tracepoint__\(args[0])"
-            functions.append(ProbeFunction(name: name, section: "raw_tracepoint/\(args[0])", autoAttach: .rawTracepoint(name: args[0]), line: line))
+            functions.append(ProbeFunction(name: name, section: "raw_tracepoint/\(args[0])", line: line))
             header = "SEC(\"raw_tracepoint/\(args[0])\") int \(name)(struct bpf_raw_tracepoint_args *ctx)"
         case .fentry, .fexit:
             let macro = kind == .fentry ? "KFUNC_PROBE" : "KRETFUNC_PROBE"
@@ -340,7 +340,7 @@ private struct RewritePass {
                 casts.append("(\(type))ctx[\(position)]")
             }
             let innerParameters = (["unsigned long long *ctx"] + parameters).joined(separator: ", ")
-            functions.append(ProbeFunction(name: name, section: section, autoAttach: kind == .fentry ? .fentry(function: target) : .fexit(function: target), line: line))
+            functions.append(ProbeFunction(name: name, section: section, line: line))
             header = "static __always_inline int \(inner)(\(innerParameters)); "
                 + "SEC(\"\(section)\") int \(name)(unsigned long long *ctx) { return \(inner)(\((["ctx"] + casts).joined(separator: ", "))); } "
                 + "static __always_inline int \(inner)(\(innerParameters))"
@@ -369,24 +369,26 @@ private struct RewritePass {
         let parameters = splitArguments(open: index + 1, close: close)
         let firstParameter = parameters.first.map { argumentText($0) } ?? ""
         let line = lines.location(of: tokens[index].start).line
+        // bcc's names get libbpf's section for their attach point; other
+        // functions are attached by hand, and a bare section only picks the
+        // program type from the context parameter.
         let section: String
-        var autoAttach: ProbeFunction.AutoAttach?
-        if let conventional = ProbeFunction.conventional(name: name) {
-            section = conventional.section
-            autoAttach = conventional.autoAttach
-            if case let .tracepoint(category, event) = conventional.autoAttach {
-                tracepoints.append("\(category):\(event)")
-            }
+        if let conventional = ProbeFunction.conventionalSection(name: name) {
+            section = conventional
         } else if firstParameter.contains("bpf_perf_event_data") {
             section = "perf_event"
         } else if firstParameter.contains("bpf_raw_tracepoint_args") {
-            section = "raw_tracepoint/\(name)"
+            section = "raw_tracepoint"
         } else if firstParameter.contains("struct tracepoint__") {
-            section = "tracepoint/\(name)"
+            section = "tracepoint"
         } else {
-            section = "kprobe/\(name)"
+            section = "kprobe"
         }
-        functions.append(ProbeFunction(name: name, section: section, autoAttach: autoAttach, line: line))
+        let function = ProbeFunction(name: name, section: section, line: line)
+        if case let .tracepoint(category, event) = function.attachTarget {
+            tracepoints.append("\(category):\(event)")
+        }
+        functions.append(function)
 
         let declarationStartByte = tokens[declarationStart].start
         var pieces: [Piece] = [.text("SEC(\"\(section)\") ", anchor: declarationStartByte),

@@ -69,7 +69,7 @@ struct BCCExporterCommand: AsyncParsableCommand {
         }
         if check {
             for loaded in exporter.configs {
-                print("ok \(loaded.config.name): \(loaded.bpf.attachedProbes.joined(separator: ", "))")
+                print("ok \(loaded.config.name): \(loaded.probes.joined(separator: ", "))")
             }
             for failure in exporter.failures { print("FAILED \(failure.config) (\(failure.stage))") }
             exporter.stop()

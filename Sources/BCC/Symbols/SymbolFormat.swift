@@ -16,15 +16,16 @@ enum SymbolFormat {
     }
 }
 
-/// Symbol tables could not be read.
-public enum SymbolError: Error, CustomStringConvertible, Equatable {
-    /// A file the symbols come from could not be read.
-    case unreadable(path: String, reason: String)
-
-    /// A message naming the file and why.
-    public var description: String {
-        switch self {
-        case .unreadable(let path, let reason): "cannot read symbols from \(path): \(reason)"
+extension Array {
+    /// In an array sorted by `address`, the index after the last element at
+    /// or below `target` (0 when none is): a binary search, the lookup of
+    /// both symbol tables.
+    func endOfRun(atOrBelow target: UInt64, address: (Element) -> UInt64) -> Int {
+        var low = 0, high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if address(self[middle]) <= target { low = middle + 1 } else { high = middle }
         }
+        return low
     }
 }

@@ -56,7 +56,7 @@ extension Table {
                 for (key, value) in try histogramItems() {
                     guard let index = slot.integer(in: key) else { continue }
                     guard let position = Int(exactly: index), position >= 0, position < kind.slotCount else {
-                        throw HistogramError.slotOutOfRange(kind: kind, slot: Int(clamping: index), limit: kind.slotCount - 1)
+                        throw BCCError.histogramSlotOutOfRange(table: name, kind: kind, slot: Int(clamping: index), limit: kind.slotCount - 1)
                     }
                     slots[position] = value
                 }
@@ -66,7 +66,7 @@ extension Table {
                 for (key, value) in try histogramItems() {
                     guard let section = bucket.bucket(in: key), let index = slot.integer(in: key) else { continue }
                     guard let position = Int(exactly: index), position >= 0, position < kind.slotCount else {
-                        throw HistogramError.slotOutOfRange(kind: kind, slot: Int(clamping: index), limit: kind.slotCount - 1)
+                        throw BCCError.histogramSlotOutOfRange(table: name, kind: kind, slot: Int(clamping: index), limit: kind.slotCount - 1)
                     }
                     entries.append((section, position, value))
                 }
@@ -74,12 +74,8 @@ extension Table {
                 try Histogram.write(kind, sections: sections, valType: valType, sectionHeader: sectionHeader,
                                     sectionPrintFn: sectionPrintFn, stripLeadingZero: stripLeadingZero, to: &text)
             }
-        } catch let error as HistogramError {
-            throw .invalidUse(object: "table '\(name)'", detail: error.description)
-        } catch let error as BCCError {
-            throw error
         } catch {
-            throw .kernel(operation: "read histogram", object: "table '\(name)'", cause: error)
+            throw .kernel("read histogram", "table '\(name)'", error)
         }
         target.write(text)
     }
@@ -153,7 +149,7 @@ extension Histogram {
     /// Writes a single histogram of `kind`.
     static func write<Target: TextOutputStream>(
         _ kind: Kind, slots: [Int: UInt64], valType: String, stripLeadingZero: Bool, to target: inout Target
-    ) throws(HistogramError) {
+    ) throws(BCCError) {
         switch kind {
         case .log2: try writeLog2(slots, valType: valType, stripLeadingZero: stripLeadingZero, to: &target)
         case .linear: try writeLinear(slots, valType: valType, stripLeadingZero: stripLeadingZero, to: &target)

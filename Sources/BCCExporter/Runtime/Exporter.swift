@@ -121,7 +121,7 @@ public final class Exporter: @unchecked Sendable {
                 try config.attach()
                 try config.openRings()
                 running.append(config)
-                log(.info, "config '\(config.config.name)': attached \(config.bpf.attachedProbes.joined(separator: ", "))")
+                log(.info, "config '\(config.config.name)': attached \(config.probes.joined(separator: ", "))")
             } catch {
                 config.close()
                 failed(error)
@@ -228,7 +228,7 @@ public final class Exporter: @unchecked Sendable {
         writer.family(p + "programs_attached", help: "Probes attached by each config's program", type: .gauge)
         for config in configs {
             writer.sample(p + "programs_attached", labels: ["config"], values: [config.config.name],
-                          value: UInt64(config.bpf.attachedProbes.count))
+                          value: UInt64(config.probes.count))
         }
 
         writer.family(p + "decode_errors_total", help: "Table keys or ring records whose labels could not be decoded", type: .counter)
@@ -259,9 +259,9 @@ public final class Exporter: @unchecked Sendable {
                       help: "Records each ring buffer dropped because it was full (ringbuf_output failed or ringbuf_reserve returned NULL)",
                       type: .counter)
         for config in configs {
-            for table in config.ringTables {
+            for (table, counter) in config.lostCounters {
                 do {
-                    let lost = try config.bpf[table].lostRecords
+                    let lost = (try counter.lookupPerCPU(UInt32(0), as: UInt64.self) ?? []).reduce(0, &+)
                     writer.sample(p + "ring_buffer_lost_records_total", labels: ["config", "table"], values: [config.config.name, table], value: lost)
                 } catch {
                     log(.error, "config '\(config.config.name)': reading the lost-record counter of ring '\(table)' failed: \(error)")

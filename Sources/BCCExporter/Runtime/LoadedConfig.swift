@@ -13,6 +13,10 @@ public enum TableReading: String, Sendable, CaseIterable {
 
 /// A config whose program is loaded (not yet attached) and whose metrics
 /// are bound to its tables, with their shapes checked.
+///
+/// Once started, the `BPF` object belongs to the config's ring poller
+/// thread; scrapes read only the maps (`Map` is Sendable) and what was
+/// recorded at attach time, and closing waits for both to stop.
 public final class LoadedConfig: @unchecked Sendable {
     /// The config.
     public let config: ExporterConfig
@@ -22,8 +26,9 @@ public final class LoadedConfig: @unchecked Sendable {
     let tableMetrics: [TableMetric]
     /// Counters fed by ring buffer records.
     let ringCounters: [RingCounter]
-    /// Every BPF_RINGBUF_OUTPUT table of the program, for the drop counts.
-    let ringTables: [String]
+    /// Every BPF_RINGBUF_OUTPUT table of the program with its hidden
+    /// per-CPU count of dropped records.
+    let lostCounters: [(table: String, counter: Map)]
 
     /// Compiles and loads `config`'s program without attaching it, and binds
     /// each metric to its table.
@@ -36,24 +41,11 @@ public final class LoadedConfig: @unchecked Sendable {
             switch config.program {
             case .file(let path):
                 bpf = try BPF(srcFile: path, cflags: config.cflags, autoAttach: false)
-            case .inline(let code, let line):
-                do {
-                    bpf = try BPF(text: code, cflags: config.cflags, autoAttach: false)
-                } catch BCCError.compileFailed(_, let diagnostics) {
-                    // Point into the config: the code starts on `line` of the YAML file.
-                    let located = diagnostics.map { diagnostic in
-                        var moved = diagnostic
-                        if moved.file == "<text>" {
-                            moved.file = config.file
-                            moved.line += line - 1
-                        }
-                        return moved
-                    }
-                    throw BCCError.compileFailed(file: config.file, diagnostics: located)
-                }
+            case .inline(let code, _):
+                bpf = try BPF(text: code, cflags: config.cflags, autoAttach: false)
             }
         } catch {
-            throw .program(config: config.name, file: config.file, cause: error)
+            throw .program(config: config.name, file: config.file, cause: Self.locatedInConfig(error, config))
         }
         do {
             return try LoadedConfig(config: config, bpf: bpf, system: system)
@@ -63,18 +55,41 @@ public final class LoadedConfig: @unchecked Sendable {
         }
     }
 
+    /// A compile error in inline code, moved to the config file's lines (the
+    /// code starts on `line` of the YAML).
+    private static func locatedInConfig(_ error: BCCError, _ config: ExporterConfig) -> BCCError {
+        guard case .inline(_, let line) = config.program, case .compileFailed(_, let diagnostics) = error else { return error }
+        let located = diagnostics.map { diagnostic in
+            var moved = diagnostic
+            if moved.file == "<text>" {
+                moved.file = config.file
+                moved.line += line - 1
+            }
+            return moved
+        }
+        return .compileFailed(file: config.file, diagnostics: located)
+    }
+
     private init(config: ExporterConfig, bpf: BPF, system: DecoderSystem) throws(ExporterError) {
         self.config = config
         self.bpf = bpf
-        ringTables = bpf.tables.filter { $0.kind == .ringBuffer }.map(\.name)
+        var lostCounters: [(table: String, counter: Map)] = []
+        for ring in bpf.declarations where ring.kind == .ringBuffer {
+            do {
+                lostCounters.append((ring.name, try bpf.lostCounter(forRing: ring.name)))
+            } catch {
+                throw .table(config: config.name, file: config.file, metric: "-", table: ring.name, problem: "no lost-record counter: \(error)")
+            }
+        }
+        self.lostCounters = lostCounters
         var tableMetrics: [TableMetric] = []
         var ringCounters: [RingCounter] = []
         func fail(_ metric: String, _ table: String, _ problem: String) -> ExporterError {
             .table(config: config.name, file: config.file, metric: metric, table: table, problem: problem)
         }
         func definition(_ metric: String, _ table: String) throws(ExporterError) -> TableDefinition {
-            guard let definition = bpf.tables.first(where: { $0.name == table }) else {
-                let names = bpf.tables.map(\.name)
+            guard let definition = bpf.declarations.first(where: { $0.name == table }) else {
+                let names = bpf.declarations.map(\.name)
                 throw fail(metric, table, "the program has no such table (tables: \(names.isEmpty ? "none" : names.joined(separator: ", ")))")
             }
             return definition
@@ -110,7 +125,7 @@ public final class LoadedConfig: @unchecked Sendable {
     /// The table's map, after checking it holds u64 values under keys the labels cover.
     private static func checkedMap(_ table: TableDefinition, layout: KeyLayout, bpf: BPF,
                                    fail: (String) -> ExporterError) throws(ExporterError) -> Map {
-        let readable: [TableDefinition.Kind] = [.hash, .array, .histogram, .percpuHash, .percpuArray, .lruHash, .lruPercpuHash]
+        let readable: [TableDefinition.Kind] = [.hash, .array, .histogram, .perCPUHash, .perCPUArray, .lruHash, .lruPerCPUHash]
         guard readable.contains(table.kind) else {
             throw fail("a \(table.kind) table cannot be read as a metric (use a hash, array or histogram table"
                 + (table.kind == .ringBuffer ? ", or ring_buffer: true for a counter)" : ")"))
@@ -129,6 +144,9 @@ public final class LoadedConfig: @unchecked Sendable {
         return map
     }
 
+    /// What `attach()` attached, e.g. "tracepoint syscalls:sys_enter_openat -> tracepoint__syscalls__sys_enter_openat".
+    public private(set) var probes: [String] = []
+
     /// Attaches the program's probes (auto-attach by name, as `BPF(text:)` does).
     public func attach() throws(ExporterError) {
         do {
@@ -136,7 +154,8 @@ public final class LoadedConfig: @unchecked Sendable {
         } catch {
             throw .attach(config: config.name, file: config.file, cause: error)
         }
-        guard !bpf.attachedProbes.isEmpty else {
+        probes = bpf.attachedProbes
+        guard !probes.isEmpty else {
             throw .attach(config: config.name, file: config.file, cause: BCCError.invalidUse(
                 object: "the program", detail: "attaches nothing: name a function TRACEPOINT_PROBE(...), RAW_TRACEPOINT_PROBE(...) or tracepoint__CATEGORY__NAME"))
         }
