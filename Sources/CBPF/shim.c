@@ -49,7 +49,7 @@ int cbpf_epoll_create(void) {
 }
 
 int cbpf_eventfd_create(void) {
-    return eventfd(0, EFD_CLOEXEC);
+    return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 }
 
 int cbpf_current_cpu(void) {

@@ -40,7 +40,7 @@ public enum Features {
         let device = try pmuDevice(feature)
         try require(feature)
         let path = "/sys/bus/event_source/devices/\(device)/type"
-        guard let text = readSmallFile(path), let type = UInt32(text.trimmingWhitespace()) else {
+        guard let text = try? SysFile.read(path), let type = UInt32(text.trimmingWhitespace()) else {
             throw BPFError.malformed(what: path, detail: "expected a perf event type number")
         }
         return type
@@ -52,7 +52,7 @@ public enum Features {
         let device = try pmuDevice(feature)
         try require(feature)
         let path = "/sys/bus/event_source/devices/\(device)/format/retprobe"
-        guard let text = readSmallFile(path)?.trimmingWhitespace(), text.hasPrefix("config:"),
+        guard let text = (try? SysFile.read(path))?.trimmingWhitespace(), text.hasPrefix("config:"),
               let bit = Int(text.dropFirst("config:".count)), (0..<64).contains(bit) else {
             throw BPFError.malformed(what: path, detail: "expected 'config:N'")
         }

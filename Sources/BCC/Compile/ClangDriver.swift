@@ -77,7 +77,14 @@ struct ClangDriver: Sendable {
         var cArguments = argv.map { strdup($0) } + [nil]
         defer { for argument in cArguments { free(argument) } }
         var child: pid_t = 0
-        let spawned = posix_spawn(&child, path, &actions, nil, &cArguments, environ)
+        var spawned = posix_spawn(&child, path, &actions, nil, &cArguments, environ)
+        // A compiler (or wrapper script) written just before it runs is busy
+        // (ETXTBSY) while a fork elsewhere in the process still holds its
+        // write descriptor; that ends when the forked child execs.
+        for _ in 0..<100 where spawned == ETXTBSY {
+            usleep(10_000)
+            spawned = posix_spawn(&child, path, &actions, nil, &cArguments, environ)
+        }
         Glibc.close(writeEnd)
         guard spawned == 0 else {
             throw .compilerFailed(command: path, detail: "cannot run: \(String(cString: strerror(spawned)))")

@@ -46,7 +46,8 @@ int cbpf_epoll_wait(int epfd, uint64_t *datas, uint32_t *events, int max_events,
 /// epoll_create1(EPOLL_CLOEXEC).
 int cbpf_epoll_create(void);
 
-/// eventfd(0, EFD_CLOEXEC): a descriptor that wakes an epoll wait when written.
+/// eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK): a descriptor that wakes an epoll wait when written;
+/// draining it never blocks.
 int cbpf_eventfd_create(void);
 
 /// Readable (EPOLLIN) and edge-triggered (EPOLLET) event bits for cbpf_epoll_add.

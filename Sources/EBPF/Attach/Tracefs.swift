@@ -103,7 +103,9 @@ public enum Tracefs {
         let path = try root() + "/" + file
         do {
             try SysFile.write(path, definition, append: true)
-        } catch BPFError.system(_, _, let code) where code == EINVAL || code == ENOENT || code == E2BIG {
+        } catch {
+            // (A `catch BPFError.system(...) where` clause crashes Swift 6.3's SIL ownership check under typed throws.)
+            guard case .system(_, _, let code) = error, code == EINVAL || code == ENOENT || code == E2BIG else { throw error }
             throw BPFError.invalidArgument(
                 operation: "define probe in \(path)", object: definition,
                 detail: lastErrorLogLine() ?? String(cString: strerror(code)))
@@ -120,7 +122,8 @@ public enum Tracefs {
             do {
                 try SysFile.write(path, "-:\(group)/\(name)", append: true)
                 return
-            } catch BPFError.system(_, _, let code) where code == EBUSY && attempts < 50 {
+            } catch {
+                guard case .system(_, _, EBUSY) = error, attempts < 50 else { throw error }
                 attempts += 1
                 usleep(2_000)
             }
