@@ -7,6 +7,6 @@ let package = Package(
     name: "xdp-bench",
     dependencies: [.package(name: "swift-bcc", path: "../..")],
     targets: [
-        .executableTarget(name: "xdp-bench", dependencies: [.product(name: "BCC", package: "swift-bcc")]),
+        .executableTarget(name: "xdp-bench", dependencies: [.product(name: "BCC", package: "swift-bcc"), .product(name: "EBPF", package: "swift-bcc")]),
     ]
 )

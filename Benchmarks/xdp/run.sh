@@ -4,8 +4,9 @@
 # attachXdp) and by bcc's Python (bcc_xdp_count.py: BPF(src_file=) and
 # attach_xdp), each attached in turn to one end of a veth pair while frames
 # are sent into the other end: by the kernel's pktgen where the kernel has it
-# (/proc/net/pktgen), else by trafficgen.c (sendmmsg on an AF_PACKET socket
-# that bypasses the qdisc). The rate is what the program counted over the
+# (/proc/net/pktgen), else by trafficgen.c (live XDP frames through
+# BPF_PROG_TEST_RUN on Linux 5.18+, else sendmmsg on an AF_PACKET socket that
+# bypasses the qdisc). The rate is what the program counted over the
 # measured interval; the generator's own rate is reported beside it.
 #
 #   Benchmarks/xdp/run.sh     (root)
@@ -73,7 +74,7 @@ generate() {
         awk '/^Result: OK:/ { usec = $3 + 0; frames = $5 + 0; printf "%.0f\n", frames / (usec / 1e6) }' "$device"
         echo "rem_device_all" >"$thread"
     else
-        "$work/trafficgen" "$tx" "$mac" "$duration" | awk -F'[= ]' '{ printf "%.0f\n", $2 / $4 }'
+        "$work/trafficgen" "$tx" "$mac" "$duration" | tee -a "$work/trafficgen.log" | awk -F'[= ]' '{ printf "%.0f\n", $2 / $4 }'
     fi
 }
 

@@ -4,6 +4,7 @@
 //   xdp-bench PROGRAM DEVICE SECONDS WARMUP [generic|driver]
 // Prints "attached" once the program runs, then "pps=N frames=M seconds=T".
 import BCC
+import EBPF
 import Foundation
 
 let arguments = CommandLine.arguments
@@ -19,13 +20,12 @@ do {
     defer { b.close() }
     try b.attachXdp(dev: device, fnName: "xdp_count", flags: flags)
     let packets = try b["packets"].typed(key: Int32.self, value: UInt64.self)
-    func total() throws -> UInt64 {
+    func total() throws(BCCError) -> UInt64 {
         var sum: UInt64 = 0
         for index in Int32(0)..<256 { sum &+= try packets.sum(index) ?? 0 }
         return sum
     }
-    print("attached")
-    fflush(stdout)
+    FileHandle.standardOutput.write(Data("attached\n".utf8))
     Thread.sleep(forTimeInterval: warmup)
     let (start, first) = (Date(), try total())
     Thread.sleep(forTimeInterval: seconds)
