@@ -20,8 +20,21 @@ public final class LoadedObject: @unchecked Sendable {
     private let lock = NSLock()
     private var attachmentClosers: [@Sendable () -> Void] = []
     private var closed = false
+    /// Programs loaded after the object, by name and type (`loadProgram(named:type:expectedAttachType:)`).
+    private var programsLoadedLater: [ProgramKey: Program] = [:]
+    /// The verifier log level the object was loaded with, for programs loaded later.
+    private let logLevel: UInt32
 
-    init(spec: ObjectSpec) { self.spec = spec }
+    private struct ProgramKey: Hashable {
+        var name: String
+        var type: ProgramType
+        var expectedAttachType: AttachType?
+    }
+
+    init(spec: ObjectSpec, logLevel: UInt32 = 0) {
+        self.spec = spec
+        self.logLevel = logLevel
+    }
 
     deinit { close() }
 
@@ -39,6 +52,43 @@ public final class LoadedObject: @unchecked Sendable {
         }
         attachmentClosers.append(detach)
         lock.unlock()
+    }
+
+    // MARK: Programs loaded later
+
+    /// Program `name` of the object loaded as `type` (once per type; the
+    /// same program again for the same arguments), with its maps: for a
+    /// program the loader deferred, or one a different attach needs with
+    /// another type (bcc's `load_func`). It closes with the object.
+    ///
+    /// - Throws: `BPFError.notFound` when the object has no program `name`;
+    ///   the verifier's rejection for this type.
+    public func loadProgram(named name: String, type: ProgramType, expectedAttachType: AttachType? = nil) throws -> Program {
+        let key = ProgramKey(name: name, type: type, expectedAttachType: expectedAttachType)
+        lock.lock()
+        defer { lock.unlock() }
+        guard !closed else {
+            throw BPFError.invalidArgument(operation: "load program '\(name)' of", object: spec.name, detail: "the object is closed")
+        }
+        if let program = programsLoadedLater[key] { return program }
+        if let program = programs[name], program.type == type,
+           expectedAttachType == nil || spec.program(named: name)?.section.expectedAttachType == expectedAttachType {
+            return program
+        }
+        guard let programSpec = spec.program(named: name) else {
+            throw BPFError.notFound(what: "program '\(name)' in \(spec.name)")
+        }
+        let program = try BPFObjectLoader.loadProgram(programSpec, type: type, expectedAttachType: expectedAttachType,
+                                                      maps: maps, btf: btf, logLevel: logLevel)
+        programsLoadedLater[key] = program
+        return program
+    }
+
+    /// Every program loaded after the object, as (name, program).
+    public var laterPrograms: [(name: String, program: Program)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return programsLoadedLater.map { ($0.key.name, $0.value) }
     }
 
     // MARK: Globals
@@ -81,9 +131,12 @@ public final class LoadedObject: @unchecked Sendable {
         closed = true
         let closers = attachmentClosers
         attachmentClosers = []
+        let later = programsLoadedLater.values
+        programsLoadedLater = [:]
         lock.unlock()
         guard !wasClosed else { return }
         for detach in closers.reversed() { detach() }
+        for program in later { program.close() }
         for program in programs.values { program.close() }
         for map in maps.values { map.close() }
         btf?.close()
