@@ -61,7 +61,7 @@ let package = Package(
         .executableTarget(name: "runqlat", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "swift-bcc",
-            dependencies: ["BCC", "BCCTools", "BTF", "EBPF", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["BCC", "BCCTools", "BTF", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // bcc-exporter's parts: config schema and validation, label decoders, histogram
         // assembly and the Prometheus text writer (pure), and the runtime that loads
