@@ -1,5 +1,5 @@
 import BPFObject
-import Foundation
+import Synchronization
 
 // MARK: - LoadedObject
 
@@ -7,21 +7,43 @@ import Foundation
 /// the attachments made from it. It owns all of them; `close()` (or the
 /// last reference going away) detaches and closes everything, in order:
 /// attachments first, then programs, maps and BTF.
-public final class LoadedObject: @unchecked Sendable {
+public final class LoadedObject: Sendable {
     /// The object as decoded.
     public let spec: ObjectSpec
     /// The loaded programs, by function name.
-    public internal(set) var programs: [String: Program] = [:]
+    public let programs: [String: Program]
     /// The created maps, by name (global data maps by section: ".rodata", ".bss", ...).
-    public internal(set) var maps: [String: Map] = [:]
+    public let maps: [String: Map]
     /// The object's BTF in the kernel, if it has one.
-    public internal(set) var btf: OwnedFD?
+    public let btf: OwnedFD?
 
-    private let lock = NSLock()
-    private var attachmentClosers: [@Sendable () -> Void] = []
-    private var closed = false
+    /// What the loader creates, in the order it creates it; closed in reverse.
+    struct Parts {
+        var btf: OwnedFD?
+        var maps: [String: Map] = [:]
+        var programs: [String: Program] = [:]
 
-    init(spec: ObjectSpec) { self.spec = spec }
+        /// Closes the programs, then the maps, then the BTF.
+        func close() {
+            for program in programs.values { program.close() }
+            for map in maps.values { map.close() }
+            btf?.close()
+        }
+    }
+
+    private struct Attachments {
+        var closers: [@Sendable () -> Void] = []
+        var closed = false
+    }
+
+    private let attachments = Mutex(Attachments())
+
+    init(spec: ObjectSpec, parts: Parts) {
+        self.spec = spec
+        programs = parts.programs
+        maps = parts.maps
+        btf = parts.btf
+    }
 
     deinit { close() }
 
@@ -31,20 +53,17 @@ public final class LoadedObject: @unchecked Sendable {
     /// as the closure that detaches it. It runs before the programs close,
     /// in reverse order of adoption; at once if the object is already closed.
     public func adoptAttachment(closing detach: @escaping @Sendable () -> Void) {
-        lock.lock()
-        if closed {
-            lock.unlock()
-            detach()
-            return
+        let adopted = attachments.withLock { state in
+            if !state.closed { state.closers.append(detach) }
+            return !state.closed
         }
-        attachmentClosers.append(detach)
-        lock.unlock()
+        if !adopted { detach() }
     }
 
     // MARK: Globals
 
     /// The current bytes of global variable `name` (read from its data map).
-    public func globalBytes(_ name: String) throws -> [UInt8] {
+    public func globalBytes(_ name: String) throws(BPFError) -> [UInt8] {
         guard let variable = spec.variable(named: name), let map = maps[variable.section] else {
             throw BPFError.notFound(what: "global variable '\(name)' in \(spec.name)")
         }
@@ -55,7 +74,7 @@ public final class LoadedObject: @unchecked Sendable {
     }
 
     /// The current value of global variable `name`, whose size must be `T`'s.
-    public func global<T: BitwiseCopyable>(_ name: String, as type: T.Type = T.self) throws -> T {
+    public func global<T: BitwiseCopyable>(_ name: String, as type: T.Type = T.self) throws(BPFError) -> T {
         let bytes = try globalBytes(name)
         guard bytes.count == MemoryLayout<T>.size else {
             throw BPFError.invalidArgument(operation: "read global", object: "variable '\(name)' in \(spec.name)",
@@ -68,24 +87,20 @@ public final class LoadedObject: @unchecked Sendable {
 
     /// True once `close()` ran.
     public var isClosed: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return closed
+        attachments.withLock { $0.closed }
     }
 
     /// Detaches every attachment, then closes the programs, maps and BTF.
     /// Calling it again does nothing.
     public func close() {
-        lock.lock()
-        let wasClosed = closed
-        closed = true
-        let closers = attachmentClosers
-        attachmentClosers = []
-        lock.unlock()
-        guard !wasClosed else { return }
+        let closers: [@Sendable () -> Void]? = attachments.withLock { state in
+            guard !state.closed else { return nil }
+            state.closed = true
+            defer { state.closers = [] }
+            return state.closers
+        }
+        guard let closers else { return }
         for detach in closers.reversed() { detach() }
-        for program in programs.values { program.close() }
-        for map in maps.values { map.close() }
-        btf?.close()
+        Parts(btf: btf, maps: maps, programs: programs).close()
     }
 }

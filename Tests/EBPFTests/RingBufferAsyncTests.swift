@@ -91,7 +91,7 @@ private final class SharedCount: Sendable {
         let map = try makeRingBufferMap(pages: 1)
         let ring = try RingBuffer(map: map)
         ring.close()
-        await #expect(throws: BPFError.self) {
+        await #expect(throws: BPFError.closed(object: "ring buffer \(map.name)")) {
             for try await _ in ring.records() {}
         }
     }

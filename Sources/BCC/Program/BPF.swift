@@ -84,16 +84,22 @@ public final class BPF {
         do {
             loader = try BPFObjectLoader(bytes: compiled.object, name: fileName)
         } catch {
-            throw .object(file: fileName, cause: error)
+            guard case .object(let cause) = error else { throw .kernel(operation: "load", object: fileName, cause: error) }
+            throw .object(file: fileName, cause: cause)
         }
         let object: LoadedObject
         do {
             object = try loader.load()
-        } catch BPFError.verifierRejected(let program, let log) {
-            let mapped = VerifierLogSource(fileName: fileName, original: Array(source.utf8)).mapped(log)
-            throw .kernel(operation: "load", object: fileName, cause: .verifierRejected(program: program, log: mapped))
         } catch {
-            throw .kernel("load", fileName, error)
+            switch error {
+            case let .verifierRejected(program, log):
+                let mapped = VerifierLogSource(fileName: fileName, original: Array(source.utf8)).mapped(log)
+                throw .kernel(operation: "load", object: fileName, cause: .verifierRejected(program: program, log: mapped))
+            case let .object(cause):
+                throw .object(file: fileName, cause: cause)
+            default:
+                throw .kernel(operation: "load", object: fileName, cause: error)
+            }
         }
         self.object = object
         printsToTracePipe = Self.callsTracePrint(object.spec)
