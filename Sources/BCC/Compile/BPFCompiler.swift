@@ -43,7 +43,7 @@ struct CompiledProgram: Sendable {
 /// its diagnostics back to the user's lines.
 struct BPFCompiler: Sendable {
     /// Bump when the prelude or the rewriting changes, so old objects are not reused.
-    static let formatVersion = "swift-bcc-object-1"
+    static let formatVersion = "swift-bcc-object-2"
 
     /// The flags of every compile, before the PCH, include directory and
     /// user's flags. The precompiled kernel header is built with exactly
@@ -65,7 +65,7 @@ struct BPFCompiler: Sendable {
     /// Compiles `source` (named `fileName` in diagnostics) with extra `cflags`.
     func compile(source: String, fileName: String, cflags: [String], includeDirectory: String?) throws(BCCError) -> CompiledProgram {
         let rewriter = DialectRewriter(fileName: fileName, pageSize: environment.pageSize, possibleCPUs: environment.possibleCPUs)
-        let rewritten: RewriteResult
+        var rewritten: RewriteResult
         do {
             rewritten = try rewriter.rewrite(source)
         } catch {
@@ -105,7 +105,9 @@ struct BPFCompiler: Sendable {
         unit += prelude.text
         unit += tracepointStructs.joined(separator: "\n") + "\n"
         unit += "#line 1 \"\(quotedFile)\"\n"
+        let bodyStart = unit.utf8.count
         unit += rewritten.body.text
+        let body = bodyStart..<unit.utf8.count
         unit += "\n#line 1 \"<swift-bcc generated>\"\n" + epilogue
 
         try CacheFile.createDirectory(objectsDirectory, for: "object cache")
@@ -113,6 +115,10 @@ struct BPFCompiler: Sendable {
         defer { unlink(unitPath) }
         guard FileManager.default.createFile(atPath: unitPath, contents: Data(unit.utf8)) else {
             throw .file(path: unitPath, detail: "cannot write the translation unit")
+        }
+        if let withReads = try insertImplicitReads(unit: Array(unit.utf8), unitPath: unitPath, body: body,
+                                                   rewritten: rewritten, arguments: arguments) {
+            rewritten = withReads
         }
         var object: [UInt8] = []
         try CacheFile.publish(objectPath) { (temporaryObject: String) throws(BCCError) in

@@ -54,6 +54,12 @@ int cbpf_eventfd_create(void);
 static const uint32_t CBPF_EPOLLIN = 0x001;
 static const uint32_t CBPF_EPOLLET = 1u << 31;
 
+// MARK: - Packet sockets (struct sockaddr_ll is not in Swift's Glibc module)
+
+/// Binds AF_PACKET socket `fd` to interface `ifindex` for frames of
+/// `protocol_be` (an ETH_P_* value in network byte order). 0 or -1 with errno set.
+int cbpf_bind_packet_socket(int fd, int ifindex, uint16_t protocol_be);
+
 // MARK: - CPU placement (sched.h declares these only under _GNU_SOURCE)
 
 /// The CPU the calling thread runs on (sched_getcpu(3)), or -1 with errno set.
