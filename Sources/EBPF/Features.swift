@@ -119,7 +119,7 @@ public enum Features {
                                                   object: "probe")
                 link.close()
                 return true
-            } catch let error as BPFError {
+            } catch {
                 if error.errno == EPERM { throw error }
                 return error.errno == ENODEV
             }

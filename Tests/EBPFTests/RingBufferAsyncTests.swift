@@ -84,7 +84,8 @@ private final class SharedCount: Sendable {
         let start = Date()
         consumer.cancel()
         #expect(try await consumer.value == 2)
-        #expect(Date().timeIntervalSince(start) < 2)
+        // Promptly, not when a record arrives (none will); generous for a loaded machine.
+        #expect(Date().timeIntervalSince(start) < 10)
     }
 
     @Test func closedRingEndsTheSequenceWithAnError() async throws {
