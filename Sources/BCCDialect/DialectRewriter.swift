@@ -50,7 +50,7 @@ package struct DialectRewriter {
 }
 
 /// One rewrite of one source: the state of the walk over its tokens.
-private struct RewritePass {
+struct RewritePass {
     let options: DialectRewriter
     let tokenizer: CTokenizer
     let tokens: [CToken]
@@ -276,8 +276,10 @@ private struct RewritePass {
             table = TableDefinition(name: args[3], kind: kind, keyType: args[1], leafType: args[2], maxEntries: args[4], line: line,
                                     flags: macro == "BPF_F_TABLE" && args.count > 5 ? args[5] : nil)
         default:
-            return nil
+            guard let network = networkTable(macro: macro, args: args, at: index, line: line) else { return nil }
+            table = network
         }
+        guard checkNetworkTable(table, at: index) else { return nil }
         guard isIdentifier(table.name) else {
             report(at: tokens[index].start, "\(macro) needs a table name as its first argument")
             return nil
@@ -373,8 +375,11 @@ private struct RewritePass {
         // functions are attached by hand, and a bare section only picks the
         // program type from the context parameter.
         let section: String
+        var loadsOnAttach = false
         if let conventional = ProbeFunction.conventionalSection(name: name) {
             section = conventional
+        } else if let network = Self.networkSection(forContext: firstParameter) {
+            (section, loadsOnAttach) = network
         } else if firstParameter.contains("bpf_perf_event_data") {
             section = "perf_event"
         } else if firstParameter.contains("bpf_raw_tracepoint_args") {
@@ -384,7 +389,7 @@ private struct RewritePass {
         } else {
             section = "kprobe"
         }
-        let function = ProbeFunction(name: name, section: section, line: line)
+        let function = ProbeFunction(name: name, section: section, line: line, loadsOnAttach: loadsOnAttach)
         if case let .tracepoint(category, event) = function.attachTarget {
             tracepoints.append("\(category):\(event)")
         }
@@ -416,11 +421,11 @@ private struct RewritePass {
 
     // MARK: - Map method calls
 
-    static let methods: Set<String> = [
+    static let methods: Set<String> = Set([
         "lookup", "lookup_or_try_init", "lookup_or_init", "update", "insert", "delete",
         "increment", "atomic_increment", "perf_submit", "ringbuf_output", "ringbuf_reserve",
         "ringbuf_submit", "ringbuf_discard", "ringbuf_query", "get_stackid", "call",
-    ]
+    ]).union(networkMethods.keys)
 
     mutating func mapMethodCall(at index: Int, limit: Int) -> Edit? {
         guard index + 3 < limit, let table = tables[tokenizer.text(tokens[index])],
@@ -437,6 +442,9 @@ private struct RewritePass {
         let end = tokens[close].end
         func edit(_ pieces: [Piece]) -> Edit {
             Edit(replacedStart: start, replacedEnd: end, pieces: pieces, nextToken: close + 1)
+        }
+        if let network = networkMethodCall(table: table, method: method, arguments: arguments, at: index, edit: edit) {
+            return network
         }
         guard Self.methods.contains(method) else {
             report(at: tokens[index + 2].start, "unknown method '\(method)' on table '\(table.name)'")

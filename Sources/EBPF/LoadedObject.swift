@@ -16,6 +16,8 @@ public final class LoadedObject: Sendable {
     public let maps: [String: Map]
     /// The object's BTF in the kernel, if it has one.
     public let btf: OwnedFD?
+    /// The verifier log level the object was loaded with, for programs loaded later.
+    private let logLevel: UInt32
 
     /// What the loader creates, in the order it creates it; closed in reverse.
     struct Parts {
@@ -31,18 +33,28 @@ public final class LoadedObject: Sendable {
         }
     }
 
-    private struct Attachments {
-        var closers: [@Sendable () -> Void] = []
+    private struct ProgramKey: Hashable {
+        var name: String
+        var type: ProgramType
+        var expectedAttachType: AttachType?
+    }
+
+    /// What changes after load: attachments, programs loaded later, closing.
+    private struct State {
+        var attachmentClosers: [@Sendable () -> Void] = []
+        /// Programs loaded after the object, by name and type (`loadProgram(named:type:expectedAttachType:)`).
+        var programsLoadedLater: [ProgramKey: Program] = [:]
         var closed = false
     }
 
-    private let attachments = Mutex(Attachments())
+    private let state = Mutex(State())
 
-    init(spec: ObjectSpec, parts: Parts) {
+    init(spec: ObjectSpec, parts: Parts, logLevel: UInt32 = 0) {
         self.spec = spec
         programs = parts.programs
         maps = parts.maps
         btf = parts.btf
+        self.logLevel = logLevel
     }
 
     deinit { close() }
@@ -53,11 +65,47 @@ public final class LoadedObject: Sendable {
     /// as the closure that detaches it. It runs before the programs close,
     /// in reverse order of adoption; at once if the object is already closed.
     public func adoptAttachment(closing detach: @escaping @Sendable () -> Void) {
-        let adopted = attachments.withLock { state in
-            if !state.closed { state.closers.append(detach) }
+        let adopted = state.withLock { state in
+            if !state.closed { state.attachmentClosers.append(detach) }
             return !state.closed
         }
         if !adopted { detach() }
+    }
+
+    // MARK: Programs loaded later
+
+    /// Program `name` of the object loaded as `type` (once per type; the
+    /// same program again for the same arguments), with its maps: for a
+    /// program the loader deferred, or one a different attach needs with
+    /// another type (bcc's `load_func`). It closes with the object.
+    ///
+    /// - Throws: `BPFError.notFound` when the object has no program `name`,
+    ///   `.closed` after ``close()``; the verifier's rejection for this type.
+    public func loadProgram(named name: String, type: ProgramType, expectedAttachType: AttachType? = nil)
+        throws(BPFError) -> Program
+    {
+        let key = ProgramKey(name: name, type: type, expectedAttachType: expectedAttachType)
+        // Loading under the lock: two callers asking for the same program get one.
+        return try state.withLock { (state) throws(BPFError) -> Program in
+            guard !state.closed else { throw .closed(object: spec.name) }
+            if let program = state.programsLoadedLater[key] { return program }
+            if let program = programs[name], program.type == type,
+               expectedAttachType == nil || spec.program(named: name)?.section.expectedAttachType == expectedAttachType {
+                return program
+            }
+            guard let programSpec = spec.program(named: name) else {
+                throw .notFound(what: "program '\(name)' in \(spec.name)")
+            }
+            let program = try BPFObjectLoader.loadProgram(programSpec, type: type, expectedAttachType: expectedAttachType,
+                                                          maps: maps, btf: btf, logLevel: logLevel)
+            state.programsLoadedLater[key] = program
+            return program
+        }
+    }
+
+    /// Every program loaded after the object, as (name, program).
+    public var laterPrograms: [(name: String, program: Program)] {
+        state.withLock { state in state.programsLoadedLater.map { ($0.key.name, $0.value) } }
     }
 
     // MARK: Globals
@@ -87,20 +135,21 @@ public final class LoadedObject: Sendable {
 
     /// True once `close()` ran.
     public var isClosed: Bool {
-        attachments.withLock { $0.closed }
+        state.withLock { $0.closed }
     }
 
-    /// Detaches every attachment, then closes the programs, maps and BTF.
-    /// Calling it again does nothing.
+    /// Detaches every attachment, then closes the programs (those loaded
+    /// later first), maps and BTF. Calling it again does nothing.
     public func close() {
-        let closers: [@Sendable () -> Void]? = attachments.withLock { state in
+        let released: (closers: [@Sendable () -> Void], later: [Program])? = state.withLock { state in
             guard !state.closed else { return nil }
             state.closed = true
-            defer { state.closers = [] }
-            return state.closers
+            defer { (state.attachmentClosers, state.programsLoadedLater) = ([], [:]) }
+            return (state.attachmentClosers, Array(state.programsLoadedLater.values))
         }
-        guard let closers else { return }
-        for detach in closers.reversed() { detach() }
+        guard let released else { return }
+        for detach in released.closers.reversed() { detach() }
+        for program in released.later { program.close() }
         Parts(btf: btf, maps: maps, programs: programs).close()
     }
 }

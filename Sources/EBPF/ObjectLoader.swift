@@ -82,20 +82,23 @@ public final class BPFObjectLoader {
 
     // MARK: Loading
 
-    /// Creates the maps and loads every program. On failure everything
-    /// created so far is closed before the error is thrown.
-    public func load() throws(BPFError) -> LoadedObject {
+    /// Creates the maps and loads every program but those named in
+    /// `deferred`, which `LoadedObject.loadProgram(named:type:expectedAttachType:)`
+    /// loads later with the type their attachment needs (a `struct __sk_buff *`
+    /// program is a socket filter or a tc classifier by how it is attached).
+    /// On failure everything created so far is closed before the error is thrown.
+    public func load(deferring deferred: Set<String> = []) throws(BPFError) -> LoadedObject {
         var parts = LoadedObject.Parts()
         do {
-            try load(into: &parts)
+            try load(into: &parts, deferring: deferred)
         } catch {
             parts.close()
             throw error
         }
-        return LoadedObject(spec: spec, parts: parts)
+        return LoadedObject(spec: spec, parts: parts, logLevel: logLevel)
     }
 
-    private func load(into object: inout LoadedObject.Parts) throws(BPFError) {
+    private func load(into object: inout LoadedObject.Parts, deferring deferred: Set<String>) throws(BPFError) {
         if let btf = spec.btf {
             object.btf = try Syscall.btfLoad(btf.bytes, object: "BTF of \(spec.name)")
         }
@@ -110,8 +113,10 @@ public final class BPFObjectLoader {
                 throw .object(error)
             }
         }
-        for programSpec in spec.programs {
-            object.programs[programSpec.name] = try loadProgram(programSpec, maps: object.maps, btf: object.btf)
+        for programSpec in spec.programs where !deferred.contains(programSpec.name) {
+            object.programs[programSpec.name] = try Self.loadProgram(
+                programSpec, type: programSpec.section.programType, expectedAttachType: programSpec.section.expectedAttachType,
+                maps: object.maps, btf: object.btf, logLevel: logLevel)
         }
     }
 
@@ -120,10 +125,17 @@ public final class BPFObjectLoader {
         var maxEntries = spec.maxEntries
         if type == .perfEventArray && maxEntries == 0 { maxEntries = try PossibleCPUs.count() }
         let typeIDs = btf.flatMap { fd in
-            spec.keyTypeID != .void || spec.valueTypeID != .void ? (fd: fd, keyTypeID: spec.keyTypeID, valueTypeID: spec.valueTypeID) : nil
+            (spec.keyTypeID != .void || spec.valueTypeID != .void) && !Self.mapTypesWithoutBTF.contains(type)
+                ? (fd: fd, keyTypeID: spec.keyTypeID, valueTypeID: spec.valueTypeID) : nil
         }
+        // Map-in-map: the kernel takes the inner maps' shape from a template map, needed only during the create.
+        let template = try spec.innerMap.map { (inner) throws(BPFError) in
+            try Map(type: inner.type, name: String(inner.name.prefix(15)), keySize: inner.keySize, valueSize: inner.valueSize,
+                    maxEntries: inner.maxEntries, flags: inner.flags)
+        }
+        defer { template?.close() }
         let map = try Map(type: type, name: spec.name, keySize: spec.keySize, valueSize: spec.valueSize,
-                          maxEntries: maxEntries, flags: spec.flags, btf: typeIDs)
+                          maxEntries: maxEntries, flags: spec.flags, btf: typeIDs, innerMap: template)
         do {
             if let value = dataValues[spec.name], spec.isGlobalData {
                 try map.update(key: [0, 0, 0, 0], value: value)
@@ -136,7 +148,17 @@ public final class BPFObjectLoader {
         return map
     }
 
-    private func loadProgram(_ spec: ProgramSpec, maps: [String: Map], btf: OwnedFD?) throws(BPFError) -> Program {
+    /// Map types the kernel creates only without BTF key and value types
+    /// (their values are descriptors, sockets or CPU slots; libbpf leaves the
+    /// ids off for the same types). The object's BTF still describes the keys.
+    static let mapTypesWithoutBTF: Set<MapType> = [
+        .perfEventArray, .cgroupArray, .stackTrace, .arrayOfMaps, .hashOfMaps, .devMap, .devMapHash,
+        .cpuMap, .xskMap, .sockMap, .sockHash, .queue, .stack, .programArray,
+    ]
+
+    /// Loads program `spec` as `type` with its map references patched and its func and line info.
+    static func loadProgram(_ spec: ProgramSpec, type: ProgramType, expectedAttachType: AttachType?, maps: [String: Map],
+                            btf: OwnedFD?, logLevel: UInt32) throws(BPFError) -> Program {
         var instructions = spec.instructions
         for reference in spec.mapReferences {
             guard let map = maps[reference.mapName] else {
@@ -155,16 +177,15 @@ public final class BPFObjectLoader {
                     + littleEndianBytes(record.lineOffset) + littleEndianBytes(record.lineColumn)
             })
         }
-        return try Program(type: spec.section.programType, instructions: instructions,
-                           license: spec.license, name: spec.name,
-                           expectedAttachType: spec.section.expectedAttachType,
+        return try Program(type: type, instructions: instructions, license: spec.license, name: spec.name,
+                           expectedAttachType: expectedAttachType,
                            attachBTFID: try attachBTFID(spec), btf: programBTF, logLevel: logLevel)
     }
 
     /// The kernel BTF id tp_btf, fentry and fexit programs name at load time.
     /// fentry and fexit first check that the kernel runs BPF trampolines, so
     /// a kernel that forbids them gives `.notSupported`, not EPERM.
-    private func attachBTFID(_ spec: ProgramSpec) throws(BPFError) -> BTFTypeID {
+    private static func attachBTFID(_ spec: ProgramSpec) throws(BPFError) -> BTFTypeID {
         switch spec.section.attachTarget {
         case let .btfTracepoint(event):
             return try TracingLink.btfID(ofTracepoint: event)
