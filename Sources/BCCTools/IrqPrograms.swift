@@ -1,6 +1,7 @@
 // hardirqs' and softirqs' BPF programs: time in (or count of) hard and soft
-// interrupt handlers, from the irq:irq_handler_entry/exit and
-// irq:softirq_entry/exit tracepoints, as bcc's hardirqs and softirqs do.
+// interrupt handlers. softirqs uses the irq:softirq_entry/exit tracepoints as
+// bcc does; hardirqs the irq_handler_entry/exit raw tracepoints, whose
+// struct irqaction names the handler (bcc reads the tracepoint's copy).
 
 /// What an irq tool stores per handler.
 public enum IrqMeasure: Sendable, Equatable {
@@ -33,13 +34,6 @@ public enum HardirqsProgram {
             #include <linux/irqdesc.h>
             #include <linux/interrupt.h>
 
-            #ifndef TP_DATA_LOC_READ_STR
-            // bcc's macro, until the dialect defines it: a __data_loc field's low 16 bits are the
-            // string's offset in the record.
-            #define TP_DATA_LOC_READ_STR(dst, field, length) \\
-                bpf_probe_read_kernel_str((void *)(dst), length, (char *)args + (args->__data_loc_##field & 0xFFFF))
-            #endif
-
             // The cpu is part of the key: an irq that interrupts the idle task has tid 0 on every CPU.
             typedef struct entry_key {
                 u32 tid;
@@ -59,8 +53,10 @@ public enum HardirqsProgram {
             BPF_HASH(irqnames, entry_key_t, irq_name_t);
             BPF_HISTOGRAM(dist, irq_key_t);
 
-            TRACEPOINT_PROBE(irq, irq_handler_entry)
+            RAW_TRACEPOINT_PROBE(irq_handler_entry)
             {
+                // TP_PROTO(int irq, struct irqaction *action)
+                struct irqaction *action = (struct irqaction *)ctx->args[1];
                 u64 ts = bpf_ktime_get_ns();
                 irq_name_t name = {};
                 entry_key_t key = {};
@@ -68,21 +64,23 @@ public enum HardirqsProgram {
                 \(cpuFilter)
                 key.tid = bpf_get_current_pid_tgid();
                 key.cpu_id = cpu;
-                TP_DATA_LOC_READ_STR(&name.name, name, sizeof(name));
+                bpf_probe_read_kernel_str(&name.name, sizeof(name.name), action->name);
                 irqnames.update(&key, &name);
                 \(timed ? "start.update(&key, &ts);" : "")
                 return 0;
             }
 
-            TRACEPOINT_PROBE(irq, irq_handler_exit)
+            RAW_TRACEPOINT_PROBE(irq_handler_exit)
             {
+                // TP_PROTO(int irq, struct irqaction *action, int ret)
+                int ret = (int)ctx->args[2];
                 entry_key_t entry = {};
                 u32 cpu = bpf_get_smp_processor_id();
                 \(cpuFilter)
                 entry.tid = bpf_get_current_pid_tgid();
                 entry.cpu_id = cpu;
                 // IRQ_NONE: the handler said the interrupt was not its device's.
-                if (args->ret != IRQ_NONE) {
+                if (ret != IRQ_NONE) {
                     irq_name_t *namep = irqnames.lookup(&entry);
                     if (namep == 0)
                         return 0;   // missed the entry

@@ -9,7 +9,8 @@ struct Hardirqs: ParsableCommand {
         commandName: "hardirqs",
         abstract: "Summarize hard irq event time as histograms",
         discussion: """
-            Uses the irq:irq_handler_entry and irq:irq_handler_exit tracepoints, as bcc's hardirqs does.
+            Uses the irq_handler_entry and irq_handler_exit raw tracepoints (bcc's hardirqs uses
+            the tracepoints of the same names).
 
             examples:
                 hardirqs            # sum hard irq event time
