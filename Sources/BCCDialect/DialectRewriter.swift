@@ -23,6 +23,10 @@ package struct RewriteResult: Sendable {
     package var eventTypes: [String: String]
     /// Tracepoints whose `args` structs the program needs: "category:name".
     package var tracepoints: [String]
+    /// The names the program declares itself (ProgramNames).
+    package var programNames: Set<String> = []
+    /// The types the program defines: "struct T", "union T", "enum T" (with a body) and typedef names.
+    package var definedTypes: Set<String> = []
 }
 
 /// Rewrites bcc's C dialect into plain C.
@@ -75,7 +79,8 @@ private struct RewritePass {
     var result: RewriteResult {
         RewriteResult(
             original: tokenizer.bytes, body: output, tables: tableOrder.compactMap { tables[$0] },
-            functions: functions, eventTypes: eventTypes, tracepoints: tracepoints)
+            functions: functions, eventTypes: eventTypes, tracepoints: tracepoints,
+            programNames: ProgramNames.declared(in: tokens, of: tokenizer), definedTypes: userTypeNames)
     }
 
     // MARK: - Top level
@@ -587,14 +592,14 @@ private struct RewritePass {
         return nil
     }
 
-    /// Struct/union tags defined with a body, and typedef names, in the user's source.
+    /// Struct, union and enum tags defined with a body, and typedef names, in the user's source.
     mutating func collectUserTypeNames() {
         var depth = 0
         for i in tokens.indices {
             let token = tokens[i]
             if tokenizer.matches(token, "{") { depth += 1 }
             if tokenizer.matches(token, "}") { depth -= 1 }
-            if (tokenizer.matches(token, "struct") || tokenizer.matches(token, "union")), i + 2 < tokens.count,
+            if (tokenizer.matches(token, "struct") || tokenizer.matches(token, "union") || tokenizer.matches(token, "enum")), i + 2 < tokens.count,
                tokens[i + 1].kind == .identifier, tokenizer.matches(tokens[i + 2], "{") {
                 userTypeNames.insert("\(tokenizer.text(token)) \(tokenizer.text(tokens[i + 1]))")
             }

@@ -28,7 +28,10 @@ private struct StubCompileSetup {
             pageSize: 4096, possibleCPUs: 2, architecture: "x86_64",
             clang: ClangDriver(path: wrapper.path), cacheDirectory: directory.appendingPathComponent("cache"),
             tracepointArgs: { category, name in throw BCCError.tracepointFormat(tracepoint: "\(category):\(name)", detail: "no tracefs in this test") },
-            availableHelpers: { Set(HelperPrototypes.all.map(\.name)) })
+            availableHelpers: { Set(HelperPrototypes.all.map(\.name)) },
+            kernelRelease: "6.18.0-stub",
+            kernelFacts: { KernelFacts(pageSize: 4096, architecture: "x86_64", versionCode: 0x061200) },
+            kernelDefinesType: { _ in false })
     }
 
     var clangRuns: Int {

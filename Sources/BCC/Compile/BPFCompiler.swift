@@ -23,6 +23,14 @@ struct CompileEnvironment: Sendable {
     var tracepointArgs: @Sendable (_ category: String, _ name: String) throws -> TracepointArgsStruct
     /// The helper names (without bpf_) the kernel's BTF has a BPF_FUNC_ enumerator for.
     var availableHelpers: @Sendable () throws -> Set<String>
+    /// `uname -r`: LINUX_VERSION_CODE comes from it, so it is part of the cache key.
+    var kernelRelease: String
+    /// What the kernel's headers would have said (array sizes, request flags,
+    /// version), read from its BTF when clang has to run.
+    var kernelFacts: @Sendable () throws -> KernelFacts
+    /// True when the kernel's header defines `type` ("struct T", "union T",
+    /// "enum T" or a typedef name), for a program that defines it too.
+    var kernelDefinesType: @Sendable (_ type: String) throws -> Bool
 }
 
 /// A compiled bcc program: the object and what the rewriter learned.
@@ -43,7 +51,7 @@ struct CompiledProgram: Sendable {
 /// its diagnostics back to the user's lines.
 struct BPFCompiler: Sendable {
     /// Bump when the prelude or the rewriting changes, so old objects are not reused.
-    static let formatVersion = "swift-bcc-object-1"
+    static let formatVersion = "swift-bcc-object-2"
 
     var environment: CompileEnvironment
 
@@ -67,7 +75,7 @@ struct BPFCompiler: Sendable {
 
         var key = SHA256()
         for field in [Self.formatVersion, environment.headerIdentity, environment.clang.identity(), environment.architecture,
-                      String(environment.pageSize), fileName, rewritten.body.text, epilogue] + tracepointStructs + arguments {
+                      String(environment.pageSize), environment.kernelRelease, fileName, rewritten.body.text, epilogue] + tracepointStructs + arguments {
             key.update(field: field)
         }
         let digest = key.hexDigest()
@@ -81,12 +89,15 @@ struct BPFCompiler: Sendable {
             return result(Array(cached), fromCache: true)
         }
 
-        let prelude = DialectPrelude(pageSize: environment.pageSize, architecture: environment.architecture,
-                                     availableHelpers: try environment.availableHelpers())
+        let prelude = DialectPrelude(kernel: try environment.kernelFacts(), availableHelpers: try environment.availableHelpers(),
+                                     programNames: rewritten.programNames)
         let quotedFile = fileName.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        let renaming = try KernelTypeRenaming(definedTypes: rewritten.definedTypes, kernelDefines: environment.kernelDefinesType)
         var unit = ""
-        if environment.precompiledHeaderPath == nil {
-            unit += "#include \"\(environment.headerPath)\"\n"
+        var compileArguments = arguments
+        if environment.precompiledHeaderPath == nil || !renaming.isEmpty {
+            unit += renaming.headerInclusion(headerPath: environment.headerPath)
+            if let pch = compileArguments.firstIndex(of: "-include-pch") { compileArguments.removeSubrange(pch...(pch + 1)) }
         }
         unit += prelude.text
         unit += tracepointStructs.joined(separator: "\n") + "\n"
@@ -109,7 +120,7 @@ struct BPFCompiler: Sendable {
         guard FileManager.default.createFile(atPath: unitPath, contents: Data(unit.utf8)) else {
             throw BCCError.file(path: unitPath, detail: "cannot write the translation unit")
         }
-        let output = try environment.clang.compile(source: unitPath, arguments: arguments, output: temporaryObject)
+        let output = try environment.clang.compile(source: unitPath, arguments: compileArguments, output: temporaryObject)
         guard output.status == 0 else {
             let diagnostics = ClangDiagnostics.parse(output.diagnostics, userFile: fileName, rewritten: rewritten)
             if diagnostics.contains(where: { $0.severity == .error }) {

@@ -18,12 +18,14 @@ enum KernelCompileEnvironment {
         var system = utsname()
         uname(&system)
         let machine = withUnsafeBytes(of: &system.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let release = withUnsafeBytes(of: &system.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
         return CompileEnvironment(
             headerPath: header.header.path,
             precompiledHeaderPath: header.pch.path,
             // The header's directory is named by a hash of the kernel's BTF.
             headerIdentity: header.header.path,
-            pageSize: Int(sysconf(Int32(_SC_PAGESIZE))),
+            pageSize: pageSize,
             possibleCPUs: try PossibleCPUs.count(),
             architecture: machine,
             clang: clang,
@@ -31,7 +33,28 @@ enum KernelCompileEnvironment {
             tracepointArgs: { category, name in
                 TracepointArgsStruct(try Tracefs.eventFormat(category: category, name: name))
             },
-            availableHelpers: { try kernelHelperNames() })
+            availableHelpers: { try kernelHelperNames() },
+            kernelRelease: release,
+            kernelFacts: {
+                KernelFacts(btf: try KernelBTF.shared(), pageSize: pageSize, architecture: machine,
+                            version: KernelVersion(release: release) ?? KernelVersion(0, 0))
+            },
+            kernelDefinesType: { type in try kernelDefines(type) })
+    }
+
+    /// True when the kernel's BTF defines `type` completely: "struct T",
+    /// "union T", "enum T" with members, or typedef T (a forward declaration
+    /// does not collide with a program's definition).
+    static func kernelDefines(_ type: String) throws -> Bool {
+        let btf = try KernelBTF.shared()
+        let parts = type.split(separator: " ")
+        guard parts.count == 2 else { return btf.firstType(named: type, kind: .typedef) != nil }
+        let name = String(parts[1])
+        switch parts[0] {
+        case "struct": return btf.firstType(named: name, kind: .struct) != nil
+        case "union": return btf.firstType(named: name, kind: .union) != nil
+        default: return btf.firstType(named: name, kind: .enum) != nil || btf.firstType(named: name, kind: .enum64) != nil
+        }
     }
 
     /// The names (without bpf_) of the kernel's `enum bpf_func_id` enumerators
