@@ -30,9 +30,11 @@ let package = Package(
         .target(name: "BCCDialect", dependencies: ["BPFObject"]),
         // Pure over BTF: event decoding, text and JSON, layout checks, Swift mirrors.
         .target(name: "BCCEvents", dependencies: ["BTF"]),
+        // Pure: bcc's one-liner probe specifiers (trace, argdist, funccount, ...) and the C they generate.
+        .target(name: "ProbeSpec"),
         .target(name: "BCC", dependencies: ["BCCDialect", "BCCEvents", "CBPF", "EBPF", "BPFObject", "BTF", "ELF"]),
         // What the bcc-style tools share: stopping on signals, output formats.
-        .target(name: "BCCTools", dependencies: ["BCC"]),
+        .target(name: "BCCTools", dependencies: ["BCC", "ProbeSpec"]),
         .executableTarget(name: "opensnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "execsnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Examples/: the reference guide's ring buffer examples and bcc's examples/ringbuf, in Swift.
@@ -40,6 +42,9 @@ let package = Package(
         .executableTarget(name: "guide-ringbuf-reserve", dependencies: ["BCC", "BCCTools"], path: "Examples/guide-ringbuf-reserve"),
         .executableTarget(name: "ringbuf-output", dependencies: ["BCC", "BCCTools"], path: "Examples/ringbuf-output"),
         .executableTarget(name: "ringbuf-submit", dependencies: ["BCC", "BCCTools"], path: "Examples/ringbuf-submit"),
+        .executableTarget(name: "funccount", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "funclatency", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "stackcount", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "runqlat", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "swift-bcc",
@@ -47,13 +52,15 @@ let package = Package(
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Spawned by EBPFTests for scenarios that need their own process (dropped privileges, exact fd counts).
-        .executableTarget(name: "ebpf-test-helper", dependencies: ["EBPF", "BPFObject"], path: "Tests/EBPFTestHelper"),
+        .executableTarget(name: "ebpf-test-helper", dependencies: ["EBPF", "BPFObject", "BTF"], path: "Tests/EBPFTestHelper"),
+        .testTarget(name: "ProbeSpecTests", dependencies: ["ProbeSpec"]),
         .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport"]),
         .testTarget(name: "BTFTests", dependencies: ["BTF", "ELF", "TestSupport"]),
         .testTarget(name: "BPFObjectTests", dependencies: ["BPFObject", "TestSupport"]),
-        .testTarget(name: "EBPFTests", dependencies: ["EBPF", "BPFObject", "CBPF", "TestSupport"]),
+        .testTarget(name: "EBPFTests", dependencies: ["EBPF", "BPFObject", "BTF", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCTests", dependencies: ["BCC", "BCCDialect", "BCCEvents", "BPFObject", "EBPF", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCToolsTests", dependencies: ["BCCTools", "BCC", "TestSupport", "opensnoop", "execsnoop", "runqlat",
-                                                           "guide-ringbuf-output", "guide-ringbuf-reserve", "ringbuf-output", "ringbuf-submit"]),
+                                                           "guide-ringbuf-output", "guide-ringbuf-reserve", "ringbuf-output", "ringbuf-submit",
+                                                           "funccount", "funclatency", "stackcount"]),
     ]
 )

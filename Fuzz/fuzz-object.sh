@@ -20,7 +20,7 @@ flags=(-parse-as-library -O -sanitize=fuzzer,address -I "$work")
 {
     for module in ELF BTF BPFObject; do
         swiftc "${flags[@]}" -module-name "$module" -emit-module -emit-module-path "$work/$module.swiftmodule" \
-            -emit-library -static Sources/"$module"/*.swift -o "$work/lib$module.a"
+            -emit-library -static $(find Sources/"$module" -name "*.swift" | sort) -o "$work/lib$module.a"
     done
     swiftc "${flags[@]}" Fuzz/ObjectParser/main.swift -L "$work" -lBPFObject -lBTF -lELF -o "$work/fuzz-object"
 } > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }

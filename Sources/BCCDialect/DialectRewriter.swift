@@ -242,11 +242,11 @@ private struct RewritePass {
         case "BPF_LRU_HASH":
             table = TableDefinition(name: argument(0, ""), kind: .lruHash, keyType: argument(1, "u64"), leafType: argument(2, "u64"), maxEntries: argument(3, "10240"), line: line)
         case "BPF_PERCPU_HASH":
-            table = TableDefinition(name: argument(0, ""), kind: .percpuHash, keyType: argument(1, "u64"), leafType: argument(2, "u64"), maxEntries: argument(3, "10240"), line: line)
+            table = TableDefinition(name: argument(0, ""), kind: .perCPUHash, keyType: argument(1, "u64"), leafType: argument(2, "u64"), maxEntries: argument(3, "10240"), line: line)
         case "BPF_ARRAY":
             table = TableDefinition(name: argument(0, ""), kind: .array, keyType: "int", leafType: argument(1, "u64"), maxEntries: argument(2, "10240"), line: line)
         case "BPF_PERCPU_ARRAY":
-            table = TableDefinition(name: argument(0, ""), kind: .percpuArray, keyType: "int", leafType: argument(1, "u64"), maxEntries: argument(2, "10240"), line: line)
+            table = TableDefinition(name: argument(0, ""), kind: .perCPUArray, keyType: "int", leafType: argument(1, "u64"), maxEntries: argument(2, "10240"), line: line)
         case "BPF_HISTOGRAM":
             table = TableDefinition(name: argument(0, ""), kind: .histogram, keyType: argument(1, "int"), leafType: "u64", maxEntries: argument(2, "64"), line: line)
         case "BPF_STACK_TRACE":
@@ -256,7 +256,7 @@ private struct RewritePass {
         case "BPF_PERF_ARRAY":
             table = TableDefinition(name: argument(0, ""), kind: .perfArray, keyType: "int", leafType: "u32", maxEntries: argument(1, String(options.possibleCPUs)), line: line)
         case "BPF_PROG_ARRAY":
-            table = TableDefinition(name: argument(0, ""), kind: .progArray, keyType: "int", leafType: "int", maxEntries: argument(1, "10240"), line: line)
+            table = TableDefinition(name: argument(0, ""), kind: .programArray, keyType: "int", leafType: "int", maxEntries: argument(1, "10240"), line: line)
         case "BPF_RINGBUF_OUTPUT":
             guard args.count == 2 else {
                 report(at: tokens[index].start, "BPF_RINGBUF_OUTPUT(name, page_cnt) takes 2 arguments, got \(args.count)")

@@ -45,7 +45,7 @@ public enum CORECheck {
     }
 
     static func verify(_ relocation: CORERelocation, local: BTF, target: BTF, what: String) throws(BPFObjectError) {
-        let root = BTFTypeID(relocation.typeID)
+        let root = relocation.typeID
         let rootName = essentialName(local.name(of: local.skippingModifiers(root)))
         let rootKind = local.kind(of: local.skippingModifiers(root))
         let described = "\(rootKind) \(rootName.isEmpty ? "(anonymous)" : rootName) access \(relocation.accessString)"

@@ -36,8 +36,8 @@ extension ObjectContext {
         guard btf.kind(of: definition) == .struct else {
             throw .malformed(what: what, detail: "definition is a \(btf.kind(of: definition)), not a struct")
         }
-        var spec = MapSpec(name: name, type: 0, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0,
-                           keyTypeID: 0, valueTypeID: 0, initialValue: nil, freezeAfterLoad: false)
+        var spec = MapSpec(name: name, type: .unspecified, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0,
+                           keyTypeID: .void, valueTypeID: .void, initialValue: nil, freezeAfterLoad: false)
         var sawType = false
 
         /// N from `int (*member)[N]`.
@@ -62,7 +62,7 @@ extension ObjectContext {
         for member in btf.members(of: definition) {
             switch member.name {
             case "type":
-                spec.type = UInt32(truncatingIfNeeded: try number(member))
+                spec.type = MapType(rawValue: UInt32(truncatingIfNeeded: try number(member)))
                 sawType = true
             case "max_entries": spec.maxEntries = try number(member)
             case "map_flags": spec.flags = UInt32(truncatingIfNeeded: try number(member))
@@ -70,10 +70,10 @@ extension ObjectContext {
             case "value_size": spec.valueSize = try number(member)
             case "key":
                 let (type, size) = try pointee(member)
-                (spec.keyTypeID, spec.keySize) = (type.rawValue, size)
+                (spec.keyTypeID, spec.keySize) = (type, size)
             case "value":
                 let (type, size) = try pointee(member)
-                (spec.valueTypeID, spec.valueSize) = (type.rawValue, size)
+                (spec.valueTypeID, spec.valueSize) = (type, size)
             case "pinning":
                 guard try number(member) == 0 else {
                     throw .unsupported(what: "\(what) field 'pinning'", detail: "pinned maps are not implemented")
@@ -86,7 +86,7 @@ extension ObjectContext {
         }
         guard sawType else { throw .malformed(what: what, detail: "no 'type' field") }
         // libbpf's defaults: perf event arrays hold 4-byte CPU indexes and fds.
-        if spec.type == 4 {
+        if spec.type == .perfEventArray {
             if spec.keySize == 0 { spec.keySize = 4 }
             if spec.valueSize == 0 { spec.valueSize = 4 }
         }

@@ -1,3 +1,5 @@
+import BTF
+
 // MARK: - MapSpec
 
 /// A map the object declares: a BTF-defined map in `.maps`, or a global data
@@ -6,8 +8,8 @@
 public struct MapSpec: Hashable, Sendable {
     /// The map's name: the variable name for `.maps`, the section name for global data.
     public var name: String
-    /// `enum bpf_map_type` value.
-    public var type: UInt32
+    /// The map type.
+    public var type: MapType
     /// Key size in bytes.
     public var keySize: Int
     /// Value size in bytes.
@@ -16,17 +18,15 @@ public struct MapSpec: Hashable, Sendable {
     public var maxEntries: Int
     /// `map_flags`.
     public var flags: UInt32
-    /// BTF type ID of the key in the object's BTF (0 when none).
-    public var keyTypeID: UInt32
-    /// BTF type ID of the value in the object's BTF (0 when none); the DATASEC for global data.
-    public var valueTypeID: UInt32
+    /// BTF type ID of the key in the object's BTF (`.void` when none).
+    public var keyTypeID: BTFTypeID
+    /// BTF type ID of the value in the object's BTF (`.void` when none); the DATASEC for global data.
+    public var valueTypeID: BTFTypeID
     /// Initial contents of entry 0, for global data sections (zeros for `.bss`).
     public var initialValue: [UInt8]?
     /// True for `.rodata*`: the map is frozen after its contents are written.
     public var freezeAfterLoad: Bool
 
-    /// BPF_MAP_TYPE_ARRAY.
-    public static let arrayType: UInt32 = 2
     /// BPF_F_RDONLY_PROG: programs may read the map but not write it.
     public static let readOnlyProgramFlag: UInt32 = 0x80
 
@@ -47,6 +47,6 @@ public struct GlobalVariable: Hashable, Sendable {
     public var offset: Int
     /// Size in bytes.
     public var size: Int
-    /// Its BTF type in the object's BTF, when known (0 otherwise).
-    public var typeID: UInt32
+    /// Its BTF type in the object's BTF, when known (`.void` otherwise).
+    public var typeID: BTFTypeID
 }

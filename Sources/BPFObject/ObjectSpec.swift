@@ -87,9 +87,9 @@ public struct ObjectSpec: Sendable {
             let initialValue = section.isNoBits ? [UInt8](repeating: 0, count: section.size)
                 : Array(try context.contents(of: section))
             maps.append(MapSpec(
-                name: section.name, type: MapSpec.arrayType, keySize: 4, valueSize: section.size, maxEntries: 1,
+                name: section.name, type: .array, keySize: 4, valueSize: section.size, maxEntries: 1,
                 flags: section.name.hasPrefix(".rodata") ? MapSpec.readOnlyProgramFlag : 0,
-                keyTypeID: 0, valueTypeID: btf.flatMap { Self.dataSectionType(named: section.name, in: $0) } ?? 0,
+                keyTypeID: .void, valueTypeID: btf.flatMap { Self.dataSectionType(named: section.name, in: $0) } ?? .void,
                 initialValue: initialValue, freezeAfterLoad: section.name.hasPrefix(".rodata")))
         }
         self.maps = maps
@@ -107,17 +107,17 @@ public struct ObjectSpec: Sendable {
     }
 
     /// The DATASEC type called `name`.
-    static func dataSectionType(named name: String, in btf: BTF) -> UInt32? {
-        btf.firstType(named: name, kind: .dataSection)?.id.rawValue
+    static func dataSectionType(named name: String, in btf: BTF) -> BTFTypeID? {
+        btf.firstType(named: name, kind: .dataSection)?.id
     }
 
-    /// The type of the variable `name` listed in DATASEC `section`, or 0.
-    static func variableType(named name: String, section: String, in btf: BTF) -> UInt32 {
-        guard let datasec = btf.firstType(named: section, kind: .dataSection) else { return 0 }
+    /// The type of the variable `name` listed in DATASEC `section`, or `.void`.
+    static func variableType(named name: String, section: String, in btf: BTF) -> BTFTypeID {
+        guard let datasec = btf.firstType(named: section, kind: .dataSection) else { return .void }
         for entry in btf.dataSectionEntries(of: datasec.id) where btf.name(of: entry.type) == name {
-            return btf.type(id: entry.type)?.referencedType?.rawValue ?? 0
+            return btf.type(id: entry.type)?.referencedType ?? .void
         }
-        return 0
+        return .void
     }
 }
 
@@ -175,7 +175,7 @@ struct ObjectContext {
                                  detail: "offset \(symbol.value) size \(symbol.size) is outside section \(section.name) (\(section.size) bytes)")
             }
             result.append(GlobalVariable(name: symbol.name, section: section.name, offset: Int(symbol.value),
-                                         size: Int(symbol.size), typeID: 0))
+                                         size: Int(symbol.size), typeID: .void))
         }
         return result
     }

@@ -4,10 +4,10 @@
 /// conventions: the program type, the expected attach type, and where it
 /// attaches.
 public struct ProgramSection: Hashable, Sendable {
-    /// `enum bpf_prog_type` value.
-    public var programType: UInt32
-    /// `enum bpf_attach_type` value the kernel expects at load time, if any.
-    public var expectedAttachType: UInt32?
+    /// The program type the section names.
+    public var programType: ProgramType
+    /// The attach type the kernel expects at load time, if any.
+    public var expectedAttachType: AttachType?
     /// Where the program attaches, parsed from the rest of the section name.
     public var attachTarget: AttachTarget
 
@@ -31,42 +31,6 @@ public struct ProgramSection: Hashable, Sendable {
         case perfEvent
     }
 
-    // MARK: Kernel constants (UAPI enum values)
-
-    /// `enum bpf_prog_type` values used by the section conventions.
-    public enum ProgramType {
-        /// BPF_PROG_TYPE_SOCKET_FILTER.
-        public static let socketFilter: UInt32 = 1
-        /// BPF_PROG_TYPE_KPROBE (kprobes and uprobes).
-        public static let kprobe: UInt32 = 2
-        /// BPF_PROG_TYPE_TRACEPOINT.
-        public static let tracepoint: UInt32 = 5
-        /// BPF_PROG_TYPE_XDP.
-        public static let xdp: UInt32 = 6
-        /// BPF_PROG_TYPE_PERF_EVENT.
-        public static let perfEvent: UInt32 = 7
-        /// BPF_PROG_TYPE_RAW_TRACEPOINT.
-        public static let rawTracepoint: UInt32 = 17
-        /// BPF_PROG_TYPE_TRACING (tp_btf, fentry, fexit).
-        public static let tracing: UInt32 = 26
-        /// BPF_PROG_TYPE_SYSCALL.
-        public static let syscall: UInt32 = 31
-    }
-
-    /// `enum bpf_attach_type` values used by the section conventions.
-    public enum AttachType {
-        /// BPF_TRACE_RAW_TP.
-        public static let rawTracepoint: UInt32 = 23
-        /// BPF_TRACE_FENTRY.
-        public static let fentry: UInt32 = 24
-        /// BPF_TRACE_FEXIT.
-        public static let fexit: UInt32 = 25
-        /// BPF_XDP.
-        public static let xdp: UInt32 = 37
-        /// BPF_PERF_EVENT.
-        public static let perfEvent: UInt32 = 41
-    }
-
     // MARK: Parsing
 
     /// Parses a section name, or returns nil when it follows no known convention.
@@ -79,49 +43,49 @@ public struct ProgramSection: Hashable, Sendable {
             return nil
         }
         if let target = rest(after: "tracepoint", "tp") {
-            programType = ProgramType.tracepoint
+            programType = .tracepoint
             let parts = target.split(separator: "/", maxSplits: 1)
             attachTarget = parts.count == 2 ? .tracepoint(category: String(parts[0]), name: String(parts[1])) : .none
         } else if let target = rest(after: "raw_tracepoint", "raw_tp") {
-            programType = ProgramType.rawTracepoint
+            programType = .rawTracepoint
             attachTarget = target.isEmpty ? .none : .rawTracepoint(name: target)
         } else if let target = rest(after: "tp_btf") {
-            programType = ProgramType.tracing
-            expectedAttachType = AttachType.rawTracepoint
+            programType = .tracing
+            expectedAttachType = .traceRawTracepoint
             attachTarget = target.isEmpty ? .none : .btfTracepoint(name: target)
         } else if let target = rest(after: "kprobe") {
-            programType = ProgramType.kprobe
+            programType = .kprobe
             attachTarget = target.isEmpty ? .none : Self.kprobe(target, isReturn: false)
         } else if let target = rest(after: "kretprobe") {
-            programType = ProgramType.kprobe
+            programType = .kprobe
             attachTarget = target.isEmpty ? .none : Self.kprobe(target, isReturn: true)
         } else if let target = rest(after: "uprobe", "uprobe.s") {
-            programType = ProgramType.kprobe
+            programType = .kprobe
             attachTarget = Self.uprobe(target, isReturn: false)
         } else if let target = rest(after: "uretprobe", "uretprobe.s") {
-            programType = ProgramType.kprobe
+            programType = .kprobe
             attachTarget = Self.uprobe(target, isReturn: true)
         } else if let target = rest(after: "fentry") {
-            programType = ProgramType.tracing
-            expectedAttachType = AttachType.fentry
+            programType = .tracing
+            expectedAttachType = .traceFentry
             attachTarget = target.isEmpty ? .none : .tracing(function: target, isExit: false)
         } else if let target = rest(after: "fexit") {
-            programType = ProgramType.tracing
-            expectedAttachType = AttachType.fexit
+            programType = .tracing
+            expectedAttachType = .traceFexit
             attachTarget = target.isEmpty ? .none : .tracing(function: target, isExit: true)
         } else if rest(after: "perf_event") != nil {
-            programType = ProgramType.perfEvent
-            expectedAttachType = AttachType.perfEvent
+            programType = .perfEvent
+            expectedAttachType = .perfEvent
             attachTarget = .perfEvent
         } else if rest(after: "xdp") != nil {
-            programType = ProgramType.xdp
-            expectedAttachType = AttachType.xdp
+            programType = .xdp
+            expectedAttachType = .xdp
             attachTarget = .none
         } else if name == "socket" || name.hasPrefix("socket/") {
-            programType = ProgramType.socketFilter
+            programType = .socketFilter
             attachTarget = .none
         } else if name == "syscall" {
-            programType = ProgramType.syscall
+            programType = .syscall
             attachTarget = .none
         } else {
             return nil

@@ -1,3 +1,5 @@
+import BTF
+
 // MARK: - ProgramSpec
 
 /// A program of the object, linked: its own instructions followed by every
@@ -40,7 +42,7 @@ public struct FunctionInfo: Hashable, Sendable {
     /// Instruction index in the linked program.
     public var instructionIndex: Int
     /// The FUNC type's ID in the object's BTF.
-    public var typeID: UInt32
+    public var typeID: BTFTypeID
 }
 
 /// One `bpf_line_info` record: which source line an instruction comes from.
@@ -65,7 +67,7 @@ public struct CORERelocation: Hashable, Sendable {
     /// Instruction index in the linked program.
     public var instructionIndex: Int
     /// The root type in the object's BTF.
-    public var typeID: UInt32
+    public var typeID: BTFTypeID
     /// The access string, e.g. "0:1:2" (member indexes from the root type).
     public var accessString: String
     /// `enum bpf_core_relo_kind` (0 field byte offset, 1 field byte size, ...).

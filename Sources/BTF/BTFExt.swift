@@ -12,7 +12,7 @@ public struct BTFExt: Sendable, Equatable {
         /// Byte offset of the function's first instruction in its section.
         public var instructionOffset: UInt32
         /// The FUNC type's ID.
-        public var typeID: UInt32
+        public var typeID: BTFTypeID
     }
 
     /// A `bpf_line_info` record.
@@ -32,7 +32,7 @@ public struct BTFExt: Sendable, Equatable {
         /// Byte offset of the relocated instruction in its section.
         public var instructionOffset: UInt32
         /// The root type's ID.
-        public var typeID: UInt32
+        public var typeID: BTFTypeID
         /// String offset of the access string ("0:1:2").
         public var accessStringOffset: UInt32
         /// `enum bpf_core_relo_kind`.
@@ -72,7 +72,7 @@ public struct BTFExt: Sendable, Equatable {
         }
         let functions = try part(8), lines = try part(16)
         functionInfo = try reader.sections(functions, "func_info", minimumRecordSize: 8) { (at: Int) throws(BTFError) in
-            FunctionRecord(instructionOffset: try reader.u32(at, "func_info"), typeID: try reader.u32(at + 4, "func_info"))
+            FunctionRecord(instructionOffset: try reader.u32(at, "func_info"), typeID: BTFTypeID(try reader.u32(at + 4, "func_info")))
         }
         lineInfo = try reader.sections(lines, "line_info", minimumRecordSize: 16) { (at: Int) throws(BTFError) in
             LineRecord(instructionOffset: try reader.u32(at, "line_info"), fileNameOffset: try reader.u32(at + 4, "line_info"),
@@ -80,7 +80,7 @@ public struct BTFExt: Sendable, Equatable {
         }
         if headerLength >= 32 {
             coreRelocations = try reader.sections(try part(24), "core_relo", minimumRecordSize: 16) { (at: Int) throws(BTFError) in
-                CORERecord(instructionOffset: try reader.u32(at, "core_relo"), typeID: try reader.u32(at + 4, "core_relo"),
+                CORERecord(instructionOffset: try reader.u32(at, "core_relo"), typeID: BTFTypeID(try reader.u32(at + 4, "core_relo")),
                            accessStringOffset: try reader.u32(at + 8, "core_relo"), kind: try reader.u32(at + 12, "core_relo"))
             }
         } else {

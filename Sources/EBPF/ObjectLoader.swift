@@ -1,4 +1,5 @@
 import BPFObject
+import BTF
 import Foundation
 
 // MARK: - BPFObjectLoader
@@ -101,11 +102,11 @@ public final class BPFObjectLoader {
     }
 
     private func createMap(_ spec: MapSpec, btf: OwnedFD?) throws -> Map {
-        let type = MapType(rawValue: spec.type)
+        let type = spec.type
         var maxEntries = spec.maxEntries
         if type == .perfEventArray && maxEntries == 0 { maxEntries = try PossibleCPUs.count() }
         let typeIDs = btf.flatMap { fd in
-            spec.keyTypeID != 0 || spec.valueTypeID != 0 ? (fd: fd, keyTypeID: spec.keyTypeID, valueTypeID: spec.valueTypeID) : nil
+            spec.keyTypeID != .void || spec.valueTypeID != .void ? (fd: fd, keyTypeID: spec.keyTypeID, valueTypeID: spec.valueTypeID) : nil
         }
         let map = try Map(type: type, name: spec.name, keySize: spec.keySize, valueSize: spec.valueSize,
                           maxEntries: maxEntries, flags: spec.flags, btf: typeIDs)
@@ -134,22 +135,22 @@ public final class BPFObjectLoader {
         }
         let programBTF = btf.map { fd in
             ProgramBTF(fd: fd, funcInfo: spec.functionInfo.flatMap { record in
-                littleEndianBytes(UInt32(record.instructionIndex)) + littleEndianBytes(record.typeID)
+                littleEndianBytes(UInt32(record.instructionIndex)) + littleEndianBytes(record.typeID.rawValue)
             }, lineInfo: spec.lineInfo.flatMap { record in
                 littleEndianBytes(UInt32(record.instructionIndex)) + littleEndianBytes(record.fileNameOffset)
                     + littleEndianBytes(record.lineOffset) + littleEndianBytes(record.lineColumn)
             })
         }
-        return try Program(type: ProgramType(rawValue: spec.section.programType), instructions: instructions,
+        return try Program(type: spec.section.programType, instructions: instructions,
                            license: spec.license, name: spec.name,
-                           expectedAttachType: spec.section.expectedAttachType.map(AttachType.init(rawValue:)),
+                           expectedAttachType: spec.section.expectedAttachType,
                            attachBTFID: try attachBTFID(spec), btf: programBTF, logLevel: logLevel)
     }
 
     /// The kernel BTF id tp_btf, fentry and fexit programs name at load time.
     /// fentry and fexit first check that the kernel runs BPF trampolines, so
     /// a kernel that forbids them gives `.notSupported`, not EPERM.
-    private func attachBTFID(_ spec: ProgramSpec) throws -> UInt32 {
+    private func attachBTFID(_ spec: ProgramSpec) throws -> BTFTypeID {
         switch spec.section.attachTarget {
         case let .btfTracepoint(event):
             return try TracingLink.btfID(ofTracepoint: event)
@@ -157,7 +158,7 @@ public final class BPFObjectLoader {
             try TracingLink.requireTrampolines()
             return try TracingLink.btfID(ofFunction: function)
         default:
-            return 0
+            return .void
         }
     }
 }

@@ -13,7 +13,7 @@ import TestSupport
         #expect(btf.linkage(of: hidden.id) == .static)
         #expect(btf.linkage(of: visible.id) == .global)
         let program = try #require(spec.program(named: "use_subprograms"))
-        #expect(program.functionInfo.map { btf.name(of: BTFTypeID($0.typeID)) }.sorted()
+        #expect(program.functionInfo.map { btf.name(of: $0.typeID) }.sorted()
             == ["global_triple", "hidden_double", "use_subprograms"])
     }
 }

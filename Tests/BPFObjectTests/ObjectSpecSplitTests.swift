@@ -20,7 +20,7 @@ import TestSupport
             #expect(program.sectionName == "socket")
             let own = Int(try #require(symbols.first { $0.name == name }).size) / 8
             #expect(program.instructions.count == own + text.size / 8)
-            #expect(program.functionInfo.map { btf.name(of: BTFTypeID($0.typeID)) } == [name, "count_hit"])
+            #expect(program.functionInfo.map { btf.name(of: $0.typeID) } == [name, "count_hit"])
             #expect(program.functionInfo.map(\.instructionIndex) == [0, own])
             // The subprogram's map reference is rebased past the program's own code.
             #expect(program.mapReferences.map(\.mapName) == ["hits"])
@@ -32,11 +32,11 @@ import TestSupport
     @Test func mapsSizedWithoutTypes() throws {
         let spec = try ObjectSpec(bytes: TestSupport.compileBPFFixture("object_kinds.bpf.c"))
         let samples = try #require(spec.map(named: "samples"))
-        #expect(samples.type == 4 && samples.keySize == 4 && samples.valueSize == 4 && samples.maxEntries == 0)
-        #expect(samples.keyTypeID == 0 && samples.valueTypeID == 0)
+        #expect(samples.type == .perfEventArray && samples.keySize == 4 && samples.valueSize == 4 && samples.maxEntries == 0)
+        #expect(samples.keyTypeID == .void && samples.valueTypeID == .void)
         let records = try #require(spec.map(named: "records"))
-        #expect(records.type == 27 && records.maxEntries == 4096 && records.keySize == 0 && records.valueSize == 0)
+        #expect(records.type == .ringBuffer && records.maxEntries == 4096 && records.keySize == 0 && records.valueSize == 0)
         let sized = try #require(spec.map(named: "sized"))
-        #expect(sized.type == 1 && sized.keySize == 8 && sized.valueSize == 24 && sized.maxEntries == 16 && sized.flags == 1)
+        #expect(sized.type == .hash && sized.keySize == 8 && sized.valueSize == 24 && sized.maxEntries == 16 && sized.flags == 1)
     }
 }

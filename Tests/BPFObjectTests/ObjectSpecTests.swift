@@ -21,7 +21,7 @@ import TestSupport
         #expect(spec.license == "GPL")
         let program = try #require(spec.program(named: "run_globals"))
         #expect(program.sectionName == "socket")
-        #expect(program.section.programType == ProgramSection.ProgramType.socketFilter)
+        #expect(program.section.programType == ProgramType.socketFilter)
         let own = try #require(elf.section(named: "socket")).size / 8
         let text = try #require(elf.section(named: ".text")).size / 8
         #expect(program.instructions.count == own + text)
@@ -47,7 +47,7 @@ import TestSupport
         let own = try #require(elf.section(named: "socket")).size / 8
         #expect(program.functionInfo.map(\.instructionIndex) == [0, own])
         let btf = try #require(spec.btf)
-        #expect(program.functionInfo.map { btf.name(of: BTFTypeID($0.typeID)) } == ["run_globals", "mix_to"])
+        #expect(program.functionInfo.map { btf.name(of: $0.typeID) } == ["run_globals", "mix_to"])
         #expect(program.lineInfo.first?.instructionIndex == 0)
         #expect(program.lineInfo.map(\.instructionIndex) == program.lineInfo.map(\.instructionIndex).sorted())
         #expect(program.lineInfo.contains { $0.instructionIndex == own })
@@ -77,17 +77,17 @@ import TestSupport
     @Test func btfMapsAndDataMaps() throws {
         let btf = try #require(spec.btf)
         let results = try #require(spec.map(named: "results"))
-        #expect(results.type == 2 && results.keySize == 4 && results.valueSize == 8 && results.maxEntries == 4)
-        #expect(btf.size(of: BTFTypeID(results.keyTypeID)) == 4)
-        #expect(btf.size(of: BTFTypeID(results.valueTypeID)) == 8)
+        #expect(results.type == .array && results.keySize == 4 && results.valueSize == 8 && results.maxEntries == 4)
+        #expect(btf.size(of: results.keyTypeID) == 4)
+        #expect(btf.size(of: results.valueTypeID) == 8)
         let greetings = try #require(spec.map(named: "greetings"))
-        #expect(greetings.valueSize == 14 && btf.name(of: BTFTypeID(greetings.valueTypeID)) == "greeting")
+        #expect(greetings.valueSize == 14 && btf.name(of: greetings.valueTypeID) == "greeting")
 
         let rodata = try #require(spec.map(named: ".rodata"))
         #expect(rodata.freezeAfterLoad && rodata.flags == MapSpec.readOnlyProgramFlag)
         #expect(rodata.maxEntries == 1 && rodata.keySize == 4 && rodata.valueSize == 4)
         #expect(rodata.initialValue == [1, 0, 0, 0])
-        #expect(btf.kind(of: BTFTypeID(rodata.valueTypeID)) == .dataSection)
+        #expect(btf.kind(of: rodata.valueTypeID) == .dataSection)
         let data = try #require(spec.map(named: ".data"))
         #expect(!data.freezeAfterLoad && data.initialValue == [5, 0, 0, 0])
         let bss = try #require(spec.map(named: ".bss"))
@@ -98,7 +98,7 @@ import TestSupport
         let btf = try #require(spec.btf)
         let multiplier = try #require(spec.variable(named: "multiplier"))
         #expect(multiplier.section == ".rodata" && multiplier.offset == 0 && multiplier.size == 4)
-        #expect(btf.size(of: BTFTypeID(multiplier.typeID)) == 4)
+        #expect(btf.size(of: multiplier.typeID) == 4)
         #expect(spec.variable(named: "runs")?.section == ".bss")
         // DATASEC sizes and offsets now match the ELF sections and symbols.
         for name in [".rodata", ".data", ".bss"] {

@@ -3,8 +3,8 @@ import BPFObject
 
 /// libbpf's SEC() naming conventions.
 @Suite struct ProgramSectionTests {
-    typealias Kind = ProgramSection.ProgramType
-    typealias Attach = ProgramSection.AttachType
+    typealias Kind = ProgramType
+    typealias Attach = AttachType
 
     @Test(arguments: [
         ("tracepoint/sched/sched_process_exec", Kind.tracepoint, nil,
@@ -12,7 +12,7 @@ import BPFObject
         ("tp/syscalls/sys_enter_openat", Kind.tracepoint, nil, .tracepoint(category: "syscalls", name: "sys_enter_openat")),
         ("raw_tracepoint/sys_enter", Kind.rawTracepoint, nil, .rawTracepoint(name: "sys_enter")),
         ("raw_tp/sched_switch", Kind.rawTracepoint, nil, .rawTracepoint(name: "sched_switch")),
-        ("tp_btf/sched_switch", Kind.tracing, Attach.rawTracepoint, .btfTracepoint(name: "sched_switch")),
+        ("tp_btf/sched_switch", Kind.tracing, Attach.traceRawTracepoint, .btfTracepoint(name: "sched_switch")),
         ("kprobe/do_sys_openat2", Kind.kprobe, nil, .kprobe(function: "do_sys_openat2", offset: 0, isReturn: false)),
         ("kprobe/tcp_v4_connect+0x10", Kind.kprobe, nil, .kprobe(function: "tcp_v4_connect", offset: 16, isReturn: false)),
         ("kretprobe/do_sys_openat2", Kind.kprobe, nil, .kprobe(function: "do_sys_openat2", offset: 0, isReturn: true)),
@@ -21,14 +21,14 @@ import BPFObject
         ("uretprobe//usr/bin/bash:readline", Kind.kprobe, nil,
          .uprobe(binary: "/usr/bin/bash", function: "readline", offset: 0, isReturn: true)),
         ("uprobe", Kind.kprobe, nil, .uprobe(binary: "", function: "", offset: 0, isReturn: false)),
-        ("fentry/do_unlinkat", Kind.tracing, Attach.fentry, .tracing(function: "do_unlinkat", isExit: false)),
-        ("fexit/do_unlinkat", Kind.tracing, Attach.fexit, .tracing(function: "do_unlinkat", isExit: true)),
+        ("fentry/do_unlinkat", Kind.tracing, Attach.traceFentry, .tracing(function: "do_unlinkat", isExit: false)),
+        ("fexit/do_unlinkat", Kind.tracing, Attach.traceFexit, .tracing(function: "do_unlinkat", isExit: true)),
         ("perf_event", Kind.perfEvent, Attach.perfEvent, .perfEvent),
         ("xdp", Kind.xdp, Attach.xdp, .none),
         ("socket", Kind.socketFilter, nil, .none),
         ("syscall", Kind.syscall, nil, .none),
-    ] as [(String, UInt32, UInt32?, ProgramSection.AttachTarget)])
-    func conventions(name: String, type: UInt32, attach: UInt32?, target: ProgramSection.AttachTarget) throws {
+    ] as [(String, ProgramType, AttachType?, ProgramSection.AttachTarget)])
+    func conventions(name: String, type: ProgramType, attach: AttachType?, target: ProgramSection.AttachTarget) throws {
         let section = try #require(ProgramSection(sectionName: name))
         #expect(section.programType == type)
         #expect(section.expectedAttachType == attach)

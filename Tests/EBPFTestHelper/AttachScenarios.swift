@@ -2,12 +2,13 @@
 // in a loop with exact descriptor counts, and tracefs found missing (run in a
 // private mount namespace by `unshare -m`).
 import BPFObject
+import BTF
 import EBPF
 import Foundation
 import Glibc
 
 /// A program of `type` that only returns 0.
-func emptyProgram(_ type: ProgramType, expectedAttachType: AttachType? = nil, attachBTFID: UInt32 = 0) throws -> Program {
+func emptyProgram(_ type: ProgramType, expectedAttachType: AttachType? = nil, attachBTFID: BTFTypeID = .void) throws -> Program {
     try Program(type: type, instructions: [.mov(.r0, 0), .exit()], license: "GPL", name: "attach_leak",
                 expectedAttachType: expectedAttachType, attachBTFID: attachBTFID)
 }

@@ -1,4 +1,5 @@
 import BPFObject
+import BTF
 import CBPF
 import Foundation
 import Glibc
@@ -13,7 +14,7 @@ final class RunCounter {
     let program: Program
 
     /// Loads the counter as a program of `type`.
-    init(type: ProgramType, name: String, expectedAttachType: AttachType? = nil, attachBTFID: UInt32 = 0) throws {
+    init(type: ProgramType, name: String, expectedAttachType: AttachType? = nil, attachBTFID: BTFTypeID = .void) throws {
         map = try Map(type: .hash, name: "runs", keySize: 8, valueSize: 8, maxEntries: 1024)
         program = try Program(
             type: type, instructions: RunCounter.instructions(mapFD: map.fd.rawValue), license: "GPL", name: name,

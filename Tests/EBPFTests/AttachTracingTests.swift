@@ -1,3 +1,4 @@
+import BPFObject
 import Foundation
 import Glibc
 import Testing

@@ -67,6 +67,32 @@ import Testing
         #expect(throws: BPFError.self) { try map.delete(UInt32(1)) }
     }
 
+    /// A queue gives its values back oldest first, a stack newest first, and
+    /// a hash map gives a key's value back and forgets the key, each in one call.
+    @Test func lookupAndDeleteTakesTheValueOut() throws {
+        let queue = try Map(type: .queue, name: "test_queue", keySize: 0, valueSize: 4, maxEntries: 4)
+        let stack = try Map(type: .stack, name: "test_stack", keySize: 0, valueSize: 4, maxEntries: 4)
+        defer { queue.close(); stack.close() }
+        for value: UInt8 in [1, 2, 3] {
+            try queue.update(key: [], value: [value, 0, 0, 0])
+            try stack.update(key: [], value: [value, 0, 0, 0])
+        }
+        #expect(try (0..<4).map { _ in try queue.lookupAndDelete(key: [])?.first } == [1, 2, 3, nil])
+        #expect(try (0..<4).map { _ in try stack.lookupAndDelete(key: [])?.first } == [3, 2, 1, nil])
+
+        let hash = try Map(type: .hash, name: "test_take", keySize: 4, valueSize: 8, maxEntries: 4)
+        defer { hash.close() }
+        try hash.update(UInt32(7), UInt64(70))
+        try hash.update(UInt32(8), UInt64(80))
+        #expect(try hash.lookupAndDelete(key: [7, 0, 0, 0]) == [70, 0, 0, 0, 0, 0, 0, 0])
+        #expect(try hash.keys(as: UInt32.self) == [8])
+        #expect(try hash.lookupAndDelete(key: [7, 0, 0, 0]) == nil)
+        #expect(throws: BPFError.invalidArgument(operation: "lookup and delete in", object: "hash map 'test_take'",
+                                                 detail: "the key is 2 bytes, the map's keys are 4 bytes")) {
+            try hash.lookupAndDelete(key: [7, 0])
+        }
+    }
+
     @Test func sizesAreChecked() throws {
         let map = try Map(type: .hash, name: "test_sizes", keySize: 4, valueSize: 8, maxEntries: 4)
         defer { map.close() }

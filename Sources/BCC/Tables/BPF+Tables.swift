@@ -17,8 +17,8 @@ extension BPF {
             throw .tableNotFound(name: name, available: tables.map(\.name))
         }
         let spec = object.spec.map(named: name)
-        let keyType = spec.flatMap { $0.keyTypeID == 0 ? nil : BTFTypeID($0.keyTypeID) }
-        let valueType = spec.flatMap { $0.valueTypeID == 0 ? nil : BTFTypeID($0.valueTypeID) }
+        let keyType = spec.flatMap { $0.keyTypeID == .void ? nil : $0.keyTypeID }
+        let valueType = spec.flatMap { $0.valueTypeID == .void ? nil : $0.valueTypeID }
         return Table(name: name, map: map, btf: object.spec.btf, keyType: keyType, valueType: valueType, bpf: self)
     }
 

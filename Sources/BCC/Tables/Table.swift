@@ -1,4 +1,5 @@
 // b["name"]: a BPF map as bcc's Python table presents it.
+import BPFObject
 import BTF
 import EBPF
 

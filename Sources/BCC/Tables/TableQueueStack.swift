@@ -1,8 +1,6 @@
 // BPF_MAP_TYPE_QUEUE and BPF_MAP_TYPE_STACK tables: push, pop and peek, as
 // bcc's QueueStack table (these maps have values but no keys).
-import CBPF
 import EBPF
-import Glibc
 
 extension Table {
     /// Adds `value` to a queue or stack map (bcc's `push`). With `overwrite`,
@@ -22,24 +20,7 @@ extension Table {
     /// queue, the newest of a stack; nil when empty.
     public func pop() throws(BCCError) -> [UInt8]? {
         try requireQueueOrStack("pop")
-        var value = [UInt8](repeating: 0, count: valueSize)
-        var attr = bpf_attr()
-        attr.map_fd = UInt32(bitPattern: map.fd.rawValue)
-        let result = value.withUnsafeMutableBytes { bytes -> Result<Bool, Errno> in
-            attr.value = UInt64(UInt(bitPattern: bytes.baseAddress))
-            do throws(Errno) {
-                _ = try Syscall.bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM, &attr)
-                return .success(true)
-            } catch {
-                return error.rawValue == ENOENT ? .success(false) : .failure(error)
-            }
-        }
-        switch result {
-        case .success(let found): return found ? value : nil
-        case .failure(let error):
-            throw .kernel(operation: "pop", object: "table '\(name)'",
-                          cause: error.error(operation: "pop from", object: map.objectName))
-        }
+        return try kernel("pop") { try map.lookupAndDelete(key: []) }
     }
 
     private func requireQueueOrStack(_ operation: String) throws(BCCError) {

@@ -1,3 +1,4 @@
+import BPFObject
 import Foundation
 
 /// An attached BPF program.

@@ -38,13 +38,13 @@ public final class TracingLink: Link {
 
     /// The kernel BTF id a tp_btf program for tracepoint `name` (such as
     /// "sched_switch") is loaded with: that of the typedef btf_trace_NAME.
-    public static func btfID(ofTracepoint name: String) throws -> UInt32 {
+    public static func btfID(ofTracepoint name: String) throws -> BTFTypeID {
         try kernelTypeID(named: "btf_trace_" + name, kind: .typedef, what: "tracepoint '\(name)'")
     }
 
     /// The kernel BTF id an fentry or fexit program for kernel function
     /// `name` is loaded with.
-    public static func btfID(ofFunction name: String) throws -> UInt32 {
+    public static func btfID(ofFunction name: String) throws -> BTFTypeID {
         try kernelTypeID(named: name, kind: .function, what: "kernel function '\(name)'")
     }
 
@@ -84,11 +84,11 @@ public final class TracingLink: Link {
         }
     }
 
-    private static func kernelTypeID(named name: String, kind: BTFKind, what: String) throws -> UInt32 {
+    private static func kernelTypeID(named name: String, kind: BTFKind, what: String) throws -> BTFTypeID {
         guard let type = try KernelBTF.shared().firstType(named: name, kind: kind) else {
             throw BPFError.notFound(what: "\(what) in the kernel's BTF (\(KernelBTF.path) has no \(kind) '\(name)')")
         }
-        return type.id.rawValue
+        return type.id
     }
 
     /// True once the program has been detached.

@@ -1,3 +1,5 @@
+import BPFObject
+import BTF
 import CBPF
 #if canImport(Glibc)
 import Glibc
@@ -39,7 +41,7 @@ public final class Map: Sendable, CustomStringConvertible {
     ///   would reject (checked before the call where the rule is known),
     ///   `.permissionDenied` without CAP_BPF, and the kernel's error otherwise.
     public init(type: MapType, name: String, keySize: Int, valueSize: Int, maxEntries: Int, flags: UInt32 = 0,
-                btf: (fd: OwnedFD, keyTypeID: UInt32, valueTypeID: UInt32)? = nil,
+                btf: (fd: OwnedFD, keyTypeID: BTFTypeID, valueTypeID: BTFTypeID)? = nil,
                 innerMap: Map? = nil, mapExtra: UInt64 = 0) throws {
         self.type = type
         self.name = name
@@ -61,8 +63,8 @@ public final class Map: Sendable, CustomStringConvertible {
         if let innerMap { attr.inner_map_fd = UInt32(bitPattern: innerMap.fd.rawValue) }
         if let btf {
             attr.btf_fd = UInt32(bitPattern: btf.fd.rawValue)
-            attr.btf_key_type_id = btf.keyTypeID
-            attr.btf_value_type_id = btf.valueTypeID
+            attr.btf_key_type_id = btf.keyTypeID.rawValue
+            attr.btf_value_type_id = btf.valueTypeID.rawValue
         }
         fd = try Syscall.mapCreate(&attr, object: object)
         withExtendedLifetime((btf?.fd, innerMap)) {}
@@ -121,6 +123,22 @@ public final class Map: Sendable, CustomStringConvertible {
                                            detail: "the value is \(value.count) bytes, the map's values are \(valueSize) bytes")
         }
         try updateRaw(key: key, value: value, flags: flags)
+    }
+
+    /// Removes `key` and returns the value it held, or nil if there was none,
+    /// in one step (BPF_MAP_LOOKUP_AND_DELETE_ELEM). For a queue or stack the
+    /// key is empty and the value is the next one (bcc's `pop`).
+    public func lookupAndDelete(key: [UInt8]) throws -> [UInt8]? {
+        try requireNotPerCPU("lookup and delete in")
+        try checkKey(key, operation: "lookup and delete in")
+        var value = [UInt8](repeating: 0, count: valueSize)
+        let found = try key.withUnsafeBytes { keyBytes in
+            try value.withUnsafeMutableBytes { valueBytes in
+                try Syscall.mapLookupAndDelete(fd: fd.rawValue, key: keyPointer(keyBytes),
+                                               value: valueBytes.baseAddress!, object: objectName)
+            }
+        }
+        return found ? value : nil
     }
 
     /// Removes `key`. Throws `BPFError.notFound` if it is not there.

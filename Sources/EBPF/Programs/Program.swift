@@ -1,4 +1,5 @@
 import BPFObject
+import BTF
 import CBPF
 #if canImport(Glibc)
 import Glibc
@@ -38,7 +39,7 @@ public final class Program: Sendable, CustomStringConvertible {
     /// - Throws: `BPFError.verifierRejected` with the log, `.permissionDenied`,
     ///   `.invalidArgument` naming the program, or the kernel's error.
     public init(type: ProgramType, instructions: [Instruction], license: String, name: String = "",
-                expectedAttachType: AttachType? = nil, attachBTFID: UInt32 = 0, attachBTFObject: OwnedFD? = nil,
+                expectedAttachType: AttachType? = nil, attachBTFID: BTFTypeID = .void, attachBTFObject: OwnedFD? = nil,
                 kernelVersion: UInt32 = 0, btf: ProgramBTF? = nil, logLevel: UInt32 = 0, flags: UInt32 = 0) throws {
         self.type = type
         self.name = name
@@ -52,7 +53,7 @@ public final class Program: Sendable, CustomStringConvertible {
         attr.kern_version = kernelVersion != 0 ? kernelVersion : KernelVersion.current.code
         attr.prog_flags = flags
         attr.expected_attach_type = expectedAttachType?.rawValue ?? 0
-        attr.attach_btf_id = attachBTFID
+        attr.attach_btf_id = attachBTFID.rawValue
         attr.attach_btf_obj_fd = UInt32(bitPattern: attachBTFObject?.rawValue ?? 0)
         withUnsafeMutableBytes(of: &attr.prog_name) { KernelName.copy(name, into: $0) }
         if let btf {

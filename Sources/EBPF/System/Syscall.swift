@@ -1,3 +1,4 @@
+import BPFObject
 import CBPF
 #if canImport(Glibc)
 import Glibc
@@ -11,12 +12,12 @@ import Musl
 /// returns when it is interrupted), and every descriptor the kernel returns is
 /// handed to an `OwnedFD` at once. The `object` parameters name the map,
 /// program or link for error messages.
-public enum Syscall {
+package enum Syscall {
     // MARK: - Raw
 
     /// Calls bpf(2) with `attr`, retrying EINTR (and EAGAIN for PROG_LOAD, a
     /// few times). Returns the kernel's non-negative result or throws its errno.
-    public static func bpf(_ command: bpf_cmd, _ attr: inout bpf_attr) throws(Errno) -> Int32 {
+    package static func bpf(_ command: bpf_cmd, _ attr: inout bpf_attr) throws(Errno) -> Int32 {
         var verifierRetries = 0
         while true {
             let result = cbpf_bpf(Int32(command.rawValue), &attr, UInt32(MemoryLayout<bpf_attr>.size))
@@ -35,14 +36,14 @@ public enum Syscall {
     static let maximumVerifierRetries = 5
 
     /// Calls a bpf(2) command that returns a new descriptor and takes ownership of it.
-    public static func bpfDescriptor(_ command: bpf_cmd, _ attr: inout bpf_attr) throws(Errno) -> OwnedFD {
+    package static func bpfDescriptor(_ command: bpf_cmd, _ attr: inout bpf_attr) throws(Errno) -> OwnedFD {
         adopt(try bpf(command, &attr))
     }
 
     /// Takes ownership of a descriptor a system call returned. Descriptor 0
     /// means "no descriptor" in several bpf_attr fields, so a 0 is moved to a
     /// higher number first.
-    public static func adopt(_ fd: Int32) -> OwnedFD {
+    package static func adopt(_ fd: Int32) -> OwnedFD {
         guard fd == 0 else { return OwnedFD(rawValue: fd) }
         let moved = fcntl(fd, F_DUPFD_CLOEXEC, 1)
         if moved < 0 { return OwnedFD(rawValue: fd) }
@@ -53,7 +54,7 @@ public enum Syscall {
     // MARK: - Maps
 
     /// BPF_MAP_CREATE.
-    public static func mapCreate(_ attr: inout bpf_attr, object: String) throws -> OwnedFD {
+    package static func mapCreate(_ attr: inout bpf_attr, object: String) throws -> OwnedFD {
         do {
             return try bpfDescriptor(BPF_MAP_CREATE, &attr)
         } catch {
@@ -64,7 +65,7 @@ public enum Syscall {
 
     /// BPF_MAP_LOOKUP_ELEM: copies the value of `key` into `value`.
     /// Returns false when the key does not exist.
-    public static func mapLookup(fd: Int32, key: UnsafeRawPointer?, value: UnsafeMutableRawPointer,
+    package static func mapLookup(fd: Int32, key: UnsafeRawPointer?, value: UnsafeMutableRawPointer,
                                  flags: UInt64 = 0, object: String) throws -> Bool {
         var attr = bpf_attr()
         attr.map_fd = UInt32(bitPattern: fd)
@@ -75,7 +76,7 @@ public enum Syscall {
     }
 
     /// BPF_MAP_UPDATE_ELEM with BPF_ANY, BPF_NOEXIST or BPF_EXIST in `flags`.
-    public static func mapUpdate(fd: Int32, key: UnsafeRawPointer?, value: UnsafeRawPointer,
+    package static func mapUpdate(fd: Int32, key: UnsafeRawPointer?, value: UnsafeRawPointer,
                                  flags: UInt64, object: String) throws {
         var attr = bpf_attr()
         attr.map_fd = UInt32(bitPattern: fd)
@@ -97,8 +98,20 @@ public enum Syscall {
         }
     }
 
+    /// BPF_MAP_LOOKUP_AND_DELETE_ELEM: copies the value of `key` (NULL for
+    /// queues and stacks: their next value) into `value` and removes it.
+    /// Returns false when there is no such key (or the queue is empty).
+    package static func mapLookupAndDelete(fd: Int32, key: UnsafeRawPointer?, value: UnsafeMutableRawPointer,
+                                          object: String) throws -> Bool {
+        var attr = bpf_attr()
+        attr.map_fd = UInt32(bitPattern: fd)
+        attr.key = address(key)
+        attr.value = address(value)
+        return try elementCall(BPF_MAP_LOOKUP_AND_DELETE_ELEM, &attr, operation: "lookup and delete in", object: object)
+    }
+
     /// BPF_MAP_DELETE_ELEM. Returns false when the key does not exist.
-    public static func mapDelete(fd: Int32, key: UnsafeRawPointer?, object: String) throws -> Bool {
+    package static func mapDelete(fd: Int32, key: UnsafeRawPointer?, object: String) throws -> Bool {
         var attr = bpf_attr()
         attr.map_fd = UInt32(bitPattern: fd)
         attr.key = address(key)
@@ -107,7 +120,7 @@ public enum Syscall {
 
     /// BPF_MAP_GET_NEXT_KEY: writes the key after `key` (the first key when
     /// `key` is nil) into `nextKey`. Returns false after the last key.
-    public static func mapGetNextKey(fd: Int32, key: UnsafeRawPointer?, nextKey: UnsafeMutableRawPointer,
+    package static func mapGetNextKey(fd: Int32, key: UnsafeRawPointer?, nextKey: UnsafeMutableRawPointer,
                                      object: String) throws -> Bool {
         var attr = bpf_attr()
         attr.map_fd = UInt32(bitPattern: fd)
@@ -117,7 +130,7 @@ public enum Syscall {
     }
 
     /// BPF_MAP_FREEZE: no more writes from user space.
-    public static func mapFreeze(fd: Int32, object: String) throws {
+    package static func mapFreeze(fd: Int32, object: String) throws {
         var attr = bpf_attr()
         attr.map_fd = UInt32(bitPattern: fd)
         do {
@@ -131,14 +144,14 @@ public enum Syscall {
 
     /// BPF_PROG_LOAD. The errno is left raw: `Program` retries with a verifier
     /// log and turns it into an error that carries the log.
-    public static func progLoad(_ attr: inout bpf_attr) throws(Errno) -> OwnedFD {
+    package static func progLoad(_ attr: inout bpf_attr) throws(Errno) -> OwnedFD {
         try bpfDescriptor(BPF_PROG_LOAD, &attr)
     }
 
     /// BPF_BTF_LOAD: loads raw BTF (header, types, strings). On failure it
     /// loads again with a log, growing the buffer until the log fits, and the
     /// error carries the log.
-    public static func btfLoad(_ bytes: [UInt8], object: String = "BTF") throws -> OwnedFD {
+    package static func btfLoad(_ bytes: [UInt8], object: String = "BTF") throws -> OwnedFD {
         let first: Result<OwnedFD, Errno> = bytes.withUnsafeBytes { buffer in
             var attr = btfAttributes(buffer)
             return Result { () throws(Errno) in try bpfDescriptor(BPF_BTF_LOAD, &attr) }
@@ -175,7 +188,7 @@ public enum Syscall {
     }
 
     /// BPF_PROG_TEST_RUN with `attr.test` filled in by the caller.
-    public static func progTestRun(_ attr: inout bpf_attr, object: String) throws {
+    package static func progTestRun(_ attr: inout bpf_attr, object: String) throws {
         do {
             _ = try bpf(BPF_PROG_TEST_RUN, &attr)
         } catch {
@@ -190,7 +203,7 @@ public enum Syscall {
 
     /// BPF_OBJ_GET_INFO_BY_FD into `buffer` (a bpf_prog_info, bpf_map_info,
     /// bpf_btf_info or bpf_link_info). Returns the number of bytes the kernel filled.
-    public static func objectInfo(fd: Int32, into buffer: UnsafeMutableRawBufferPointer, object: String) throws -> Int {
+    package static func objectInfo(fd: Int32, into buffer: UnsafeMutableRawBufferPointer, object: String) throws -> Int {
         var attr = bpf_attr()
         attr.info.bpf_fd = UInt32(bitPattern: fd)
         attr.info.info_len = UInt32(buffer.count)
@@ -208,7 +221,7 @@ public enum Syscall {
     /// BPF_RAW_TRACEPOINT_OPEN: attaches `programFD` to the raw tracepoint
     /// `name` (nil for programs whose attach target was fixed at load, such as
     /// fentry and BTF-enabled raw tracepoints). Returns the link.
-    public static func rawTracepointOpen(programFD: Int32, name: String?, object: String) throws -> OwnedFD {
+    package static func rawTracepointOpen(programFD: Int32, name: String?, object: String) throws -> OwnedFD {
         func open(_ namePointer: UnsafePointer<CChar>?) -> Result<OwnedFD, Errno> {
             var attr = bpf_attr()
             attr.raw_tracepoint.name = address(namePointer)
@@ -229,7 +242,7 @@ public enum Syscall {
     /// BTF object, ...) for `attachType`. `configure` fills the attach-specific
     /// part of `attr.link_create` (a perf event's bpf_cookie, kprobe-multi
     /// symbols, ...).
-    public static func linkCreate(programFD: Int32, targetFD: Int32, attachType: AttachType, flags: UInt32 = 0,
+    package static func linkCreate(programFD: Int32, targetFD: Int32, attachType: AttachType, flags: UInt32 = 0,
                                   object: String, configure: (inout bpf_attr) -> Void = { _ in }) throws -> OwnedFD {
         var attr = bpf_attr()
         attr.link_create.prog_fd = UInt32(bitPattern: programFD)

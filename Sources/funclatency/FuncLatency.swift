@@ -1,0 +1,116 @@
+// funclatency: time functions and show their latency as a histogram, as
+// bcc's tools/funclatency.py.
+import ArgumentParser
+import BCC
+import BCCTools
+import ProbeSpec
+
+@main
+struct FuncLatency: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "funclatency",
+        abstract: "Time functions and print latency as a histogram",
+        discussion: """
+            Kernel functions need kprobes; on kernels without them time user
+            functions (lib:function).
+
+            examples:
+                funclatency do_sys_open       # time the do_sys_open() kernel function
+                funclatency c:read            # time the read() C library function
+                funclatency -u vfs_read       # time vfs_read(), in microseconds
+                funclatency -m do_nanosleep   # time do_nanosleep(), in milliseconds
+                funclatency -i 2 -d 10 c:open # output every 2 seconds, for duration 10s
+                funclatency -mTi 5 vfs_read   # output every 5 seconds, with timestamps
+                funclatency -p 181 vfs_read   # time process 181 only
+                funclatency 'vfs_fstat*'      # time both vfs_fstat() and vfs_fstatat()
+                funclatency 'c:*printf'       # time the *printf family of functions
+                funclatency -F 'vfs_r*'       # show one histogram per matched function
+            """)
+
+    @Option(name: [.customShort("p"), .long], help: "trace this PID only")
+    var pid: Int32?
+
+    @Option(name: [.customShort("i"), .long], help: "summary interval, in seconds")
+    var interval: Int?
+
+    @Option(name: [.customShort("d"), .long], help: "total duration of trace, in seconds")
+    var duration: Int?
+
+    @Flag(name: [.customShort("T"), .long], help: "include timestamp on output")
+    var timestamp = false
+
+    @Flag(name: [.customShort("u"), .long], help: "microsecond histogram")
+    var microseconds = false
+
+    @Flag(name: [.customShort("m"), .long], help: "millisecond histogram")
+    var milliseconds = false
+
+    @Flag(name: [.customShort("F"), .long], help: "show a separate histogram per function")
+    var function = false
+
+    @Flag(name: [.customShort("r"), .long], help: "use regular expressions. Default is \"*\" wildcards only.")
+    var regexp = false
+
+    @Flag(name: [.customShort("v"), .long], help: "print the BPF program (for debugging purposes)")
+    var verbose = false
+
+    @Argument(help: "search expression for functions")
+    var pattern: String
+
+    func validate() throws {
+        if let interval, interval <= 0 { throw ValidationError("interval must be positive, got \(interval)") }
+        if let duration, duration <= 0 { throw ValidationError("duration must be positive, got \(duration)") }
+        if microseconds && milliseconds { throw ValidationError("-u and -m cannot be used together") }
+    }
+
+    func run() throws {
+        let parsed: FunctionPattern
+        do {
+            parsed = try FunctionPattern(parsing: pattern, regularExpression: regexp)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        guard parsed.point.kind == .kernelEntry || parsed.point.kind == .userEntry else {
+            throw ValidationError("funclatency times functions: give [library:]function, not \(parsed.point)")
+        }
+        let functions = try OneLinerProbes.expand(parsed, pid: pid)
+        let unit: FuncLatencySource.Unit = milliseconds ? .milliseconds : microseconds ? .microseconds : .nanoseconds
+        let program = FuncLatencySource.make(functions: functions, unit: unit, perFunction: function, filter: TaskFilter(pid: pid))
+        if verbose { StandardOutput.printLine(program.source) }
+        let b = try BPF(text: program.source)
+        defer { b.close() }
+        // Return probes first, so no entry is recorded without its return.
+        try OneLinerProbes.attach(program.returns, to: b, pid: pid)
+        try OneLinerProbes.attach(program.entries, to: b, pid: pid)
+        StandardOutput.printLine("Tracing \(functions.count) functions for \"\(pattern)\"... Hit Ctrl-C to end.")
+        let dist = try b["dist"]
+        let average = try b["avg"].typed(key: UInt32.self, value: UInt64.self)
+        let stop = StopSignal(duration: duration.map(Double.init))
+        var loop = SummaryIntervals(interval: Double(interval ?? duration ?? 99_999_999), stop: stop)
+        while true {
+            let last = loop.waitForSummary()
+            var output = StandardOutput()
+            output.write("\n" + (timestamp ? CText.left(ToolClock.hhmmss(), 8) + "\n" : ""))
+            if function {
+                try dist.printLog2Hist(valType: unit.rawValue, sectionHeader: "Function", sectionPrintFn: { bucket in
+                    guard let index = bucket.integer, index >= 0, Int(index) < functions.count else { return bucket.description }
+                    return functions[Int(index)].target
+                })
+            } else {
+                try dist.printLog2Hist(valType: unit.rawValue)
+            }
+            let total = try average[0] ?? 0
+            let count = try average[1] ?? 0
+            if count > 0 {
+                let scaled = total / unit.nanoseconds
+                output.write("\navg = \(scaled / count) \(unit.rawValue), total: \(scaled) \(unit.rawValue), count: \(count)\n\n")
+            }
+            try dist.clear()
+            try b["avg"].zero()
+            if last {
+                output.write("Detaching...\n")
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// funccount, funclatency and stackcount on the calls of a target program
+/// this test starts, on libc and on tracepoints, filtered by the target's pid.
+@Suite struct OneLinerToolTests {
+    /// The `FUNC COUNT` rows of funccount's output, by function.
+    static func counts(_ lines: [String]) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for line in lines {
+            let columns = line.split(separator: " ", omittingEmptySubsequences: true)
+            if columns.count == 2, let count = Int(columns[1]) { counts[String(columns[0]), default: 0] += count }
+        }
+        return counts
+    }
+
+    /// Runs `tool` with `arguments` (the target's pid and path substituted for
+    /// PID and TARGET), releases the target, and returns the tool's output
+    /// after Ctrl-C.
+    static func run(_ tool: String, _ arguments: [String], target: OneLinerTarget) throws -> [String] {
+        let substituted = arguments.map {
+            $0.replacingOccurrences(of: "PID", with: String(target.pid)).replacingOccurrences(of: "TARGET", with: target.path)
+        }
+        let process = try ToolProcess(tool, substituted)
+        let started = process.waitForLine { $0.hasPrefix("Tracing") }
+        try #require(started != nil, "\(tool) did not start: \(process.standardError)")
+        #expect(target.release() == 0)
+        #expect(process.stop() == 0, "\(process.standardError)")
+        return process.outputLines
+    }
+
+    @Test func funccountCountsTheTargetsFunctionsByWildcard() throws {
+        let target = try OneLinerTarget()
+        let lines = try Self.run("funccount", ["-p", "PID", "TARGET:ol_*"], target: target)
+        #expect(lines.first == "Tracing 5 functions for \"\(target.path):ol_*\"... Hit Ctrl-C to end.")
+        #expect(lines.contains(CTextLike.header))
+        let counts = Self.counts(lines)
+        #expect(counts == ["ol_count": 9, "ol_slow": 3, "ol_message": 2, "ol_size": 6, "ol_nested": 3], "\(lines)")
+        #expect(lines.last == "Detaching...")
+    }
+
+    @Test func funccountOnLibcAndOnTracepointPatterns() throws {
+        let libc = try Self.run("funccount", ["-p", "PID", "c:getppid"], target: try OneLinerTarget())
+        #expect(Self.counts(libc)["getppid"] == 5, "\(libc)")
+        let tracepoints = try Self.run("funccount", ["-p", "PID", "t:syscalls:sys_enter_getpp*"], target: try OneLinerTarget())
+        #expect(Self.counts(tracepoints) == ["syscalls:sys_enter_getppid": 5], "\(tracepoints)")
+        let regex = try Self.run("funccount", ["-r", "-p", "PID", "TARGET:ol_(count|size)"], target: try OneLinerTarget())
+        #expect(Self.counts(regex) == ["ol_count": 9, "ol_size": 6], "\(regex)")
+    }
+
+    @Test func funccountErrorsNameTheProblem() throws {
+        let badPattern = try ToolProcess("funccount", ["x:y:z"])
+        #expect(badPattern.waitForExit(timeout: 30) != 0)
+        #expect(badPattern.standardError.contains("at column 1") && badPattern.standardError.contains("probe type"))
+        let kernel = try ToolProcess("funccount", ["vfs_read"])
+        #expect(kernel.waitForExit(timeout: 60) != 0)
+        #expect(kernel.standardError.contains("kprobe"), "\(kernel.standardError)")
+        let nothing = try ToolProcess("funccount", ["t:sched:no_such_event_*"])
+        #expect(nothing.waitForExit(timeout: 60) != 0)
+        #expect(nothing.standardError.contains("no tracepoint matched"), "\(nothing.standardError)")
+    }
+
+    @Test func funclatencyTimesTheSlowFunctionInMilliseconds() throws {
+        let lines = try Self.run("funclatency", ["-m", "-p", "PID", "TARGET:ol_slow"], target: try OneLinerTarget())
+        #expect(lines.contains { $0.contains("msecs") && $0.contains("distribution") }, "\(lines)")
+        // Three sleeps of 20 ms land in the 16 -> 31 bucket.
+        let bucket = try #require(lines.first { $0.contains("16 -> 31") })
+        #expect(bucket.split(separator: ":")[1].split(separator: " ").first == "3", "\(bucket)")
+        let summary = try #require(lines.first { $0.hasPrefix("avg = ") })
+        #expect(summary.hasSuffix("count: 3"), "\(summary)")
+        let average = Int(summary.split(separator: " ")[2]) ?? 0
+        #expect((20...60).contains(average), "\(summary)")
+    }
+
+    @Test func funclatencyPerFunctionSections() throws {
+        let lines = try Self.run("funclatency", ["-F", "-u", "-p", "PID", "TARGET:ol_s*"], target: try OneLinerTarget())
+        #expect(lines.contains("Function = ol_slow"), "\(lines)")
+        #expect(lines.contains("Function = ol_size"), "\(lines)")
+        #expect(lines.first { $0.hasPrefix("avg = ") }?.hasSuffix("count: 9") == true, "\(lines)")
+    }
+
+    @Test func stackcountFoldsUserStacksWithSymbols() throws {
+        let target = try OneLinerTarget(holdsAtExit: true)
+        let tool = try ToolProcess("stackcount", ["-f", "-T", "-U", "-p", String(target.pid), "-i", "1", "\(target.path):ol_count"])
+        // Folded output has no banner: the first interval's timestamp says the probes are attached.
+        try #require(tool.waitForLine { $0.count == 8 && $0.filter { $0 == ":" }.count == 2 } != nil, "\(tool.standardError)")
+        target.startAndWaitForCalls()
+        let fromMain = tool.waitForLine { $0.hasSuffix(";main;ol_count 7") }
+        let fromNested = tool.waitForLine { $0.contains(";ol_nested;ol_count") }
+        #expect(tool.stop() == 0)
+        target.finish()
+        #expect(fromMain?.hasPrefix("oneliner_target;") == true, "\(tool.outputLines) \(tool.standardError)")
+        #expect(fromNested.map { $0.hasSuffix(" 1") } == true, "\(tool.outputLines)")
+    }
+}
+
+/// funccount's column header.
+enum CTextLike {
+    static let header = "FUNC" + String(repeating: " ", count: 32) + "    COUNT"
+}
