@@ -54,14 +54,25 @@ package struct DialectRewriter {
 }
 
 /// One rewrite of one source: the state of the walk over its tokens.
-private struct RewritePass {
+struct RewritePass {
     let options: DialectRewriter
     let tokenizer: CTokenizer
     let tokens: [CToken]
     let lines: LineIndex
     var output = RewrittenSource()
     var tables: [String: TableDefinition] = [:]
-    var tableOrder: [String] = []
+    /// Every table declaration in order; a name repeats only in #if/#else branches.
+    var tableDefinitions: [TableDefinition] = []
+    /// How many #if/#ifdef/#ifndef blocks enclose the current token.
+    var conditionalDepth = 0
+    /// Tables declared inside an #if block (another declaration of the name may be its #else).
+    var conditionalTables: Set<String> = []
+    /// True once the program includes <bcc/proto.h> (DialectRewriter+Packets).
+    var packetHeadersIncluded = false
+    /// The current function's packet header pointers, by variable name.
+    var packetPointers: [String: PacketHeader] = [:]
+    /// The current function's first parameter: the context packet accesses go through.
+    var contextParameter: String?
     var functions: [ProbeFunction] = []
     var eventTypes: [String: String] = [:]
     var tracepoints: [String] = []
@@ -78,7 +89,7 @@ private struct RewritePass {
 
     var result: RewriteResult {
         RewriteResult(
-            original: tokenizer.bytes, body: output, tables: tableOrder.compactMap { tables[$0] },
+            original: tokenizer.bytes, body: output, tables: tableDefinitions,
             functions: functions, eventTypes: eventTypes, tracepoints: tracepoints,
             programNames: ProgramNames.declared(in: tokens, of: tokenizer), definedTypes: userTypeNames)
     }
@@ -98,9 +109,12 @@ private struct RewritePass {
             let token = tokens[index]
             // Copy what lies between the previous edit and this token.
             if token.kind == .directive {
+                conditionalDepth += PreprocessorConditional.depthChange(of: tokenizer.text(token))
                 if isKernelInclude(token) {
                     flush(upTo: token.start, from: &copiedUpTo)
-                    output.appendGenerated(newlines(in: token), anchor: token.start)
+                    let replacement = BCCLibrary.replacement(forInclude: tokenizer.text(token))
+                    if !replacement.isEmpty { packetHeadersIncluded = true }
+                    output.appendGenerated(replacement + newlines(in: token), anchor: token.start)
                     copiedUpTo = token.end
                 }
                 index += 1
@@ -197,7 +211,8 @@ private struct RewritePass {
         var copiedUpTo = tokens[tokenRange.lowerBound].start
         var index = tokenRange.lowerBound
         while index < tokenRange.upperBound {
-            if tokens[index].kind == .identifier, let edit = mapMethodCall(at: index, limit: tokenRange.upperBound) {
+            if tokens[index].kind == .identifier,
+               let edit = mapMethodCall(at: index, limit: tokenRange.upperBound) ?? packetAccess(at: index, limit: tokenRange.upperBound) {
                 flush(upTo: edit.replacedStart, from: &copiedUpTo)
                 apply(edit)
                 copiedUpTo = edit.replacedEnd
@@ -220,11 +235,12 @@ private struct RewritePass {
             case "RAW_TRACEPOINT_PROBE": return probeMacro(at: index, kind: .rawTracepoint)
             case "KFUNC_PROBE": return probeMacro(at: index, kind: .fentry)
             case "KRETFUNC_PROBE": return probeMacro(at: index, kind: .fexit)
+            case "LSM_PROBE": return probeMacro(at: index, kind: .lsm)
             default: break
             }
             if let edit = functionDefinition(at: index, declarationStart: declarationStart) { return edit }
         }
-        if braceDepth > 0 { return mapMethodCall(at: index, limit: tokens.count) }
+        if braceDepth > 0 { return mapMethodCall(at: index, limit: tokens.count) ?? packetAccess(at: index, limit: tokens.count) }
         return nil
     }
 
@@ -287,11 +303,13 @@ private struct RewritePass {
             report(at: tokens[index].start, "\(macro) needs a table name as its first argument")
             return nil
         }
-        if tables[table.name] != nil {
+        // In #if/#else branches the preprocessor decides which declaration is compiled.
+        if tables[table.name] != nil && conditionalDepth == 0 && !conditionalTables.contains(table.name) {
             report(at: tokens[index].start, "table '\(table.name)' is declared twice")
         }
+        if conditionalDepth > 0 { conditionalTables.insert(table.name) }
         tables[table.name] = table
-        tableOrder.append(table.name)
+        tableDefinitions.append(table)
         return Edit(
             replacedStart: tokens[index].start, replacedEnd: tokens[close].end,
             pieces: [.text(table.cDefinition + newlines(from: tokens[index].start, to: tokens[close].end), anchor: tokens[index].start)],
@@ -300,7 +318,19 @@ private struct RewritePass {
 
     // MARK: - Probe macros
 
-    enum ProbeMacro { case tracepoint, rawTracepoint, fentry, fexit }
+    enum ProbeMacro {
+        case tracepoint, rawTracepoint, fentry, fexit, lsm
+
+        /// For the BTF-typed probes: the macro's name, the program name's
+        /// prefix (bcc's) and the section's.
+        var trampoline: (macro: String, prefix: String, section: String) {
+            switch self {
+            case .fexit: return ("KRETFUNC_PROBE", "kretfunc", "fexit/")
+            case .lsm: return ("LSM_PROBE", "lsm", "lsm/")
+            default: return ("KFUNC_PROBE", "kfunc", "fentry/")
+            }
+        }
+    }
 
     mutating func probeMacro(at index: Int, kind: ProbeMacro) -> Edit? {
         guard let (arguments, close) = macroArguments(at: index) else { return nil }
@@ -326,14 +356,13 @@ private struct RewritePass {
             let name = "raw_tracepoint__\(args[0])"
             functions.append(ProbeFunction(name: name, section: "raw_tracepoint/\(args[0])", autoAttach: .rawTracepoint(name: args[0]), line: line))
             header = "SEC(\"raw_tracepoint/\(args[0])\") int \(name)(struct bpf_raw_tracepoint_args *ctx)"
-        case .fentry, .fexit:
-            let macro = kind == .fentry ? "KFUNC_PROBE" : "KRETFUNC_PROBE"
+        case .fentry, .fexit, .lsm:
+            let (macro, prefix, sectionPrefix) = kind.trampoline
             guard let target = args.first, isIdentifier(target) else {
-                report(at: start, "\(macro)(function, args...) needs a kernel function name")
+                report(at: start, "\(macro)(\(kind == .lsm ? "hook" : "function"), args...) needs a kernel \(kind == .lsm ? "security hook" : "function") name")
                 return nil
             }
-            let prefix = kind == .fentry ? "kfunc" : "kretfunc"
-            let section = (kind == .fentry ? "fentry/" : "fexit/") + target
+            let section = sectionPrefix + target
             let name = "\(prefix)__\(target)", inner = "____\(prefix)__\(target)"
             let parameters = Array(args.dropFirst())
             var casts: [String] = []
@@ -345,11 +374,14 @@ private struct RewritePass {
                 casts.append("(\(type))ctx[\(position)]")
             }
             let innerParameters = (["unsigned long long *ctx"] + parameters).joined(separator: ", ")
-            functions.append(ProbeFunction(name: name, section: section, autoAttach: kind == .fentry ? .fentry(function: target) : .fexit(function: target), line: line))
+            let autoAttach: ProbeFunction.AutoAttach = kind == .fentry ? .fentry(function: target) : kind == .fexit ? .fexit(function: target) : .lsm(hook: target)
+            functions.append(ProbeFunction(name: name, section: section, autoAttach: autoAttach, line: line))
             header = "static __always_inline int \(inner)(\(innerParameters)); "
                 + "SEC(\"\(section)\") int \(name)(unsigned long long *ctx) { return \(inner)(\((["ctx"] + casts).joined(separator: ", "))); } "
                 + "static __always_inline int \(inner)(\(innerParameters))"
         }
+        contextParameter = kind == .tracepoint ? "args" : "ctx"
+        packetPointers = [:]
         return Edit(
             replacedStart: start, replacedEnd: tokens[close].end,
             pieces: [.text(header + newlines(from: start, to: tokens[close].end), anchor: start)],
@@ -367,11 +399,14 @@ private struct RewritePass {
               tokenizer.matches(tokens[close + 1], "{") else { return nil }
         let declaration = declarationStart..<index
         guard !declaration.isEmpty else { return nil }
-        for i in declaration where tokenizer.matches(tokens[i], "static") || tokenizer.matches(tokens[i], "typedef") {
-            return nil
+        if declaration.contains(where: { tokenizer.matches(tokens[$0], "typedef") }) { return nil }
+        if declaration.contains(where: { tokenizer.matches(tokens[$0], "static") }) {
+            enterFunction(parameters: splitArguments(open: index + 1, close: close))
+            return staticFunctionDefinition(declaration: declaration, body: close + 1)
         }
         let name = tokenizer.text(tokens[index])
         let parameters = splitArguments(open: index + 1, close: close)
+        enterFunction(parameters: parameters)
         let firstParameter = parameters.first.map { argumentText($0) } ?? ""
         let line = lines.location(of: tokens[index].start).line
         let section: String
@@ -415,6 +450,18 @@ private struct RewritePass {
                       .text(loads, anchor: tokens[close + 1].end)]
         }
         return Edit(replacedStart: declarationStartByte, replacedEnd: tokens[close + 1].end, pieces: pieces, nextToken: close + 2)
+    }
+
+    /// bcc forces every static function with a body inline (BPF programs of
+    /// old kernels could not call functions); one marked noinline stays a call.
+    mutating func staticFunctionDefinition(declaration: Range<Int>, body: Int) -> Edit? {
+        let start = tokens[declaration.lowerBound].start
+        if declaration.contains(where: { tokenizer.matches(tokens[$0], "noinline") || tokenizer.matches(tokens[$0], "__noinline") }) {
+            return nil
+        }
+        return Edit(replacedStart: start, replacedEnd: tokens[body].end,
+                    pieces: [.text("__attribute__((always_inline)) ", anchor: start), .verbatimBytes(start..<tokens[body].end)],
+                    nextToken: body + 1)
     }
 
     // MARK: - Map method calls
@@ -478,7 +525,9 @@ private struct RewritePass {
         case "lookup_or_try_init", "lookup_or_init":
             return edit([t("({ void *__bcc_key = ("), arg(0), t("); \(value) __bcc_leaf = bpf_map_lookup_elem(\(map), __bcc_key); "),
                          t("if (!__bcc_leaf) { bpf_map_update_elem(\(map), __bcc_key, "), arg(1),
-                         t(", BPF_NOEXIST); __bcc_leaf = bpf_map_lookup_elem(\(map), __bcc_key); } __bcc_leaf; })")])
+                         t(", BPF_NOEXIST); __bcc_leaf = bpf_map_lookup_elem(\(map), __bcc_key); "),
+                         // bcc: lookup_or_init returns 0 from the probe when the insert failed.
+                         t(method == "lookup_or_init" ? "if (!__bcc_leaf) return 0; } __bcc_leaf; })" : "} __bcc_leaf; })")])
         case "update", "insert":
             return edit([t("bpf_map_update_elem(\(map), "), arg(0), t(", "), arg(1), t(method == "update" ? ", BPF_ANY)" : ", BPF_NOEXIST)")])
         case "delete":

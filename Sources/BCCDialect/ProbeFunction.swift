@@ -17,6 +17,8 @@ public struct ProbeFunction: Sendable, Equatable {
         case fentry(function: String)
         /// KRETFUNC_PROBE(X, ...): fexit on X.
         case fexit(function: String)
+        /// LSM_PROBE(HOOK, ...): a BPF LSM program on security hook HOOK.
+        case lsm(hook: String)
     }
 
     /// The C function name (the program's name).

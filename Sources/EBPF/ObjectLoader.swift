@@ -157,6 +157,10 @@ public final class BPFObjectLoader {
         case let .tracing(function, _):
             try TracingLink.requireTrampolines()
             return try TracingLink.btfID(ofFunction: function)
+        case let .lsm(hook):
+            // BPF LSM programs run through trampolines too.
+            try TracingLink.requireTrampolines()
+            return try TracingLink.btfID(ofFunction: "bpf_lsm_" + hook)
         default:
             return .void
         }

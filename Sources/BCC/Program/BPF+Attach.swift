@@ -15,6 +15,7 @@ extension BPF {
             case let .rawTracepoint(name)?: try attachRawTracepoint(tp: name, fnName: function.name)
             case let .fentry(target)?: try attachTracing(kind: "kfunc", target: target, fnName: function.name)
             case let .fexit(target)?: try attachTracing(kind: "kretfunc", target: target, fnName: function.name)
+            case let .lsm(hook)?: try attachTracing(kind: "lsm", target: hook, fnName: function.name)
             case nil: break
             }
         }

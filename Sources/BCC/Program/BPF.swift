@@ -61,12 +61,12 @@ public final class BPF: @unchecked Sendable {
         let compiled = try BPFCompiler(environment: environment)
             .compile(source: source, fileName: fileName, cflags: cflags, includeDirectory: includeDirectory)
         self.fileName = fileName
-        tables = compiled.tables
-        functions = compiled.functions
         eventTypes = compiled.eventTypes
         compiledFromCache = compiled.fromCache
+        let loader = try BPFObjectLoader(bytes: compiled.object, name: fileName)
+        (tables, functions) = compiled.compiledDeclarations(in: loader.spec)
         do {
-            object = try BPFObjectLoader(bytes: compiled.object, name: fileName).load()
+            object = try loader.load()
         } catch let BPFError.verifierRejected(program, log) {
             let mapped = VerifierLogSource(fileName: fileName, original: Array(source.utf8)).mapped(log)
             throw BPFError.verifierRejected(program: program, log: mapped)
