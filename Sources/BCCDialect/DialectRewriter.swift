@@ -37,6 +37,9 @@ package struct DialectRewriter {
     package var pageSize: Int
     /// The number of possible CPUs (perf output tables have one slot each).
     package var possibleCPUs: Int
+    /// Tables other programs of the process export (BPF_TABLE_PUBLIC and
+    /// _SHARED), by name, for this program's BPF_TABLE("extern", ...).
+    package var exportedTables: [String: TableDefinition] = [:]
 
     /// A rewriter for `fileName` on a kernel with this page size and CPU count.
     package init(fileName: String, pageSize: Int, possibleCPUs: Int) {
@@ -290,12 +293,20 @@ struct RewritePass {
                 return nil
             }
             let typeName = args[0].trimming("\"")
+            if typeName == "extern" {
+                guard let imported = importedTable(args: args, at: index, line: line) else { return nil }
+                table = imported
+                break
+            }
             guard let kind = TableDefinition.Kind(bpfTableType: typeName) else {
                 report(at: tokens[arguments[0].lowerBound].start, "unknown table type \(args[0]) in \(macro)")
                 return nil
             }
             table = TableDefinition(name: args[3], kind: kind, keyType: args[1], leafType: args[2], maxEntries: args[4], line: line,
                                     flags: macro == "BPF_F_TABLE" && args.count > 5 ? args[5] : nil)
+        case "BPF_TABLE_PUBLIC", "BPF_TABLE_SHARED", "BPF_TABLE_PINNED", "BPF_STACK_TRACE_BUILDID":
+            guard let shared = libraryTable(macro: macro, args: args, arguments: arguments, at: index, line: line) else { return nil }
+            table = shared
         default:
             return nil
         }

@@ -54,10 +54,13 @@ struct BPFCompiler: Sendable {
     static let formatVersion = "swift-bcc-object-2"
 
     var environment: CompileEnvironment
+    /// Tables other programs of the process export, for BPF_TABLE("extern", ...).
+    var exportedTables: [String: TableDefinition] = [:]
 
     /// Compiles `source` (named `fileName` in diagnostics) with extra `cflags`.
     func compile(source: String, fileName: String, cflags: [String], includeDirectory: String?) throws -> CompiledProgram {
-        let rewriter = DialectRewriter(fileName: fileName, pageSize: environment.pageSize, possibleCPUs: environment.possibleCPUs)
+        var rewriter = DialectRewriter(fileName: fileName, pageSize: environment.pageSize, possibleCPUs: environment.possibleCPUs)
+        rewriter.exportedTables = exportedTables
         let rewritten: RewriteResult
         do {
             rewritten = try rewriter.rewrite(source)
@@ -122,7 +125,8 @@ struct BPFCompiler: Sendable {
         }
         let output = try environment.clang.compile(source: unitPath, arguments: compileArguments, output: temporaryObject)
         guard output.status == 0 else {
-            let diagnostics = ClangDiagnostics.parse(output.diagnostics, userFile: fileName, rewritten: rewritten)
+            let diagnostics = ModuleTypeDiagnostics(kernelDefinesType: environment.kernelDefinesType)
+                .explain(ClangDiagnostics.parse(output.diagnostics, userFile: fileName, rewritten: rewritten), programTypes: rewritten.definedTypes)
             if diagnostics.contains(where: { $0.severity == .error }) {
                 throw BCCError.compileFailed(file: fileName, diagnostics: diagnostics)
             }

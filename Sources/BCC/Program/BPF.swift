@@ -58,13 +58,15 @@ public final class BPF: @unchecked Sendable {
     }
 
     init(source: String, fileName: String, includeDirectory: String?, cflags: [String], environment: CompileEnvironment) throws {
-        let compiled = try BPFCompiler(environment: environment)
-            .compile(source: source, fileName: fileName, cflags: cflags, includeDirectory: includeDirectory)
+        var compiler = BPFCompiler(environment: environment)
+        compiler.exportedTables = ExportedTables.shared.definitions()
+        let compiled = try compiler.compile(source: source, fileName: fileName, cflags: cflags, includeDirectory: includeDirectory)
         self.fileName = fileName
         eventTypes = compiled.eventTypes
         compiledFromCache = compiled.fromCache
         let loader = try BPFObjectLoader(bytes: compiled.object, name: fileName)
         (tables, functions) = compiled.compiledDeclarations(in: loader.spec)
+        let sharing = try TableSharing(tables: tables, loader: loader, fileName: fileName)
         do {
             object = try loader.load()
         } catch let BPFError.verifierRejected(program, log) {
@@ -72,6 +74,7 @@ public final class BPF: @unchecked Sendable {
             throw BPFError.verifierRejected(program: program, log: mapped)
         }
         do {
+            try sharing.finish(object, owner: ObjectIdentifier(self))
             try autoAttach()
         } catch {
             close()
@@ -157,6 +160,7 @@ public final class BPF: @unchecked Sendable {
         attachmentOrder = []
         closed = true
         lock.unlock()
+        ExportedTables.shared.withdraw(owner: ObjectIdentifier(self))
         for link in links { link.close() }
         outputBuffers.close()
         object.close()
