@@ -13,6 +13,11 @@ package enum ProgramNames {
         "return", "case", "goto", "sizeof", "else", "do", "if", "while", "for", "switch",
         "typeof", "__typeof__", "default", "break", "continue",
     ]
+    /// Words that may come before a type name without being one.
+    private static let modifierWords: Set<String> = [
+        "static", "extern", "inline", "__inline", "__inline__", "const", "volatile", "register",
+        "unsigned", "signed", "long", "short", "struct", "union", "enum", "__always_inline", "typedef",
+    ]
     /// Words that may stand between a declaration's start and its type name.
     private static let specifierWords: Set<String> = [
         "static", "extern", "inline", "__inline", "__inline__", "const", "volatile", "register",
@@ -76,6 +81,8 @@ package enum ProgramNames {
         guard j >= 0, tokens[j].kind == .identifier else { return false }
         let typeName = tokenizer.text(tokens[j])
         guard !statementWords.contains(typeName), !["struct", "union", "enum"].contains(typeName) else { return false }
+        // `u64 x __maybe_unused = 1`: a second name after a type name is an attribute macro, not a declarator.
+        if j >= 1, tokens[j - 1].kind == .identifier, !modifierWords.contains(tokenizer.text(tokens[j - 1])) { return false }
         // Back over the type: its name, and specifiers or a struct/union/enum keyword before it.
         var k = j - 1
         while k >= 0, tokens[k].kind == .identifier, specifierWords.contains(tokenizer.text(tokens[k])) {

@@ -606,9 +606,6 @@ extension KernelVocabulary {
             #define TC_ACT_VALUE_MAX TC_ACT_TRAP
             #define TC_H_MAJ_MASK (0xFFFF0000U)
             #define TC_H_MIN_MASK (0x0000FFFFU)
-            #define TC_H_MAJ(h) ((h) & TC_H_MAJ_MASK)
-            #define TC_H_MIN(h) ((h) & TC_H_MIN_MASK)
-            #define TC_H_MAKE(maj, min) (((maj) & TC_H_MAJ_MASK) | ((min) & TC_H_MIN_MASK))
             #define TC_H_UNSPEC (0U)
             #define TC_H_ROOT (0xFFFFFFFFU)
             #define TC_H_INGRESS (0xFFFFFFF1U)

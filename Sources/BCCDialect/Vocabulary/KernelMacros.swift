@@ -53,9 +53,11 @@ extension KernelVocabulary {
         "#define clamp_val(val, lo, hi) clamp_t(typeof(val), val, lo, hi)",
         "#define swap(a, b) do { typeof(a) __bcc_tmp = (a); (a) = (b); (b) = __bcc_tmp; } while (0)",
         "static __always_inline u64 div_u64(u64 dividend, u32 divisor) { return dividend / divisor; }",
-        "static __always_inline s64 div_s64(s64 dividend, s32 divisor) { return dividend / divisor; }",
+        // BPF before v4 has no signed division: divide the magnitudes, truncating toward zero as C does.
+        "static __always_inline s64 div64_s64(s64 dividend, s64 divisor) { u64 a = dividend < 0 ? -(u64)dividend : (u64)dividend; "
+            + "u64 b = divisor < 0 ? -(u64)divisor : (u64)divisor; return (dividend < 0) != (divisor < 0) ? -(s64)(a / b) : (s64)(a / b); }",
+        "static __always_inline s64 div_s64(s64 dividend, s32 divisor) { return div64_s64(dividend, divisor); }",
         "static __always_inline u64 div64_u64(u64 dividend, u64 divisor) { return dividend / divisor; }",
-        "static __always_inline s64 div64_s64(s64 dividend, s64 divisor) { return dividend / divisor; }",
         "static __always_inline u64 div_u64_rem(u64 dividend, u32 divisor, u32 *remainder) { *remainder = dividend % divisor; return dividend / divisor; }",
         "#define do_div(n, base) ({ u32 __bcc_base = (base); u32 __bcc_rem = ((u64)(n)) % __bcc_base; (n) = ((u64)(n)) / __bcc_base; __bcc_rem; })",
         "#define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))",
@@ -88,9 +90,10 @@ extension KernelVocabulary {
         "#define WRITE_ONCE(x, val) do { *(volatile typeof(x) *)&(x) = (val); } while (0)",
         "#define barrier() asm volatile(\"\" ::: \"memory\")",
         "#define __stringify_1(x) #x", "#define __stringify(x) __stringify_1(x)",
-        "#define __packed __attribute__((packed))", "#define __aligned(x) __attribute__((aligned(x)))",
-        "#define __maybe_unused __attribute__((unused))", "#define __always_unused __attribute__((unused))",
-        "#define noinline __attribute__((noinline))", "#define __noinline __attribute__((noinline))",
+        // Attribute names in their reserved spelling: `noinline` itself is a macro here.
+        "#define __packed __attribute__((__packed__))", "#define __aligned(x) __attribute__((__aligned__(x)))",
+        "#define __maybe_unused __attribute__((__unused__))", "#define __always_unused __attribute__((__unused__))",
+        "#define noinline __attribute__((__noinline__))", "#define __noinline __attribute__((__noinline__))",
         "#define notrace", "#define __percpu", "#define __iomem", "#define __must_check", "#define __bitwise",
         "#define __read_mostly", "#define fallthrough __attribute__((__fallthrough__))",
         // linux/err.h
@@ -99,6 +102,9 @@ extension KernelVocabulary {
         "#define IS_ERR_OR_NULL(ptr) (unlikely(!(ptr)) || IS_ERR_VALUE((unsigned long)(ptr)))",
         "#define PTR_ERR(ptr) ((long)(ptr))",
         "#define ERR_PTR(error) ((void *)(long)(error))",
+        // linux/pkt_sched.h
+        "#define TC_H_MAJ(h) ((h) & TC_H_MAJ_MASK)", "#define TC_H_MIN(h) ((h) & TC_H_MIN_MASK)",
+        "#define TC_H_MAKE(maj, min) (((maj) & TC_H_MAJ_MASK) | ((min) & TC_H_MIN_MASK))",
         // linux/kdev_t.h, linux/stat.h
         "#define MAJOR(dev) ((unsigned int)((dev) >> MINORBITS))",
         "#define MINOR(dev) ((unsigned int)((dev) & MINORMASK))",
