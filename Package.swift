@@ -1,8 +1,8 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Layers (arrows point down): tools -> BCC -> EBPF -> BPFObject, BTF, ELF -> CBPF.
-// See DESIGN.md. The pure layers (ELF, BTF, BPFObject) make no syscalls.
+// Layers (arrows point down): tools -> BCC -> EBPF -> BPFObject, BTF, ELF, Netlink -> CBPF.
+// See DESIGN.md. The pure layers (ELF, BTF, BPFObject, Netlink) make no syscalls.
 let package = Package(
     name: "swift-bcc",
     platforms: [.macOS(.v13)],
@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "BTF", targets: ["BTF"]),
         .library(name: "BPFObject", targets: ["BPFObject"]),
         .library(name: "ELF", targets: ["ELF"]),
+        .library(name: "Netlink", targets: ["Netlink"]),
         .executable(name: "swift-bcc", targets: ["swift-bcc"]),
     ],
     dependencies: [
@@ -25,7 +26,9 @@ let package = Package(
         .target(name: "ELF"),
         .target(name: "BTF"),
         .target(name: "BPFObject", dependencies: ["ELF", "BTF"]),
-        .target(name: "EBPF", dependencies: ["CBPF", "ELF", "BTF", "BPFObject"]),
+        // Pure: rtnetlink messages (links, XDP, qdiscs, filters) encoded and decoded.
+        .target(name: "Netlink"),
+        .target(name: "EBPF", dependencies: ["CBPF", "ELF", "BTF", "BPFObject", "Netlink"]),
         // Pure: bcc's C dialect rewritten to plain C (no syscalls, no kernel).
         .target(name: "BCCDialect", dependencies: ["BPFObject"]),
         // Pure over BTF: event decoding, text and JSON, layout checks, Swift mirrors.
@@ -57,6 +60,7 @@ let package = Package(
         .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport"]),
         .testTarget(name: "BTFTests", dependencies: ["BTF", "ELF", "TestSupport"]),
         .testTarget(name: "BPFObjectTests", dependencies: ["BPFObject", "TestSupport"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "EBPFTests", dependencies: ["EBPF", "BPFObject", "BTF", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCTests", dependencies: ["BCC", "BCCDialect", "BCCEvents", "BPFObject", "EBPF", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCToolsTests", dependencies: ["BCCTools", "BCC", "TestSupport", "opensnoop", "execsnoop", "runqlat",

@@ -357,7 +357,7 @@ struct RewritePass {
             }
             let name = "tracepoint__\(args[0])__\(args[1])"
             tracepoints.append("\(args[0]):\(args[1])")
-            functions.append(ProbeFunction(name: name, section: "tracepoint/\(args[0])/\(args[1])", autoAttach: .tracepoint(category: args[0], name: args[1]), line: line))
+            functions.append(ProbeFunction(name: name, section: "tracepoint/\(args[0])/\(args[1])", line: line))
             header = "SEC(\"tracepoint/\(args[0])/\(args[1])\") int \(name)(struct \(name) *args)"
         case .rawTracepoint:
             guard args.count == 1, isIdentifier(args[0]) else {
@@ -365,7 +365,7 @@ struct RewritePass {
                 return nil
             }
             let name = "raw_tracepoint__\(args[0])"
-            functions.append(ProbeFunction(name: name, section: "raw_tracepoint/\(args[0])", autoAttach: .rawTracepoint(name: args[0]), line: line))
+            functions.append(ProbeFunction(name: name, section: "raw_tracepoint/\(args[0])", line: line))
             header = "SEC(\"raw_tracepoint/\(args[0])\") int \(name)(struct bpf_raw_tracepoint_args *ctx)"
         case .fentry, .fexit, .lsm:
             let (macro, prefix, sectionPrefix) = kind.trampoline
@@ -385,8 +385,7 @@ struct RewritePass {
                 casts.append("(\(type))ctx[\(position)]")
             }
             let innerParameters = (["unsigned long long *ctx"] + parameters).joined(separator: ", ")
-            let autoAttach: ProbeFunction.AutoAttach = kind == .fentry ? .fentry(function: target) : kind == .fexit ? .fexit(function: target) : .lsm(hook: target)
-            functions.append(ProbeFunction(name: name, section: section, autoAttach: autoAttach, line: line))
+            functions.append(ProbeFunction(name: name, section: section, line: line))
             header = "static __always_inline int \(inner)(\(innerParameters)); "
                 + "SEC(\"\(section)\") int \(name)(unsigned long long *ctx) { return \(inner)(\((["ctx"] + casts).joined(separator: ", "))); } "
                 + "static __always_inline int \(inner)(\(innerParameters))"
@@ -420,24 +419,26 @@ struct RewritePass {
         enterFunction(parameters: parameters)
         let firstParameter = parameters.first.map { argumentText($0) } ?? ""
         let line = lines.location(of: tokens[index].start).line
+        // bcc's names get libbpf's section for their attach point; other
+        // functions are attached by hand, and a bare section only picks the
+        // program type from the context parameter.
         let section: String
-        var autoAttach: ProbeFunction.AutoAttach?
-        if let conventional = ProbeFunction.conventional(name: name) {
-            section = conventional.section
-            autoAttach = conventional.autoAttach
-            if case let .tracepoint(category, event) = conventional.autoAttach {
-                tracepoints.append("\(category):\(event)")
-            }
+        if let conventional = ProbeFunction.conventionalSection(name: name) {
+            section = conventional
         } else if firstParameter.contains("bpf_perf_event_data") {
             section = "perf_event"
         } else if firstParameter.contains("bpf_raw_tracepoint_args") {
-            section = "raw_tracepoint/\(name)"
+            section = "raw_tracepoint"
         } else if firstParameter.contains("struct tracepoint__") {
-            section = "tracepoint/\(name)"
+            section = "tracepoint"
         } else {
-            section = "kprobe/\(name)"
+            section = "kprobe"
         }
-        functions.append(ProbeFunction(name: name, section: section, autoAttach: autoAttach, line: line))
+        let function = ProbeFunction(name: name, section: section, line: line)
+        if case let .tracepoint(category, event) = function.attachTarget {
+            tracepoints.append("\(category):\(event)")
+        }
+        functions.append(function)
 
         let declarationStartByte = tokens[declarationStart].start
         var pieces: [Piece] = [.text("SEC(\"\(section)\") ", anchor: declarationStartByte),

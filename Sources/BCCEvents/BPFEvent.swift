@@ -44,31 +44,48 @@ public struct BPFEventField: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Reading C values out of the raw bytes that generated declarations store
-/// them in: bitfields, char arrays, unions, misaligned members.
+/// them in: bitfields, char arrays, unions, misaligned members. The event
+/// decoder reads records with the same functions.
 public enum BPFEventStorage {
     /// Bits `bit..<bit+width` (little-endian, bit 0 is the low bit of the
     /// first byte) of `storage`'s bytes, sign-extended when `isSigned`.
     /// Bits outside the storage read as zero.
     @inlinable
     public static func bitfield<Storage>(in storage: Storage, bit: Int, width: Int, isSigned: Bool) -> Int64 {
-        withUnsafeBytes(of: storage) { bytes in
-            var bits: UInt64 = 0
-            for index in 0..<min(width, 64) where bit + index < bytes.count * 8 {
-                let position = bit + index
-                bits |= UInt64(bytes[position / 8] >> UInt8(position % 8) & 1) << UInt64(index)
-            }
-            let unused = UInt64(64 - min(width, 64))
-            return isSigned ? Int64(bitPattern: bits << unused) >> Int64(unused) : Int64(bitPattern: bits)
+        withUnsafeBytes(of: storage) { bitfield(bytes: $0, bit: bit, width: width, isSigned: isSigned) }
+    }
+
+    /// Bits `bit..<bit+width` of `bytes` (at most 64), as
+    /// ``bitfield(in:bit:width:isSigned:)`` reads them from a stored value.
+    @inlinable
+    public static func bitfield(bytes: UnsafeRawBufferPointer, bit: Int, width: Int, isSigned: Bool) -> Int64 {
+        let width = min(width, 64)
+        guard width > 0, bit >= 0 else { return 0 }
+        let first = bit / 8, shift = bit % 8
+        var bits: UInt64 = 0
+        for index in 0..<(shift + width + 7) / 8 where first + index < bytes.count {
+            let byte = UInt64(bytes[first + index])
+            let position = index * 8 - shift
+            bits |= position >= 0 ? byte << UInt64(position) : byte >> UInt64(-position)
         }
+        let unused = UInt64(64 - width)
+        let aligned = bits << unused
+        return isSigned ? Int64(bitPattern: aligned) >> Int64(unused) : Int64(bitPattern: aligned >> unused)
     }
 
     /// The text of a C `char` array stored as a tuple: the bytes up to the
     /// first NUL, as UTF-8 (invalid sequences replaced).
     @inlinable
     public static func text<Storage>(of storage: Storage) -> String {
-        withUnsafeBytes(of: storage) { bytes in
-            String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-        }
+        withUnsafeBytes(of: storage) { text(bytes: $0) }
+    }
+
+    /// The text of the C `char` array in `bytes`, up to its first NUL.
+    @inlinable
+    public static func text(bytes: UnsafeRawBufferPointer) -> String {
+        var end = 0
+        while end < bytes.count, bytes[end] != 0 { end += 1 }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<end]), as: UTF8.self)
     }
 
     /// The value of type `T` stored at the start of `storage` (a union's

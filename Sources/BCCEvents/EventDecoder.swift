@@ -2,9 +2,10 @@ import BTF
 
 /// Decodes records as a C struct described by BTF.
 ///
-/// The decoding plan (every member's offset and kind) is computed once,
-/// when the decoder is made; `decode` then only reads the record's bytes,
-/// each read checked against the record's length.
+/// The struct's layout (every member's offset and kind, from
+/// ``BTF/valueLayout(of:)``) is computed once, when the decoder is made;
+/// `decode` then only reads the record's bytes, each read within the
+/// record's length.
 ///
 ///     let decoder = try EventDecoder(btf: objectBTF, typeName: "struct data_t")
 ///     let event = try decoder.decode(data)   // data: UnsafeRawBufferPointer
@@ -16,20 +17,29 @@ public struct EventDecoder: Sendable {
     public let size: Int
     /// The struct's BTF type ID (typedefs resolved).
     public let typeID: BTFTypeID
-    private let fields: [PlannedField]
+    /// The members as C names them, but a trailing flexible array.
+    private let fields: [BTFMemberLayout]
+    /// A flexible array at the end of the struct: the rest of the record.
+    private let trailing: BTFMemberLayout?
+
+    /// More decoded values than this for one record is a malformed type.
+    package static let valueLimit = 1 << 20
 
     /// A decoder for the struct or union `typeID` of `btf` (typedefs and
     /// qualifiers are followed).
     public init(btf: BTF, typeID: BTFTypeID) throws(EventDecodingError) {
-        let resolved = btf.resolved(typeID)
         typeName = btf.cSpelling(of: typeID)
-        guard btf.kind(of: resolved).isComposite, let size = btf.size(of: resolved) else {
-            throw .notAStruct(type: typeName.isEmpty ? "type \(typeID)" : typeName, kind: "\(btf.kind(of: resolved))")
+        let layout = try EventDecodingError.compositeLayout(of: typeID, in: btf, name: typeName.isEmpty ? "type \(typeID)" : typeName)
+        guard layout.valueCount <= Self.valueLimit else { throw .tooManyValues(type: typeName, limit: Self.valueLimit) }
+        size = layout.size
+        self.typeID = layout.type
+        var fields = layout.fields
+        if let last = fields.last, !last.isBitfield, case let .array(_, 0, stride) = last.value, stride > 0 || last.value.isText {
+            trailing = fields.removeLast()
+        } else {
+            trailing = nil
         }
-        self.size = size
-        self.typeID = resolved
-        var planner = EventPlanner(btf: btf, rootName: typeName)
-        fields = try planner.rootPlan(resolved)
+        self.fields = fields
     }
 
     /// A decoder for the type named `typeName`: `struct data_t`, `union u`,
@@ -52,7 +62,11 @@ public struct EventDecoder: Sendable {
     /// bytes beyond it are ignored, except by a trailing flexible array.
     public func decode(_ record: UnsafeRawBufferPointer) throws(EventDecodingError) -> DecodedEvent {
         guard record.count >= size else { throw .recordTooShort(type: typeName, size: record.count, needed: size) }
-        return DecodedEvent(typeName: typeName, fields: Self.decode(fields, at: 0, in: record))
+        var decoded = Self.decode(fields, at: 0, in: record, capacity: fields.count + (trailing == nil ? 0 : 1))
+        if let trailing {
+            decoded.append(EventField(name: trailing.name, value: Self.rest(trailing, in: record)))
+        }
+        return DecodedEvent(typeName: typeName, fields: decoded)
     }
 
     /// Decodes one record held in an array.
@@ -62,59 +76,88 @@ public struct EventDecoder: Sendable {
         return try result.get()
     }
 
-    // Every offset below was checked against the struct's size when the
-    // plan was built, and the record is at least that long.
-
-    private static func decode(_ fields: [PlannedField], at base: Int, in record: UnsafeRawBufferPointer) -> [EventField] {
-        fields.map { EventField(name: $0.name, value: value($0.plan, at: base + $0.offset, in: record)) }
+    /// `member` of the value at the start of `bytes`, or nil when the bytes
+    /// end before it: how table keys and values decode.
+    package static func value(of member: BTFMemberLayout, in bytes: UnsafeRawBufferPointer) -> EventValue? {
+        guard member.bitOffset >= 0, member.offset + member.size <= bytes.count else { return nil }
+        return value(of: member, at: 0, in: bytes)
     }
 
-    private static func value(_ plan: EventPlan, at offset: Int, in record: UnsafeRawBufferPointer) -> EventValue {
-        switch plan {
-        case let .signed(size):
-            return .signed(signedInteger(size, at: offset, in: record))
-        case let .unsigned(size):
-            return .unsigned(unsignedInteger(size, at: offset, in: record))
-        case let .bool(size):
-            return .bool(unsignedInteger(size, at: offset, in: record) != 0)
-        case let .enumeration(size, isSigned, names):
-            let value = isSigned
-                ? signedInteger(size, at: offset, in: record)
-                : Int64(bitPattern: unsignedInteger(size, at: offset, in: record))
-            return .enumeration(name: names.names[UInt64(bitPattern: value)], value: value)
-        case let .float(size):
-            return .float(size == 4
-                ? Double(Float(bitPattern: record.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-                : Double(bitPattern: record.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
-        case .pointer:
-            return .pointer(record.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-        case let .bitfield(shift, width, isSigned, names):
-            let value = bitfield(shift: shift, width: width, isSigned: isSigned, at: offset, in: record)
-            if let names { return .enumeration(name: names.names[UInt64(bitPattern: value)], value: value) }
-            return isSigned ? .signed(value) : .unsigned(UInt64(bitPattern: value))
-        case let .text(count):
-            return .text(text(UnsafeRawBufferPointer(rebasing: record[offset..<offset + count])))
-        case .trailingText:
-            return .text(text(UnsafeRawBufferPointer(rebasing: record[min(offset, record.count)...])))
-        case let .array(element, count, stride):
-            return .array((0..<count).map { value(element, at: offset + $0 * stride, in: record) })
-        case let .trailingArray(element, stride):
-            let count = max(0, record.count - offset) / stride
-            return .array((0..<count).map { value(element, at: offset + $0 * stride, in: record) })
-        case let .composite(fields):
-            return .structure(decode(fields, at: offset, in: record))
-        case let .bytes(size):
-            return .bytes(Array(record[offset..<offset + size]))
+    // Below, every offset lies inside the record: the layout keeps each
+    // member inside its struct, and the record is at least the struct's size.
+
+    private static func decode(
+        _ fields: [BTFMemberLayout], at base: Int, in record: UnsafeRawBufferPointer, capacity: Int? = nil
+    ) -> [EventField] {
+        // Indices, not `map` or `for in`: each member is read in place, not copied.
+        var decoded: [EventField] = []
+        decoded.reserveCapacity(capacity ?? fields.count)
+        for index in fields.indices {
+            decoded.append(EventField(name: fields[index].name, value: value(of: fields[index], at: base, in: record)))
+        }
+        return decoded
+    }
+
+    private static func value(of member: borrowing BTFMemberLayout, at base: Int, in record: UnsafeRawBufferPointer) -> EventValue {
+        let offset = base + member.offset
+        guard member.isBitfield else { return value(member.value, at: offset, in: record) }
+        let bytes = UnsafeRawBufferPointer(rebasing: record[offset...])
+        let bit = member.bitOffset % 8, width = member.bitfieldWidth
+        switch member.value {
+        case let .enumeration(enumeration):
+            let value = BPFEventStorage.bitfield(bytes: bytes, bit: bit, width: width, isSigned: enumeration.isSigned)
+            return .enumeration(name: enumeration.name(of: UInt64(bitPattern: value)), value: value)
+        case let .integer(integer) where integer.isSigned:
+            return .signed(BPFEventStorage.bitfield(bytes: bytes, bit: bit, width: width, isSigned: true))
+        default:
+            return .unsigned(UInt64(bitPattern: BPFEventStorage.bitfield(bytes: bytes, bit: bit, width: width, isSigned: false)))
         }
     }
 
-    /// The bytes up to the first NUL, as UTF-8.
-    private static func text(_ bytes: UnsafeRawBufferPointer) -> String {
-        let end = bytes.firstIndex(of: 0) ?? bytes.count
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<end]), as: UTF8.self)
+    private static func value(_ layout: borrowing BTFValueLayout, at offset: Int, in record: UnsafeRawBufferPointer) -> EventValue {
+        switch layout {
+        case let .integer(integer):
+            if integer.size > 8 { return .bytes(Array(record[offset..<offset + integer.size])) }
+            if integer.isBool { return .bool(unsignedInteger(integer.size, at: offset, in: record) != 0) }
+            return integer.isSigned
+                ? .signed(signedInteger(integer.size, at: offset, in: record))
+                : .unsigned(unsignedInteger(integer.size, at: offset, in: record))
+        case let .enumeration(enumeration):
+            let value = enumeration.isSigned
+                ? signedInteger(enumeration.size, at: offset, in: record)
+                : Int64(bitPattern: unsignedInteger(enumeration.size, at: offset, in: record))
+            return .enumeration(name: enumeration.name(of: UInt64(bitPattern: value)), value: value)
+        case let .float(size):
+            switch size {
+            case 4: return .float(Double(Float(bitPattern: record.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
+            case 8: return .float(Double(bitPattern: record.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+            default: return .bytes(Array(record[offset..<offset + size]))
+            }
+        case .pointer:
+            return .pointer(unsignedInteger(8, at: offset, in: record))
+        case let .array(element, count, stride):
+            if layout.isText { return .text(BPFEventStorage.text(bytes: UnsafeRawBufferPointer(rebasing: record[offset..<offset + count]))) }
+            return .array((0..<count).map { value(element, at: offset + $0 * stride, in: record) })
+        case let .composite(composite):
+            return .structure(decode(composite.fields, at: offset, in: record))
+        }
     }
 
-    private static func unsignedInteger(_ size: Int, at offset: Int, in record: UnsafeRawBufferPointer) -> UInt64 {
+    /// A trailing flexible array: as many elements as the record holds past
+    /// the struct, or the text there.
+    private static func rest(_ member: BTFMemberLayout, in record: UnsafeRawBufferPointer) -> EventValue {
+        let start = min(member.offset, record.count)
+        guard case let .array(element, _, stride) = member.value, !member.value.isText else {
+            return .text(BPFEventStorage.text(bytes: UnsafeRawBufferPointer(rebasing: record[start...])))
+        }
+        let count = (record.count - start) / stride
+        return .array((0..<count).map { value(element, at: start + $0 * stride, in: record) })
+    }
+
+    // MARK: - Scalars
+
+    /// The little-endian unsigned integer of `size` bytes (1, 2, 4 or 8) at `offset`.
+    package static func unsignedInteger(_ size: Int, at offset: Int, in record: UnsafeRawBufferPointer) -> UInt64 {
         switch size {
         case 1: UInt64(record[offset])
         case 2: UInt64(UInt16(littleEndian: record.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
@@ -123,22 +166,10 @@ public struct EventDecoder: Sendable {
         }
     }
 
-    private static func signedInteger(_ size: Int, at offset: Int, in record: UnsafeRawBufferPointer) -> Int64 {
+    /// The little-endian signed integer of `size` bytes (1, 2, 4 or 8) at `offset`.
+    package static func signedInteger(_ size: Int, at offset: Int, in record: UnsafeRawBufferPointer) -> Int64 {
         let bits = unsignedInteger(size, at: offset, in: record)
         let unused = 64 - size * 8
         return Int64(bitPattern: bits << unused) >> unused
-    }
-
-    /// Bits `shift..<shift+width` of the little-endian bytes at `offset`.
-    private static func bitfield(shift: Int, width: Int, isSigned: Bool, at offset: Int, in record: UnsafeRawBufferPointer) -> Int64 {
-        var bits: UInt64 = 0
-        for index in 0..<(shift + width + 7) / 8 {
-            let byte = UInt64(record[offset + index])
-            let position = index * 8 - shift
-            bits |= position >= 0 ? byte << position : byte >> -position
-        }
-        let unused = 64 - width
-        let aligned = bits << unused
-        return isSigned ? Int64(bitPattern: aligned) >> unused : Int64(bitPattern: aligned >> unused)
     }
 }

@@ -1,3 +1,5 @@
+import BTF
+
 /// Why a record could not be decoded as its C struct, or why a Swift type
 /// does not match the C layout it is meant to mirror.
 public enum EventDecodingError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -35,6 +37,34 @@ public enum EventDecodingError: Error, CustomStringConvertible, Equatable, Senda
             return "record of \(size) bytes is shorter than \(type) (\(needed) bytes)"
         case let .layoutMismatch(swiftType, cType, detail):
             return "Swift type \(swiftType) does not match \(cType): \(detail)"
+        }
+    }
+}
+
+// MARK: - Layouts
+
+extension EventDecodingError {
+    /// The layout of the struct or union `id` (typedefs followed); `name`
+    /// (its C spelling) labels errors. BTF's layout problems become
+    /// ``unsupportedMember(type:member:detail:)``.
+    package static func compositeLayout(of id: BTFTypeID, in btf: BTF, name: String) throws(EventDecodingError) -> BTFCompositeLayout {
+        let resolved = btf.resolved(id)
+        guard btf.kind(of: resolved).isComposite, case let .composite(layout) = try layout(of: resolved, in: btf, root: name) else {
+            throw .notAStruct(type: name, kind: "\(btf.kind(of: resolved))")
+        }
+        return layout
+    }
+
+    /// The layout of type `id`; `root` (the C type being decoded) labels errors.
+    package static func layout(of id: BTFTypeID, in btf: BTF, root: String) throws(EventDecodingError) -> BTFValueLayout {
+        do {
+            return try btf.valueLayout(of: id)
+        } catch let .unsupportedLayout(type, member, problem) {
+            throw member.isEmpty
+                ? .unsupportedMember(type: root, member: type, detail: problem)
+                : .unsupportedMember(type: type, member: member, detail: problem)
+        } catch {
+            throw .unsupportedMember(type: root, member: "?", detail: "\(error)")
         }
     }
 }

@@ -9,22 +9,19 @@ public enum EventLayout {
     public static func check<T: BitwiseCopyable>(
         _ type: T.Type, against btf: BTF, typeID: BTFTypeID
     ) throws(EventDecodingError) {
-        let resolved = btf.resolved(typeID)
         let cName = btf.cSpelling(of: typeID)
         let swiftName = String(describing: T.self)
         func mismatch(_ detail: String) -> EventDecodingError {
             .layoutMismatch(swiftType: swiftName, cType: cName, detail: detail)
         }
-        guard btf.kind(of: resolved).isComposite, let cSize = btf.size(of: resolved) else {
-            throw .notAStruct(type: cName, kind: "\(btf.kind(of: resolved))")
-        }
+        let layout = try EventDecodingError.compositeLayout(of: typeID, in: btf, name: cName)
         let size = MemoryLayout<T>.size, stride = MemoryLayout<T>.stride
-        guard size == cSize || stride == cSize else {
-            throw mismatch("size is \(size) bytes (stride \(stride)), the C struct has \(cSize)")
+        guard size == layout.size || stride == layout.size else {
+            throw mismatch("size is \(size) bytes (stride \(stride)), the C struct has \(layout.size)")
         }
         guard let event = T.self as? any BPFEvent.Type else { return }
         for field in event.cFields {
-            guard let member = cMember(field.name, of: resolved, in: btf) else {
+            guard let member = layout.member(path: field.name) else {
                 throw mismatch("field '\(field.name)': \(cName) has no such member")
             }
             if member.isBitfield {
@@ -43,33 +40,6 @@ public enum EventLayout {
     public static func check<T: BitwiseCopyable>(_ type: T.Type, against btf: BTF, typeName: String) throws(EventDecodingError) {
         guard let id = EventTypes.find(typeName, in: btf) else { throw .typeNotFound(name: typeName) }
         try check(type, against: btf, typeID: id)
-    }
-
-    /// The offset and size of member `path` (`name`, or `outer.inner` for
-    /// nested structs), looking into anonymous members as C does.
-    package static func cMember(_ path: String, of id: BTFTypeID, in btf: BTF) -> (offset: Int, size: Int, isBitfield: Bool)? {
-        var current = id
-        var offset = 0
-        var found: (offset: Int, size: Int, isBitfield: Bool)?
-        for name in path.split(separator: ".", omittingEmptySubsequences: false) {
-            guard let (member, memberOffset) = directMember(String(name), of: current, in: btf),
-                let size = btf.size(of: member.type)
-            else { return nil }
-            offset += memberOffset
-            found = (offset, size, member.isBitfield)
-            current = btf.resolved(member.type)
-        }
-        return found
-    }
-
-    private static func directMember(_ name: String, of id: BTFTypeID, in btf: BTF) -> (BTFMember, Int)? {
-        for member in btf.members(of: id) {
-            if member.name == name { return (member, member.byteOffset) }
-            if member.name.isEmpty, let (inner, offset) = directMember(name, of: btf.resolved(member.type), in: btf) {
-                return (inner, member.byteOffset + offset)
-            }
-        }
-        return nil
     }
 }
 

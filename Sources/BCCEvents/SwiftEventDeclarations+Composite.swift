@@ -4,35 +4,29 @@ import BTF
 
 extension SwiftEventWriter {
     /// One C member as the generator places it: members of anonymous
-    /// structs are lifted into the parent, as C reaches them.
+    /// structs are lifted into the parent, as C reaches them; offsets count
+    /// from the generated struct's start.
     package enum Item {
-        case member(name: String, type: BTFTypeID, offset: Int)
-        case bitfield(name: String, type: BTFTypeID, bitOffset: Int, width: Int)
-        case anonymousUnion(type: BTFTypeID, offset: Int)
+        case member(BTFMemberLayout)
+        case bitfield(BTFMemberLayout)
+        case anonymousUnion(BTFCompositeLayout, offset: Int)
     }
 
-    package func items(of id: BTFTypeID, baseBits: Int = 0) -> [Item] {
+    package func items(of composite: BTFCompositeLayout, baseBits: Int = 0) -> [Item] {
         var result: [Item] = []
-        for member in btf.members(of: id) {
-            let bitOffset = baseBits + member.bitOffset
-            let memberType = btf.resolved(member.type)
-            var width = member.bitfieldSize
-            var start = bitOffset
-            // Old-style BTF bitfields: an int encoding narrower than its storage.
-            if width == 0, let encoding = btf.intEncoding(of: memberType), let size = btf.size(of: memberType),
-                encoding.bits < size * 8 || encoding.bitOffset != 0
-            {
-                width = encoding.bits
-                start += encoding.bitOffset
-            }
-            if width > 0 {
-                result.append(.bitfield(name: member.name, type: member.type, bitOffset: start, width: width))
-            } else if member.name.isEmpty, btf.kind(of: memberType) == .struct {
-                result += items(of: memberType, baseBits: bitOffset)
-            } else if member.name.isEmpty, btf.kind(of: memberType) == .union {
-                result.append(.anonymousUnion(type: memberType, offset: bitOffset / 8))
+        for member in composite.members {
+            var placed = member
+            placed.bitOffset += baseBits
+            if member.isBitfield {
+                result.append(.bitfield(placed))
+            } else if member.name.isEmpty, case let .composite(inner) = member.value {
+                if inner.isUnion {
+                    result.append(.anonymousUnion(inner, offset: placed.offset))
+                } else {
+                    result += items(of: inner, baseBits: placed.bitOffset)
+                }
             } else if !member.name.isEmpty {
-                result.append(.member(name: member.name, type: member.type, offset: bitOffset / 8))
+                result.append(.member(placed))
             }
         }
         return result
@@ -69,18 +63,19 @@ extension SwiftEventWriter {
         }
     }
 
-    package mutating func compositeDeclaration(_ id: BTFTypeID, name: String, cName: String) throws(EventDecodingError) -> String {
-        let size = btf.size(of: id) ?? 0
+    package mutating func compositeDeclaration(
+        _ composite: BTFCompositeLayout, name: String, cName: String
+    ) throws(EventDecodingError) -> String {
         var body = Body(cName: cName)
-        if btf.kind(of: id) == .union {
-            try unionBody(id, into: &body)
+        if composite.isUnion {
+            try unionBody(composite, typeName: name, into: &body)
         } else {
-            try structBody(id, typeName: name, cName: cName, into: &body)
+            try structBody(composite, typeName: name, cName: cName, into: &body)
         }
-        try body.pad(to: size)
-        compositeAlignments[id] = body.alignment
-        let keyword = btf.kind(of: id) == .union ? "union" : "struct"
-        var lines = ["/// \(cName) (\(size) bytes), the \(keyword)'s C layout."]
+        try body.pad(to: composite.size)
+        compositeAlignments[composite.type] = body.alignment
+        let keyword = composite.isUnion ? "union" : "struct"
+        var lines = ["/// \(cName) (\(composite.size) bytes), the \(keyword)'s C layout."]
         lines.append("public struct \(name): BPFEvent, Sendable {")
         lines += body.lines
         if !body.accessors.isEmpty { lines.append("") }
@@ -102,46 +97,53 @@ extension SwiftEventWriter {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private mutating func structBody(_ id: BTFTypeID, typeName: String, cName: String, into body: inout Body) throws(EventDecodingError) {
-        let all = items(of: id)
+    private mutating func structBody(
+        _ composite: BTFCompositeLayout, typeName: String, cName: String, into body: inout Body
+    ) throws(EventDecodingError) {
+        let all = items(of: composite)
         var index = 0
         while index < all.count {
             switch all[index] {
-            case let .member(name, type, offset):
-                try storeMember(name, type: type, offset: offset, typeName: typeName, cName: cName, into: &body)
+            case let .member(member):
+                try storeMember(member, typeName: typeName, cName: cName, into: &body)
                 index += 1
-            case let .anonymousUnion(type, offset):
-                let unionName = try self.typeName(of: type, suggested: "\(typeName)_anon\(offset)")
+            case let .anonymousUnion(union, offset):
+                let unionName = try self.typeName(of: union, suggested: "\(typeName)_anon\(offset)")
                 let field = "_anon\(offset)"
                 try checkOrder(offset, body, cName: cName, member: "(anonymous union)")
-                try body.store(field, unionName, size: btf.size(of: type) ?? 0, alignment: 1, at: offset,
-                           doc: "An anonymous union; its members are the accessors below.")
-                for member in btf.members(of: type) where !member.name.isEmpty && !member.isBitfield {
-                    guard let spelling = try spelling(of: member.type, context: "\(typeName)_\(member.name)") else { continue }
+                try body.store(field, unionName, size: union.size, alignment: 1, at: offset,
+                               doc: "An anonymous union; its members are the accessors below.")
+                for member in union.members where !member.name.isEmpty && !member.isBitfield {
+                    guard let spelling = try spelling(of: member.value, cType: member.type, context: "\(typeName)_\(member.name)")
+                    else { continue }
                     let swiftName = Self.member(member.name)
-                    let isBool = btf.intEncoding(of: btf.resolved(member.type))?.isBool == true
                     body.accessors.append("    /// `\(member.name)` of the anonymous union.")
-                    body.accessors.append("    public var \(swiftName): \(isBool ? "Bool" : spelling.name) { \(field).\(swiftName) }")
+                    body.accessors.append("    public var \(swiftName): \(Self.isBool(member.value) ? "Bool" : spelling.name) { \(field).\(swiftName) }")
                 }
                 index += 1
             case .bitfield:
-                var group: [(name: String, type: BTFTypeID, bitOffset: Int, width: Int)] = []
+                var group: [BTFMemberLayout] = []
                 // Consecutive bitfields share one run of storage bytes.
-                while index < all.count, case let .bitfield(name, type, bitOffset, width) = all[index] {
-                    group.append((name, type, bitOffset, width))
+                while index < all.count, case let .bitfield(member) = all[index] {
+                    group.append(member)
                     index += 1
                 }
                 let start = group.map(\.bitOffset).min()! / 8
-                let end = (group.map { $0.bitOffset + $0.width }.max()! + 7) / 8
+                let end = (group.map { $0.bitOffset + $0.bitfieldWidth }.max()! + 7) / 8
                 try checkOrder(start, body, cName: cName, member: group[0].name)
                 let storage = "_bitfields\(start)"
                 try body.store(storage, Self.bytes(end - start, in: cName), size: end - start, alignment: 1, at: start,
-                           doc: "The bytes holding the bitfields \(group.map(\.name).filter { !$0.isEmpty }.joined(separator: ", ")).")
+                               doc: "The bytes holding the bitfields \(group.map(\.name).filter { !$0.isEmpty }.joined(separator: ", ")).")
                 for bitfield in group where !bitfield.name.isEmpty {
                     try bitfieldAccessor(bitfield, storage: storage, storageStart: start, typeName: typeName, into: &body)
                 }
             }
         }
+    }
+
+    private static func isBool(_ layout: BTFValueLayout) -> Bool {
+        if case let .integer(integer) = layout { return integer.isBool }
+        return false
     }
 
     private func checkOrder(_ offset: Int, _ body: Body, cName: String, member: String) throws(EventDecodingError) {
@@ -151,13 +153,14 @@ extension SwiftEventWriter {
     }
 
     private mutating func storeMember(
-        _ name: String, type: BTFTypeID, offset: Int, typeName: String, cName: String, into body: inout Body
+        _ member: BTFMemberLayout, typeName: String, cName: String, into body: inout Body
     ) throws(EventDecodingError) {
+        let name = member.name, offset = member.offset
         let swiftName = Self.member(name)
         try checkOrder(offset, body, cName: cName, member: name)
-        let cSpelling = btf.cSpelling(of: type, name: name)
-        guard let spelling = try spelling(of: type, context: "\(typeName)_\(name)") else {
-            let size = btf.size(of: type) ?? 0
+        let cSpelling = btf.cSpelling(of: member.type, name: name)
+        guard let spelling = try spelling(of: member.value, cType: member.type, context: "\(typeName)_\(name)") else {
+            let size = member.value.size
             guard size > 0 else {
                 body.accessors.append("    // \(cSpelling): a flexible array, the bytes after the struct.")
                 return
@@ -166,8 +169,7 @@ extension SwiftEventWriter {
             body.fields.append("BPFEventField(\"\(name)\", \\\(typeName).\(swiftName))")
             return
         }
-        let resolved = btf.resolved(type)
-        let isBool = btf.intEncoding(of: resolved)?.isBool == true
+        let isBool = Self.isBool(member.value)
         if offset % spelling.alignment != 0 || isBool {
             // Stored as bytes: Swift cannot place the type at this offset,
             // or (bool) not every byte is a valid Swift Bool.
@@ -186,25 +188,32 @@ extension SwiftEventWriter {
         }
         try body.store(swiftName, spelling.name, size: spelling.size, alignment: spelling.alignment, at: offset, doc: "`\(cSpelling)`.")
         body.fields.append("BPFEventField(\"\(name)\", \\\(typeName).\(swiftName))")
-        if let array = btf.array(of: resolved), array.count > 1, spelling.name.hasPrefix("(CChar,") {
+        if case let .array(_, count, _) = member.value, count > 1, spelling.name.hasPrefix("(CChar,") {
             body.accessors.append("    /// `\(name)` as text, up to its first NUL.")
             body.accessors.append("    public var \(name)String: String { BPFEventStorage.text(of: \(swiftName)) }")
         }
     }
 
     private mutating func bitfieldAccessor(
-        _ bitfield: (name: String, type: BTFTypeID, bitOffset: Int, width: Int), storage: String, storageStart: Int,
-        typeName: String, into body: inout Body
+        _ bitfield: BTFMemberLayout, storage: String, storageStart: Int, typeName: String, into body: inout Body
     ) throws(EventDecodingError) {
-        let resolved = btf.resolved(bitfield.type)
-        guard let spelling = try spelling(of: bitfield.type, context: "\(typeName)_\(bitfield.name)") else { return }
-        let isEnum = btf.kind(of: resolved).isEnum
-        let isSigned = isEnum ? (btf.type(id: resolved)?.kindFlag ?? false) : (btf.intEncoding(of: resolved)?.isSigned ?? false)
-        let isBool = btf.intEncoding(of: resolved)?.isBool == true
-        let read = "BPFEventStorage.bitfield(in: \(storage), bit: \(bitfield.bitOffset - storageStart * 8), width: \(bitfield.width), isSigned: \(isSigned))"
+        guard let spelling = try spelling(of: bitfield.value, cType: bitfield.type, context: "\(typeName)_\(bitfield.name)")
+        else { return }
+        let isSigned: Bool
+        var isEnum = false
+        switch bitfield.value {
+        case let .enumeration(enumeration):
+            isSigned = enumeration.isSigned
+            isEnum = true
+        case let .integer(integer):
+            isSigned = integer.isSigned
+        default:
+            isSigned = false
+        }
+        let read = "BPFEventStorage.bitfield(in: \(storage), bit: \(bitfield.bitOffset - storageStart * 8), width: \(bitfield.bitfieldWidth), isSigned: \(isSigned))"
         let swiftName = Self.member(bitfield.name)
-        body.accessors.append("    /// The bitfield `\(btf.cSpelling(of: bitfield.type, name: bitfield.name)) : \(bitfield.width)`.")
-        if isBool {
+        body.accessors.append("    /// The bitfield `\(btf.cSpelling(of: bitfield.type, name: bitfield.name)) : \(bitfield.bitfieldWidth)`.")
+        if Self.isBool(bitfield.value) {
             body.accessors.append("    public var \(swiftName): Bool { \(read) != 0 }")
         } else if isEnum {
             let raw = (isSigned ? "Int" : "UInt") + String(spelling.size * 8)
@@ -214,15 +223,14 @@ extension SwiftEventWriter {
         }
     }
 
-    private mutating func unionBody(_ id: BTFTypeID, into body: inout Body) throws(EventDecodingError) {
-        let size = btf.size(of: id) ?? 0
-        try body.store("_storage", Self.bytes(size, in: btf.cSpelling(of: id)), size: size, alignment: 1, at: 0, doc: "The union's bytes; its members are the accessors below.")
-        let unionName = names[id] ?? ""
-        for member in btf.members(of: id) where !member.name.isEmpty && !member.isBitfield && member.bitOffset == 0 {
-            guard let spelling = try spelling(of: member.type, context: "\(unionName)_\(member.name)") else { continue }
-            let isBool = btf.intEncoding(of: btf.resolved(member.type))?.isBool == true
+    private mutating func unionBody(_ union: BTFCompositeLayout, typeName: String, into body: inout Body) throws(EventDecodingError) {
+        try body.store("_storage", Self.bytes(union.size, in: body.cName), size: union.size, alignment: 1, at: 0,
+                       doc: "The union's bytes; its members are the accessors below.")
+        for member in union.members where !member.name.isEmpty && !member.isBitfield && member.bitOffset == 0 {
+            guard let spelling = try spelling(of: member.value, cType: member.type, context: "\(typeName)_\(member.name)")
+            else { continue }
             body.accessors.append("    /// `\(btf.cSpelling(of: member.type, name: member.name))`.")
-            if isBool {
+            if Self.isBool(member.value) {
                 body.accessors.append("    public var \(Self.member(member.name)): Bool { BPFEventStorage.load(UInt8.self, from: _storage) != 0 }")
             } else {
                 body.accessors.append("    public var \(Self.member(member.name)): \(spelling.name) { BPFEventStorage.load(\(spelling.name).self, from: _storage) }")

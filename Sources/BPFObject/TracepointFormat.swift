@@ -19,7 +19,7 @@ public struct TracepointFormat: Sendable, Equatable {
     ///
     /// - Throws: `BPFObjectError.malformed` naming the file and line when a line
     ///   cannot be read.
-    public init(parsing text: String, path: String = "format") throws {
+    public init(parsing text: String, path: String = "format") throws(BPFObjectError) {
         var name: String?
         var id: UInt64?
         var fields: [TracepointField] = []
@@ -100,7 +100,7 @@ public struct TracepointField: Sendable, Equatable {
     }
 
     /// Parses "field:char comm[16];\toffset:8;\tsize:16;\tsigned:0;".
-    init(formatLine line: String, location: String) throws {
+    init(formatLine line: String, location: String) throws(BPFObjectError) {
         var declaration: String?
         var offset: Int?
         var size: Int?

@@ -23,6 +23,10 @@ public enum BTFError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The C header would exceed `limit` bytes (32 times the BTF's size):
     /// only crafted BTF (huge padding gaps written many times) does that.
     case headerTooLarge(limit: Int)
+    /// A value of `type` has no layout to read: its `member` ("" for the
+    /// type itself) has no size, lies outside it, or is a bitfield that
+    /// cannot be read.
+    case unsupportedLayout(type: String, member: String, problem: String)
 
     /// A sentence naming the problem and where it is.
     public var description: String {
@@ -45,6 +49,8 @@ public enum BTFError: Error, CustomStringConvertible, Equatable, Sendable {
             return "BTF type [\(id)] nests deeper than \(limit) levels"
         case let .headerTooLarge(limit):
             return "the C header for this BTF would exceed \(limit) bytes"
+        case let .unsupportedLayout(type, member, problem):
+            return member.isEmpty ? "\(type): \(problem)" : "\(type), member '\(member)': \(problem)"
         }
     }
 }

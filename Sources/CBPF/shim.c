@@ -1,7 +1,9 @@
 #define _GNU_SOURCE
 #include "CBPF.h"
 
+#include <linux/if_packet.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -49,7 +51,7 @@ int cbpf_epoll_create(void) {
 }
 
 int cbpf_eventfd_create(void) {
-    return eventfd(0, EFD_CLOEXEC);
+    return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 }
 
 int cbpf_current_cpu(void) {
@@ -65,3 +67,8 @@ int cbpf_thread_affinity_set(const void *mask, size_t size) {
 }
 
 _Static_assert(EPOLLIN == 0x001 && (uint32_t)EPOLLET == (1u << 31), "epoll bits");
+
+int cbpf_bind_packet_socket(int fd, int ifindex, uint16_t protocol_be) {
+    struct sockaddr_ll address = { .sll_family = AF_PACKET, .sll_protocol = protocol_be, .sll_ifindex = ifindex };
+    return bind(fd, (struct sockaddr *)&address, sizeof(address));
+}

@@ -1,3 +1,4 @@
+import BPFObject
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -22,6 +23,11 @@ public enum BPFError: Error, Equatable, Sendable, CustomStringConvertible {
     case notFound(what: String)
     /// `what` could not be decoded: `detail` says where and why.
     case malformed(what: String, detail: String)
+    /// A BPF object file could not be understood or does not fit this kernel
+    /// (a CO-RE relocation without a match): the object layer's error.
+    case object(BPFObjectError)
+    /// `object` (a ring buffer, a perf buffer, a poller) was used after it was closed.
+    case closed(object: String)
 
     /// A readable summary for messages and logs.
     public var description: String {
@@ -42,6 +48,10 @@ public enum BPFError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(what) not found"
         case let .malformed(what, detail):
             return "\(what) is malformed: \(detail)"
+        case let .object(error):
+            return error.description
+        case let .closed(object):
+            return "\(object) is closed"
         }
     }
 

@@ -12,6 +12,10 @@ public enum Feature: String, CaseIterable, Hashable, Sendable, CustomStringConve
     case uprobePMU
     /// BPF_LINK_CREATE with BPF_PERF_EVENT: BPF links for kprobes, uprobes and tracepoints.
     case perfEventLinks
+    /// BPF_LINK_CREATE with BPF_XDP: XDP programs held by a BPF link rather than set over netlink.
+    case xdpLinks
+    /// BPF_LINK_CREATE with BPF_TCX_INGRESS / BPF_TCX_EGRESS: tc programs without a qdisc.
+    case tcxLinks
 
     /// The kernel version or configuration that brings the feature.
     public var requirement: String {
@@ -22,6 +26,8 @@ public enum Feature: String, CaseIterable, Hashable, Sendable, CustomStringConve
         case .kprobePMU: return "Linux 4.17+ with CONFIG_KPROBES and CONFIG_KPROBE_EVENTS"
         case .uprobePMU: return "Linux 4.17+ with CONFIG_UPROBES and CONFIG_UPROBE_EVENTS"
         case .perfEventLinks: return "Linux 5.15+"
+        case .xdpLinks: return "Linux 5.9+"
+        case .tcxLinks: return "Linux 6.6+"
         }
     }
 
@@ -34,6 +40,8 @@ public enum Feature: String, CaseIterable, Hashable, Sendable, CustomStringConve
         case .kprobePMU: return "the kprobe PMU (perf_event_open kprobes)"
         case .uprobePMU: return "the uprobe PMU (perf_event_open uprobes)"
         case .perfEventLinks: return "BPF links for perf events"
+        case .xdpLinks: return "BPF links for XDP"
+        case .tcxLinks: return "tcx (BPF links for tc)"
         }
     }
 }

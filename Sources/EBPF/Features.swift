@@ -40,7 +40,7 @@ public enum Features {
         let device = try pmuDevice(feature)
         try require(feature)
         let path = "/sys/bus/event_source/devices/\(device)/type"
-        guard let text = readSmallFile(path), let type = UInt32(text.trimmingWhitespace()) else {
+        guard let text = try? SysFile.read(path), let type = UInt32(text.trimmingWhitespace()) else {
             throw BPFError.malformed(what: path, detail: "expected a perf event type number")
         }
         return type
@@ -52,7 +52,7 @@ public enum Features {
         let device = try pmuDevice(feature)
         try require(feature)
         let path = "/sys/bus/event_source/devices/\(device)/format/retprobe"
-        guard let text = readSmallFile(path)?.trimmingWhitespace(), text.hasPrefix("config:"),
+        guard let text = (try? SysFile.read(path))?.trimmingWhitespace(), text.hasPrefix("config:"),
               let bit = Int(text.dropFirst("config:".count)), (0..<64).contains(bit) else {
             throw BPFError.malformed(what: path, detail: "expected 'config:N'")
         }
@@ -105,6 +105,27 @@ public enum Features {
             } catch let error as BPFError {
                 if error.errno == EPERM { throw error }
                 return error.errno == EBADF
+            }
+        case .xdpLinks:
+            // Every refusal of an XDP link is EINVAL, whether the kernel lacks
+            // them or the device is wrong; the kernel's own type for the link says it has them.
+            guard let btf = try? KernelBTF.shared() else { return KernelVersion.current >= KernelVersion(5, 9) }
+            return btf.firstType(named: "bpf_xdp_link", kind: .struct) != nil
+        case .tcxLinks:
+            var loaded: Program?
+            guard try conclusive({
+                loaded = try Program(type: .schedCLS, instructions: [.mov(.r0, 0), .exit()], license: "GPL", name: "probe_tcx")
+            }), let program = loaded else { return false }
+            // A link to interface 0: ENODEV means the kernel looked for the
+            // device; EINVAL means it does not know the attach type.
+            do {
+                let link = try Syscall.linkCreate(programFD: program.fd.rawValue, targetFD: 0, attachType: .tcxIngress,
+                                                  object: "probe")
+                link.close()
+                return true
+            } catch let error as BPFError {
+                if error.errno == EPERM { throw error }
+                return error.errno == ENODEV
             }
         }
     }

@@ -1,13 +1,12 @@
 import ArgumentParser
 import BCC
 import BCCTools
-import BTF
-import EBPF
 import Foundation
 
 /// `swift-bcc run FILE.c`: compile a bcc C program, attach it by bcc's
 /// naming conventions, and print its ring buffer and perf buffer events
 /// and its bpf_trace_printk output until Ctrl-C, SIGTERM or `--duration`.
+/// A client of BCC's public API: the BPF object's tables and event loop.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -32,51 +31,22 @@ struct RunCommand: ParsableCommand {
         let b = try BPF(srcFile: file)
         defer { b.close() }
         let output = EventPrinter(json: json)
-        let rings = try RingBufferPoller()
-        defer { rings.close() }
-        let perfPoller = try PerfBufferPoller()
-        defer { perfPoller.close() }
-        var ringCount = 0, perfCount = 0
         for table in b.tables {
-            switch table.kind {
-            case .ringBuffer:
-                let format = output.formatter(table: table.name, bpf: b)
-                try rings.add(map: try b.map(named: table.name)) { record in format(record) }
-                ringCount += 1
-            case .perfOutput:
-                let format = output.formatter(table: table.name, bpf: b)
-                try perfPoller.add(PerfBuffer(map: try b.map(named: table.name)) { _, record in format(record) })
-                perfCount += 1
-            default:
-                break
+            switch table.definition?.kind {
+            case .ringBuffer?: try table.openRingBuffer { record in output.print(record, of: table) }
+            case .perfOutput?: try table.openPerfBuffer { _, record in output.print(record, of: table) }
+            default: break
             }
         }
-        let source = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-        let tracePipe = source.contains("bpf_trace_printk") ? try TracePipe() : nil
-
+        if b.printsToTracePipe {
+            try b.openTracePipe { line in output.printTrace(line) }
+        }
         FileHandle.standardError.write(Data("Tracing... Hit Ctrl-C to end.\n".utf8))
         while !stop.isStopped {
-            let timeout = stop.pollTimeout(slice: 100)
-            // One source waits; the others are read without waiting.
-            if ringCount > 0 {
-                try rings.poll(timeout: timeout)
-                if perfCount > 0 { _ = try perfPoller.consume() }
-            } else if perfCount > 0 {
-                _ = try perfPoller.poll(timeout: timeout)
-            }
-            if let tracePipe {
-                let wait = ringCount + perfCount > 0 ? 0 : Int32(timeout)
-                while let line = try tracePipe.readLine(timeout: wait) {
-                    output.printTrace(line)
-                    if ringCount + perfCount == 0 { break }
-                }
-            } else if ringCount + perfCount == 0 {
-                usleep(useconds_t(timeout) * 1000)
-            }
+            try b.poll(timeout: stop.pollTimeout(slice: 100))
         }
         // What arrived before the stop is still printed; then close() detaches every probe.
-        if ringCount > 0 { _ = try rings.consume() }
-        if perfCount > 0 { _ = try perfPoller.consume() }
+        try b.poll(timeout: 0)
     }
 }
 
@@ -84,29 +54,20 @@ struct RunCommand: ParsableCommand {
 struct EventPrinter {
     var json: Bool
 
-    /// A closure that prints one record of `table`, decoded with the struct the
-    /// program recorded for it; a record that cannot be decoded prints as hex
-    /// with the reason.
-    func formatter(table: String, bpf: BPF) -> (UnsafeRawBufferPointer) -> Void {
-        let decoder: Result<EventDecoder, any Error> = Result {
-            guard let btf = bpf.object.spec.btf else {
-                throw EventDecodingError.eventTypeNotRecorded(table: table)
-            }
-            return try EventDecoder(btf: btf, table: table)
-        }
-        let json = self.json
-        return { record in
-            do {
-                let event = try decoder.get().decode(record)
-                StandardOutput.printLine(json ? event.json(table: table) : "\(table) \(event)")
-            } catch {
-                let hex = record.map { String(format: "%02x", $0) }.joined()
-                let raw = DecodedEvent(typeName: "raw", fields: [
-                    EventField(name: "raw", value: .text(hex)),
-                    EventField(name: "error", value: .text("\(error)")),
-                ])
-                StandardOutput.printLine(json ? raw.json(table: table) : "\(table) \(raw)")
-            }
+    /// Prints one record of `table`, decoded with the struct the program
+    /// recorded for it; a record that cannot be decoded prints as hex with
+    /// the reason.
+    func print(_ record: UnsafeRawBufferPointer, of table: Table) {
+        do {
+            let event = try table.event(record)
+            StandardOutput.printLine(json ? event.json(table: table.name) : "\(table.name) \(event)")
+        } catch {
+            let hex = record.map { String(format: "%02x", $0) }.joined()
+            let raw = DecodedEvent(typeName: "raw", fields: [
+                EventField(name: "raw", value: .text(hex)),
+                EventField(name: "error", value: .text("\(error)")),
+            ])
+            StandardOutput.printLine(json ? raw.json(table: table.name) : "\(table.name) \(raw)")
         }
     }
 

@@ -43,7 +43,9 @@ extension BPFKernelTests {
                                   sampleFreq: 1000)
             try b.attachUretprobe(name: "c", sym: "getpid", fnName: "on_getpid_return", pid: getpid())
             #expect(b.attachedProbes.count == 5)
-            #expect(throws: BCCError.self) { try b.attachTracepoint(tp: "syscalls:sys_enter_getppid", fnName: "on_getppid") }
+            #expect(throws: BCCError.invalidUse(object: "tracepoint syscalls:sys_enter_getppid -> on_getppid", detail: "is already attached")) {
+                try b.attachTracepoint(tp: "syscalls:sys_enter_getppid", fnName: "on_getppid")
+            }
 
             // getppid (syscall 110 on x86_64) and getpid through libc; spin for CPU-clock samples.
             let deadline = Date().addingTimeInterval(3)
@@ -80,7 +82,9 @@ extension BPFKernelTests {
                 }
             }
             #expect(stopped, "the detached functions kept counting: \(afterDetach)")
-            #expect(throws: BCCError.self) { try b.detachTracepoint(tp: "syscalls:sys_enter_getppid", fnName: "on_getppid") }
+            #expect(throws: BCCError.invalidUse(object: "tracepoint syscalls:sys_enter_getppid -> on_getppid", detail: "is not attached")) {
+                try b.detachTracepoint(tp: "syscalls:sys_enter_getppid", fnName: "on_getppid")
+            }
         }
     }
 
@@ -132,7 +136,7 @@ extension BPFKernelTests {
             try BPF(text: Self.kfuncProgram.replacingOccurrences(of: "hits", with: mapName),
                     cflags: ["-DTARGET_PID=\(getpid())"])
         } throws: { error in
-            guard case BPFError.notSupported(let feature, _) = error else { return false }
+            guard case BCCError.kernel("load", "<text>", .notSupported(let feature, _)) = error else { return false }
             return feature.contains("fentry")
         }
         expectNoKernelMap(named: mapName)

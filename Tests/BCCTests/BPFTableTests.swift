@@ -90,7 +90,10 @@ import TestSupport
         #expect(try calls[pid] == 101)
         try calls.delete(pid)
         #expect(try calls.items().isEmpty)
-        #expect(throws: BCCError.self) { try b["nope"] }
+        #expect { try b["nope"] } throws: { error in
+            guard case let BCCError.tableNotFound("nope", available) = error else { return false }
+            return available.contains("calls") && available.contains("cfg_pid")
+        }
     }
 
     @Test func histogramsFromBPFPrintLikeBcc() throws {
@@ -140,8 +143,13 @@ import TestSupport
         let userStack = try b["user_stacks"].stack(Int64(userID), pid: Int32(pid), showModule: true)
         // The innermost user frame is libc's getppid wrapper.
         #expect(userStack.first.map { $0.symbol.contains("getppid") } == true, "\(userStack.map(\.symbol))")
-        #expect(throws: BCCError.self) { try b["kernel_stacks"].walk(-14) }
-        #expect(throws: BCCError.self) { try b["calls"].walk(0) }
+        #expect(throws: BCCError.invalidUse(object: "table 'kernel_stacks'", detail: "stack id -14 is get_stackid's error 14, not a stack")) {
+            try b["kernel_stacks"].walk(-14)
+        }
+        #expect { try b["calls"].walk(0) } throws: { error in
+            guard case BCCError.invalidUse("table 'calls'", let detail) = error else { return false }
+            return detail.hasSuffix("not a stack trace map")
+        }
     }
 
     @Test func keysAndValuesDecodeFromBTF() throws {

@@ -27,7 +27,9 @@ private struct StubCompileSetup {
             headerPath: header.path, precompiledHeaderPath: nil, headerIdentity: "uapi-stub",
             pageSize: 4096, possibleCPUs: 2, architecture: "x86_64",
             clang: ClangDriver(path: wrapper.path), cacheDirectory: directory.appendingPathComponent("cache"),
-            tracepointArgs: { category, name in throw BCCError.tracepointFormat(tracepoint: "\(category):\(name)", detail: "no tracefs in this test") },
+            tracepointArgs: { (category, name) throws(BCCError) in
+                throw .tracepointFormat(tracepoint: "\(category):\(name)", detail: "no tracefs in this test")
+            },
             availableHelpers: { Set(HelperPrototypes.all.map(\.name)) },
             kernelRelease: "6.18.0-stub",
             kernelFacts: { KernelFacts(pageSize: 4096, architecture: "x86_64", versionCode: 0x061200) },

@@ -60,10 +60,12 @@ private func lineCount(_ text: String) -> Int { text.split(separator: "\n", omit
     #expect(body.contains("bpf_ringbuf_output((void *)&events, &data, sizeof(data), 0 /* flags */)"))
     #expect(body.contains("bpf_ringbuf_reserve((void *)&events, sizeof(struct data_t), 0)"))
     #expect(body.contains("bpf_ringbuf_submit((void *)(data), 0 /* flags */)"))
-    #expect(body.contains("SEC(\"kprobe/first_api_example\") int first_api_example(struct pt_regs *ctx) {"))
+    #expect(body.contains("SEC(\"kprobe\") int first_api_example(struct pt_regs *ctx) {"))
     #expect(!body.contains("events.ringbuf"))
     #expect(result.functions.map(\.name) == ["first_api_example", "second_api_example"])
-    #expect(result.functions.allSatisfy { $0.autoAttach == nil })
+    #expect(result.functions.allSatisfy { $0.attachTarget == .none })
+    // Functions attached by hand get a bare section: it only picks the program type.
+    #expect(result.functions.map(\.section) == ["kprobe", "kprobe"])
     #expect(result.eventTypes == ["events": "struct data_t"])
 }
 
@@ -132,15 +134,15 @@ private func lineCount(_ text: String) -> Int { text.split(separator: "\n", omit
         """
     let result = try rewrite(source)
     #expect(result.tracepoints == ["syscalls:sys_enter_openat"])
-    #expect(result.functions.map(\.autoAttach) == [
-        .tracepoint(category: "syscalls", name: "sys_enter_openat"), .kprobe(function: "do_nanosleep"),
-        .rawTracepoint(name: "sched_switch"), .rawTracepoint(name: "sys_enter"), .fentry(function: "do_unlinkat"),
+    #expect(result.functions.map(\.attachTarget) == [
+        .tracepoint(category: "syscalls", name: "sys_enter_openat"), .kprobe(function: "do_nanosleep", offset: 0, isReturn: false),
+        .rawTracepoint(name: "sched_switch"), .rawTracepoint(name: "sys_enter"), .tracing(function: "do_unlinkat", isExit: false),
     ])
     let body = result.body.text
     #expect(body.contains("SEC(\"tracepoint/syscalls/sys_enter_openat\") int tracepoint__syscalls__sys_enter_openat(struct tracepoint__syscalls__sys_enter_openat *args) {"))
     #expect(body.contains("int kprobe__do_nanosleep(struct pt_regs *ctx) { void * t = (void *)PT_REGS_PARM1(ctx); int mode = (int)PT_REGS_PARM2(ctx);"))
     #expect(body.contains("(int)ctx[0], (struct filename *)ctx[1]"))
-    #expect(!body.contains("SEC(\"kprobe/helper\")"))
+    #expect(body.contains("static int helper(int x)") && !body.contains("SEC(\"kprobe\") static"))
     #expect(lineCount(body) == lineCount(source), "\(body)")
 }
 

@@ -78,10 +78,12 @@ struct PlainEvent: BitwiseCopyable {
     }
     // Nested and anonymous members resolve by path, as C reaches them.
     let mixed = try #require(EventTypes.find("struct mixed", in: btf))
-    let y = try #require(EventLayout.cMember("origin.y", of: mixed, in: btf))
+    guard case let .composite(layout) = try btf.valueLayout(of: mixed) else { Issue.record("struct mixed is not a struct"); return }
+    let y = try #require(layout.member(path: "origin.y"))
     #expect(y.size == 2 && y.offset == (EventFixture.offset("origin", in: "struct mixed", btf) ?? -1) + 2)
-    #expect(EventLayout.cMember("halves", of: mixed, in: btf)?.size == 8)
-    #expect(EventLayout.cMember("origin.z", of: mixed, in: btf) == nil)
+    #expect(layout.member(path: "halves")?.size == 8)
+    #expect(layout.member(path: "origin.z") == nil)
+    #expect(layout.member(path: "pid.x") == nil)
 }
 
 // MARK: - Generated declarations
@@ -162,7 +164,8 @@ struct PlainEvent: BitwiseCopyable {
             typesSeen += 1
         case "field":
             let id = try #require(EventTypes.find(parts[1], in: btf))
-            let member = try #require(EventLayout.cMember(parts[2], of: btf.resolved(id), in: btf), "\(parts[1]).\(parts[2])")
+            guard case let .composite(layout) = try btf.valueLayout(of: id) else { Issue.record("\(parts[1]) is not a struct"); continue }
+            let member = try #require(layout.member(path: parts[2]), "\(parts[1]).\(parts[2])")
             #expect(Int(parts[3]) == member.offset, "offset of \(parts[1]).\(parts[2])")
             #expect(Int(parts[4]) == member.size, "size of \(parts[1]).\(parts[2])")
         default:
@@ -236,7 +239,7 @@ struct PlainEvent: BitwiseCopyable {
 
 @Test func oversizedTypesAreErrorsNotAllocations() throws {
     let btf = try EventFixture.btf.get()
-    #expect(throws: EventDecodingError.tooManyValues(type: "struct oversized", limit: EventPlanner.valueLimit)) {
+    #expect(throws: EventDecodingError.tooManyValues(type: "struct oversized", limit: EventDecoder.valueLimit)) {
         try EventDecoder(btf: btf, typeName: "struct oversized")
     }
     let id = try #require(EventTypes.find("struct oversized", in: btf))

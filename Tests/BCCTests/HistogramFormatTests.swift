@@ -215,10 +215,10 @@ import Testing
     }
 
     @Test func slotsOutsideTheKindAreRejected() {
-        #expect(throws: HistogramError.slotOutOfRange(kind: .log2, slot: 65, limit: 64)) {
+        #expect(throws: BCCError.histogramSlotOutOfRange(table: nil, kind: .log2, slot: 65, limit: 64)) {
             try Histogram.log2([65: 1])
         }
-        #expect(throws: HistogramError.slotOutOfRange(kind: .linear, slot: -1, limit: 1024)) {
+        #expect(throws: BCCError.histogramSlotOutOfRange(table: nil, kind: .linear, slot: -1, limit: 1024)) {
             try Histogram.linear([-1: 1])
         }
     }

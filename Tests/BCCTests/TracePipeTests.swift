@@ -53,6 +53,57 @@ import TestSupport
         #expect(Self.openTracePipes() == 0)
     }
 
+    /// One `poll` serves a ring buffer, a perf buffer and trace_pipe; the
+    /// object knows the program prints, and closing it closes the pipe.
+    @Test func pollServesRingsPerfBuffersAndTracePipe() throws {
+        let token = UInt32.random(in: 1 ... 1_000_000)
+        // This thread's own getitimer calls (no other test traces getitimer).
+        let thread = UInt64(getpid()) << 32 | UInt64(try Self.threadID())
+        do {
+            let b = try BPF(text: """
+                struct data_t { u64 value; };
+                BPF_RINGBUF_OUTPUT(ring, 4);
+                BPF_PERF_OUTPUT(perf);
+                TRACEPOINT_PROBE(syscalls, sys_enter_getitimer) {
+                    if (bpf_get_current_pid_tgid() != \(thread)ULL)
+                        return 0;
+                    struct data_t data = {\(token)};
+                    ring.ringbuf_output(&data, sizeof(data), 0);
+                    perf.perf_submit(args, &data, sizeof(data));
+                    bpf_trace_printk("swift-bcc poll %u\\n", \(token));
+                    return 0;
+                }
+                """)
+            defer { b.close() }
+            #expect(b.printsToTracePipe)
+            var ring: [UInt64] = [], perf: [UInt64] = [], lines: [String] = []
+            try b["ring"].openRingBuffer { ring.append($0.loadUnaligned(as: UInt64.self)) }
+            try b["perf"].openPerfBuffer { _, data in perf.append(data.loadUnaligned(as: UInt64.self)) }
+            try b.openTracePipe { line in if line.hasSuffix("swift-bcc poll \(token)") { lines.append(line) } }
+            #expect(Self.openTracePipes() == 1)
+            var timer = itimerval()
+            let deadline = Date().addingTimeInterval(10)
+            while ring.isEmpty || perf.isEmpty || lines.isEmpty, Date() < deadline {
+                _ = getitimer(__itimer_which_t(ITIMER_REAL.rawValue), &timer)
+                try b.poll(timeout: 100)
+            }
+            #expect(ring.first == UInt64(token))
+            #expect(perf.first == UInt64(token))
+            #expect(lines.first.flatMap { TraceFields(line: $0[...]) }?.message == "swift-bcc poll \(token)")
+            // Drained: a poll with nothing new waits out its timeout.
+            while try b.poll(timeout: 0) > 0 {}
+            let start = ContinuousClock.now
+            #expect(try b.poll(timeout: .milliseconds(200)) == 0)
+            #expect(ContinuousClock.now - start >= .milliseconds(190))
+        }
+        #expect(Self.openTracePipes() == 0)
+    }
+
+    /// The id of the calling thread.
+    static func threadID() throws -> Int {
+        try #require(try ProcFile.text("/proc/thread-self/stat").split(separator: " ").first.flatMap { Int($0) })
+    }
+
     /// This process's descriptors open on trace_pipe: only this serialized
     /// suite opens it in the test process, so the count is its own.
     static func openTracePipes() -> Int {
@@ -63,7 +114,9 @@ import TestSupport
     }
 
     @Test func aMissingPipeNamesThePath() {
-        #expect(throws: BCCError.self) { try TracePipe(path: "/nonexistent/trace_pipe") }
+        #expect(throws: BCCError.file(path: "/nonexistent/trace_pipe", detail: "No such file or directory")) {
+            try TracePipe(path: "/nonexistent/trace_pipe")
+        }
     }
 
     @Test func traceFieldsOfABccProgram() throws {

@@ -103,7 +103,7 @@ private func checkedSequence(of data: UnsafeRawBufferPointer, recordSize: Int) -
         let poller = try PerfBufferPoller()
         let buffer = try PerfBuffer(map: map, pageCount: 2, onSample: { _, _ in })
         try poller.add(buffer)
-        #expect(buffer.rings.count == (try PerfBuffer.onlineCPUs().count))
+        #expect(buffer.rings.count == (try OnlineCPUs.list().count))
         #expect(buffer.rings.allSatisfy { $0.fd.rawValue >= 0 })
         poller.close()
         #expect(buffer.rings.allSatisfy { $0.fd.rawValue == -1 })

@@ -20,17 +20,17 @@ struct CompileEnvironment: Sendable {
     /// Where compiled objects are kept.
     var cacheDirectory: URL
     /// The `args` struct of a tracepoint, from its tracefs format file.
-    var tracepointArgs: @Sendable (_ category: String, _ name: String) throws -> TracepointArgsStruct
+    var tracepointArgs: @Sendable (_ category: String, _ name: String) throws(BCCError) -> TracepointArgsStruct
     /// The helper names (without bpf_) the kernel's BTF has a BPF_FUNC_ enumerator for.
-    var availableHelpers: @Sendable () throws -> Set<String>
+    var availableHelpers: @Sendable () throws(BCCError) -> Set<String>
     /// `uname -r`: LINUX_VERSION_CODE comes from it, so it is part of the cache key.
     var kernelRelease: String
     /// What the kernel's headers would have said (array sizes, request flags,
     /// version), read from its BTF when clang has to run.
-    var kernelFacts: @Sendable () throws -> KernelFacts
+    var kernelFacts: @Sendable () throws(BCCError) -> KernelFacts
     /// True when the kernel's header defines `type` ("struct T", "union T",
     /// "enum T" or a typedef name), for a program that defines it too.
-    var kernelDefinesType: @Sendable (_ type: String) throws -> Bool
+    var kernelDefinesType: @Sendable (_ type: String) throws(BCCError) -> Bool
 }
 
 /// A compiled bcc program: the object and what the rewriter learned.
@@ -53,19 +53,34 @@ struct BPFCompiler: Sendable {
     /// Bump when the prelude or the rewriting changes, so old objects are not reused.
     static let formatVersion = "swift-bcc-object-2"
 
+    /// The flags of every compile, before the PCH, include directory and
+    /// user's flags. The precompiled kernel header is built with exactly
+    /// these (``VmlinuxHeaderCache``): a PCH loads only into compiles with
+    /// the same target, CPU, language standard and predefined macros.
+    static func compilerFlags(architecture: String) -> [String] {
+        ["-target", "bpf", "-O2", "-g", "-mcpu=v3", "-std=gnu11",
+         "-D__BPF_TRACING__", "-D__TARGET_ARCH_\(architecture == "aarch64" ? "arm64" : "x86")",
+         "-fno-caret-diagnostics", "-fno-color-diagnostics", "-ferror-limit=20",
+         "-Wno-unused-value", "-Wno-pointer-sign", "-Wno-compare-distinct-pointer-types",
+         "-Wno-gnu-variable-sized-type-not-at-end", "-Wno-address-of-packed-member",
+         "-Wno-tautological-compare", "-Wno-unknown-warning-option", "-Wno-unused-variable",
+         "-Wno-incompatible-pointer-types-discards-qualifiers", "-Wno-int-to-void-pointer-cast",
+         "-Wno-void-pointer-to-int-cast", "-Wno-pointer-to-int-cast"]
+    }
+
     var environment: CompileEnvironment
     /// Tables other programs of the process export, for BPF_TABLE("extern", ...).
     var exportedTables: [String: TableDefinition] = [:]
 
     /// Compiles `source` (named `fileName` in diagnostics) with extra `cflags`.
-    func compile(source: String, fileName: String, cflags: [String], includeDirectory: String?) throws -> CompiledProgram {
+    func compile(source: String, fileName: String, cflags: [String], includeDirectory: String?) throws(BCCError) -> CompiledProgram {
         var rewriter = DialectRewriter(fileName: fileName, pageSize: environment.pageSize, possibleCPUs: environment.possibleCPUs)
         rewriter.exportedTables = exportedTables
         let rewritten: RewriteResult
         do {
             rewritten = try rewriter.rewrite(source)
-        } catch let DialectError.compileFailed(file, diagnostics) {
-            throw BCCError.compileFailed(file: file, diagnostics: diagnostics)
+        } catch {
+            throw BCCError(error)
         }
         var tracepointStructs: [String] = []
         for tracepoint in Set(rewritten.tracepoints).sorted() {
@@ -76,14 +91,13 @@ struct BPFCompiler: Sendable {
         let epilogue = eventTypeAnchors(rewritten.eventTypes)
         let arguments = compilerArguments(cflags: cflags, includeDirectory: includeDirectory)
 
-        var key = SHA256()
+        var key = CacheKey()
         for field in [Self.formatVersion, environment.headerIdentity, environment.clang.identity(), environment.architecture,
                       String(environment.pageSize), environment.kernelRelease, fileName, rewritten.body.text, epilogue] + tracepointStructs + arguments {
             key.update(field: field)
         }
-        let digest = key.hexDigest()
         let objectsDirectory = environment.cacheDirectory.appendingPathComponent("objects")
-        let objectPath = objectsDirectory.appendingPathComponent("\(digest).o").path
+        let objectPath = objectsDirectory.appendingPathComponent("\(key.hex).o").path
         func result(_ object: [UInt8], fromCache: Bool) -> CompiledProgram {
             CompiledProgram(object: object, tables: rewritten.tables, functions: rewritten.functions,
                             eventTypes: rewritten.eventTypes, fromCache: fromCache)
@@ -108,36 +122,30 @@ struct BPFCompiler: Sendable {
         unit += rewritten.body.text
         unit += "\n#line 1 \"<swift-bcc generated>\"\n" + epilogue
 
-        do {
-            try FileManager.default.createDirectory(at: objectsDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw BCCError.file(path: objectsDirectory.path, detail: "cannot create the object cache: \(error)")
-        }
-        let unique = "\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        let unitPath = objectsDirectory.appendingPathComponent("\(digest).\(unique).c").path
-        let temporaryObject = objectsDirectory.appendingPathComponent("\(digest).\(unique).o.tmp").path
-        defer {
-            try? FileManager.default.removeItem(atPath: unitPath)
-            try? FileManager.default.removeItem(atPath: temporaryObject)
-        }
+        try CacheFile.createDirectory(objectsDirectory, for: "object cache")
+        let unitPath = objectsDirectory.appendingPathComponent("\(key.hex).\(getpid())-\(UInt64.random(in: 0...UInt64.max)).c").path
+        defer { unlink(unitPath) }
         guard FileManager.default.createFile(atPath: unitPath, contents: Data(unit.utf8)) else {
-            throw BCCError.file(path: unitPath, detail: "cannot write the translation unit")
+            throw .file(path: unitPath, detail: "cannot write the translation unit")
         }
-        let output = try environment.clang.compile(source: unitPath, arguments: compileArguments, output: temporaryObject)
-        guard output.status == 0 else {
-            let diagnostics = ModuleTypeDiagnostics(kernelDefinesType: environment.kernelDefinesType)
-                .explain(ClangDiagnostics.parse(output.diagnostics, userFile: fileName, rewritten: rewritten), programTypes: rewritten.definedTypes)
-            if diagnostics.contains(where: { $0.severity == .error }) {
-                throw BCCError.compileFailed(file: fileName, diagnostics: diagnostics)
+        var object: [UInt8] = []
+        try CacheFile.publish(objectPath) { (temporaryObject: String) throws(BCCError) in
+            let output = try environment.clang.compile(source: unitPath, arguments: compileArguments, output: temporaryObject)
+            guard output.status == 0 else {
+                let diagnostics = ModuleTypeDiagnostics(kernelDefinesType: environment.kernelDefinesType)
+                    .explain(ClangDiagnostics.parse(output.diagnostics, userFile: fileName, rewritten: rewritten),
+                             programTypes: rewritten.definedTypes)
+                if diagnostics.contains(where: { $0.severity == .error }) {
+                    throw .compileFailed(file: fileName, diagnostics: diagnostics)
+                }
+                throw .compilerFailed(command: environment.clang.path, detail: output.diagnostics)
             }
-            throw BCCError.compilerFailed(command: environment.clang.path, detail: output.diagnostics)
+            guard let written = FileManager.default.contents(atPath: temporaryObject) else {
+                throw .compilerFailed(command: environment.clang.path, detail: "no object written to \(temporaryObject)")
+            }
+            object = Array(written)
         }
-        guard let object = FileManager.default.contents(atPath: temporaryObject) else {
-            throw BCCError.compilerFailed(command: environment.clang.path, detail: "no object written to \(temporaryObject)")
-        }
-        // Publish atomically: a concurrent reader sees the old state or the whole object.
-        _ = rename(temporaryObject, objectPath)
-        return result(Array(object), fromCache: false)
+        return result(object, fromCache: false)
     }
 
     /// Globals that force each event type into the object's BTF (clang only
@@ -148,14 +156,7 @@ struct BPFCompiler: Sendable {
     }
 
     private func compilerArguments(cflags: [String], includeDirectory: String?) -> [String] {
-        var arguments = ["-target", "bpf", "-O2", "-g", "-mcpu=v3", "-std=gnu11",
-                         "-D__BPF_TRACING__", "-D__TARGET_ARCH_\(environment.architecture == "aarch64" ? "arm64" : "x86")",
-                         "-fno-caret-diagnostics", "-fno-color-diagnostics", "-ferror-limit=20",
-                         "-Wno-unused-value", "-Wno-pointer-sign", "-Wno-compare-distinct-pointer-types",
-                         "-Wno-gnu-variable-sized-type-not-at-end", "-Wno-address-of-packed-member",
-                         "-Wno-tautological-compare", "-Wno-unknown-warning-option", "-Wno-unused-variable",
-                         "-Wno-incompatible-pointer-types-discards-qualifiers", "-Wno-int-to-void-pointer-cast",
-                         "-Wno-void-pointer-to-int-cast", "-Wno-pointer-to-int-cast"]
+        var arguments = Self.compilerFlags(architecture: environment.architecture)
         if let pch = environment.precompiledHeaderPath { arguments += ["-include-pch", pch] }
         if let includeDirectory { arguments += ["-I", includeDirectory] }
         return arguments + cflags

@@ -7,11 +7,11 @@ struct ClangDriver: Sendable {
 
     /// The clang to use: $BCC_CLANG, else the clang beside the running Swift
     /// toolchain, else /opt/swift/usr/bin/clang, else `clang` on PATH.
-    static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ClangDriver {
+    static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) throws(BCCError) -> ClangDriver {
         var searched: [String] = []
         if let override = environment["BCC_CLANG"], !override.isEmpty {
             guard FileManager.default.isExecutableFile(atPath: override) else {
-                throw BCCError.compilerNotFound(searched: ["BCC_CLANG=\(override) (not executable)"])
+                throw .compilerNotFound(searched: ["BCC_CLANG=\(override) (not executable)"])
             }
             return ClangDriver(path: override)
         }
@@ -23,7 +23,7 @@ struct ClangDriver: Sendable {
             searched.append(candidate)
             if FileManager.default.isExecutableFile(atPath: candidate) { return ClangDriver(path: candidate) }
         }
-        throw BCCError.compilerNotFound(searched: searched)
+        throw .compilerNotFound(searched: searched)
     }
 
     /// The toolchain's usr/bin, found from where libswiftCore.so is mapped in this process.
@@ -57,11 +57,11 @@ struct ClangDriver: Sendable {
     ///
     /// Spawned with posix_spawn rather than Foundation's Process, which keeps
     /// monitoring descriptors (epoll, timers, sockets) open for the process's life.
-    func compile(source: String, arguments: [String], output: String) throws -> Output {
+    func compile(source: String, arguments: [String], output: String) throws(BCCError) -> Output {
         let argv = [path] + arguments + ["-c", source, "-o", output]
         var pipeEnds: [Int32] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else {
-            throw BCCError.compilerFailed(command: path, detail: "pipe: \(String(cString: strerror(errno)))")
+            throw .compilerFailed(command: path, detail: "pipe: \(String(cString: strerror(errno)))")
         }
         let readEnd = pipeEnds[0], writeEnd = pipeEnds[1]
         // Neither end may leak into children other threads spawn.
@@ -77,10 +77,17 @@ struct ClangDriver: Sendable {
         var cArguments = argv.map { strdup($0) } + [nil]
         defer { for argument in cArguments { free(argument) } }
         var child: pid_t = 0
-        let spawned = posix_spawn(&child, path, &actions, nil, &cArguments, environ)
+        var spawned = posix_spawn(&child, path, &actions, nil, &cArguments, environ)
+        // A compiler (or wrapper script) written just before it runs is busy
+        // (ETXTBSY) while a fork elsewhere in the process still holds its
+        // write descriptor; that ends when the forked child execs.
+        for _ in 0..<100 where spawned == ETXTBSY {
+            usleep(10_000)
+            spawned = posix_spawn(&child, path, &actions, nil, &cArguments, environ)
+        }
         Glibc.close(writeEnd)
         guard spawned == 0 else {
-            throw BCCError.compilerFailed(command: path, detail: "cannot run: \(String(cString: strerror(spawned)))")
+            throw .compilerFailed(command: path, detail: "cannot run: \(String(cString: strerror(spawned)))")
         }
         var diagnostics: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)

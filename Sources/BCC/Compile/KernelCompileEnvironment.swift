@@ -3,50 +3,65 @@ import EBPF
 import Foundation
 
 /// The compile environment of the running kernel, built once per process:
-/// the BTF header (and its precompiled form) from the header cache, the page
-/// size, the CPUs, the compiler, tracefs formats and the kernel's helpers.
+/// the BTF header (and its precompiled form, built with the compiler's own
+/// flags) from the header cache, the page size, the CPUs, the compiler,
+/// tracefs formats and the kernel's helpers.
 enum KernelCompileEnvironment {
     /// The environment for this process; the first call locates the compiler and the header.
-    static func current() throws -> CompileEnvironment {
+    static func current() throws(BCCError) -> CompileEnvironment {
         try shared.get()
     }
 
-    private static let shared: Result<CompileEnvironment, any Error> = Result {
-        let clang = try ClangDriver.locate()
-        let cache = VmlinuxHeaderCache.shared
-        let header = try cache.headerPaths()
+    /// `uname -m` of this machine ("x86_64", "aarch64").
+    static let architecture: String = {
         var system = utsname()
         uname(&system)
-        let machine = withUnsafeBytes(of: &system.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        let release = withUnsafeBytes(of: &system.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return withUnsafeBytes(of: &system.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }()
+
+    /// `uname -r` of the running kernel.
+    static let release: String = {
+        var system = utsname()
+        uname(&system)
+        return withUnsafeBytes(of: &system.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }()
+
+    private static let shared: Result<CompileEnvironment, BCCError> = Result { () throws(BCCError) in
         let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let clang = try ClangDriver.locate()
+        let cache = VmlinuxHeaderCache.shared
+        let header = try cache.headerPaths(compilerFlags: BPFCompiler.compilerFlags(architecture: architecture))
         return CompileEnvironment(
             headerPath: header.header.path,
             precompiledHeaderPath: header.pch.path,
             // The header's directory is named by a hash of the kernel's BTF.
             headerIdentity: header.header.path,
             pageSize: pageSize,
-            possibleCPUs: try PossibleCPUs.count(),
-            architecture: machine,
+            possibleCPUs: try BCCError.wrapping("count", "possible CPUs") { try PossibleCPUs.count() },
+            architecture: architecture,
             clang: clang,
             cacheDirectory: cache.directory,
-            tracepointArgs: { category, name in
-                TracepointArgsStruct(try Tracefs.eventFormat(category: category, name: name))
+            tracepointArgs: { (category, name) throws(BCCError) in
+                let format = try BCCError.wrapping("read the format of", "tracepoint \(category):\(name)") {
+                    try Tracefs.eventFormat(category: category, name: name)
+                }
+                return TracepointArgsStruct(format)
             },
-            availableHelpers: { try kernelHelperNames() },
+            availableHelpers: { () throws(BCCError) in try kernelHelperNames() },
             kernelRelease: release,
-            kernelFacts: {
-                KernelFacts(btf: try KernelBTF.shared(), pageSize: pageSize, architecture: machine,
-                            version: KernelVersion(release: release) ?? KernelVersion(0, 0))
+            kernelFacts: { () throws(BCCError) in
+                let btf = try BCCError.wrapping("read", KernelBTF.path) { try KernelBTF.shared() }
+                return KernelFacts(btf: btf, pageSize: pageSize, architecture: architecture,
+                                   version: KernelVersion(release: release) ?? KernelVersion(0, 0))
             },
-            kernelDefinesType: { type in try kernelDefines(type) })
+            kernelDefinesType: { (type) throws(BCCError) in try kernelDefines(type) })
     }
 
     /// True when the kernel's BTF defines `type` completely: "struct T",
     /// "union T", "enum T" with members, or typedef T (a forward declaration
     /// does not collide with a program's definition).
-    static func kernelDefines(_ type: String) throws -> Bool {
-        let btf = try KernelBTF.shared()
+    static func kernelDefines(_ type: String) throws(BCCError) -> Bool {
+        let btf = try BCCError.wrapping("read", KernelBTF.path) { try KernelBTF.shared() }
         let parts = type.split(separator: " ")
         guard parts.count == 2 else { return btf.firstType(named: type, kind: .typedef) != nil }
         let name = String(parts[1])
@@ -59,10 +74,10 @@ enum KernelCompileEnvironment {
 
     /// The names (without bpf_) of the kernel's `enum bpf_func_id` enumerators
     /// BPF_FUNC_*, read from the process's shared kernel BTF.
-    static func kernelHelperNames() throws -> Set<String> {
-        let btf = try KernelBTF.shared()
+    static func kernelHelperNames() throws(BCCError) -> Set<String> {
+        let btf = try BCCError.wrapping("read", KernelBTF.path) { try KernelBTF.shared() }
         guard let functionIDs = btf.firstType(named: "bpf_func_id", kind: .enum) else {
-            throw BCCError.file(path: KernelBTF.path, detail: "the kernel's BTF has no enum bpf_func_id")
+            throw .file(path: KernelBTF.path, detail: "the kernel's BTF has no enum bpf_func_id")
         }
         var names = Set<String>()
         for value in btf.enumValues(of: functionIDs.id) where value.name.hasPrefix("BPF_FUNC_") {

@@ -17,7 +17,7 @@ struct KernelTypeRenaming: Sendable, Equatable {
     /// The renaming for a program that defines `definedTypes` ("struct T",
     /// "union T", "enum T", typedef names), given which of those the
     /// kernel's header defines too.
-    init(definedTypes: Set<String>, kernelDefines: (String) throws -> Bool) rethrows {
+    init<Failure: Error>(definedTypes: Set<String>, kernelDefines: (String) throws(Failure) -> Bool) throws(Failure) {
         var names: [String] = []
         for type in definedTypes.sorted() where try kernelDefines(type) {
             names.append(String(type.split(separator: " ").last ?? Substring(type)))

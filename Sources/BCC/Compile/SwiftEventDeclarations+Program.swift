@@ -1,5 +1,5 @@
+import BPFObject
 import BTF
-import ELF
 import Foundation
 
 extension SwiftEventDeclarations {
@@ -23,13 +23,14 @@ extension SwiftEventDeclarations {
     public static func forObject(_ bytes: [UInt8], path: String, typeNames: [String] = []) throws -> SwiftEventDeclarations {
         let btf: BTF
         if bytes.starts(with: [0x7f, 0x45, 0x4c, 0x46]) {
-            let object = try ELFFile(bytes: bytes, path: path)
-            guard let section = object.section(named: ".BTF") else {
+            let spec: ObjectSpec
+            do { spec = try ObjectSpec(bytes: bytes, name: path) } catch { throw BCCError.file(path: path, detail: "\(error)") }
+            guard let objectBTF = spec.btf else {
                 throw BCCError.file(path: path, detail: "the object has no .BTF section (compile with -g)")
             }
-            btf = try BTF(bytes: Array(try object.contents(of: section)))
+            btf = objectBTF
         } else {
-            btf = try BTF(bytes: bytes)
+            do { btf = try BTF(bytes: bytes) } catch { throw BCCError.file(path: path, detail: "\(error)") }
         }
         let roots: [BTFTypeID]
         if typeNames.isEmpty {

@@ -10,6 +10,8 @@ public final class TracePipe {
     /// The file read.
     public let path: String
     private let fd: Int32
+    /// The descriptor, for waiting on it beside other sources.
+    var fileDescriptor: Int32 { fd }
     private var buffer: [UInt8] = []
     private let chunkSize: Int
 
@@ -27,7 +29,7 @@ public final class TracePipe {
         do {
             chosen = try path ?? Tracefs.tracePipePath()
         } catch {
-            throw .kernel(operation: "find", object: "trace_pipe", cause: error)
+            throw .kernel("find", "trace_pipe", error)
         }
         let fd = open(chosen, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {

@@ -1,151 +1,85 @@
+import BPFObject
 import EBPF
 
-// bcc's attach calls with its parameter names, and the auto-attach of
-// kprobe__X, kretprobe__X, tracepoint__CAT__NAME, raw_tracepoint__NAME,
-// TRACEPOINT_PROBE, RAW_TRACEPOINT_PROBE, KFUNC_PROBE and KRETFUNC_PROBE.
+// bcc's attach and detach calls with its parameter names, and the
+// auto-attach of the functions whose section names their attach point.
+
+/// What an attachment is known by: where it is and which function. bcc's
+/// detach calls name an attachment the same way as the attach call did.
+struct AttachmentKey: Hashable, CustomStringConvertible {
+    /// The attach point of a section, or a perf event (which sections do not name).
+    enum Point: Hashable {
+        case section(ProgramSection.AttachTarget, pid: Int32?)
+        case perfEvent(type: UInt32, config: UInt64)
+    }
+
+    var point: Point
+    var function: String
+
+    /// `target` for `function`; `pid` limits uprobes to one process. bcc
+    /// names a kprobe by its function alone, so the offset is not part of it.
+    init(_ target: ProgramSection.AttachTarget, pid: Int32? = nil, function: String) {
+        var target = target
+        if case let .kprobe(name, _, isReturn) = target { target = .kprobe(function: name, offset: 0, isReturn: isReturn) }
+        point = .section(target, pid: pid)
+        self.function = function
+    }
+
+    init(perfEvent type: UInt32, config: UInt64, function: String) {
+        point = .perfEvent(type: type, config: config)
+        self.function = function
+    }
+
+    /// Where it attaches, e.g. "tracepoint syscalls:sys_enter_openat", "uprobe c:malloc".
+    var target: String {
+        switch point {
+        case let .perfEvent(type, config): return "perf_event \(type):\(config)"
+        case let .section(target, pid):
+            switch target {
+            case .none: return "none"
+            case .perfEvent: return "perf_event"
+            case let .tracepoint(category, name): return "tracepoint \(category):\(name)"
+            case let .rawTracepoint(name): return "raw_tracepoint \(name)"
+            case let .btfTracepoint(name): return "tp_btf \(name)"
+            case let .kprobe(function, _, isReturn): return "\(isReturn ? "kretprobe" : "kprobe") \(function)"
+            case let .tracing(function, isExit): return "\(isExit ? "kretfunc" : "kfunc") \(function)"
+            case let .lsm(hook): return "lsm \(hook)"
+            case let .uprobe(binary, symbol, offset, isReturn):
+                let at = offset == 0 ? "" : "+\(offset)"
+                return "\(isReturn ? "uretprobe" : "uprobe") \(binary):\(symbol)\(at)" + (pid.map { " pid \($0)" } ?? "")
+            }
+        }
+    }
+
+    var description: String { "\(target) -> \(function)" }
+}
+
 extension BPF {
     // MARK: - Auto-attach
 
-    func autoAttach() throws {
+    /// Attaches every function whose section names a target (bcc's
+    /// kprobe__X, kretprobe__X, tracepoint__CAT__NAME, raw_tracepoint__NAME,
+    /// TRACEPOINT_PROBE, RAW_TRACEPOINT_PROBE, KFUNC_PROBE, KRETFUNC_PROBE),
+    /// from the section as the object parsed it, in the program's order.
+    func autoAttach() throws(BCCError) {
         for function in functions {
-            switch function.autoAttach {
-            case let .kprobe(target)?: try attachKprobe(event: Self.syscallFunctionName(target), fnName: function.name)
-            case let .kretprobe(target)?: try attachKretprobe(event: Self.syscallFunctionName(target), fnName: function.name)
-            case let .tracepoint(category, name)?: try attachTracepoint(tp: "\(category):\(name)", fnName: function.name)
-            case let .rawTracepoint(name)?: try attachRawTracepoint(tp: name, fnName: function.name)
-            case let .fentry(target)?: try attachTracing(kind: "kfunc", target: target, fnName: function.name)
-            case let .fexit(target)?: try attachTracing(kind: "kretfunc", target: target, fnName: function.name)
-            case let .lsm(hook)?: try attachTracing(kind: "lsm", target: hook, fnName: function.name)
-            case nil: break
-            }
+            guard let program = object.spec.program(named: function.name) else { continue }
+            let target = Self.fixingSyscallName(program.section.attachTarget)
+            guard target != .none, target != .perfEvent else { continue }
+            try attach(function.name, at: target)
         }
     }
 
-    // MARK: - kprobes
-
-    /// Attaches function `fnName` to the entry of kernel function `event` (plus `eventOffset` bytes).
-    public func attachKprobe(event: String, fnName: String, eventOffset: UInt64 = 0) throws {
-        let program = try function(named: fnName)
-        try adopt(Self.key("kprobe", event, fnName)) {
-            try attaching(fnName, to: "kprobe \(event)") { try KprobeLink(program: program, symbol: event, offset: eventOffset) }
-        }
+    /// bcc's fix_syscall_fnname, the one hook between a section and its
+    /// attach point: `kprobe__sys_clone` means the kernel's syscall entry,
+    /// which since Linux 4.17 carries an architecture prefix.
+    static func fixingSyscallName(_ target: ProgramSection.AttachTarget) -> ProgramSection.AttachTarget {
+        guard case let .kprobe(function, offset, isReturn) = target else { return target }
+        return .kprobe(function: syscallFunctionName(function), offset: offset, isReturn: isReturn)
     }
 
-    /// Attaches function `fnName` to the return of kernel function `event`.
-    public func attachKretprobe(event: String, fnName: String) throws {
-        let program = try function(named: fnName)
-        try adopt(Self.key("kretprobe", event, fnName)) {
-            try attaching(fnName, to: "kretprobe \(event)") { try KprobeLink(program: program, symbol: event, isReturn: true) }
-        }
-    }
-
-    /// Detaches function `fnName` from the kprobe on `event`.
-    public func detachKprobe(event: String, fnName: String) throws {
-        try detach(Self.key("kprobe", event, fnName))
-    }
-
-    /// Detaches function `fnName` from the kretprobe on `event`.
-    public func detachKretprobe(event: String, fnName: String) throws {
-        try detach(Self.key("kretprobe", event, fnName))
-    }
-
-    // MARK: - Tracepoints
-
-    /// Attaches function `fnName` to tracepoint `tp` ("category:name", e.g. "syscalls:sys_enter_openat").
-    public func attachTracepoint(tp: String, fnName: String) throws {
-        let (category, name) = try Self.splitTracepoint(tp)
-        let program = try function(named: fnName)
-        try adopt(Self.key("tracepoint", tp, fnName)) {
-            try attaching(fnName, to: "tracepoint \(tp)") { try TracepointLink(program: program, category: category, name: name) }
-        }
-    }
-
-    /// Detaches function `fnName` from tracepoint `tp`.
-    public func detachTracepoint(tp: String, fnName: String) throws {
-        try detach(Self.key("tracepoint", tp, fnName))
-    }
-
-    /// Attaches function `fnName` to raw tracepoint `tp` (e.g. "sched_switch").
-    public func attachRawTracepoint(tp: String, fnName: String) throws {
-        let program = try function(named: fnName)
-        try adopt(Self.key("raw_tracepoint", tp, fnName)) {
-            try attaching(fnName, to: "raw tracepoint \(tp)") { try RawTracepointLink(program: program, name: tp) }
-        }
-    }
-
-    /// Detaches function `fnName` from raw tracepoint `tp`.
-    public func detachRawTracepoint(tp: String, fnName: String) throws {
-        try detach(Self.key("raw_tracepoint", tp, fnName))
-    }
-
-    // MARK: - uprobes
-
-    /// Attaches function `fnName` to symbol `sym` (plus `symOffset`) of binary or library `name`;
-    /// `pid` -1 probes every process.
-    public func attachUprobe(name: String, sym: String, fnName: String, pid: Int32 = -1, symOffset: UInt64 = 0) throws {
-        let program = try function(named: fnName)
-        try adopt(Self.key("uprobe", "\(name):\(sym)+\(symOffset):\(pid)", fnName)) {
-            try attaching(fnName, to: "uprobe \(name):\(sym)") {
-                try UprobeLink(program: program, binary: name, symbol: sym, offset: symOffset, pid: pid < 0 ? nil : pid)
-            }
-        }
-    }
-
-    /// Attaches function `fnName` to the return of symbol `sym` of binary or library `name`.
-    public func attachUretprobe(name: String, sym: String, fnName: String, pid: Int32 = -1) throws {
-        let program = try function(named: fnName)
-        try adopt(Self.key("uretprobe", "\(name):\(sym)+0:\(pid)", fnName)) {
-            try attaching(fnName, to: "uretprobe \(name):\(sym)") {
-                try UprobeLink(program: program, binary: name, symbol: sym, isReturn: true, pid: pid < 0 ? nil : pid)
-            }
-        }
-    }
-
-    /// Detaches function `fnName` from the uprobe on `name`:`sym`.
-    public func detachUprobe(name: String, sym: String, fnName: String, pid: Int32 = -1, symOffset: UInt64 = 0) throws {
-        try detach(Self.key("uprobe", "\(name):\(sym)+\(symOffset):\(pid)", fnName))
-    }
-
-    /// Detaches function `fnName` from the uretprobe on `name`:`sym`.
-    public func detachUretprobe(name: String, sym: String, fnName: String, pid: Int32 = -1) throws {
-        try detach(Self.key("uretprobe", "\(name):\(sym)+0:\(pid)", fnName))
-    }
-
-    // MARK: - Perf events
-
-    /// Attaches function `fnName` to perf event (`evType`, `evConfig`) on every CPU, sampled every
-    /// `samplePeriod` events or `sampleFreq` times a second (one of the two); `pid` -1 for all processes.
-    public func attachPerfEvent(evType: UInt32, evConfig: UInt64, fnName: String,
-                                samplePeriod: UInt64 = 0, sampleFreq: UInt64 = 0, pid: Int32 = -1) throws {
-        guard (samplePeriod == 0) != (sampleFreq == 0) else {
-            throw BCCError.invalidUse(object: "attachPerfEvent(\(fnName))", detail: "give exactly one of samplePeriod and sampleFreq")
-        }
-        let program = try function(named: fnName)
-        let sampling: PerfEventLink.Sampling = samplePeriod > 0 ? .period(samplePeriod) : .frequency(sampleFreq)
-        try adopt(Self.key("perf_event", "\(evType):\(evConfig)", fnName)) {
-            try attaching(fnName, to: "perf event \(evType):\(evConfig)") {
-                try PerfEventLink(program: program, event: .init(type: evType, config: evConfig), sampling: sampling, pid: pid < 0 ? nil : pid)
-            }
-        }
-    }
-
-    /// Detaches function `fnName` from perf event (`evType`, `evConfig`).
-    public func detachPerfEvent(evType: UInt32, evConfig: UInt64, fnName: String) throws {
-        try detach(Self.key("perf_event", "\(evType):\(evConfig)", fnName))
-    }
-
-    // MARK: - Helpers
-
-    /// fentry / fexit programs attach to the target named at load time.
-    func attachTracing(kind: String, target: String, fnName: String) throws {
-        let program = try function(named: fnName)
-        try adopt(Self.key(kind, target, fnName)) {
-            try attaching(fnName, to: "\(kind) \(target)") { try TracingLink(program: program) }
-        }
-    }
-
-    /// bcc's fix_syscall_fnname: `kprobe__sys_clone` means the kernel's
-    /// syscall entry, which since Linux 4.17 carries an architecture prefix.
+    /// `sys_NAME` as the running kernel names its syscall entry
+    /// (`__x64_sys_NAME` on x86_64), or `name` unchanged.
     static func syscallFunctionName(_ name: String) -> String {
         guard let rest = name.dropPrefix("sys_") else { return name }
         for prefix in ["__x64_sys_", "__arm64_sys_", "__ia32_sys_"] where KernelSymbols.ksymname(prefix + rest) != nil {
@@ -154,24 +88,121 @@ extension BPF {
         return name
     }
 
-    static func key(_ kind: String, _ target: String, _ function: String) -> String {
-        "\(kind) \(target) -> \(function)"
+    /// Attaches function `fnName` at `target` and keeps the link.
+    func attach(_ fnName: String, at target: ProgramSection.AttachTarget, pid: Int32? = nil) throws(BCCError) {
+        let key = AttachmentKey(target, pid: pid, function: fnName)
+        let program = try function(named: fnName)
+        try adopt(key) { () throws(BCCError) -> any Link in
+            let link = try BCCError.wrapping("attach \(fnName) to", key.target) { try target.link(program: program, pid: pid) }
+            guard let link else { throw .invalidUse(object: key.description, detail: "names no attach point") }
+            return link
+        }
     }
 
-    static func splitTracepoint(_ tp: String) throws -> (String, String) {
+    // MARK: - kprobes
+
+    /// Attaches function `fnName` to the entry of kernel function `event` (plus `eventOffset` bytes).
+    public func attachKprobe(event: String, fnName: String, eventOffset: UInt64 = 0) throws(BCCError) {
+        try attach(fnName, at: .kprobe(function: event, offset: eventOffset, isReturn: false))
+    }
+
+    /// Attaches function `fnName` to the return of kernel function `event`.
+    public func attachKretprobe(event: String, fnName: String) throws(BCCError) {
+        try attach(fnName, at: .kprobe(function: event, offset: 0, isReturn: true))
+    }
+
+    /// Detaches function `fnName` from the kprobe on `event`.
+    public func detachKprobe(event: String, fnName: String) throws(BCCError) {
+        try detach(AttachmentKey(.kprobe(function: event, offset: 0, isReturn: false), function: fnName))
+    }
+
+    /// Detaches function `fnName` from the kretprobe on `event`.
+    public func detachKretprobe(event: String, fnName: String) throws(BCCError) {
+        try detach(AttachmentKey(.kprobe(function: event, offset: 0, isReturn: true), function: fnName))
+    }
+
+    // MARK: - Tracepoints
+
+    /// Attaches function `fnName` to tracepoint `tp` ("category:name", e.g. "syscalls:sys_enter_openat").
+    public func attachTracepoint(tp: String, fnName: String) throws(BCCError) {
+        try attach(fnName, at: Self.tracepoint(tp))
+    }
+
+    /// Detaches function `fnName` from tracepoint `tp`.
+    public func detachTracepoint(tp: String, fnName: String) throws(BCCError) {
+        try detach(AttachmentKey(Self.tracepoint(tp), function: fnName))
+    }
+
+    /// Attaches function `fnName` to raw tracepoint `tp` (e.g. "sched_switch").
+    public func attachRawTracepoint(tp: String, fnName: String) throws(BCCError) {
+        try attach(fnName, at: .rawTracepoint(name: tp))
+    }
+
+    /// Detaches function `fnName` from raw tracepoint `tp`.
+    public func detachRawTracepoint(tp: String, fnName: String) throws(BCCError) {
+        try detach(AttachmentKey(.rawTracepoint(name: tp), function: fnName))
+    }
+
+    // MARK: - uprobes
+
+    /// Attaches function `fnName` to symbol `sym` (plus `symOffset`) of binary or library `name`;
+    /// `pid` -1 probes every process.
+    public func attachUprobe(name: String, sym: String, fnName: String, pid: Int32 = -1, symOffset: UInt64 = 0) throws(BCCError) {
+        try attach(fnName, at: .uprobe(binary: name, function: sym, offset: symOffset, isReturn: false), pid: Self.process(pid))
+    }
+
+    /// Attaches function `fnName` to the return of symbol `sym` of binary or library `name`.
+    public func attachUretprobe(name: String, sym: String, fnName: String, pid: Int32 = -1) throws(BCCError) {
+        try attach(fnName, at: .uprobe(binary: name, function: sym, offset: 0, isReturn: true), pid: Self.process(pid))
+    }
+
+    /// Detaches function `fnName` from the uprobe on `name`:`sym`.
+    public func detachUprobe(name: String, sym: String, fnName: String, pid: Int32 = -1, symOffset: UInt64 = 0) throws(BCCError) {
+        try detach(AttachmentKey(.uprobe(binary: name, function: sym, offset: symOffset, isReturn: false),
+                                 pid: Self.process(pid), function: fnName))
+    }
+
+    /// Detaches function `fnName` from the uretprobe on `name`:`sym`.
+    public func detachUretprobe(name: String, sym: String, fnName: String, pid: Int32 = -1) throws(BCCError) {
+        try detach(AttachmentKey(.uprobe(binary: name, function: sym, offset: 0, isReturn: true),
+                                 pid: Self.process(pid), function: fnName))
+    }
+
+    // MARK: - Perf events
+
+    /// Attaches function `fnName` to perf event (`evType`, `evConfig`) on every CPU, sampled every
+    /// `samplePeriod` events or `sampleFreq` times a second (one of the two); `pid` -1 for all processes.
+    public func attachPerfEvent(evType: UInt32, evConfig: UInt64, fnName: String,
+                                samplePeriod: UInt64 = 0, sampleFreq: UInt64 = 0, pid: Int32 = -1) throws(BCCError) {
+        guard (samplePeriod == 0) != (sampleFreq == 0) else {
+            throw .invalidUse(object: "attachPerfEvent(\(fnName))", detail: "give exactly one of samplePeriod and sampleFreq")
+        }
+        let key = AttachmentKey(perfEvent: evType, config: evConfig, function: fnName)
+        let program = try function(named: fnName)
+        let sampling: PerfEventLink.Sampling = samplePeriod > 0 ? .period(samplePeriod) : .frequency(sampleFreq)
+        try adopt(key) { () throws(BCCError) -> any Link in
+            try BCCError.wrapping("attach \(fnName) to", key.target) {
+                try PerfEventLink(program: program, event: .init(type: evType, config: evConfig), sampling: sampling, pid: Self.process(pid))
+            }
+        }
+    }
+
+    /// Detaches function `fnName` from perf event (`evType`, `evConfig`).
+    public func detachPerfEvent(evType: UInt32, evConfig: UInt64, fnName: String) throws(BCCError) {
+        try detach(AttachmentKey(perfEvent: evType, config: evConfig, function: fnName))
+    }
+
+    // MARK: - Arguments
+
+    /// "category:name" as a tracepoint target.
+    static func tracepoint(_ tp: String) throws(BCCError) -> ProgramSection.AttachTarget {
         let parts = tp.split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-            throw BCCError.invalidUse(object: "tracepoint '\(tp)'", detail: "must be \"category:name\", e.g. \"syscalls:sys_enter_openat\"")
+            throw .invalidUse(object: "tracepoint '\(tp)'", detail: "must be \"category:name\", e.g. \"syscalls:sys_enter_openat\"")
         }
-        return (parts[0], parts[1])
+        return .tracepoint(category: parts[0], name: parts[1])
     }
 
-    /// Runs an attach, wrapping its failure with the function and the target.
-    private func attaching(_ function: String, to target: String, _ body: () throws -> any Link) throws -> any Link {
-        do {
-            return try body()
-        } catch {
-            throw BCCError.kernel(operation: "attach \(function) to", object: target, cause: error)
-        }
-    }
+    /// bcc's pid argument: -1 (any negative) for every process.
+    private static func process(_ pid: Int32) -> Int32? { pid < 0 ? nil : pid }
 }

@@ -22,8 +22,10 @@ extension BPF {
     public static func tracepoints(matching matches: (String) -> Bool) throws(BCCError) -> [String] {
         do {
             return try Tracefs.events().map { "\($0.category):\($0.name)" }.filter(matches)
-        } catch {
+        } catch let error as BPFError {
             throw .kernel(operation: "list tracepoints", object: "tracefs available_events", cause: error)
+        } catch {
+            throw .file(path: "tracefs available_events", detail: "\(error)")
         }
     }
 

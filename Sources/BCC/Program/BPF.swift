@@ -1,4 +1,5 @@
 import BPFObject
+import BTF
 import EBPF
 import Foundation
 
@@ -11,13 +12,22 @@ import Foundation
 ///         """)
 ///     defer { b.close() }
 ///
-/// Everything it loads and attaches is released by `close()` (or when the
-/// last reference goes away): probes first, then programs and maps.
-public final class BPF: @unchecked Sendable {
+/// The object owns its tables (``subscript(_:)``), built once at load, and
+/// its event loop: the ring buffers, perf buffers and trace_pipe opened on
+/// it, served by ``poll(timeout:)``. Everything it loads and attaches is
+/// released by ``close()`` or when the last reference goes away, callbacks
+/// that capture its tables included: probes first, then programs and maps.
+///
+/// Not `Sendable`: the polls run the callbacks on the calling thread, and
+/// callbacks may keep state of their own, as in bcc. Hand the object to one
+/// task or thread (or keep it in an actor or a `Mutex`) to use it elsewhere.
+public final class BPF {
     /// The loaded object: programs and maps by name, its BTF.
     public let object: LoadedObject
     /// The tables the program declared, in order.
-    public let tables: [TableDefinition]
+    public let declarations: [TableDefinition]
+    /// The tables, in declaration order.
+    public let tables: [Table]
     /// The functions that are BPF programs.
     public let functions: [ProbeFunction]
     /// The C type of the records each output table carries (e.g. "struct data_t"),
@@ -28,51 +38,73 @@ public final class BPF: @unchecked Sendable {
     public let fileName: String
     /// True when the object came from the cache (clang did not run).
     public let compiledFromCache: Bool
+    /// True when a program calls bpf_trace_printk (or bpf_trace_vprintk):
+    /// its output appears in the kernel's trace_pipe (``openTracePipe(_:)``).
+    public let printsToTracePipe: Bool
 
-    /// The ring buffers and perf buffers opened on this object (RingBuf+Table.swift).
-    let outputBuffers = OutputBuffers()
-    private let lock = NSLock()
-    private var attachments: [String: any Link] = [:]
-    private var attachmentOrder: [String] = []
-    private var closed = false
+    /// The ring buffers, perf buffers and trace_pipe opened on this object.
+    let eventLoop: EventLoop
+    private let tablesByName: [String: Table]
+    private var attachments: [AttachmentKey: any Link] = [:]
+    private var attachmentOrder: [AttachmentKey] = []
+    private var isClosed = false
 
     /// Compiles, loads and auto-attaches the bcc C program `text`.
     ///
-    /// - Throws: `BCCError.compileFailed` with diagnostics on the user's
-    ///   lines, a verifier rejection showing the user's C lines, or the attach
-    ///   error of the first probe that fails (nothing stays attached then).
-    public convenience init(text: String, cflags: [String] = []) throws {
+    /// - Throws: ``BCCError/compileFailed(file:diagnostics:)`` with
+    ///   diagnostics on the user's lines; ``BCCError/kernel(operation:object:cause:)``
+    ///   for a verifier rejection (its log shows the user's C lines) or the
+    ///   attach error of the first probe that fails (nothing stays loaded then).
+    public convenience init(text: String, cflags: [String] = []) throws(BCCError) {
         try self.init(source: text, fileName: "<text>", includeDirectory: nil, cflags: cflags,
                       environment: KernelCompileEnvironment.current())
     }
 
     /// Compiles, loads and auto-attaches the bcc C program in file `srcFile`;
     /// its directory is on the include path.
-    public convenience init(srcFile: String, cflags: [String] = []) throws {
+    public convenience init(srcFile: String, cflags: [String] = []) throws(BCCError) {
         guard let data = FileManager.default.contents(atPath: srcFile) else {
-            throw BCCError.file(path: srcFile, detail: "cannot read the BPF program")
+            throw .file(path: srcFile, detail: "cannot read the BPF program")
         }
         let directory = URL(fileURLWithPath: srcFile).deletingLastPathComponent().path
         try self.init(source: String(decoding: data, as: UTF8.self), fileName: srcFile, includeDirectory: directory,
                       cflags: cflags, environment: KernelCompileEnvironment.current())
     }
 
-    init(source: String, fileName: String, includeDirectory: String?, cflags: [String], environment: CompileEnvironment) throws {
+    init(source: String, fileName: String, includeDirectory: String?, cflags: [String],
+         environment: CompileEnvironment) throws(BCCError) {
         var compiler = BPFCompiler(environment: environment)
         compiler.exportedTables = ExportedTables.shared.definitions()
         let compiled = try compiler.compile(source: source, fileName: fileName, cflags: cflags, includeDirectory: includeDirectory)
         self.fileName = fileName
         eventTypes = compiled.eventTypes
         compiledFromCache = compiled.fromCache
-        let loader = try BPFObjectLoader(bytes: compiled.object, name: fileName)
-        (tables, functions) = compiled.compiledDeclarations(in: loader.spec)
-        let sharing = try TableSharing(tables: tables, loader: loader, fileName: fileName)
+        let loader: BPFObjectLoader
+        do {
+            loader = try BPFObjectLoader(bytes: compiled.object, name: fileName)
+        } catch {
+            throw .object(file: fileName, cause: error)
+        }
+        let declarations: [TableDefinition]
+        (declarations, functions) = compiled.compiledDeclarations(in: loader.spec)
+        self.declarations = declarations
+        let sharing = try TableSharing(tables: declarations, loader: loader, fileName: fileName)
+        let object: LoadedObject
         do {
             object = try loader.load()
-        } catch let BPFError.verifierRejected(program, log) {
+        } catch BPFError.verifierRejected(let program, let log) {
             let mapped = VerifierLogSource(fileName: fileName, original: Array(source.utf8)).mapped(log)
-            throw BPFError.verifierRejected(program: program, log: mapped)
+            throw .kernel(operation: "load", object: fileName, cause: .verifierRejected(program: program, log: mapped))
+        } catch {
+            throw .kernel("load", fileName, error)
         }
+        self.object = object
+        printsToTracePipe = Self.callsTracePrint(object.spec)
+        let eventLoop = EventLoop(program: fileName)
+        self.eventLoop = eventLoop
+        let tables = Self.tables(declarations, of: object, eventLoop: eventLoop)
+        self.tables = tables
+        tablesByName = Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0) })
         do {
             try sharing.finish(object, owner: ObjectIdentifier(self))
             try autoAttach()
@@ -87,82 +119,111 @@ public final class BPF: @unchecked Sendable {
     // MARK: - Tables and functions
 
     /// The map of table `name` (or of a hidden map such as a ring's lost counter).
-    public func map(named name: String) throws -> Map {
+    public func map(named name: String) throws(BCCError) -> Map {
         guard let map = object.maps[name] else {
-            throw BCCError.tableNotFound(name: name, available: tables.map(\.name))
+            throw .tableNotFound(name: name, available: declarations.map(\.name))
         }
         return map
     }
 
-    /// The declaration of table `name`.
-    public func table(named name: String) throws -> TableDefinition {
-        guard let table = tables.first(where: { $0.name == name }) else {
-            throw BCCError.tableNotFound(name: name, available: tables.map(\.name))
+    /// The table `name`, built at load (bcc's `b["name"]` and `get_table`).
+    func table(_ name: String) throws(BCCError) -> Table {
+        guard let table = tablesByName[name] else {
+            throw .tableNotFound(name: name, available: declarations.map(\.name))
         }
         return table
     }
 
+    /// The declaration of table `name`.
+    public func declaration(named name: String) throws(BCCError) -> TableDefinition {
+        guard let declaration = declarations.first(where: { $0.name == name }) else {
+            throw .tableNotFound(name: name, available: declarations.map(\.name))
+        }
+        return declaration
+    }
+
     /// The hidden per-CPU counter of records ring buffer `ring` dropped
     /// (ringbuf_output failed or ringbuf_reserve returned NULL): one u64 per CPU at key 0.
-    public func lostCounter(forRing ring: String) throws -> Map {
-        guard try table(named: ring).kind == .ringBuffer else {
-            throw BCCError.invalidUse(object: "table '\(ring)'", detail: "is not a BPF_RINGBUF_OUTPUT table")
+    public func lostCounter(forRing ring: String) throws(BCCError) -> Map {
+        guard let counter = try table(ring).lostCounter else {
+            throw .invalidUse(object: "table '\(ring)'", detail: "is not a BPF_RINGBUF_OUTPUT table")
         }
-        return try map(named: TableDefinition.lostCounterName(forRing: ring))
+        return counter
     }
 
     /// The loaded program of function `name`.
-    public func function(named name: String) throws -> Program {
+    public func function(named name: String) throws(BCCError) -> Program {
         guard let program = object.programs[name] else {
-            throw BCCError.functionNotFound(name: name, available: functions.map(\.name))
+            throw .functionNotFound(name: name, available: functions.map(\.name))
         }
         return program
     }
 
     // MARK: - Attachments
 
-    /// Keeps `link` under `key`; an existing attachment with the same key is an error.
-    func adopt(_ key: String, _ link: () throws -> any Link) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !closed else { throw BCCError.invalidUse(object: fileName, detail: "the BPF object is closed") }
+    /// Keeps the link `attach` makes under `key`; an existing attachment
+    /// with the same key is an error, and so is a closed object.
+    func adopt(_ key: AttachmentKey, _ attach: () throws(BCCError) -> any Link) throws(BCCError) {
+        guard !isClosed else { throw .closed(program: fileName) }
         guard attachments[key] == nil else {
-            throw BCCError.invalidUse(object: key, detail: "is already attached")
+            throw .invalidUse(object: key.description, detail: "is already attached")
         }
-        attachments[key] = try link()
+        attachments[key] = try attach()
         attachmentOrder.append(key)
     }
 
     /// Detaches the attachment under `key`.
-    func detach(_ key: String) throws {
-        lock.lock()
-        let link = attachments.removeValue(forKey: key)
+    func detach(_ key: AttachmentKey) throws(BCCError) {
+        guard let link = attachments.removeValue(forKey: key) else {
+            throw .invalidUse(object: key.description, detail: "is not attached")
+        }
         attachmentOrder.removeAll { $0 == key }
-        lock.unlock()
-        guard let link else { throw BCCError.invalidUse(object: key, detail: "is not attached") }
         link.close()
     }
 
     /// What is attached now, e.g. "tracepoint syscalls:sys_enter_openat -> tracepoint__syscalls__sys_enter_openat".
-    public var attachedProbes: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return attachmentOrder
-    }
+    public var attachedProbes: [String] { attachmentOrder.map(\.description) }
 
     // MARK: - Closing
 
-    /// Detaches every probe, then closes the programs and maps. Calling it again does nothing.
+    /// Detaches every probe, closes the buffers (releasing their callbacks),
+    /// then closes the programs and maps. Calling it again does nothing; the
+    /// object and its tables then throw ``BCCError/closed(program:)``.
     public func close() {
-        lock.lock()
         let links = attachmentOrder.reversed().compactMap { attachments[$0] }
         attachments = [:]
         attachmentOrder = []
-        closed = true
-        lock.unlock()
+        isClosed = true
         ExportedTables.shared.withdraw(owner: ObjectIdentifier(self))
         for link in links { link.close() }
-        outputBuffers.close()
+        eventLoop.close()
         object.close()
+    }
+
+    // MARK: - Building at load
+
+    /// The tables of `declarations` over the maps of `object`, with the
+    /// types its BTF gives their keys, values and events.
+    private static func tables(_ declarations: [TableDefinition], of object: LoadedObject, eventLoop: EventLoop) -> [Table] {
+        declarations.compactMap { declaration in
+            guard let map = object.maps[declaration.name] else { return nil }
+            let spec = object.spec.map(named: declaration.name)
+            let lostCounter = declaration.kind == .ringBuffer
+                ? object.maps[TableDefinition.lostCounterName(forRing: declaration.name)] : nil
+            return Table(name: declaration.name, map: map, btf: object.spec.btf,
+                         keyType: spec.flatMap { $0.keyTypeID == .void ? nil : $0.keyTypeID },
+                         valueType: spec.flatMap { $0.valueTypeID == .void ? nil : $0.valueTypeID },
+                         definition: declaration, lostCounter: lostCounter, eventLoop: eventLoop)
+        }
+    }
+
+    /// BPF_FUNC_trace_printk and BPF_FUNC_trace_vprintk (UAPI enum bpf_func_id).
+    private static let tracePrintHelpers: Set<Int32> = [6, 177]
+
+    /// True when a program of `spec` calls a helper that writes to trace_pipe.
+    private static func callsTracePrint(_ spec: ObjectSpec) -> Bool {
+        spec.programs.contains { program in
+            program.instructions.contains { $0.isCall && $0.source == 0 && tracePrintHelpers.contains($0.immediate) }
+        }
     }
 }

@@ -55,7 +55,7 @@ struct TableSharing {
 
     /// Points `loader` at the existing maps of imported tables and of pinned
     /// tables whose path holds a map.
-    init(tables: [TableDefinition], loader: BPFObjectLoader, fileName: String) throws {
+    init(tables: [TableDefinition], loader: BPFObjectLoader, fileName: String) throws(BCCError) {
         for table in tables {
             switch table.sharing {
             case .none:
@@ -73,6 +73,8 @@ struct TableSharing {
                     loader.existingMaps[table.name] = try Map(pinnedAt: path)
                 } catch BPFError.notFound {
                     pinsToCreate.append((table.name, path))
+                } catch {
+                    throw .kernel("open the pinned map of table '\(table.name)' at", path, error)
                 }
             }
         }
@@ -80,16 +82,16 @@ struct TableSharing {
 
     /// Pins the maps created for pinned tables (making their directories) and
     /// exports the exported ones.
-    func finish(_ object: LoadedObject, owner: ObjectIdentifier) throws {
+    func finish(_ object: LoadedObject, owner: ObjectIdentifier) throws(BCCError) {
         for (table, path) in pinsToCreate {
             guard let map = object.maps[table] else { continue }
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
-                throw BCCError.file(path: directory, detail: "cannot create the directory of pinned table '\(table)': \(error)")
+                throw .file(path: directory, detail: "cannot create the directory of pinned table '\(table)': \(error)")
             }
-            try map.pin(at: path)
+            try BCCError.wrapping("pin table '\(table)' at", path) { try map.pin(at: path) }
         }
         for table in exports {
             guard let map = object.maps[table.name] else { continue }

@@ -21,12 +21,21 @@ public final class FileSymbols: Sendable {
     private let segments: [ELFProgramHeader]
 
     /// Reads the function symbols of the ELF file at `path`.
-    public init(path: String) throws(ELFError) {
-        let file = try ELFFile(contentsOf: path)
+    ///
+    /// - Throws: ``BCCError/file(path:detail:)`` when it cannot be read or is not ELF.
+    public init(path: String) throws(BCCError) {
+        let file: ELFFile
+        let symbols: [ELFSymbol]
+        do {
+            file = try ELFFile(contentsOf: path)
+            symbols = try file.symbols() + file.dynamicSymbols()
+        } catch {
+            throw .file(path: path, detail: "\(error)")
+        }
         self.path = path
         var seen = Set<Function>()
         var functions: [Function] = []
-        for symbol in try file.symbols() + file.dynamicSymbols()
+        for symbol in symbols
         where symbol.isDefined && symbol.value != 0 && !symbol.name.isEmpty
             && (symbol.type == ELFSymbol.Kind.function || symbol.type == ELFSymbol.Kind.indirectFunction) {
             let function = Function(start: symbol.value, size: symbol.size, name: symbol.name)

@@ -1,5 +1,6 @@
 // Kernel addresses to names and back, from /proc/kallsyms, the way bcc's
 // KSyms does it: text symbols only, sorted once, binary searched.
+import Synchronization
 
 /// The kernel's text symbols, read from /proc/kallsyms.
 ///
@@ -26,7 +27,8 @@ public final class KernelSymbols: Sendable {
 
     /// The symbols sorted by address (stable: equal addresses keep file order).
     public let symbols: [Symbol]
-    private let addressesByName = LockedCache<[String: UInt64]>()
+    /// Built on first use of ``address(of:)``.
+    private let addressesByName = Mutex<[String: UInt64]?>(nil)
 
     /// Lowest address bcc treats as a kernel address on 64-bit machines.
     static let kernelAddressSpaceStart: UInt64 = 0x00ff_ffff_ffff_ffff
@@ -64,15 +66,21 @@ public final class KernelSymbols: Sendable {
     ///
     /// Without root or CAP_SYSLOG the kernel prints zero addresses, which are
     /// skipped, so the table is empty rather than wrong.
-    public static func load(path: String = "/proc/kallsyms") throws(SymbolError) -> KernelSymbols {
+    public static func load(path: String = "/proc/kallsyms") throws(BCCError) -> KernelSymbols {
         KernelSymbols(kallsyms: try ProcFile.bytes(path))
     }
 
-    private static let sharedTable = LockedCache<KernelSymbols>()
+    private static let sharedTable = Mutex<KernelSymbols?>(nil)
 
-    /// The kernel symbols of this machine, loaded from /proc/kallsyms on first use.
-    public static func shared() throws -> KernelSymbols {
-        try sharedTable.value { try load() }
+    /// The kernel symbols of this machine, loaded from /proc/kallsyms on
+    /// first use (a failed load is tried again on the next call).
+    public static func shared() throws(BCCError) -> KernelSymbols {
+        try sharedTable.withLock { (table: inout KernelSymbols?) throws(BCCError) -> KernelSymbols in
+            if let table { return table }
+            let loaded = try load()
+            table = loaded
+            return loaded
+        }
     }
 
     /// The symbol containing `address` (the last one at or below it) and the
@@ -91,14 +99,16 @@ public final class KernelSymbols: Sendable {
 
     /// The address of the kernel symbol `name`, or nil if there is none.
     public func address(of name: String) -> UInt64? {
-        let byName = addressesByName.value {
-            // Built on first use; later symbols win for a repeated name, as in bcc's name index.
-            var byName: [String: UInt64] = [:]
-            byName.reserveCapacity(symbols.count)
-            for symbol in symbols { byName[symbol.name] = symbol.address }
-            return byName
+        addressesByName.withLock { byName in
+            if byName == nil {
+                // Later symbols win for a repeated name, as in bcc's name index.
+                var index: [String: UInt64] = [:]
+                index.reserveCapacity(symbols.count)
+                for symbol in symbols { index[symbol.name] = symbol.address }
+                byName = index
+            }
+            return byName?[name]
         }
-        return byName[name]
     }
 
     /// One kallsyms line, or nil for lines bcc ignores.

@@ -4,9 +4,9 @@ import Foundation
 /// Reads pseudo-files such as /proc/kallsyms and /proc/PID/maps to the end.
 enum ProcFile {
     /// The bytes of `path`, read in chunks until end of file.
-    static func bytes(_ path: String) throws(SymbolError) -> [UInt8] {
+    static func bytes(_ path: String) throws(BCCError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw .file(path: path, detail: "cannot read: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -14,7 +14,7 @@ enum ProcFile {
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+                throw .file(path: path, detail: "cannot read: \(String(cString: strerror(errno)))")
             }
             if count == 0 { return result }
             result.append(contentsOf: chunk[0..<count])
@@ -22,7 +22,7 @@ enum ProcFile {
     }
 
     /// The text of `path`, decoded as UTF-8.
-    static func text(_ path: String) throws(SymbolError) -> String {
+    static func text(_ path: String) throws(BCCError) -> String {
         String(decoding: try bytes(path), as: UTF8.self)
     }
 }

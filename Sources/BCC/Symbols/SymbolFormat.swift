@@ -15,16 +15,3 @@ enum SymbolFormat {
         return text
     }
 }
-
-/// Symbol tables could not be read.
-public enum SymbolError: Error, CustomStringConvertible, Equatable {
-    /// A file the symbols come from could not be read.
-    case unreadable(path: String, reason: String)
-
-    /// A message naming the file and why.
-    public var description: String {
-        switch self {
-        case .unreadable(let path, let reason): "cannot read symbols from \(path): \(reason)"
-        }
-    }
-}

@@ -1,5 +1,6 @@
 // User-space addresses to names: /proc/PID/maps finds the file, the file's
 // ELF symbols name the function. Files are read once per process lifetime.
+import Synchronization
 
 /// Names addresses in a process, as bcc's `BPF.sym` does.
 public enum UserSymbols {
@@ -15,9 +16,9 @@ public enum UserSymbols {
     }
 
     /// Symbol tables keyed by device, inode and path, shared by every process.
-    private static let files = LockedDictionary<String, FileSymbols>()
+    private static let files = Mutex<[String: FileSymbols]>([:])
     /// Each process's maps, re-read when an address falls outside them.
-    private static let maps = LockedDictionary<Int32, [ProcessMapping]>()
+    private static let maps = Mutex<[Int32: [ProcessMapping]]>([:])
 
     /// Resolves `address` in process `pid`.
     public static func resolve(_ address: UInt64, pid: Int32) -> Resolution {
@@ -50,22 +51,22 @@ public enum UserSymbols {
         func find(_ mappings: [ProcessMapping]) -> ProcessMapping? {
             mappings.first { $0.isExecutableFile && address >= $0.start && address < $0.end }
         }
-        if let cached = maps[pid], let hit = find(cached) { return hit }
+        if let cached = maps.withLock({ $0[pid] }), let hit = find(cached) { return hit }
         // New libraries may have been mapped since the last read.
         guard let text = try? ProcFile.text("/proc/\(pid)/maps") else { return nil }
         let fresh = ProcessMapping.parse(text)
-        maps[pid] = fresh
+        maps.withLock { $0[pid] = fresh }
         return find(fresh)
     }
 
     private static func symbols(for mapping: ProcessMapping, pid: Int32) -> FileSymbols? {
         let key = "\(mapping.device) \(mapping.inode) \(mapping.path)"
-        if let cached = files[key] { return cached }
+        if let cached = files.withLock({ $0[key] }) { return cached }
         // Through /proc/PID/root the path means what it means inside the process's mount namespace.
         guard let loaded = (try? FileSymbols(path: "/proc/\(pid)/root\(mapping.path)"))
             ?? (try? FileSymbols(path: mapping.path))
         else { return nil }
-        files[key] = loaded
+        files.withLock { $0[key] = loaded }
         return loaded
     }
 }

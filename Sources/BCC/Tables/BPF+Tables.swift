@@ -3,23 +3,18 @@ import BTF
 import EBPF
 
 extension BPF {
-    /// The table `name` (bcc's `b["name"]`).
+    /// The table `name` (bcc's `b["name"]`), built once at load: every
+    /// access returns the same table.
+    ///
+    /// - Throws: ``BCCError/tableNotFound(name:available:)`` listing the tables there are.
     public subscript(name: String) -> Table {
-        get throws(BCCError) { try getTable(name) }
+        get throws(BCCError) { try table(name) }
     }
 
     /// The table `name` (bcc's `get_table`), with the key and value types
     /// its map definition gives in the program's BTF.
-    ///
-    /// - Throws: ``BCCError/tableNotFound(name:available:)`` listing the tables there are.
     public func getTable(_ name: String) throws(BCCError) -> Table {
-        guard let map = object.maps[name] else {
-            throw .tableNotFound(name: name, available: tables.map(\.name))
-        }
-        let spec = object.spec.map(named: name)
-        let keyType = spec.flatMap { $0.keyTypeID == .void ? nil : $0.keyTypeID }
-        let valueType = spec.flatMap { $0.valueTypeID == .void ? nil : $0.valueTypeID }
-        return Table(name: name, map: map, btf: object.spec.btf, keyType: keyType, valueType: valueType, bpf: self)
+        try table(name)
     }
 
     // MARK: - Symbols
@@ -44,6 +39,16 @@ extension BPF {
     }
 
     // MARK: - trace_pipe
+
+    /// Hands each line of the kernel's trace_pipe (what bpf_trace_printk
+    /// printed, see ``printsToTracePipe``) to `callback` when
+    /// ``poll(timeout:)`` runs; ``TraceFields/init(line:)`` splits a line
+    /// as bcc's `trace_fields` does. trace_pipe is shared by the whole
+    /// machine: other programs' lines appear too, and another reader takes
+    /// lines from this one.
+    public func openTracePipe(_ callback: @escaping (_ line: String) throws -> Void) throws(BCCError) {
+        try eventLoop.openTracePipe(handler: callback)
+    }
 
     /// Prints bpf_trace_printk output as it arrives (bcc's `trace_print`),
     /// each line through `format` when given, until `shouldStop` returns true

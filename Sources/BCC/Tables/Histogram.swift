@@ -61,22 +61,22 @@ public enum Histogram {
     /// - Parameters:
     ///   - valType: the column header, e.g. "usecs" (bcc's `val_type`).
     ///   - stripLeadingZero: omit the empty rows before the first non-empty one.
-    /// - Throws: ``HistogramError/slotOutOfRange(kind:slot:limit:)`` for a slot outside 0...64.
+    /// - Throws: ``BCCError/histogramSlotOutOfRange(table:kind:slot:limit:)`` for a slot outside 0...64.
     public static func writeLog2<Target: TextOutputStream>(
         _ slots: [Int: UInt64], valType: String = "value", stripLeadingZero: Bool = false,
         to target: inout Target
-    ) throws(HistogramError) {
+    ) throws(BCCError) {
         writeLog2(dense: try denseSlots(slots, kind: .log2), valType: valType,
                   stripLeadingZero: stripLeadingZero, to: &target)
     }
 
     /// Writes a linear histogram of `slots` (slot index to count) to `target`.
     ///
-    /// - Throws: ``HistogramError/slotOutOfRange(kind:slot:limit:)`` for a slot outside 0...1024.
+    /// - Throws: ``BCCError/histogramSlotOutOfRange(table:kind:slot:limit:)`` for a slot outside 0...1024.
     public static func writeLinear<Target: TextOutputStream>(
         _ slots: [Int: UInt64], valType: String = "value", stripLeadingZero: Bool = false,
         to target: inout Target
-    ) throws(HistogramError) {
+    ) throws(BCCError) {
         writeLinear(dense: try denseSlots(slots, kind: .linear), valType: valType,
                     stripLeadingZero: stripLeadingZero, to: &target)
     }
@@ -84,7 +84,7 @@ public enum Histogram {
     /// The text ``writeLog2(_:valType:stripLeadingZero:to:)`` writes.
     public static func log2(
         _ slots: [Int: UInt64], valType: String = "value", stripLeadingZero: Bool = false
-    ) throws(HistogramError) -> String {
+    ) throws(BCCError) -> String {
         var text = ""
         try writeLog2(slots, valType: valType, stripLeadingZero: stripLeadingZero, to: &text)
         return text
@@ -93,7 +93,7 @@ public enum Histogram {
     /// The text ``writeLinear(_:valType:stripLeadingZero:to:)`` writes.
     public static func linear(
         _ slots: [Int: UInt64], valType: String = "value", stripLeadingZero: Bool = false
-    ) throws(HistogramError) -> String {
+    ) throws(BCCError) -> String {
         var text = ""
         try writeLinear(slots, valType: valType, stripLeadingZero: stripLeadingZero, to: &text)
         return text
@@ -114,7 +114,7 @@ public enum Histogram {
         _ kind: Kind, sections: [Section<Key>], valType: String = "value",
         sectionHeader: String = "Bucket ptr", sectionPrintFn: ((Key) -> String)? = nil,
         stripLeadingZero: Bool = false, to target: inout Target
-    ) throws(HistogramError) {
+    ) throws(BCCError) {
         for section in sections {
             let dense = try denseSlots(section.slots, kind: kind)
             let label = sectionPrintFn?(section.key) ?? String(describing: section.key)
@@ -156,11 +156,11 @@ public enum Histogram {
 
     /// Spreads `slots` into an array of the kind's slot count, rejecting
     /// indexes bcc's fixed-size list would not hold.
-    static func denseSlots(_ slots: [Int: UInt64], kind: Kind) throws(HistogramError) -> [UInt64] {
+    static func denseSlots(_ slots: [Int: UInt64], kind: Kind) throws(BCCError) -> [UInt64] {
         var dense = [UInt64](repeating: 0, count: kind.slotCount)
         for (slot, count) in slots {
             guard slot >= 0, slot < kind.slotCount else {
-                throw .slotOutOfRange(kind: kind, slot: slot, limit: kind.slotCount - 1)
+                throw .histogramSlotOutOfRange(table: nil, kind: kind, slot: slot, limit: kind.slotCount - 1)
             }
             dense[slot] = count
         }
@@ -259,20 +259,6 @@ public enum Histogram {
     static func rightAligned(_ text: String, _ width: Int) -> String {
         let padding = width - text.count
         return padding > 0 ? String(repeating: " ", count: padding) + text : text
-    }
-}
-
-/// A histogram could not be formatted from the given slots.
-public enum HistogramError: Error, CustomStringConvertible, Equatable {
-    /// A slot index lies outside what the histogram kind holds.
-    case slotOutOfRange(kind: Histogram.Kind, slot: Int, limit: Int)
-
-    /// A message naming the slot and the allowed range.
-    public var description: String {
-        switch self {
-        case .slotOutOfRange(let kind, let slot, let limit):
-            "\(kind) histogram slot \(slot) is outside 0...\(limit)"
-        }
     }
 }
 

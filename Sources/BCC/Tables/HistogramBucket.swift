@@ -1,4 +1,5 @@
 // The section key of a keyed histogram, decoded from the map key's first field.
+import BTF
 
 /// The first field of a histogram key struct (bcc's "bucket"): a number, the
 /// text of a char array, or other bytes.
@@ -51,5 +52,27 @@ public enum HistogramBucket: Hashable, Sendable, CustomStringConvertible {
             }
         }
         return text + String(UnicodeScalar(quote))
+    }
+}
+
+extension HistogramBucket {
+    /// The bucket that `member` of `key` holds, decoded as events are: enums
+    /// by value, byte arrays as text (bcc's char arrays); nil when the key
+    /// is too short.
+    init?(_ member: BTFMemberLayout, in key: [UInt8]) {
+        guard let value = key.withUnsafeBytes({ EventDecoder.value(of: member, in: $0) }) else { return nil }
+        let bytes = key[member.offset..<member.offset + member.size]
+        switch value {
+        case let .signed(number), let .enumeration(_, number): self = .signed(number)
+        case let .unsigned(number), let .pointer(number): self = .unsigned(number)
+        case let .bool(flag): self = .unsigned(flag ? 1 : 0)
+        case let .text(text): self = .text(text)
+        default:
+            if case let .array(.integer(element), _, _) = member.value, element.size == 1 {
+                self = .text(String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self))
+            } else {
+                self = .bytes(Array(bytes))
+            }
+        }
     }
 }

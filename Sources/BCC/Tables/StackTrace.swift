@@ -34,7 +34,7 @@ extension Table {
         addresses.reserveCapacity(value.count / 8)
         var offset = 0
         while offset + 8 <= value.count {
-            let address = TableField.unsigned(value[offset ..< offset + 8])
+            let address = value.withUnsafeBytes { EventDecoder.unsignedInteger(8, at: offset, in: $0) }
             if address == 0 { break }
             addresses.append(address)
             offset += 8

@@ -48,10 +48,10 @@ extension Table {
         var frames: [StackBuildIDFrame] = []
         var offset = 0
         while offset + StackBuildIDFrame.size <= value.count {
-            let raw = Int32(bitPattern: UInt32(TableField.unsigned(value[offset ..< offset + 4])))
+            let raw = Int32(bitPattern: UInt32(value.withUnsafeBytes { EventDecoder.unsignedInteger(4, at: offset, in: $0) }))
             guard let status = StackBuildIDFrame.Status(rawValue: raw) else { break }
             frames.append(StackBuildIDFrame(status: status, buildID: Array(value[offset + 4 ..< offset + 24]),
-                                            offset: TableField.unsigned(value[offset + 24 ..< offset + 32])))
+                                            offset: value.withUnsafeBytes { EventDecoder.unsignedInteger(8, at: offset + 24, in: $0) }))
             offset += StackBuildIDFrame.size
         }
         return frames

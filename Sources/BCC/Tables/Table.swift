@@ -10,7 +10,7 @@ import EBPF
 /// Keys and values are bytes here; ``typed(key:value:)`` gives a view in Swift
 /// types whose sizes are checked against the map (and against its BTF types
 /// where the object has them).
-public final class Table: Sendable {
+public final class Table {
     /// The table's name in the C program.
     public let name: String
     /// The kernel map.
@@ -21,23 +21,49 @@ public final class Table: Sendable {
     public let keyType: BTFTypeID?
     /// BTF type of the values, where the map definition names one.
     public let valueType: BTFTypeID?
-    /// The program the table belongs to (nil for a table over a bare map);
-    /// ring and perf buffers opened on the table are polled through it.
-    public let bpf: BPF?
-    /// The decoder of the event struct recorded for this table (Table+Event.swift).
-    let events: EventDecoderSlot
+    /// The declaration in the program (nil for a table over a bare map).
+    public let definition: TableDefinition?
+    /// The decoder of the event struct recorded for this table, planned once
+    /// when the table is made, or why there is none (Table+Event.swift).
+    let eventDecoding: Result<EventDecoder, EventDecodingError>
+    /// A BPF_RINGBUF_OUTPUT table's hidden per-CPU drop counter.
+    let lostCounter: Map?
+    /// The event loop of the program the table belongs to, held weakly: a
+    /// callback that captures its table must not keep the program alive.
+    private weak let eventLoop: EventLoop?
+    /// The program's file name, for errors after it is closed.
+    private let program: String?
 
     /// Wraps `map`; `btf` with `keyType` and `valueType` describes its keys
     /// and values (the program's BTF, from its map definition).
-    public init(name: String, map: Map, btf: BTF? = nil, keyType: BTFTypeID? = nil, valueType: BTFTypeID? = nil,
-                bpf: BPF? = nil) {
+    public convenience init(name: String, map: Map, btf: BTF? = nil, keyType: BTFTypeID? = nil, valueType: BTFTypeID? = nil) {
+        self.init(name: name, map: map, btf: btf, keyType: keyType, valueType: valueType,
+                  definition: nil, lostCounter: nil, eventLoop: nil)
+    }
+
+    /// A table of a loaded program, made once by its ``BPF`` object.
+    init(name: String, map: Map, btf: BTF?, keyType: BTFTypeID?, valueType: BTFTypeID?,
+         definition: TableDefinition?, lostCounter: Map?, eventLoop: EventLoop?) {
         self.name = name
         self.map = map
         self.btf = btf
         self.keyType = keyType
         self.valueType = valueType
-        self.bpf = bpf
-        events = EventDecoderSlot(btf: btf, table: name)
+        self.definition = definition
+        self.lostCounter = lostCounter
+        self.eventLoop = eventLoop
+        program = eventLoop?.program
+        eventDecoding = if let btf {
+            Result { () throws(EventDecodingError) in try EventDecoder(btf: btf, table: name) }
+        } else {
+            .failure(.eventTypeNotRecorded(table: name))
+        }
+    }
+
+    /// The event loop of this table's program, or ``BCCError/closed(program:)``.
+    func openEventLoop() throws(BCCError) -> EventLoop {
+        guard let eventLoop, !eventLoop.isClosed else { throw .closed(program: program ?? name) }
+        return eventLoop
     }
 
     /// The map's kind.
@@ -118,14 +144,10 @@ public final class Table: Sendable {
 
     // MARK: - Errors
 
-    /// Runs a map operation, wrapping a kernel error with the table's name.
+    /// Runs a map operation, wrapping a kernel error with the table's name;
+    /// a table of a closed program throws ``BCCError/closed(program:)``.
     func kernel<T>(_ operation: String, _ body: () throws -> T) throws(BCCError) -> T {
-        do {
-            return try body()
-        } catch let error as BCCError {
-            throw error
-        } catch {
-            throw BCCError.kernel(operation: operation, object: "table '\(name)'", cause: error)
-        }
+        if program != nil { _ = try openEventLoop() }
+        return try BCCError.wrapping(operation, "table '\(name)'", body)
     }
 }

@@ -10,15 +10,15 @@ extension Table {
     /// - Throws: ``BCCError/invalidUse(object:detail:)`` when the map has no
     ///   BTF for its keys or values (a map declared without types).
     public func decodedItems() throws(BCCError) -> [(key: EventValue, value: EventValue)] {
-        let keyDecoder = try valueDecoder(for: keyType, size: keySize, what: "key")
-        let valueDecoder = try valueDecoder(for: valueType, size: valueSize, what: "value")
+        let keyDecoder = try valueDecoder(for: keyType, what: "key")
+        let valueDecoder = try valueDecoder(for: valueType, what: "value")
         var result: [(key: EventValue, value: EventValue)] = []
         for key in try keys() {
             if map.type.isPerCPU {
                 guard let values = try perCPUValues(key) else { continue }
-                result.append((try keyDecoder(key), .array(try values.map(valueDecoder))))
+                result.append((keyDecoder(key), .array(values.map(valueDecoder))))
             } else if let value = try self[key] {
-                result.append((try keyDecoder(key), try valueDecoder(value)))
+                result.append((keyDecoder(key), valueDecoder(value)))
             }
         }
         return result
@@ -26,53 +26,28 @@ extension Table {
 
     /// The value under the key `key` (bytes), decoded; nil when absent.
     public func decodedValue(_ key: [UInt8]) throws(BCCError) -> EventValue? {
-        let decoder = try valueDecoder(for: valueType, size: valueSize, what: "value")
+        let decoder = try valueDecoder(for: valueType, what: "value")
         if map.type.isPerCPU {
-            return try perCPUValues(key).map { values throws(BCCError) in .array(try values.map(decoder)) }
+            return try perCPUValues(key).map { values in .array(values.map(decoder)) }
         }
         return try self[key].map(decoder)
     }
 
-    /// A function decoding bytes of BTF type `type`.
-    private func valueDecoder(for type: BTFTypeID?, size: Int, what: String) throws(BCCError)
-        -> ([UInt8]) throws(BCCError) -> EventValue
-    {
+    /// A function decoding bytes of BTF type `type` with the event
+    /// decoder; bytes shorter than the type stay bytes.
+    private func valueDecoder(for type: BTFTypeID?, what: String) throws(BCCError) -> ([UInt8]) -> EventValue {
         guard let btf, let type else {
             throw .invalidUse(object: "table '\(name)'", detail: "the map has no BTF type for its \(what)s to decode them with")
         }
-        let resolved = btf.resolved(type)
-        if btf.kind(of: resolved).isComposite {
-            let decoder: EventDecoder
-            do {
-                decoder = try EventDecoder(btf: btf, typeID: resolved)
-            } catch {
-                throw .invalidUse(object: "table '\(name)'", detail: "cannot decode its \(what)s: \(error)")
-            }
-            let table = name
-            return { bytes throws(BCCError) in
-                do {
-                    return .structure(try decoder.decode(bytes).fields)
-                } catch {
-                    throw .invalidUse(object: "table '\(table)'", detail: "cannot decode a \(what): \(error)")
-                }
-            }
+        let member: BTFMemberLayout
+        do throws(EventDecodingError) {
+            let cName = btf.cSpelling(of: type)
+            let layout = try EventDecodingError.layout(of: type, in: btf, root: cName)
+            guard layout.valueCount <= EventDecoder.valueLimit else { throw .tooManyValues(type: cName, limit: EventDecoder.valueLimit) }
+            member = BTFMemberLayout(name: what, type: type, bitOffset: 0, value: layout)
+        } catch {
+            throw .invalidUse(object: "table '\(name)'", detail: "cannot decode its \(what)s: \(error)")
         }
-        let field = TableField(name: what, offset: 0, type: type, btf: btf)
-        let kind = btf.kind(of: resolved)
-        let enumerators = kind == .enum || kind == .enum64 ? btf.enumValues(of: resolved) : []
-        return { bytes in
-            guard let slice = field.slice(of: bytes) else { return .bytes(bytes) }
-            if kind == .pointer { return .pointer(TableField.unsigned(slice)) }
-            if !enumerators.isEmpty {
-                let value = TableField.signed(slice)
-                return .enumeration(name: enumerators.first { $0.signedValue == value }?.name, value: value)
-            }
-            switch field.encoding {
-            case .signed where field.isInteger: return .signed(TableField.signed(slice))
-            case .unsigned where field.isInteger: return .unsigned(TableField.unsigned(slice))
-            case .charArray: return .text(String(decoding: slice.prefix { $0 != 0 }, as: UTF8.self))
-            default: return .bytes(Array(slice))
-            }
-        }
+        return { bytes in bytes.withUnsafeBytes { EventDecoder.value(of: member, in: $0) } ?? .bytes(bytes) }
     }
 }

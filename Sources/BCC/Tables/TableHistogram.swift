@@ -54,9 +54,9 @@ extension Table {
             case .slot(let slot):
                 var slots: [Int: UInt64] = [:]
                 for (key, value) in try histogramItems() {
-                    guard let index = slot.integer(in: key) else { continue }
+                    guard let index = Self.slot(slot, in: key) else { continue }
                     guard let position = Int(exactly: index), position >= 0, position < kind.slotCount else {
-                        throw HistogramError.slotOutOfRange(kind: kind, slot: Int(clamping: index), limit: kind.slotCount - 1)
+                        throw BCCError.histogramSlotOutOfRange(table: name, kind: kind, slot: Int(clamping: index), limit: kind.slotCount - 1)
                     }
                     slots[position] = value
                 }
@@ -64,9 +64,9 @@ extension Table {
             case .sectioned(let bucket, let slot):
                 var entries: [(section: HistogramBucket, slot: Int, count: UInt64)] = []
                 for (key, value) in try histogramItems() {
-                    guard let section = bucket.bucket(in: key), let index = slot.integer(in: key) else { continue }
+                    guard let section = HistogramBucket(bucket, in: key), let index = Self.slot(slot, in: key) else { continue }
                     guard let position = Int(exactly: index), position >= 0, position < kind.slotCount else {
-                        throw HistogramError.slotOutOfRange(kind: kind, slot: Int(clamping: index), limit: kind.slotCount - 1)
+                        throw BCCError.histogramSlotOutOfRange(table: name, kind: kind, slot: Int(clamping: index), limit: kind.slotCount - 1)
                     }
                     entries.append((section, position, value))
                 }
@@ -74,12 +74,8 @@ extension Table {
                 try Histogram.write(kind, sections: sections, valType: valType, sectionHeader: sectionHeader,
                                     sectionPrintFn: sectionPrintFn, stripLeadingZero: stripLeadingZero, to: &text)
             }
-        } catch let error as HistogramError {
-            throw .invalidUse(object: "table '\(name)'", detail: error.description)
-        } catch let error as BCCError {
-            throw error
         } catch {
-            throw .kernel(operation: "read histogram", object: "table '\(name)'", cause: error)
+            throw .kernel("read histogram", "table '\(name)'", error)
         }
         target.write(text)
     }
@@ -88,40 +84,47 @@ extension Table {
 
     enum HistogramKeyLayout {
         /// The whole key is the slot.
-        case slot(TableField)
+        case slot(BTFMemberLayout)
         /// The key's first field is the section, the second the slot.
-        case sectioned(bucket: TableField, slot: TableField)
+        case sectioned(bucket: BTFMemberLayout, slot: BTFMemberLayout)
     }
 
     func histogramKeyLayout() throws(BCCError) -> HistogramKeyLayout {
-        if let btf, let keyType {
-            let resolved = btf.resolved(keyType)
-            switch btf.kind(of: resolved) {
-            case .struct, .union:
-                var members = btf.members(of: resolved)
-                // bcc skips a padding member it inserted itself between bucket and slot.
-                if members.count == 3, members[1].name == "__pad_1" { members.remove(at: 1) }
-                guard members.count >= 2 else {
-                    throw .invalidUse(object: "table '\(name)'",
-                                      detail: "a histogram key struct needs a section field and a slot field")
-                }
-                let bucket = TableField(name: members[0].name, offset: members[0].byteOffset, type: members[0].type, btf: btf)
-                let slot = TableField(name: members[1].name, offset: members[1].byteOffset, type: members[1].type, btf: btf)
-                guard slot.isInteger else {
-                    throw .invalidUse(object: "table '\(name)'", detail: "the slot field '\(slot.name)' is not an integer")
-                }
-                return .sectioned(bucket: bucket, slot: slot)
-            default:
-                let field = TableField(name: "key", offset: 0, type: keyType, btf: btf)
-                if field.isInteger { return .slot(field) }
+        guard let btf, let keyType else {
+            guard [1, 2, 4, 8].contains(keySize) else {
+                throw .invalidUse(object: "table '\(name)'",
+                                  detail: "the key is \(keySize) bytes and the map has no BTF to say where the slot is")
+            }
+            return .slot(BTFMemberLayout(name: "key", type: .void, bitOffset: 0, value: .integer(BTFIntegerLayout(size: keySize, isSigned: false))))
+        }
+        let layout: BTFValueLayout
+        do {
+            layout = try EventDecodingError.layout(of: keyType, in: btf, root: btf.cSpelling(of: keyType))
+        } catch {
+            throw .invalidUse(object: "table '\(name)'", detail: "cannot read its keys: \(error)")
+        }
+        guard case let .composite(key) = layout else {
+            guard layout.integerRepresentation != nil else {
                 throw .invalidUse(object: "table '\(name)'", detail: "a histogram key must be an integer or a struct")
             }
+            return .slot(BTFMemberLayout(name: "key", type: keyType, bitOffset: 0, value: layout))
         }
-        guard [1, 2, 4, 8].contains(keySize) else {
-            throw .invalidUse(object: "table '\(name)'",
-                              detail: "the key is \(keySize) bytes and the map has no BTF to say where the slot is")
+        var members = key.members
+        // bcc skips a padding member it inserted itself between bucket and slot.
+        if members.count == 3, members[1].name == "__pad_1" { members.remove(at: 1) }
+        guard members.count >= 2 else {
+            throw .invalidUse(object: "table '\(name)'", detail: "a histogram key struct needs a section field and a slot field")
         }
-        return .slot(TableField(unsignedAt: 0, size: keySize))
+        guard members[1].value.integerRepresentation != nil else {
+            throw .invalidUse(object: "table '\(name)'", detail: "the slot field '\(members[1].name)' is not an integer")
+        }
+        return .sectioned(bucket: members[0], slot: members[1])
+    }
+
+    /// The slot `member` of `key` holds; nil when the key is too short.
+    static func slot(_ member: BTFMemberLayout, in key: [UInt8]) -> Int64? {
+        let value = key.withUnsafeBytes { EventDecoder.value(of: member, in: $0) }
+        return value?.int ?? value?.uint.map { Int64(truncatingIfNeeded: $0) }
     }
 
     /// Every key with its count (per-CPU counts summed).
@@ -129,23 +132,20 @@ extension Table {
         guard [1, 2, 4, 8].contains(valueSize) else {
             throw .invalidUse(object: "table '\(name)'", detail: "histogram counts must be integers, the values are \(valueSize) bytes")
         }
+        let size = valueSize
+        func count(_ value: [UInt8]) -> UInt64 {
+            value.count < size ? 0 : value.withUnsafeBytes { EventDecoder.unsignedInteger(size, at: 0, in: $0) }
+        }
         var result: [(key: [UInt8], count: UInt64)] = []
         for key in try keys() {
             if map.type.isPerCPU {
                 guard let values = try perCPUValues(key) else { continue }
-                result.append((key, values.reduce(0) { $0 &+ TableField.unsigned($1[...]) }))
+                result.append((key, values.reduce(0) { $0 &+ count($1) }))
             } else if let value = try self[key] {
-                result.append((key, TableField.unsigned(value[...])))
+                result.append((key, count(value)))
             }
         }
         return result
-    }
-}
-
-extension TableField {
-    /// An unsigned integer field without BTF.
-    init(unsignedAt offset: Int, size: Int) {
-        self.init(name: "key", offset: offset, size: size, encoding: .unsigned)
     }
 }
 
@@ -153,7 +153,7 @@ extension Histogram {
     /// Writes a single histogram of `kind`.
     static func write<Target: TextOutputStream>(
         _ kind: Kind, slots: [Int: UInt64], valType: String, stripLeadingZero: Bool, to target: inout Target
-    ) throws(HistogramError) {
+    ) throws(BCCError) {
         switch kind {
         case .log2: try writeLog2(slots, valType: valType, stripLeadingZero: stripLeadingZero, to: &target)
         case .linear: try writeLinear(slots, valType: valType, stripLeadingZero: stripLeadingZero, to: &target)

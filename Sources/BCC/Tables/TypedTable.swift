@@ -5,7 +5,7 @@ import EBPF
 /// types (integers, or structs with the same fields in the same order and no
 /// padding the C side lacks). Made by ``Table/typed(key:value:)``, which checks
 /// the sizes against the map.
-public struct TypedTable<Key: BitwiseCopyable, Value: BitwiseCopyable>: Sendable {
+public struct TypedTable<Key: BitwiseCopyable, Value: BitwiseCopyable> {
     /// The underlying table.
     public let table: Table
 

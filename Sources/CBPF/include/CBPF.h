@@ -46,12 +46,19 @@ int cbpf_epoll_wait(int epfd, uint64_t *datas, uint32_t *events, int max_events,
 /// epoll_create1(EPOLL_CLOEXEC).
 int cbpf_epoll_create(void);
 
-/// eventfd(0, EFD_CLOEXEC): a descriptor that wakes an epoll wait when written.
+/// eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK): a descriptor that wakes an epoll wait when written;
+/// draining it never blocks.
 int cbpf_eventfd_create(void);
 
 /// Readable (EPOLLIN) and edge-triggered (EPOLLET) event bits for cbpf_epoll_add.
 static const uint32_t CBPF_EPOLLIN = 0x001;
 static const uint32_t CBPF_EPOLLET = 1u << 31;
+
+// MARK: - Packet sockets (struct sockaddr_ll is not in Swift's Glibc module)
+
+/// Binds AF_PACKET socket `fd` to interface `ifindex` for frames of
+/// `protocol_be` (an ETH_P_* value in network byte order). 0 or -1 with errno set.
+int cbpf_bind_packet_socket(int fd, int ifindex, uint16_t protocol_be);
 
 // MARK: - CPU placement (sched.h declares these only under _GNU_SOURCE)
 

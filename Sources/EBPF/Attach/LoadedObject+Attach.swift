@@ -19,7 +19,7 @@ extension LoadedObject {
         guard let spec = spec.program(named: name), let program = programs[name] else {
             throw BPFError.notFound(what: "program '\(name)' in \(spec.name)")
         }
-        guard let link = try Self.link(for: program, section: spec.section, pid: pid) else {
+        guard let link = try spec.section.attachTarget.link(program: program, pid: pid) else {
             throw BPFError.invalidArgument(
                 operation: "attach", object: "program '\(name)' of \(self.spec.name)",
                 detail: "its section '\(spec.sectionName)' names no target; attach it by hand")
@@ -39,7 +39,7 @@ extension LoadedObject {
         do {
             for spec in spec.programs {
                 guard let program = programs[spec.name] else { continue }
-                if let link = try Self.link(for: program, section: spec.section, pid: pid) { links[spec.name] = link }
+                if let link = try spec.section.attachTarget.link(program: program, pid: pid) { links[spec.name] = link }
             }
         } catch {
             for link in links.values { link.close() }
@@ -53,10 +53,17 @@ extension LoadedObject {
     public func adopt(_ link: any Link) {
         adoptAttachment { link.close() }
     }
+}
 
-    /// The link for `program` at the target `section` names, or nil when it names none.
-    private static func link(for program: Program, section: ProgramSection, pid: Int32?) throws -> (any Link)? {
-        switch section.attachTarget {
+// MARK: - Attaching a program where a section says
+
+extension ProgramSection.AttachTarget {
+    /// Attaches `program` here and returns the link, or nil when this names
+    /// no target (`.none`, `.perfEvent`, a uprobe without a binary): those
+    /// attach by hand. `pid` limits uprobes to one process; other kinds
+    /// ignore it.
+    public func link(program: Program, pid: Int32? = nil) throws -> (any Link)? {
+        switch self {
         case .none, .perfEvent:
             return nil
         case let .tracepoint(category, name):

@@ -9,25 +9,24 @@ import Glibc
 enum PerfEvent {
     /// Opens a perf event described by `attr` for `pid` (-1: every process)
     /// on `cpu` (-1: every CPU). The event starts disabled; `attach` enables it.
-    static func open(_ attr: perf_event_attr, pid: Int32, cpu: Int32, what: String) throws -> OwnedFD {
+    static func open(_ attr: perf_event_attr, pid: Int32, cpu: Int32, what: String) throws(BPFError) -> OwnedFD {
         var attr = attr
         attr.size = UInt32(MemoryLayout<perf_event_attr>.size)
         attr.disabled = 1
-        while true {
-            let fd = cbpf_perf_event_open(&attr, pid, cpu, -1, UInt(PERF_FLAG_FD_CLOEXEC))
-            if fd >= 0 { return Syscall.adopt(fd) }
-            let code = errno
-            switch code {
-            case EINTR:
-                continue
+        do {
+            return Syscall.adopt(try Errno.retryingInterrupts {
+                cbpf_perf_event_open(&attr, pid, cpu, -1, UInt(PERF_FLAG_FD_CLOEXEC))
+            })
+        } catch {
+            switch error.rawValue {
             case EACCES, EPERM:
-                throw BPFError.permissionDenied(operation: "perf_event_open for \(what)")
+                throw .permissionDenied(operation: "perf_event_open for \(what)")
             case ENOENT, ENODEV:
-                throw BPFError.notFound(what: "perf event for \(what) (perf_event_open: \(BPFError.errorName(code)))")
+                throw .notFound(what: "perf event for \(what) (perf_event_open: \(error))")
             case ESRCH:
-                throw BPFError.notFound(what: "process \(pid) for \(what)")
+                throw .notFound(what: "process \(pid) for \(what)")
             default:
-                throw BPFError.from(errno: code, operation: "perf_event_open for", object: what)
+                throw error.error(operation: "perf_event_open for", object: what)
             }
         }
     }
@@ -48,7 +47,7 @@ enum PerfEvent {
             try ioctl(event, CBPF_PERF_EVENT_IOC_SET_BPF, UInt(program.fd.rawValue), what: object)
         }
         do {
-            try ioctl(event, CBPF_PERF_EVENT_IOC_ENABLE, 0, what: object)
+            try enable(event, what: object)
         } catch {
             link?.close()
             throw error
@@ -56,14 +55,18 @@ enum PerfEvent {
         return link
     }
 
-    private static func ioctl(_ event: OwnedFD, _ request: UInt, _ argument: UInt, what: String) throws {
-        while cbpf_ioctl(event.rawValue, request, argument) != 0 {
-            let code = errno
-            if code == EINTR { continue }
+    /// Starts `event` counting (PERF_EVENT_IOC_ENABLE).
+    static func enable(_ event: OwnedFD, what: String) throws(BPFError) {
+        try ioctl(event, CBPF_PERF_EVENT_IOC_ENABLE, 0, what: what)
+    }
+
+    private static func ioctl(_ event: OwnedFD, _ request: UInt, _ argument: UInt, what: String) throws(BPFError) {
+        do {
+            _ = try Errno.retryingInterrupts { cbpf_ioctl(event.rawValue, request, argument) }
+        } catch {
             let name = request == CBPF_PERF_EVENT_IOC_SET_BPF ? "PERF_EVENT_IOC_SET_BPF" : "PERF_EVENT_IOC_ENABLE"
-            throw BPFError.from(
-                errno: code, operation: name, object: what,
-                invalidDetail: "the kernel refused the program for this event (is it the right program type?)")
+            throw error.error(operation: name, object: what,
+                              invalidDetail: "the kernel refused the program for this event (is it the right program type?)")
         }
     }
 }

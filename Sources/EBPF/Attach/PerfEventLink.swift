@@ -118,29 +118,3 @@ public final class PerfEventLink: Link {
 
     deinit { resources.close() }
 }
-
-/// The CPUs that are online now, from /sys/devices/system/cpu/online.
-enum OnlineCPUs {
-    static let path = "/sys/devices/system/cpu/online"
-
-    /// The online CPU numbers in ascending order.
-    static func list() throws -> [Int] {
-        try parse(SysFile.read(path))
-    }
-
-    /// Parses a kernel CPU list such as "0-3,5".
-    static func parse(_ text: String) throws -> [Int] {
-        var cpus: [Int] = []
-        for part in text.split(whereSeparator: { $0 == "," || $0 == "\n" || $0 == " " }) {
-            let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
-            guard let first = bounds.first ?? nil, let last = bounds.last ?? nil, bounds.count <= 2, first <= last,
-                first >= 0
-            else {
-                throw BPFError.malformed(what: path, detail: "expected a CPU list like 0-3,5, found '\(text)'")
-            }
-            cpus.append(contentsOf: first...last)
-        }
-        guard !cpus.isEmpty else { throw BPFError.malformed(what: path, detail: "the CPU list is empty") }
-        return cpus
-    }
-}

@@ -1,7 +1,7 @@
 extension Tracefs {
     /// Every tracepoint the kernel has, as (category, name), from tracefs's
     /// `available_events` (one `category:name` per line), in the file's order.
-    public static func events() throws -> [(category: String, name: String)] {
+    public static func events() throws(BPFError) -> [(category: String, name: String)] {
         let path = try root() + "/available_events"
         var events: [(category: String, name: String)] = []
         for line in try SysFile.read(path).split(separator: "\n") {

@@ -23,8 +23,8 @@ public enum Tracefs {
     ///
     /// - Throws: `BPFError.notFound` saying how to mount tracefs when it is not
     ///   mounted and the process may not mount it, or the mount error.
-    public static func root() throws -> String {
-        try foundRoot.withLock { found in
+    public static func root() throws(BPFError) -> String {
+        try foundRoot.withLock { (found) throws(BPFError) in
             if let found { return found }
             let root = try findOrMountRoot()
             found = root
@@ -32,7 +32,7 @@ public enum Tracefs {
         }
     }
 
-    private static func findOrMountRoot() throws -> String {
+    private static func findOrMountRoot() throws(BPFError) -> String {
         if let mounted = mountPoints.first(where: isTracefs) { return mounted }
         let target = mountPoints[0]
         guard geteuid() == 0 else {
@@ -50,12 +50,12 @@ public enum Tracefs {
     }
 
     /// The path of trace_pipe, where bpf_trace_printk() output appears.
-    public static func tracePipePath() throws -> String {
+    public static func tracePipePath() throws(BPFError) -> String {
         try root() + "/trace_pipe"
     }
 
     /// The directory of the event `category`/`name` (a tracepoint or a probe defined in tracefs).
-    static func eventDirectory(category: String, name: String) throws -> String {
+    static func eventDirectory(category: String, name: String) throws(BPFError) -> String {
         try validate(category, what: "tracepoint category")
         try validate(name, what: "tracepoint name")
         return try root() + "/events/\(category)/\(name)"
@@ -64,13 +64,13 @@ public enum Tracefs {
     // MARK: - Events
 
     /// True when the kernel has the tracepoint `category`/`name`.
-    public static func eventExists(category: String, name: String) throws -> Bool {
+    public static func eventExists(category: String, name: String) throws(BPFError) -> Bool {
         SysFile.exists(try eventDirectory(category: category, name: name) + "/id")
     }
 
     /// The id of the tracepoint `category`/`name`: perf_event_attr.config for a
     /// PERF_TYPE_TRACEPOINT event.
-    public static func eventID(category: String, name: String) throws -> UInt64 {
+    public static func eventID(category: String, name: String) throws(BPFError) -> UInt64 {
         let (path, text) = try readEventFile("id", category: category, name: name)
         guard let id = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw BPFError.malformed(what: path, detail: "expected a decimal event id, found '\(text)'")
@@ -79,14 +79,20 @@ public enum Tracefs {
     }
 
     /// The record layout of the tracepoint `category`/`name`, from its format file.
-    public static func eventFormat(category: String, name: String) throws -> TracepointFormat {
+    public static func eventFormat(category: String, name: String) throws(BPFError) -> TracepointFormat {
         let (path, text) = try readEventFile("format", category: category, name: name)
-        return try TracepointFormat(parsing: text, path: path)
+        do {
+            return try TracepointFormat(parsing: text, path: path)
+        } catch {
+            // The parser names the file and line; the error is about tracefs, not an object file.
+            guard case let .malformed(what, detail) = error else { throw .object(error) }
+            throw .malformed(what: what, detail: detail)
+        }
     }
 
     /// The path and contents of `file` in the event's directory; a missing
     /// file means the kernel has no such tracepoint.
-    private static func readEventFile(_ file: String, category: String, name: String) throws -> (path: String, text: String) {
+    private static func readEventFile(_ file: String, category: String, name: String) throws(BPFError) -> (path: String, text: String) {
         let path = try eventDirectory(category: category, name: name) + "/" + file
         do {
             return (path, try SysFile.read(path))
@@ -99,11 +105,13 @@ public enum Tracefs {
 
     /// Defines a probe by appending `definition` to the tracefs file `file`
     /// ("kprobe_events" or "uprobe_events").
-    static func defineProbe(file: String, definition: String) throws {
+    static func defineProbe(file: String, definition: String) throws(BPFError) {
         let path = try root() + "/" + file
         do {
             try SysFile.write(path, definition, append: true)
-        } catch BPFError.system(_, _, let code) where code == EINVAL || code == ENOENT || code == E2BIG {
+        } catch {
+            // (A `catch BPFError.system(...) where` clause crashes Swift 6.3's SIL ownership check under typed throws.)
+            guard case .system(_, _, let code) = error, code == EINVAL || code == ENOENT || code == E2BIG else { throw error }
             throw BPFError.invalidArgument(
                 operation: "define probe in \(path)", object: definition,
                 detail: lastErrorLogLine() ?? String(cString: strerror(code)))
@@ -113,14 +121,15 @@ public enum Tracefs {
     /// Removes the probe `group`/`name` from the tracefs file `file`. The
     /// kernel answers EBUSY while a perf event it just released is still being
     /// torn down, so that is retried briefly.
-    static func removeProbe(file: String, group: String, name: String) throws {
+    static func removeProbe(file: String, group: String, name: String) throws(BPFError) {
         let path = try root() + "/" + file
         var attempts = 0
         while true {
             do {
                 try SysFile.write(path, "-:\(group)/\(name)", append: true)
                 return
-            } catch BPFError.system(_, _, let code) where code == EBUSY && attempts < 50 {
+            } catch {
+                guard case .system(_, _, EBUSY) = error, attempts < 50 else { throw error }
                 attempts += 1
                 usleep(2_000)
             }
@@ -128,7 +137,7 @@ public enum Tracefs {
     }
 
     /// The probes currently defined in the tracefs file `file`, one definition a line.
-    static func probeDefinitions(file: String) throws -> [String] {
+    static func probeDefinitions(file: String) throws(BPFError) -> [String] {
         try SysFile.read(root() + "/" + file).split(separator: "\n").map(String.init)
     }
 
@@ -150,7 +159,7 @@ public enum Tracefs {
 
     /// Event categories and names become path components: reject anything
     /// that could leave the events directory.
-    private static func validate(_ component: String, what: String) throws {
+    private static func validate(_ component: String, what: String) throws(BPFError) {
         let allowed = component.utf8.allSatisfy {
             ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z"))
                 || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))

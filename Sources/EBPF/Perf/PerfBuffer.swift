@@ -58,7 +58,7 @@ public final class PerfBuffer {
         let object = "perf buffer \(map.name)"
         var opened: [PerfEventRing] = []
         do {
-            for cpu in try Self.onlineCPUs() where cpu < Int(map.maxEntries) {
+            for cpu in try OnlineCPUs.list() where cpu < Int(map.maxEntries) {
                 let ring = try PerfEventRing(cpu: cpu, pageCount: pageCount, wakeupEvents: wakeup, object: object)
                 opened.append(ring)
                 var key = UInt32(cpu), value = UInt32(bitPattern: ring.fd.rawValue)
@@ -108,20 +108,5 @@ public final class PerfBuffer {
         guard !isClosed else { return }
         isClosed = true
         for ring in rings { ring.close() }
-    }
-
-    /// The CPUs in /sys/devices/system/cpu/online ("0-3,5").
-    static func onlineCPUs() throws -> [Int] {
-        let path = "/sys/devices/system/cpu/online"
-        guard let text = readSmallFile(path) else { throw BPFError.notFound(what: path) }
-        var cpus: [Int] = []
-        for part in text.split(whereSeparator: { $0 == "," || $0 == "\n" || $0 == " " }) {
-            let bounds = part.split(separator: "-").compactMap { Int($0) }
-            guard (1...2).contains(bounds.count), bounds[0] <= bounds[bounds.count - 1] else {
-                throw BPFError.malformed(what: path, detail: "expected a CPU list like 0-3, found '\(text)'")
-            }
-            cpus.append(contentsOf: bounds[0]...bounds[bounds.count - 1])
-        }
-        return cpus
     }
 }

@@ -2,15 +2,18 @@
 /// descriptor: bcc's `perf_buffer_poll`, which serves all perf buffers of a
 /// BPF object.
 public final class PerfBufferPoller {
-    private let epoll: EpollSet
+    private let epoll: Epoll
     private var buffers: [PerfBuffer] = []
 
     /// The epoll descriptor, readable when a ring has data, for external loops.
     public var epollFileDescriptor: Int32 { epoll.fileDescriptor }
 
+    /// Makes a ``poll(timeout:)`` blocked on another thread return 0 at once.
+    public var waker: PollWaker { epoll.waker }
+
     /// Creates an empty poller.
     public init() throws {
-        epoll = try EpollSet(object: "perf buffer poller")
+        epoll = try Epoll(object: "perf buffer poller")
     }
 
     deinit {
@@ -36,9 +39,16 @@ public final class PerfBufferPoller {
         buffers.append(buffer)
     }
 
+    /// Waits up to `timeout` (nil: until a ring has data) and reads the
+    /// rings that have data; see ``poll(timeout:)-(Int)``.
+    @discardableResult
+    public func poll(timeout: Duration?) throws -> Int {
+        try poll(timeout: Epoll.milliseconds(timeout))
+    }
+
     /// Waits up to `timeout` milliseconds (-1: until a ring has data) and
     /// reads the rings that have data. Returns the samples handled; 0 on
-    /// timeout or when a signal interrupts the wait.
+    /// timeout, when a signal interrupts the wait, or when ``waker`` woke it.
     @discardableResult
     public func poll(timeout: Int = -1) throws -> Int {
         guard !epoll.isClosed else {
@@ -55,7 +65,7 @@ public final class PerfBufferPoller {
             }
         }
         if found { return count }
-        let ready = try epoll.wait(maxEvents: EpollSet.capacity, timeout: timeout)
+        let ready = try epoll.wait(maxEvents: Epoll.capacity, timeout: timeout)
         for index in 0..<ready {
             let token = epoll.token(at: index)
             count += try buffers[Int(token >> 32)].consume(ring: Int(token & 0xffff_ffff))

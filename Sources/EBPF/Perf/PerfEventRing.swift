@@ -30,26 +30,17 @@ final class PerfEventRing {
 
     /// Opens the event on `cpu` and maps `pageCount` data pages (a power of
     /// two); the kernel wakes readers after every `wakeupEvents` samples.
-    init(cpu: Int, pageCount: Int, wakeupEvents: UInt32 = 1, object: String) throws {
+    init(cpu: Int, pageCount: Int, wakeupEvents: UInt32 = 1, object: String) throws(BPFError) {
         var attr = perf_event_attr()
         attr.type = PERF_TYPE_SOFTWARE.rawValue
-        attr.size = UInt32(MemoryLayout<perf_event_attr>.size)
         attr.config = UInt64(PERF_COUNT_SW_BPF_OUTPUT.rawValue)
         attr.sample_type = UInt64(PERF_SAMPLE_RAW.rawValue)
         attr.sample_period = 1
         attr.wakeup_events = wakeupEvents
-        let raw = cbpf_perf_event_open(&attr, -1, Int32(cpu), -1, UInt(PERF_FLAG_FD_CLOEXEC))
-        guard raw >= 0 else {
-            let code = errno
-            if code == EPERM || code == EACCES {
-                throw BPFError.permissionDenied(operation: "perf_event_open for \(object) on CPU \(cpu)")
-            }
-            throw BPFError.system(operation: "perf_event_open on CPU \(cpu)", object: object, errno: code)
-        }
-        fd = OwnedFD(rawValue: raw)
+        fd = try PerfEvent.open(attr, pid: -1, cpu: Int32(cpu), what: "\(object) on CPU \(cpu)")
         let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
         mapping = try SharedMemoryMapping(
-            fd: raw, length: (1 + pageCount) * pageSize, offset: 0, writable: true,
+            fd: fd.rawValue, length: (1 + pageCount) * pageSize, offset: 0, writable: true,
             object: "\(object) CPU \(cpu) perf ring")
         control = mapping.address!
         data = UnsafeRawPointer(control + pageSize)
@@ -59,10 +50,8 @@ final class PerfEventRing {
     }
 
     /// Starts the event counting (so BPF output reaches the ring).
-    func enable() throws {
-        guard cbpf_ioctl(fd.rawValue, CBPF_PERF_EVENT_IOC_ENABLE, 0) == 0 else {
-            throw BPFError.system(operation: "enable perf event on CPU \(cpu)", object: object, errno: errno)
-        }
+    func enable() throws(BPFError) {
+        try PerfEvent.enable(fd, what: "\(object) on CPU \(cpu)")
     }
 
     /// True when the kernel has written records this reader has not read.

@@ -13,19 +13,22 @@ public final class RingBufferPoller {
         let handler: Handler
     }
 
-    private let epoll: EpollSet
+    private let epoll: Epoll
     private var entries: [Entry] = []
 
     /// The epoll descriptor, readable when any ring has data: for external
     /// event loops, which then call ``consume(max:)``.
     public var epollFileDescriptor: Int32 { epoll.fileDescriptor }
 
+    /// Makes a ``poll(timeout:)`` blocked on another thread return 0 at once.
+    public var waker: PollWaker { epoll.waker }
+
     /// The rings added so far, in order.
     public var rings: [RingBuffer] { entries.map(\.ring) }
 
     /// Creates an empty poller.
     public init() throws {
-        epoll = try EpollSet(object: "ring buffer poller")
+        epoll = try Epoll(object: "ring buffer poller")
     }
 
     deinit {
@@ -50,10 +53,17 @@ public final class RingBufferPoller {
         return ring
     }
 
+    /// Waits up to `timeout` (nil: until a ring has data, `.zero`: not at
+    /// all) and consumes the rings that have data; see ``poll(timeout:)-(Int)``.
+    @discardableResult
+    public func poll(timeout: Duration?) throws -> Int {
+        try poll(timeout: Epoll.milliseconds(timeout))
+    }
+
     /// Waits up to `timeout` milliseconds (-1: until a ring has data, 0: not
     /// at all) and consumes the rings that have data. Returns the number of
-    /// records handled; 0 on timeout or when a signal interrupts the wait,
-    /// so a Ctrl-C handler gets control back promptly.
+    /// records handled; 0 on timeout, when a signal interrupts the wait (so
+    /// a Ctrl-C handler gets control back promptly), or when ``waker`` woke it.
     ///
     /// Rings that already hold committed (or discarded) records are consumed without
     /// entering `epoll_wait` at all (the kernel's wakeup arrives through

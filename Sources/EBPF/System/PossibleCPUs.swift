@@ -1,58 +1,63 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+// MARK: - PossibleCPUs
 
 /// The CPUs the kernel may ever bring online, from
 /// /sys/devices/system/cpu/possible. Per-CPU map values and perf event arrays
 /// have one slot for each.
 public enum PossibleCPUs {
+    /// Where the kernel lists them.
+    static let path = "/sys/devices/system/cpu/possible"
+
     /// The number of per-CPU slots: the highest possible CPU number plus one.
-    public static func count() throws -> Int {
+    public static func count() throws(BPFError) -> Int {
         try cached.get()
     }
 
     private static let cached: Result<Int, BPFError> = Result { () throws(BPFError) in
-        let path = "/sys/devices/system/cpu/possible"
-        guard let text = readSmallFile(path) else {
-            throw BPFError.notFound(what: path)
-        }
-        return try parse(text, source: path)
+        try parse(try SysFile.read(path), source: path)
     }
 
     /// Parses a CPU list such as "0-3", "0,2-5" or "0" and returns the highest
     /// CPU number plus one.
     static func parse(_ text: String, source: String) throws(BPFError) -> Int {
-        var highest = -1
-        for part in text.split(whereSeparator: { $0 == "," || $0 == "\n" || $0 == " " }) {
-            let bounds = part.split(separator: "-")
-            guard (1...2).contains(bounds.count), let last = Int(bounds[bounds.count - 1]),
-                  bounds.allSatisfy({ Int($0) != nil }) else {
-                throw BPFError.malformed(what: source, detail: "expected a CPU list like 0-3, found '\(text)'")
-            }
-            highest = max(highest, last)
-        }
-        guard highest >= 0 else {
-            throw BPFError.malformed(what: source, detail: "the CPU list is empty")
-        }
-        return highest + 1
+        try CPUList.parse(text, source: source).last! + 1
     }
 }
 
-/// Reads a small text file (sysfs, procfs) whole, or nil if it cannot be read.
-func readSmallFile(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { _ = close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if count < 0 && errno == EINTR { continue }
-        if count < 0 { return nil }
-        if count == 0 { break }
-        bytes.append(contentsOf: chunk[..<count])
+// MARK: - OnlineCPUs
+
+/// The CPUs that are online now, from /sys/devices/system/cpu/online: where
+/// perf buffers and perf event programs open one event each.
+enum OnlineCPUs {
+    /// Where the kernel lists them.
+    static let path = "/sys/devices/system/cpu/online"
+
+    /// The online CPU numbers in ascending order.
+    static func list() throws(BPFError) -> [Int] {
+        try parse(SysFile.read(path))
     }
-    return String(decoding: bytes, as: UTF8.self)
+
+    /// Parses a kernel CPU list such as "0-3,5".
+    static func parse(_ text: String) throws(BPFError) -> [Int] {
+        try CPUList.parse(text, source: path)
+    }
+}
+
+// MARK: - CPUList
+
+/// The kernel's CPU list format ("0-3,5"), as sysfs writes it.
+enum CPUList {
+    /// The CPU numbers of `text`, ascending and not empty; `source` names the file in errors.
+    static func parse(_ text: String, source: String) throws(BPFError) -> [Int] {
+        var cpus: [Int] = []
+        for part in text.split(whereSeparator: { $0 == "," || $0 == "\n" || $0 == " " }) {
+            let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+            guard let first = bounds.first ?? nil, let last = bounds.last ?? nil, bounds.count <= 2, first >= 0,
+                  first <= last, first >= (cpus.last ?? -1) + 1 else {
+                throw .malformed(what: source, detail: "expected an ascending CPU list like 0-3,5, found '\(text)'")
+            }
+            cpus.append(contentsOf: first...last)
+        }
+        guard !cpus.isEmpty else { throw .malformed(what: source, detail: "the CPU list is empty") }
+        return cpus
+    }
 }

@@ -1,4 +1,3 @@
-import CBPF
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -8,7 +7,7 @@ import Musl
 
 /// Lets async code wait until a descriptor becomes readable, without blocking
 /// a thread of the cooperative pool: a dedicated thread blocks in an
-/// edge-triggered `epoll_wait` and resumes the waiting task.
+/// edge-triggered wait on an ``Epoll`` and resumes the waiting task.
 ///
 /// Edge-triggered readiness is only safe when the consumer, before waiting,
 /// has published its position and re-checked the producer behind a full
@@ -23,40 +22,41 @@ final class ReadinessWaiter: Sendable {
         var continuation: CheckedContinuation<Bool, Never>?
     }
 
-    private let epoll: OwnedFD
-    private let stopEvent: OwnedFD
+    /// What the waiting thread owns: the epoll set (used by that thread only) and its waiter.
+    private final class ThreadContext {
+        let waiter: ReadinessWaiter
+        let epoll: Epoll
+
+        init(waiter: ReadinessWaiter, epoll: Epoll) {
+            self.waiter = waiter
+            self.epoll = epoll
+        }
+    }
+
+    /// Ends the thread's wait; the epoll set itself belongs to the thread.
+    private let waker: PollWaker
     private let state = Mutex(State())
     private let thread: Mutex<pthread_t?> = Mutex(nil)
 
-    private static let stopToken: UInt64 = 1
-    private static let readyToken: UInt64 = 0
-
     /// Starts watching `fd` for readability. `object` names it in errors.
-    init(fd: Int32, object: String) throws {
-        let epollFD = cbpf_epoll_create()
-        guard epollFD >= 0 else { throw BPFError.system(operation: "epoll_create1", object: object, errno: errno) }
-        epoll = OwnedFD(rawValue: epollFD)
-        let eventFD = cbpf_eventfd_create()
-        guard eventFD >= 0 else { throw BPFError.system(operation: "eventfd", object: object, errno: errno) }
-        stopEvent = OwnedFD(rawValue: eventFD)
-        guard cbpf_epoll_add(epollFD, fd, CBPF_EPOLLIN | CBPF_EPOLLET, Self.readyToken) == 0,
-              cbpf_epoll_add(epollFD, eventFD, CBPF_EPOLLIN, Self.stopToken) == 0 else {
-            throw BPFError.system(operation: "epoll_ctl add", object: object, errno: errno)
-        }
+    init(fd: Int32, object: String) throws(BPFError) {
+        let epoll = try Epoll(object: object)
+        try epoll.add(fd, token: 0, edgeTriggered: true, what: object)
+        waker = epoll.waker
         var handle = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
+        let context = Unmanaged.passRetained(ThreadContext(waiter: self, epoll: epoll)).toOpaque()
         let result = pthread_create(&handle, nil, { context in
             // Signals (Ctrl-C) belong to the program's own threads, not this one.
             var all = sigset_t()
             sigfillset(&all)
             pthread_sigmask(SIG_BLOCK, &all, nil)
-            let waiter = Unmanaged<ReadinessWaiter>.fromOpaque(context!).takeRetainedValue()
-            waiter.run()
+            let owned = Unmanaged<ThreadContext>.fromOpaque(context!).takeRetainedValue()
+            owned.waiter.run(owned.epoll)
             return nil
         }, context)
         guard result == 0 else {
-            Unmanaged<ReadinessWaiter>.fromOpaque(context).release()
-            throw BPFError.system(operation: "pthread_create", object: object, errno: result)
+            Unmanaged<ThreadContext>.fromOpaque(context).release()
+            throw .system(operation: "pthread_create", object: object, errno: result)
         }
         thread.withLock { $0 = handle }
     }
@@ -87,40 +87,26 @@ final class ReadinessWaiter: Sendable {
         }
     }
 
-    /// Stops the thread, waits for it, and closes the descriptors. A task
-    /// still waiting gets false.
+    /// Stops the thread and waits for it; its epoll set closes with it. A
+    /// task still waiting gets false.
     func stop() {
         guard let handle = thread.withLock({ current -> pthread_t? in
             defer { current = nil }
             return current
         }) else { return }
-        var one: UInt64 = 1
-        _ = Glibc.write(stopEvent.rawValue, &one, 8)
+        waker.wake()
         pthread_join(handle, nil)
-        epoll.close()
-        stopEvent.close()
     }
 
     deinit { stop() }
 
-    private func run() {
-        var data: (UInt64, UInt64) = (0, 0)
-        var events: (UInt32, UInt32) = (0, 0)
-        running: while true {
-            let count = withUnsafeMutablePointer(to: &data) { dataPointer in
-                withUnsafeMutablePointer(to: &events) { eventPointer in
-                    dataPointer.withMemoryRebound(to: UInt64.self, capacity: 2) { datas in
-                        eventPointer.withMemoryRebound(to: UInt32.self, capacity: 2) { masks in
-                            cbpf_epoll_wait(epoll.rawValue, datas, masks, 2, -1)
-                        }
-                    }
-                }
-            }
-            if count < 0 {
-                if errno == EINTR { continue }
-                break running
-            }
-            if (count >= 1 && data.0 == Self.stopToken) || (count >= 2 && data.1 == Self.stopToken) { break running }
+    /// The thread's loop: each readiness edge resumes the waiting task (or
+    /// is remembered for the next one) until the waker ends it.
+    private func run(_ epoll: Epoll) {
+        while true {
+            guard let ready = try? epoll.wait(maxEvents: 1, timeout: -1), !epoll.wasWoken else { break }
+            // 0: a signal interrupted the wait (they are blocked here, so rarely).
+            if ready == 0 { continue }
             state.withLock { state in
                 let waiting = state.continuation
                 state.continuation = nil
@@ -128,6 +114,7 @@ final class ReadinessWaiter: Sendable {
                 return waiting
             }?.resume(returning: true)
         }
+        epoll.close()
         state.withLock { state in
             state.stopped = true
             let waiting = state.continuation

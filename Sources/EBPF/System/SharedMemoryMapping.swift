@@ -14,7 +14,7 @@ final class SharedMemoryMapping {
 
     /// Maps `length` bytes of `fd` at `offset`, readable, and writable when
     /// `writable` is set. `object` names the mapped thing in errors.
-    init(fd: Int32, length: Int, offset: Int, writable: Bool, object: String) throws {
+    init(fd: Int32, length: Int, offset: Int, writable: Bool, object: String) throws(BPFError) {
         let protection = writable ? PROT_READ | PROT_WRITE : PROT_READ
         let result = mmap(nil, length, protection, MAP_SHARED, fd, off_t(offset))
         guard let result, result != UnsafeMutableRawPointer(bitPattern: -1) else {
