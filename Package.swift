@@ -48,6 +48,8 @@ let package = Package(
         .executableTarget(name: "funccount", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "funclatency", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "stackcount", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "trace", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "argdist", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "runqlat", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "swift-bcc",
@@ -65,6 +67,6 @@ let package = Package(
         .testTarget(name: "BCCTests", dependencies: ["BCC", "BCCDialect", "BCCEvents", "BPFObject", "EBPF", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCToolsTests", dependencies: ["BCCTools", "BCC", "TestSupport", "opensnoop", "execsnoop", "runqlat",
                                                            "guide-ringbuf-output", "guide-ringbuf-reserve", "ringbuf-output", "ringbuf-submit",
-                                                           "funccount", "funclatency", "stackcount"]),
+                                                           "funccount", "funclatency", "stackcount", "trace", "argdist"]),
     ]
 )

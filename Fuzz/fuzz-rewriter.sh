@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
-# Fuzzes the bcc dialect rewriter (Sources/BCC: CTokenizer, DialectRewriter,
-# RewrittenSource) with libFuzzer and AddressSanitizer for a bounded time.
-#   Fuzz/fuzz-rewriter.sh [seconds]     (default 60)
+# Fuzzes the bcc dialect rewriter (the BCCDialect module: CTokenizer,
+# DialectRewriter, RewrittenSource) with libFuzzer and AddressSanitizer for a
+# bounded time.
+#   Fuzz/fuzz-rewriter.sh [seconds] [libFuzzer arguments...]     (default 60 s)
+# e.g. Fuzz/fuzz-rewriter.sh 0 crash-1234 replays one crashing input.
 # Seeds: the C programs of Benchmarks/compile and a guide-style program.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
+shift || true
 export PATH="/opt/swift/usr/bin:$PATH"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+work=".build/fuzz-rewriter"
+rm -rf "$work"
+mkdir -p "$work"
 
-swiftc -parse-as-library -O -sanitize=fuzzer,address -module-name BCC \
-    Sources/BCC/CTokenizer.swift Sources/BCC/RewrittenSource.swift Sources/BCC/DialectRewriter.swift \
-    Sources/BCC/TableDefinition.swift Sources/BCC/ProbeFunction.swift Sources/BCC/CompileDiagnostic.swift \
-    Sources/BCC/BCCError.swift Sources/BCC/EventDecodingError.swift Fuzz/DialectRewriter/main.swift -o "$work/fuzz-rewriter"
+# BCCDialect and the pure modules under it are each compiled instrumented
+# into a static library (one package, so the rewriter's package API is
+# visible), then the target links them with libFuzzer's main.
+flags=(-parse-as-library -O -sanitize=fuzzer,address -package-name swift_bcc -I "$work")
+{
+    for module in ELF BTF BPFObject BCCDialect; do
+        swiftc "${flags[@]}" -module-name "$module" -emit-module -emit-module-path "$work/$module.swiftmodule" \
+            -emit-library -static $(find Sources/"$module" -name "*.swift" | sort) -o "$work/lib$module.a"
+    done
+    swiftc "${flags[@]}" Fuzz/DialectRewriter/main.swift -L "$work" -lBCCDialect -lBPFObject -lBTF -lELF \
+        -o "$work/fuzz-rewriter"
+} > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 
 corpus="$work/corpus"
 mkdir -p "$corpus"
@@ -30,5 +42,9 @@ int kprobe__do_nanosleep(struct pt_regs *ctx, void *t) {
     events.ringbuf_submit(data, 0);
     return 0;
 }
+int on_switch(struct bpf_raw_tracepoint_args *ctx) { return 0; }
 C
-"$work/fuzz-rewriter" -max_total_time="$seconds" -max_len=16384 "$corpus"
+if [ "$#" -gt 0 ]; then
+    exec "$work/fuzz-rewriter" "$@"
+fi
+exec "$work/fuzz-rewriter" -max_total_time="$seconds" -max_len=16384 -timeout=10 -artifact_prefix="$work/" "$corpus"

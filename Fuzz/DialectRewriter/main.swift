@@ -1,7 +1,10 @@
-// libFuzzer target for the bcc dialect rewriter (CTokenizer, DialectRewriter,
-// RewrittenSource): any text must rewrite or throw a diagnostic, never trap,
-// hang or read out of bounds; a rewrite keeps the line count, and every
-// output position maps back inside the input.
+// libFuzzer target for the bcc dialect rewriter (BCCDialect: CTokenizer,
+// DialectRewriter, RewrittenSource): any text must rewrite or throw a
+// diagnostic, never trap, hang or read out of bounds; a rewrite keeps the
+// line count, every output position maps back inside the input, and every
+// function's section parses.
+import BCCDialect
+import BPFObject
 
 /// Results folded into here so the optimizer keeps the work.
 nonisolated(unsafe) var resultChecksum = 0
@@ -18,6 +21,9 @@ public func fuzzDialectRewriter(_ start: UnsafePointer<UInt8>, _ count: Int) -> 
         let location = result.body.originalLocation(line: line, column: 1, original: original)
         precondition(location.line >= 1 && location.line <= original.lineCount, "positions map back inside the input")
         resultChecksum &+= location.column
+    }
+    for function in result.functions {
+        precondition(ProgramSection(sectionName: function.section) != nil, "the rewriter writes sections libbpf's conventions name")
     }
     resultChecksum &+= result.tables.count &+ result.functions.count &+ result.eventTypes.count
     return 0

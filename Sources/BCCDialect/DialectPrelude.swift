@@ -26,7 +26,7 @@ package struct DialectPrelude: Sendable {
         lines.append(registerMacros)
         lines.append(helperDeclarations)
         lines.append(Self.dialectHelpers)
-        lines.append(BCCLibrary.helpers)
+        lines.append(BCCLibrary.helpersText(availableHelpers: availableHelpers))
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -36,6 +36,37 @@ package struct RewrittenSource: Sendable {
     /// The text built so far.
     package var text: String { String(decoding: bytes, as: UTF8.self) }
 
+    /// This text with generated text inserted before output offsets (ascending);
+    /// each insertion maps back to the original offset of the byte it precedes.
+    package func inserting(_ insertions: [(offset: Int, text: String)]) -> RewrittenSource {
+        var result = RewrittenSource()
+        var index = 0
+        for segment in segments {
+            var start = segment.outputStart
+            while index < insertions.count, insertions[index].offset < segment.outputEnd {
+                let cut = max(insertions[index].offset, start)
+                result.appendCopy(of: segment, from: start, to: cut, bytes)
+                result.appendGenerated(insertions[index].text, anchor: originalOffset(forOutputOffset: cut))
+                start = cut
+                index += 1
+            }
+            result.appendCopy(of: segment, from: start, to: segment.outputEnd, bytes)
+        }
+        for insertion in insertions[index...] {
+            result.appendGenerated(insertion.text, anchor: originalOffset(forOutputOffset: bytes.count))
+        }
+        return result
+    }
+
+    /// Appends output bytes `start..<end` of `segment` (of `source`), keeping where they came from.
+    private mutating func appendCopy(of segment: Segment, from start: Int, to end: Int, _ source: [UInt8]) {
+        guard end > start else { return }
+        let outputStart = bytes.count
+        bytes.append(contentsOf: source[start..<end])
+        let originalStart = segment.verbatim ? segment.originalStart + (start - segment.outputStart) : segment.originalStart
+        segments.append(Segment(outputStart: outputStart, outputEnd: bytes.count, originalStart: originalStart, verbatim: segment.verbatim))
+    }
+
     /// The original offset that output offset `offset` came from.
     package func originalOffset(forOutputOffset offset: Int) -> Int {
         var low = 0, high = segments.count - 1

@@ -99,3 +99,80 @@ import TestSupport
 enum CTextLike {
     static let header = "FUNC" + String(repeating: " ", count: 32) + "    COUNT"
 }
+
+/// trace and argdist on the target's calls: formats, filters, return values,
+/// tracepoints, histograms, latencies through entry probes.
+@Suite struct TraceArgdistToolTests {
+    static func columns(_ line: String) -> [String] {
+        line.split(whereSeparator: \.isWhitespace).map(String.init)
+    }
+
+    @Test func traceFormatsArgumentsReturnValuesAndTracepoints() throws {
+        let target = try OneLinerTarget()
+        let tool = try ToolProcess("trace", [
+            "-p", String(target.pid),
+            "\(target.path):ol_message \"%s len=%d\", arg1, arg2",
+            "r:\(target.path):ol_size (retval > 100) \"ret %lu\", retval",
+            "t:syscalls:sys_enter_getppid",
+        ])
+        let header = tool.waitForLine { $0.hasPrefix("PID") }
+        try #require(header == "PID     TID     COMM            FUNC             -", "\(tool.standardError)")
+        #expect(target.release() == 0)
+        let lastGetppid = { (lines: [String]) in lines.filter { $0.contains("sys_enter_getppid") }.count == 5 }
+        let deadline = Date().addingTimeInterval(20)
+        while !lastGetppid(tool.outputLines) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(tool.stop() == 0)
+        let lines = tool.outputLines.dropFirst()
+        let pid = String(target.pid)
+        #expect(lines.allSatisfy { Self.columns($0).first == pid }, "\(lines)")
+        let messages = lines.filter { $0.contains("ol_message") }
+        #expect(messages.count == 2 && messages[0].hasSuffix(" ol_message       hello one-liner len=42")
+                && messages[1].hasSuffix(" ol_message       second len=7"), "\(lines)")
+        // 1 4 16 64 256 1024 doubled: only 128, 512 and 2048 pass the filter.
+        #expect(lines.filter { $0.contains("ol_size") }.map { Self.columns($0).last } == ["128", "512", "2048"], "\(lines)")
+        #expect(lines.filter { $0.contains("sys_enter_getppid") }.count == 5)
+    }
+
+    @Test func traceStopsAfterMaxEventsAndReportsBadSpecifiers() throws {
+        let target = try OneLinerTarget()
+        let tool = try ToolProcess("trace", ["-M", "3", "-p", String(target.pid), "\(target.path):ol_count \"%d\", arg1"])
+        try #require(tool.waitForLine { $0.hasPrefix("PID") } != nil, "\(tool.standardError)")
+        #expect(target.release() == 0)
+        #expect(tool.waitForExit(timeout: 30) == 0)
+        #expect(tool.outputLines.dropFirst().map { Self.columns($0).last } == ["0", "1", "2"], "\(tool.outputLines)")
+
+        let bad = try ToolProcess("trace", ["c:malloc \"%d %d\", arg1"])
+        #expect(bad.waitForExit(timeout: 30) != 0)
+        #expect(bad.standardError.contains("at column 10") && bad.standardError.contains("2 conversions but 1 argument"), "\(bad.standardError)")
+    }
+
+    @Test func argdistCountsHistogramsAndLatencies() throws {
+        let target = try OneLinerTarget()
+        let tool = try ToolProcess("argdist", [
+            "-p", String(target.pid), "-i", "1",
+            "-H", "p:\(target.path):ol_size(unsigned long size):u64:size",
+            "-C", "p:\(target.path):ol_message(char *text, int length):char*,int:text,length",
+            "-C", "r:\(target.path):ol_slow(int ms):u64:$latency/1000000:$entry(ms)==20#slow ms",
+            "-C", "t:syscalls:sys_enter_getppid():u32:$PID",
+        ])
+        try #require(tool.waitForLine { $0.hasPrefix("[") } != nil, "\(tool.standardError)")
+        #expect(target.release() == 0)
+        let done = tool.waitForLine { $0.contains("$PID = \(target.pid)") }
+        #expect(tool.stop() == 0)
+        let lines = tool.outputLines
+        #expect(done != nil, "\(lines) \(tool.standardError)")
+        #expect(lines.contains("\t5          $PID = \(target.pid)"), "\(lines)")
+        #expect(lines.contains("\t1          text = hello one-liner, length = 42"), "\(lines)")
+        #expect(lines.contains("\t1          text = second, length = 7"), "\(lines)")
+        #expect(lines.contains("slow ms"))
+        let latencies = lines.filter { $0.contains("$latency/1000000 = ") }
+        let total = latencies.compactMap { Int(Self.columns($0)[0]) }.reduce(0, +)
+        #expect(total == 3, "\(lines)")
+        #expect(latencies.allSatisfy { (20...60).contains(Int(Self.columns($0).last ?? "") ?? 0) }, "\(latencies)")
+        // One value in each of the buckets of 1, 4, 16, 64, 256 and 1024.
+        for bucket in ["0 -> 1", "4 -> 7", "16 -> 31", "64 -> 127", "256 -> 511", "1024 -> 2047"] {
+            let row = lines.first { $0.contains(bucket + " ") }
+            #expect(row.map { Self.columns($0)[4] } == "1", "\(bucket): \(String(describing: row))")
+        }
+    }
+}

@@ -4,6 +4,7 @@ import CBPF
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 @testable import EBPF
 
 /// A hand-assembled program that counts its runs per thread: a hash map from
@@ -31,10 +32,9 @@ final class RunCounter {
         try count(tgid: getpid(), tid: RunCounter.currentThreadID())
     }
 
-    /// The calling thread's id: /proc/thread-self links to "TGID/task/TID".
+    /// The calling thread's id.
     static func currentThreadID() throws -> Int32 {
-        let link = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")
-        return try #require(link.split(separator: "/").last.flatMap { Int32($0) })
+        try TestSupport.currentThreadID()
     }
 
     func close() {

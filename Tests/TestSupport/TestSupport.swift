@@ -97,6 +97,15 @@ public enum TestSupport {
 
     /// True when running as root (effective uid 0).
     public static var isRoot: Bool { geteuid() == 0 }
+
+    /// The calling thread's id: /proc/thread-self links to "TGID/task/TID".
+    public static func currentThreadID() throws -> Int32 {
+        let link = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")
+        guard let tid = link.split(separator: "/").last.flatMap({ Int32($0) }) else {
+            throw FixtureError(message: "/proc/thread-self links to '\(link)', not TGID/task/TID")
+        }
+        return tid
+    }
 }
 
 /// A fixture could not be built.

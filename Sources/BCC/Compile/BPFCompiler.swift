@@ -76,7 +76,7 @@ struct BPFCompiler: Sendable {
     func compile(source: String, fileName: String, cflags: [String], includeDirectory: String?) throws(BCCError) -> CompiledProgram {
         var rewriter = DialectRewriter(fileName: fileName, pageSize: environment.pageSize, possibleCPUs: environment.possibleCPUs)
         rewriter.exportedTables = exportedTables
-        let rewritten: RewriteResult
+        var rewritten: RewriteResult
         do {
             rewritten = try rewriter.rewrite(source)
         } catch {
@@ -119,7 +119,9 @@ struct BPFCompiler: Sendable {
         unit += prelude.text
         unit += tracepointStructs.joined(separator: "\n") + "\n"
         unit += "#line 1 \"\(quotedFile)\"\n"
+        let bodyStart = unit.utf8.count
         unit += rewritten.body.text
+        let body = bodyStart..<unit.utf8.count
         unit += "\n#line 1 \"<swift-bcc generated>\"\n" + epilogue
 
         try CacheFile.createDirectory(objectsDirectory, for: "object cache")
@@ -127,6 +129,10 @@ struct BPFCompiler: Sendable {
         defer { unlink(unitPath) }
         guard FileManager.default.createFile(atPath: unitPath, contents: Data(unit.utf8)) else {
             throw .file(path: unitPath, detail: "cannot write the translation unit")
+        }
+        if let withReads = try insertImplicitReads(unit: Array(unit.utf8), unitPath: unitPath, body: body,
+                                                   rewritten: rewritten, arguments: compileArguments) {
+            rewritten = withReads
         }
         var object: [UInt8] = []
         try CacheFile.publish(objectPath) { (temporaryObject: String) throws(BCCError) in

@@ -54,11 +54,17 @@ struct ClangDriver: Sendable {
     }
 
     /// Compiles the C file at `source` to a BPF object at `output`.
+    func compile(source: String, arguments: [String], output: String) throws(BCCError) -> Output {
+        try run(arguments + ["-c", source, "-o", output])
+    }
+
+    /// Runs clang with `arguments`, its standard output going to the file
+    /// `standardOutput` (created or truncated), its diagnostics returned.
     ///
     /// Spawned with posix_spawn rather than Foundation's Process, which keeps
     /// monitoring descriptors (epoll, timers, sockets) open for the process's life.
-    func compile(source: String, arguments: [String], output: String) throws(BCCError) -> Output {
-        let argv = [path] + arguments + ["-c", source, "-o", output]
+    func run(_ arguments: [String], standardOutput: String = "/dev/null") throws(BCCError) -> Output {
+        let argv = [path] + arguments
         var pipeEnds: [Int32] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else {
             throw .compilerFailed(command: path, detail: "pipe: \(String(cString: strerror(errno)))")
@@ -72,7 +78,7 @@ struct ClangDriver: Sendable {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, standardOutput, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
         var cArguments = argv.map { strdup($0) } + [nil]
         defer { for argument in cArguments { free(argument) } }

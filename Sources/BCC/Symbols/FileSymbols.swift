@@ -56,11 +56,7 @@ public final class FileSymbols: Sendable {
 
     /// The function containing virtual address `address` and the offset into it.
     public func resolve(virtualAddress address: UInt64) -> (name: String, offset: UInt64)? {
-        var low = 0, high = functions.count
-        while low < high {
-            let middle = (low + high) / 2
-            if functions[middle].start <= address { low = middle + 1 } else { high = middle }
-        }
+        let low = functions.endOfRun(atOrBelow: address, address: \.start)
         // Walk back over a few candidates: a sized symbol may nest inside a larger one.
         var index = low - 1
         while index >= 0, index >= low - 16 {

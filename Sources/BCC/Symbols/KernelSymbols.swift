@@ -86,12 +86,7 @@ public final class KernelSymbols: Sendable {
     /// The symbol containing `address` (the last one at or below it) and the
     /// offset of `address` from its start, or nil below the first symbol.
     public func resolve(_ address: UInt64) -> (symbol: Symbol, offset: UInt64)? {
-        // First index whose address is greater than `address`.
-        var low = 0, high = symbols.count
-        while low < high {
-            let middle = (low + high) / 2
-            if symbols[middle].address <= address { low = middle + 1 } else { high = middle }
-        }
+        let low = symbols.endOfRun(atOrBelow: address, address: \.address)
         guard low > 0 else { return nil }
         let symbol = symbols[low - 1]
         return (symbol, address - symbol.address)

@@ -15,3 +15,17 @@ enum SymbolFormat {
         return text
     }
 }
+
+extension Array {
+    /// In an array sorted by `address`, the index after the last element at
+    /// or below `target` (0 when none is): a binary search, the lookup of
+    /// both symbol tables.
+    func endOfRun(atOrBelow target: UInt64, address: (Element) -> UInt64) -> Int {
+        var low = 0, high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if address(self[middle]) <= target { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+}

@@ -19,8 +19,11 @@ package enum BCCLibrary {
         return String(directive[directive.index(after: open)..<close]).trimming(" \t")
     }
 
-    /// helpers.h's macros and inline functions, after the helper declarations.
-    static let helpers = """
+    /// helpers.h's macros and inline functions, after the helper declarations:
+    /// each piece with the kernel helpers it calls (a kernel without them gets
+    /// no such piece, as it gets no declaration of the helper).
+    static let helpers: [(requires: [String], text: String)] = [
+        ([], """
         #define cursor_advance(_cursor, _len) ({ void *__bcc_at = (_cursor); (_cursor) += (_len); __bcc_at; })
         unsigned long long load_byte(void *skb, unsigned long long off) asm("llvm.bpf.load.byte");
         unsigned long long load_half(void *skb, unsigned long long off) asm("llvm.bpf.load.half");
@@ -37,6 +40,8 @@ package enum BCCLibrary {
             if (bofs + bsz <= 64) return (load_dword(pkt, off) >> (64 - bofs - bsz)) & __bcc_low_bits(bsz);
             return 0;
         }
+        """),
+        (["skb_store_bytes"], """
         /* Stores val in those bits, written back in network order. */
         static __always_inline void bpf_dins_pkt(void *pkt, u64 off, u64 bofs, u64 bsz, u64 val) {
             if (bofs + bsz <= 8) {
@@ -56,6 +61,8 @@ package enum BCCLibrary {
                 bpf_skb_store_bytes(pkt, off, &v, 8, 0);
             }
         }
+        """),
+        (["l3_csum_replace"], """
         /* incr_cksum_l3/l4 take host-order values; the kernel's csum helpers want them as the packet has them. */
         static __always_inline long __bcc_l3_csum_replace(void *ctx, u64 off, u64 from, u64 to, u64 flags) {
             switch (flags & 0xf) {
@@ -64,6 +71,8 @@ package enum BCCLibrary {
             default: return bpf_l3_csum_replace(ctx, off, from, to, flags);
             }
         }
+        """),
+        (["l4_csum_replace"], """
         static __always_inline long __bcc_l4_csum_replace(void *ctx, u64 off, u64 from, u64 to, u64 flags) {
             switch (flags & 0xf) {
             case 2: return bpf_l4_csum_replace(ctx, off, __bcc_be16(from), __bcc_be16(to), flags);
@@ -71,6 +80,8 @@ package enum BCCLibrary {
             default: return bpf_l4_csum_replace(ctx, off, from, to, flags);
             }
         }
+        """),
+        ([], """
         #define TP_DATA_LOC_READ_CONST(dst, field, length) do { \\
             unsigned short __bcc_offset = args->data_loc_##field & 0xFFFF; \\
             bpf_probe_read_kernel((void *)(dst), (length), (char *)args + __bcc_offset); } while (0)
@@ -81,5 +92,11 @@ package enum BCCLibrary {
         #define TP_DATA_LOC_READ_STR(dst, field, length) do { \\
             unsigned short __bcc_offset = args->data_loc_##field & 0xFFFF; \\
             bpf_probe_read_kernel_str((void *)(dst), (length), (char *)args + __bcc_offset); } while (0)
-        """
+        """),
+    ]
+
+    /// The pieces of `helpers` a kernel with `availableHelpers` can have.
+    static func helpersText(availableHelpers: Set<String>) -> String {
+        helpers.filter { $0.requires.allSatisfy(availableHelpers.contains) }.map(\.text).joined(separator: "\n")
+    }
 }

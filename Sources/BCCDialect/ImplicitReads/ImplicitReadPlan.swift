@@ -1,0 +1,162 @@
+// Turns the loads ExternalPointerAnalysis found into text insertions on the
+// translation unit: each load `E` is wrapped as
+//
+//     ({ __typeof__((void)0, (E)) __bcc_val; bpf_probe_read_kernel(&__bcc_val, sizeof(__bcc_val), (void *)&(E')); __bcc_val; })
+//
+// where E' is E with its own inner loads wrapped the same way, so a chain
+// `a->b->c` becomes nested reads. The type is `__typeof__` of the user's
+// expression text (never a printed type: clang's spelling of attributes such
+// as btf_type_tag does not parse back); the comma drops qualifiers. Only
+// text is inserted, never removed, and nothing inserted has a newline, so
+// every line keeps its number.
+
+/// The insertions that make a unit's external loads probe reads.
+package struct ImplicitReadPlan: Sendable {
+    /// Text to insert before the byte at `offset` of the unit.
+    package struct Insertion: Equatable, Sendable {
+        /// Byte offset in the unit.
+        package var offset: Int
+        /// What to insert.
+        package var text: String
+    }
+
+    /// The helpers that read memory of each space.
+    package struct ReadHelpers: Sendable {
+        /// Reads kernel memory ("bpf_probe_read_kernel", or "bpf_probe_read" on kernels without it).
+        package var kernel: String
+        /// Reads user memory ("bpf_probe_read_user", or "bpf_probe_read").
+        package var user: String
+
+        package init(kernel: String, user: String) {
+            self.kernel = kernel
+            self.user = user
+        }
+    }
+
+    /// Insertions in unit order (apply them from the end, or shift later ones).
+    package private(set) var insertions: [Insertion] = []
+    /// Loads that were not rewritten because their text is not in an editable
+    /// range of the unit (macro bodies, the header), with their unit offsets.
+    package private(set) var unwritable: [ExternalLoad] = []
+
+    /// Plans the rewrite of `loads` in `unit`; only text inside `editable` ranges is touched.
+    package init(loads: [ExternalLoad], unit: [UInt8], editable: [Range<Int>], helpers: ReadHelpers) {
+        var wraps: [(range: Range<Int>, load: ExternalLoad)] = []
+        for load in loads {
+            guard let range = Self.sourceRange(of: load.expression, in: unit),
+                  editable.contains(where: { $0.lowerBound <= range.lowerBound && range.upperBound <= $0.upperBound }) else {
+                unwritable.append(load)
+                continue
+            }
+            wraps.append((range, load))
+        }
+        // Outer before inner; a range that overlaps another without nesting cannot be wrapped.
+        wraps.sort { $0.range.lowerBound != $1.range.lowerBound ? $0.range.lowerBound < $1.range.lowerBound : $0.range.upperBound > $1.range.upperBound }
+        var open: [Range<Int>] = []
+        var pending: [(insertion: Insertion, isSuffix: Bool, depth: Int)] = []
+        for wrap in wraps {
+            while let last = open.last, last.upperBound <= wrap.range.lowerBound { open.removeLast() }
+            if let last = open.last, last == wrap.range { continue }
+            guard open.last.map({ wrap.range.upperBound <= $0.upperBound }) ?? true,
+                  let text = Self.expressionText(unit, wrap.range) else {
+                unwritable.append(wrap.load)
+                continue
+            }
+            let (prefix, suffix) = Self.wrapping(text: text, space: wrap.load.space, helpers: helpers)
+            pending.append((Insertion(offset: wrap.range.lowerBound, text: prefix), false, open.count))
+            pending.append((Insertion(offset: wrap.range.upperBound, text: suffix), true, open.count))
+            open.append(wrap.range)
+        }
+        // At one offset: closing suffixes (inner first) before opening prefixes (outer first).
+        insertions = pending.sorted { a, b in
+            if a.insertion.offset != b.insertion.offset { return a.insertion.offset < b.insertion.offset }
+            if a.isSuffix != b.isSuffix { return a.isSuffix }
+            return a.isSuffix ? a.depth > b.depth : a.depth < b.depth
+        }.map(\.insertion)
+    }
+
+    /// The unit with the insertions applied.
+    package func apply(to unit: [UInt8]) -> [UInt8] {
+        var result: [UInt8] = []
+        result.reserveCapacity(unit.count + insertions.reduce(0) { $0 + $1.text.utf8.count })
+        var copied = 0
+        for insertion in insertions where insertion.offset <= unit.count {
+            result.append(contentsOf: unit[copied..<insertion.offset])
+            result.append(contentsOf: insertion.text.utf8)
+            copied = insertion.offset
+        }
+        result.append(contentsOf: unit[copied...])
+        return result
+    }
+
+    // MARK: - Text
+
+    static func wrapping(text: String, space: AddressSpace, helpers: ReadHelpers) -> (prefix: String, suffix: String) {
+        let value = "({ __typeof__((void)0, (\(text))) __bcc_val; "
+        switch space {
+        case .kernel, .user:
+            let helper = space == .kernel ? helpers.kernel : helpers.user
+            return (value + "\(helper)(&__bcc_val, sizeof(__bcc_val), (const void *)&(", ")); __bcc_val; })")
+        case .unknown where helpers.kernel == helpers.user:
+            return (value + "\(helpers.kernel)(&__bcc_val, sizeof(__bcc_val), (const void *)&(", ")); __bcc_val; })")
+        case .unknown:
+            // A register of a probe that may sit in kernel or user code: kernel first, then user.
+            return (value + "const void *__bcc_src = (const void *)&(",
+                    "); if (\(helpers.kernel)(&__bcc_val, sizeof(__bcc_val), __bcc_src)) "
+                    + "\(helpers.user)(&__bcc_val, sizeof(__bcc_val), __bcc_src); __bcc_val; })")
+        }
+    }
+
+    /// The expression's tokens on one line (comments and line breaks become
+    /// one space), or nil when it spans a preprocessor directive.
+    static func expressionText(_ unit: [UInt8], _ range: Range<Int>) -> String? {
+        let tokenizer = CTokenizer(String(decoding: unit[range], as: UTF8.self))
+        let tokens = tokenizer.tokenize()
+        guard !tokens.isEmpty, !tokens.contains(where: { $0.kind == .directive }) else { return nil }
+        var text = ""
+        var previousEnd = tokens[0].start
+        for token in tokens {
+            if token.start > previousEnd { text += " " }
+            text += tokenizer.text(token)
+            previousEnd = token.end
+        }
+        return text
+    }
+
+    // MARK: - Ranges
+
+    /// The unit bytes an expression occupies, when its text can be edited
+    /// there: both ends outside macros; both ends in the same macro argument
+    /// (edited where the argument is written); or a start outside macros and
+    /// an end in an object-like macro (a member alias such as `sk->sk_daddr`).
+    static func sourceRange(of node: ClangNode, in unit: [UInt8]) -> Range<Int>? {
+        let begin = node.begin, end = node.end
+        if !begin.isMacro && !end.isMacro {
+            guard let first = begin.spelling, let last = end.spelling else { return nil }
+            return checked(first, last.offset + last.tokenLength, unit)
+        }
+        if begin.isMacro && end.isMacro && begin.isMacroArgument && end.isMacroArgument {
+            guard let first = begin.spelling, let last = end.spelling,
+                  begin.expansion?.offset == end.expansion?.offset, last.offset >= first.offset else { return nil }
+            return checked(first, last.offset + last.tokenLength, unit)
+        }
+        if !begin.isMacro && end.isMacro && !end.isMacroArgument {
+            guard let first = begin.spelling, let use = end.expansion, use.inMainFile,
+                  !isFunctionLikeUse(use, unit) else { return nil }
+            return checked(first, use.offset + use.tokenLength, unit)
+        }
+        return nil
+    }
+
+    private static func checked(_ first: ClangFilePosition, _ end: Int, _ unit: [UInt8]) -> Range<Int>? {
+        guard first.inMainFile, first.offset >= 0, first.offset < end, end <= unit.count else { return nil }
+        return first.offset..<end
+    }
+
+    /// True when the macro name at `use` is followed by `(` (a function-like macro call).
+    private static func isFunctionLikeUse(_ use: ClangFilePosition, _ unit: [UInt8]) -> Bool {
+        var index = use.offset + use.tokenLength
+        while index < unit.count, unit[index] == 0x20 || unit[index] == 0x09 || unit[index] == 0x0A || unit[index] == 0x0D { index += 1 }
+        return index < unit.count && unit[index] == UInt8(ascii: "(")
+    }
+}
