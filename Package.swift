@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Layers (arrows point down): tools -> BCC -> EBPF -> BPFObject, BTF, ELF, Netlink -> CBPF.
+// Layers (arrows point down): tools (bcc-exporter and BCCExporter among them) -> BCC -> EBPF -> BPFObject, BTF, ELF, Netlink -> CBPF.
 // See DESIGN.md. The pure layers (ELF, BTF, BPFObject, Netlink) make no syscalls.
 let package = Package(
     name: "swift-bcc",
@@ -15,10 +15,18 @@ let package = Package(
         .library(name: "BPFObject", targets: ["BPFObject"]),
         .library(name: "ELF", targets: ["ELF"]),
         .library(name: "Netlink", targets: ["Netlink"]),
+        .library(name: "BCCExporter", targets: ["BCCExporter"]),
         .executable(name: "swift-bcc", targets: ["swift-bcc"]),
+        .executable(name: "bcc-exporter", targets: ["bcc-exporter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // bcc-exporter only: YAML configs, the HTTP server, signals and graceful shutdown, logging.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
     ],
     targets: [
         // C shim: bpf(2), perf_event_open(2), ioctl, and ordered atomics on mapped memory.
@@ -55,6 +63,21 @@ let package = Package(
             name: "swift-bcc",
             dependencies: ["BCC", "BCCTools", "BTF", "EBPF", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // bcc-exporter's parts: config schema and validation, label decoders, histogram
+        // assembly and the Prometheus text writer (pure), and the runtime that loads
+        // configs' programs and reads their tables at scrape time.
+        .target(name: "BCCExporter", dependencies: ["BCC", "BCCDialect", "EBPF", .product(name: "Yams", package: "Yams")]),
+        .executableTarget(
+            name: "bcc-exporter",
+            dependencies: [
+                "BCCExporter",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Spawned by EBPFTests for scenarios that need their own process (dropped privileges, exact fd counts).
         .executableTarget(name: "ebpf-test-helper", dependencies: ["EBPF", "BPFObject", "BTF"], path: "Tests/EBPFTestHelper"),
@@ -65,6 +88,7 @@ let package = Package(
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "EBPFTests", dependencies: ["EBPF", "BPFObject", "BTF", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCTests", dependencies: ["BCC", "BCCDialect", "BCCEvents", "BPFObject", "EBPF", "CBPF", "TestSupport"]),
+        .testTarget(name: "BCCExporterTests", dependencies: ["BCCExporter", "BCC", "EBPF", "TestSupport", "bcc-exporter"]),
         .testTarget(name: "BCCToolsTests", dependencies: ["BCCTools", "BCC", "TestSupport", "opensnoop", "execsnoop", "runqlat",
                                                            "guide-ringbuf-output", "guide-ringbuf-reserve", "ringbuf-output", "ringbuf-submit",
                                                            "funccount", "funclatency", "stackcount", "trace", "argdist"]),

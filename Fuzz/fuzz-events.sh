@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Fuzzes the event decoder and the Swift declaration writer
-# (Sources/BCC/EventDecoder*.swift, SwiftEventDeclarations*.swift) with
-# libFuzzer and AddressSanitizer for a bounded time: arbitrary BTF, then a
-# record decoded as each of its structs. Seeded with the test fixture's BTF.
+# Fuzzes BTF's layout model, the event decoder and the Swift declaration
+# writer (the BTF and BCCEvents modules) with libFuzzer and AddressSanitizer
+# for a bounded time: arbitrary BTF, then a record decoded as each of its
+# types. Seeded with the test fixture's BTF.
 #   Fuzz/fuzz-events.sh [seconds] [libFuzzer arguments...]     (default 60 s)
 # e.g. Fuzz/fuzz-events.sh 0 crash-1234 replays one crashing input.
 set -euo pipefail
@@ -14,18 +14,17 @@ work=".build/fuzz-events"
 rm -rf "$work/corpus" "$work/build.log"
 mkdir -p "$work"
 
-# The BTF module is compiled instrumented into a static library; the
-# decoder's pure files are compiled with the target (they need nothing else
-# from BCC).
-flags=(-parse-as-library -O -sanitize=fuzzer,address -I "$work")
-decoder=(Sources/BCC/EventDecoder.swift Sources/BCC/EventDecoderPlan.swift Sources/BCC/EventDecodingError.swift
-    Sources/BCC/EventValue.swift Sources/BCC/DecodedEvent.swift Sources/BCC/EventText.swift Sources/BCC/EventTypes.swift
-    Sources/BCC/EventLayout.swift Sources/BCC/BPFEvent.swift
-    Sources/BCC/SwiftEventDeclarations.swift Sources/BCC/SwiftEventDeclarations+Composite.swift)
+# Each module is its Sources folder compiled instrumented into a static
+# library, as SwiftPM builds it (one package, so `package` symbols link).
+flags=(-parse-as-library -O -sanitize=fuzzer,address -package-name swift_bcc -I "$work")
+module() {
+    swiftc "${flags[@]}" -module-name "$1" -emit-module -emit-module-path "$work/$1.swiftmodule" \
+        -emit-library -static Sources/"$1"/*.swift -o "$work/lib$1.a"
+}
 {
-    swiftc "${flags[@]}" -module-name BTF -emit-module -emit-module-path "$work/BTF.swiftmodule" \
-        -emit-library -static Sources/BTF/*.swift -o "$work/libBTF.a"
-    swiftc "${flags[@]}" -module-name EventFuzz "${decoder[@]}" Fuzz/EventDecoder/main.swift -L "$work" -lBTF \
+    module BTF
+    module BCCEvents
+    swiftc "${flags[@]}" -module-name EventFuzz Fuzz/EventDecoder/main.swift -L "$work" -lBCCEvents -lBTF \
         -o "$work/fuzz-events"
 } > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 

@@ -1,11 +1,13 @@
-// libFuzzer target for the event decoder and the Swift declaration writer:
-// the input is a 4-byte little-endian BTF length, that many bytes of BTF,
-// then a record. Every struct and union the BTF decodes into is planned,
-// the record decoded as it and rendered, and its Swift declarations
-// written; each must succeed or throw, never trap or read out of bounds
-// (the record is copied into an exactly sized, AddressSanitizer-guarded
-// buffer).
+// libFuzzer target for BTF's layout model, the event decoder and the Swift
+// declaration writer: the input is a 4-byte little-endian BTF length, that
+// many bytes of BTF, then a record. Every type is laid out and the record
+// decoded as a value of it (as table keys and values are); every struct and
+// union is also decoded as an event and rendered, its members found by
+// path, and its Swift declarations written. Each must succeed or throw,
+// never trap or read out of bounds (the record is copied into an exactly
+// sized, AddressSanitizer-guarded buffer).
 
+import BCCEvents
 import BTF
 
 /// Every rendered byte is summed into here, so the optimizer keeps the work.
@@ -22,10 +24,24 @@ public func fuzzEventDecoder(_ start: UnsafePointer<UInt8>, _ count: Int) -> Int
     defer { record.deallocate() }
     record.copyBytes(from: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: input[(4 + btfLength)...])))
 
+    let bytes = UnsafeRawBufferPointer(record)
+    for raw in btf.ownTypeIDs.prefix(256) {
+        let id = BTFTypeID(raw)
+        guard let layout = try? btf.valueLayout(of: id), layout.valueCount <= EventDecoder.valueLimit else { continue }
+        let value = BTFMemberLayout(name: "value", type: id, bitOffset: 0, value: layout)
+        if let decoded = EventDecoder.value(of: value, in: bytes) {
+            for byte in decoded.description.utf8 { checksum &+= byte }
+        }
+        if case let .composite(composite) = layout {
+            for field in composite.fields.prefix(64) where !field.name.isEmpty && !field.name.contains(".") {
+                guard composite.member(path: field.name) != nil else { fatalError("member(path: \(field.name)) is missing") }
+            }
+        }
+    }
     let composites = btf.ownTypeIDs.lazy.map { BTFTypeID($0) }.filter { btf.kind(of: $0).isComposite }.prefix(64)
     for id in composites {
         if let decoder = try? EventDecoder(btf: btf, typeID: id),
-            let event = try? decoder.decode(UnsafeRawBufferPointer(record))
+            let event = try? decoder.decode(bytes)
         {
             for byte in event.description.utf8 { checksum &+= byte }
             for byte in event.json(table: "fuzz").utf8 { checksum &+= byte }

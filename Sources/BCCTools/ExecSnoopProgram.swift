@@ -1,8 +1,10 @@
 // execsnoop's BPF program: the execve syscall tracepoints, one ring buffer
 // record per argument and one for the return, as bcc's execsnoop sends them.
+// Its records are read through execsnoop_data_t (ExecSnoopEvent.swift),
+// which `swift-bcc types` writes from this program.
 import BCC
 
-/// The BPF side of execsnoop and the layout of its records.
+/// The BPF side of execsnoop.
 public enum ExecSnoopProgram {
     /// Bytes kept of each argument (bcc's ARGSIZE).
     public static let argumentSize = 128
@@ -18,16 +20,16 @@ public enum ExecSnoopProgram {
             #define ARGSIZE \(argumentSize)
             #define MAXARG \(maxArguments)
 
-            enum event_type {
+            enum execsnoop_event_type {
                 EVENT_ARG,
                 EVENT_RET,
             };
 
-            struct data_t {
+            struct execsnoop_data_t {
                 u32 pid;
                 u32 ppid;
                 u32 uid;
-                u32 type;
+                enum execsnoop_event_type type;
                 int retval;
                 char comm[TASK_COMM_LEN];
                 char pcomm[TASK_COMM_LEN];
@@ -36,7 +38,7 @@ public enum ExecSnoopProgram {
 
             BPF_RINGBUF_OUTPUT(events, 64);
 
-            static void read_parent(struct data_t *data)
+            static void read_parent(struct execsnoop_data_t *data)
             {
                 struct task_struct *task = (struct task_struct *)bpf_get_current_task();
                 struct task_struct *parent = 0;
@@ -51,7 +53,7 @@ public enum ExecSnoopProgram {
 
             static int submit_text(const char *text, u32 pid)
             {
-                struct data_t *data = events.ringbuf_reserve(sizeof(struct data_t));
+                struct execsnoop_data_t *data = events.ringbuf_reserve(sizeof(struct execsnoop_data_t));
                 if (!data)
                     return 0;
                 data->pid = pid;
@@ -78,7 +80,7 @@ public enum ExecSnoopProgram {
                     submit_text(argp, pid);
                 }
                 // The argument list was cut short.
-                struct data_t *data = events.ringbuf_reserve(sizeof(struct data_t));
+                struct execsnoop_data_t *data = events.ringbuf_reserve(sizeof(struct execsnoop_data_t));
                 if (data) {
                     data->pid = pid;
                     data->type = EVENT_ARG;
@@ -92,7 +94,7 @@ public enum ExecSnoopProgram {
             {
                 u32 uid = bpf_get_current_uid_gid();
                 \(uidFilter)
-                struct data_t *data = events.ringbuf_reserve(sizeof(struct data_t));
+                struct execsnoop_data_t *data = events.ringbuf_reserve(sizeof(struct execsnoop_data_t));
                 if (!data)
                     return 0;
                 data->pid = bpf_get_current_pid_tgid() >> 32;
@@ -107,39 +109,17 @@ public enum ExecSnoopProgram {
 
             """
     }
+}
 
-    // MARK: - Record layout (struct data_t)
-
-    static let pidOffset = 0, ppidOffset = 4, uidOffset = 8, typeOffset = 12, retvalOffset = 16, commOffset = 20
-    static let pcommOffset = commOffset + 16
-    static let argvOffset = pcommOffset + 16
-    /// Checks that the program's `events` records are the `struct data_t`
-    /// this layout reads, as the program's BTF describes it.
-    public static func checkLayout(of events: Table) throws {
-        let size = try events.eventDecoder().size
-        guard size == recordSize else {
-            throw BCCError.invalidUse(object: "table '\(events.name)'",
-                                      detail: "records are \(size) bytes, \(Self.self) reads \(recordSize)")
-        }
-    }
-
-    /// sizeof(struct data_t).
-    public static let recordSize = (argvOffset + argumentSize + 3) & ~3
-
-    /// Decodes one record, or nil if it is not a `struct data_t`.
-    public static func record(from bytes: UnsafeRawBufferPointer) -> ExecRecord? {
-        guard bytes.count == recordSize else { return nil }
-        let pid = bytes.loadUnaligned(fromByteOffset: pidOffset, as: UInt32.self)
-        switch bytes.loadUnaligned(fromByteOffset: typeOffset, as: UInt32.self) {
-        case 0:
-            return .argument(pid: pid, text: CText.string(bytes[argvOffset ..< argvOffset + argumentSize]))
-        case 1:
-            return .returned(
-                pid: pid, ppid: bytes.loadUnaligned(fromByteOffset: ppidOffset, as: UInt32.self),
-                uid: bytes.loadUnaligned(fromByteOffset: uidOffset, as: UInt32.self),
-                comm: CText.string(bytes[commOffset ..< commOffset + 16]),
-                parentComm: CText.string(bytes[pcommOffset ..< pcommOffset + 16]),
-                retval: bytes.loadUnaligned(fromByteOffset: retvalOffset, as: Int32.self))
+extension ExecRecord {
+    /// What one execsnoop record reports; nil for a record of an unknown type.
+    public init?(_ record: execsnoop_data_t) {
+        switch record.type {
+        case .EVENT_ARG:
+            self = .argument(pid: record.pid, text: record.argvString)
+        case .EVENT_RET:
+            self = .returned(pid: record.pid, ppid: record.ppid, uid: record.uid, comm: record.commString,
+                             parentComm: record.pcommString, retval: record.retval)
         default:
             return nil
         }

@@ -1,9 +1,10 @@
 // opensnoop's BPF program: the open, openat and openat2 syscall tracepoints
 // (kprobes are not available everywhere), with bcc's record layout and a
-// ring buffer.
+// ring buffer. Its records are read through opensnoop_data_t
+// (OpenSnoopEvent.swift), which `swift-bcc types` writes from this program.
 import BCC
 
-/// The BPF side of opensnoop and the layout of its records.
+/// The BPF side of opensnoop.
 public enum OpenSnoopProgram {
     /// Bytes in a record's path (bcc's NAME_MAX).
     public static let nameSize = 255
@@ -27,7 +28,7 @@ public enum OpenSnoopProgram {
                 u32 mode;
             };
 
-            struct data_t {
+            struct opensnoop_data_t {
                 u64 id;
                 u64 ts;
                 u32 uid;
@@ -63,7 +64,7 @@ public enum OpenSnoopProgram {
                 struct val_t *valp = infotmp.lookup(&id);
                 if (valp == 0)
                     return 0;
-                struct data_t *data = events.ringbuf_reserve(sizeof(struct data_t));
+                struct opensnoop_data_t *data = events.ringbuf_reserve(sizeof(struct opensnoop_data_t));
                 if (data) {
                     bpf_get_current_comm(&data->comm, sizeof(data->comm));
                     bpf_probe_read_user_str(&data->name, sizeof(data->name), (void *)valp->fname);
@@ -113,38 +114,14 @@ public enum OpenSnoopProgram {
 
             """
     }
+}
 
-    // MARK: - Record layout (struct data_t)
-
-    static let idOffset = 0, timestampOffset = 8, uidOffset = 16, retOffset = 20, commOffset = 24
-    static let nameOffset = commOffset + 16
-    static let flagsOffset = (nameOffset + nameSize + 3) & ~3
-    static let modeOffset = flagsOffset + 4
-    /// Checks that the program's `events` records are the `struct data_t`
-    /// this layout reads, as the program's BTF describes it.
-    public static func checkLayout(of events: Table) throws {
-        let size = try events.eventDecoder().size
-        guard size == recordSize else {
-            throw BCCError.invalidUse(object: "table '\(events.name)'",
-                                      detail: "records are \(size) bytes, \(Self.self) reads \(recordSize)")
-        }
-    }
-
-    /// sizeof(struct data_t).
-    public static let recordSize = (modeOffset + 4 + 7) & ~7
-
-    /// Decodes one record, or nil if it is not the size of `struct data_t`.
-    public static func event(from record: UnsafeRawBufferPointer) -> OpenEvent? {
-        guard record.count == recordSize else { return nil }
-        let id = record.loadUnaligned(fromByteOffset: idOffset, as: UInt64.self)
-        return OpenEvent(
-            pid: UInt32(truncatingIfNeeded: id >> 32), tid: UInt32(truncatingIfNeeded: id),
-            timestampMicros: record.loadUnaligned(fromByteOffset: timestampOffset, as: UInt64.self),
-            uid: record.loadUnaligned(fromByteOffset: uidOffset, as: UInt32.self),
-            ret: record.loadUnaligned(fromByteOffset: retOffset, as: Int32.self),
-            comm: CText.string(record[commOffset ..< commOffset + 16]),
-            path: CText.string(record[nameOffset ..< nameOffset + nameSize]),
-            flags: record.loadUnaligned(fromByteOffset: flagsOffset, as: Int32.self),
-            mode: record.loadUnaligned(fromByteOffset: modeOffset, as: UInt32.self))
+extension OpenEvent {
+    /// The event one opensnoop record reports.
+    public init(_ record: opensnoop_data_t) {
+        self.init(
+            pid: UInt32(truncatingIfNeeded: record.id >> 32), tid: UInt32(truncatingIfNeeded: record.id),
+            timestampMicros: record.ts, uid: record.uid, ret: record.ret, comm: record.commString,
+            path: record.nameString, flags: record.flags, mode: record.mode)
     }
 }

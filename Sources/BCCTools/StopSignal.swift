@@ -1,48 +1,52 @@
 // Stopping a tool cleanly: on Ctrl-C, SIGTERM, or when its duration is up.
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Turns SIGINT and SIGTERM into a flag the tool's poll loop checks, so the
 /// loop ends normally and the BPF object detaches its probes on the way out
 /// (the default action would kill the process with the probes' fds still open,
 /// which the kernel cleans up, but output in flight would be lost).
-public final class StopSignal: @unchecked Sendable {
-    // @unchecked: `stopped` is only touched while `lock` is held.
-    private let lock = NSLock()
-    private var stopped = false
-    private var sources: [DispatchSourceSignal] = []
+public final class StopSignal: Sendable {
+    /// Set by the signal handlers, which hold it rather than the StopSignal.
+    private final class Flag: Sendable {
+        let stopped = Atomic<Bool>(false)
+    }
+
+    private let flag = Flag()
+    private let sources: Mutex<[any DispatchSourceSignal]>
     private let deadline: Date?
 
     /// Starts watching SIGINT and SIGTERM; with `duration`, also stops once
     /// that many seconds have passed.
     public init(duration: Double? = nil) {
         deadline = duration.map { Date().addingTimeInterval($0) }
+        var sources: [any DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in self?.stop() }
+            source.setEventHandler { [flag] in flag.stopped.store(true, ordering: .releasing) }
             source.resume()
             sources.append(source)
         }
+        self.sources = Mutex(sources)
     }
 
     deinit {
-        for source in sources { source.cancel() }
+        sources.withLock { sources in
+            for source in sources { source.cancel() }
+        }
     }
 
     /// Asks the loop to stop.
     public func stop() {
-        lock.lock()
-        stopped = true
-        lock.unlock()
+        flag.stopped.store(true, ordering: .releasing)
     }
 
     /// True once a signal arrived or the duration passed.
     public var isStopped: Bool {
         if let deadline, Date() >= deadline { return true }
-        lock.lock()
-        defer { lock.unlock() }
-        return stopped
+        return flag.stopped.load(ordering: .acquiring)
     }
 
     /// Milliseconds to wait in one poll: at most `slice`, and no later than the deadline.

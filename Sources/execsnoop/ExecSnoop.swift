@@ -69,10 +69,9 @@ struct ExecSnoop: ParsableCommand {
                                            printParentComm: printParentComm)
         let stop = StopSignal(duration: duration.map(Double.init))
         StandardOutput.printLine(formatter.header)
-        let events = try b["events"]
-        try ExecSnoopProgram.checkLayout(of: events)
-        try events.openRingBuffer { bytes in
-            guard let record = ExecSnoopProgram.record(from: bytes) else { return }
+        // Checks execsnoop_data_t against the program's BTF before the first record.
+        try b["events"].openRingBuffer(as: execsnoop_data_t.self) { data in
+            guard let record = ExecRecord(data) else { return }
             if let line = formatter.line(for: record) { StandardOutput.printLine(line) }
         }
         while !stop.isStopped {

@@ -67,11 +67,9 @@ struct OpenSnoop: ParsableCommand {
                                            nameFilter: name, showTID: tid != nil, extendedFields: extendedFields)
         let stop = StopSignal(duration: duration.map(Double.init))
         StandardOutput.printLine(formatter.header)
-        let events = try b["events"]
-        try OpenSnoopProgram.checkLayout(of: events)
-        try events.openRingBuffer { record in
-            guard let event = OpenSnoopProgram.event(from: record) else { return }
-            if let line = formatter.line(for: event) { StandardOutput.printLine(line) }
+        // Checks opensnoop_data_t against the program's BTF before the first record.
+        try b["events"].openRingBuffer(as: opensnoop_data_t.self) { record in
+            if let line = formatter.line(for: OpenEvent(record)) { StandardOutput.printLine(line) }
         }
         while !stop.isStopped {
             try b.ringBufferPoll(timeout: stop.pollTimeout())

@@ -61,12 +61,21 @@ extension BPF {
     /// kprobe__X, kretprobe__X, tracepoint__CAT__NAME, raw_tracepoint__NAME,
     /// TRACEPOINT_PROBE, RAW_TRACEPOINT_PROBE, KFUNC_PROBE, KRETFUNC_PROBE),
     /// from the section as the object parsed it, in the program's order.
-    func autoAttach() throws(BCCError) {
-        for function in functions {
-            guard let program = object.spec.program(named: function.name) else { continue }
-            let target = Self.fixingSyscallName(program.section.attachTarget)
-            guard target != .none, target != .perfEvent else { continue }
-            try attach(function.name, at: target)
+    /// `BPF(text:)` does this unless told not to; on an error nothing this
+    /// call attached stays attached.
+    public func autoAttach() throws(BCCError) {
+        var attached: [AttachmentKey] = []
+        do {
+            for function in functions {
+                guard let program = object.spec.program(named: function.name) else { continue }
+                let target = Self.fixingSyscallName(program.section.attachTarget)
+                guard target != .none, target != .perfEvent else { continue }
+                try attach(function.name, at: target)
+                attached.append(AttachmentKey(target, function: function.name))
+            }
+        } catch {
+            for key in attached.reversed() { try? detach(key) }
+            throw error
         }
     }
 

@@ -51,28 +51,31 @@ public final class BPF {
 
     /// Compiles, loads and auto-attaches the bcc C program `text`.
     ///
+    /// With `autoAttach` false nothing is attached yet: a caller that checks
+    /// the loaded tables first attaches with ``autoAttach()`` after.
+    ///
     /// - Throws: ``BCCError/compileFailed(file:diagnostics:)`` with
     ///   diagnostics on the user's lines; ``BCCError/kernel(operation:object:cause:)``
     ///   for a verifier rejection (its log shows the user's C lines) or the
     ///   attach error of the first probe that fails (nothing stays loaded then).
-    public convenience init(text: String, cflags: [String] = []) throws(BCCError) {
+    public convenience init(text: String, cflags: [String] = [], autoAttach: Bool = true) throws(BCCError) {
         try self.init(source: text, fileName: "<text>", includeDirectory: nil, cflags: cflags,
-                      environment: KernelCompileEnvironment.current())
+                      environment: KernelCompileEnvironment.current(), autoAttach: autoAttach)
     }
 
-    /// Compiles, loads and auto-attaches the bcc C program in file `srcFile`;
-    /// its directory is on the include path.
-    public convenience init(srcFile: String, cflags: [String] = []) throws(BCCError) {
+    /// Compiles, loads and auto-attaches (unless `autoAttach` is false) the
+    /// bcc C program in file `srcFile`; its directory is on the include path.
+    public convenience init(srcFile: String, cflags: [String] = [], autoAttach: Bool = true) throws(BCCError) {
         guard let data = FileManager.default.contents(atPath: srcFile) else {
             throw .file(path: srcFile, detail: "cannot read the BPF program")
         }
         let directory = URL(fileURLWithPath: srcFile).deletingLastPathComponent().path
         try self.init(source: String(decoding: data, as: UTF8.self), fileName: srcFile, includeDirectory: directory,
-                      cflags: cflags, environment: KernelCompileEnvironment.current())
+                      cflags: cflags, environment: KernelCompileEnvironment.current(), autoAttach: autoAttach)
     }
 
     init(source: String, fileName: String, includeDirectory: String?, cflags: [String],
-         environment: CompileEnvironment) throws(BCCError) {
+         environment: CompileEnvironment, autoAttach: Bool = true) throws(BCCError) {
         var compiler = BPFCompiler(environment: environment)
         compiler.exportedTables = ExportedTables.shared.definitions()
         let compiled = try compiler.compile(source: source, fileName: fileName, cflags: cflags, includeDirectory: includeDirectory)
@@ -107,7 +110,7 @@ public final class BPF {
         tablesByName = Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0) })
         do {
             try sharing.finish(object, owner: ObjectIdentifier(self))
-            try autoAttach()
+            if autoAttach { try self.autoAttach() }
         } catch {
             close()
             throw error
