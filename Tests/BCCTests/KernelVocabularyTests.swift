@@ -133,7 +133,8 @@ private let aliasUses = VocabularyUse(group: "member aliases", uses: KernelVocab
     }
     // Bitfields are read; other members (structs, arrays) have their address taken.
     let bitfields: Set = ["sk_reuse", "sk_reuseport", "sk_ipv6only", "sk_net_refcnt", "tw_reuse", "tw_reuseport", "tw_ipv6only"]
-    return (alias.name, bitfields.contains(alias.name) ? "(u64)\(base)->\(alias.name)" : "(u64)&\(base)->\(alias.name)")
+    // (read through stack memory: a kernel pointer's bitfield has no address to probe-read from)
+    return (alias.name, bitfields.contains(alias.name) ? "(u64)stack_\(base)->\(alias.name)" : "(u64)&\(base)->\(alias.name)")
 })
 
 private let allUses = constantUses + [factUses, functionUses, aliasUses]
@@ -164,6 +165,9 @@ private func program(using use: VocabularyUse) -> String {
             struct request_sock *request = (void *)sk;
             struct inet_request_sock *inet_request = (void *)sk;
             struct in6_addr *in6 = (void *)sk;
+            char storage[64] = {};
+            struct sock *stack_sk = (void *)storage;
+            struct inet_timewait_sock *stack_tw = (void *)storage;
             struct scatterlist *sg = (void *)skb;
             struct folio *folio = (void *)skb;
             struct page *page = (void *)skb;
