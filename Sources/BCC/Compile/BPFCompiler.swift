@@ -31,6 +31,9 @@ struct CompileEnvironment: Sendable {
     /// True when the kernel's header defines `type` ("struct T", "union T",
     /// "enum T" or a typedef name), for a program that defines it too.
     var kernelDefinesType: @Sendable (_ type: String) throws(BCCError) -> Bool
+    /// A precompiled header with those of the kernel's types renamed, or nil
+    /// to read the text header instead.
+    var renamedPrecompiledHeader: @Sendable (_ renaming: KernelTypeRenaming) throws(BCCError) -> String? = { _ in nil }
 }
 
 /// A compiled bcc program: the object and what the rewriter learned.
@@ -112,9 +115,12 @@ struct BPFCompiler: Sendable {
         let renaming = try KernelTypeRenaming(definedTypes: rewritten.definedTypes, kernelDefines: environment.kernelDefinesType)
         var unit = ""
         var compileArguments = arguments
-        if environment.precompiledHeaderPath == nil || !renaming.isEmpty {
+        let pchArgument = compileArguments.firstIndex(of: "-include-pch")
+        if !renaming.isEmpty, let pchArgument, let renamed = try environment.renamedPrecompiledHeader(renaming) {
+            compileArguments[pchArgument + 1] = renamed
+        } else if pchArgument == nil || !renaming.isEmpty {
             unit += renaming.headerInclusion(headerPath: environment.headerPath)
-            if let pch = compileArguments.firstIndex(of: "-include-pch") { compileArguments.removeSubrange(pch...(pch + 1)) }
+            if let pchArgument { compileArguments.removeSubrange(pchArgument...(pchArgument + 1)) }
         }
         unit += prelude.text
         unit += tracepointStructs.joined(separator: "\n") + "\n"

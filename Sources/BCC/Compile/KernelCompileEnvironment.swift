@@ -54,7 +54,10 @@ enum KernelCompileEnvironment {
                 return KernelFacts(btf: btf, pageSize: pageSize, architecture: architecture,
                                    version: KernelVersion(release: release) ?? KernelVersion(0, 0))
             },
-            kernelDefinesType: { (type) throws(BCCError) in try kernelDefines(type) })
+            kernelDefinesType: { (type) throws(BCCError) in try kernelDefines(type) },
+            renamedPrecompiledHeader: { (renaming) throws(BCCError) in
+                try cache.precompiledHeader(renaming: renaming, compilerFlags: BPFCompiler.compilerFlags(architecture: architecture)).path
+            })
     }
 
     /// True when the kernel's BTF defines `type` completely: "struct T",

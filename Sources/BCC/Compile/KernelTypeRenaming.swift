@@ -28,9 +28,9 @@ struct KernelTypeRenaming: Sendable, Equatable {
     /// True when nothing collides (the precompiled header can be used).
     var isEmpty: Bool { names.isEmpty }
 
-    /// The text header included with each colliding name renamed by the
-    /// preprocessor while the header is read: a precompiled header cannot
-    /// be renamed, so such a compile parses the header (about half a second).
+    /// The header included with each colliding name renamed by the
+    /// preprocessor while the header is read: the source of a precompiled
+    /// header of its own (VmlinuxHeaderCache), or read as text when there is none.
     func headerInclusion(headerPath: String) -> String {
         let quoted = headerPath.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         var text = names.map { "#define \($0) \($0)\(Self.suffix)\n" }.joined()
