@@ -66,6 +66,7 @@ package struct DialectPrelude: Sendable {
         #define SEC(name) __attribute__((section(name), used))
         #define __uint(name, val) int (*name)[val]
         #define __type(name, val) typeof(val) *name
+        #define __array(name, val) typeof(val) *name[]
         #define __user
         #define __kernel
         #define __force

@@ -308,8 +308,10 @@ struct RewritePass {
             guard let shared = libraryTable(macro: macro, args: args, arguments: arguments, at: index, line: line) else { return nil }
             table = shared
         default:
-            return nil
+            guard let network = networkTable(macro: macro, args: args, at: index, line: line) else { return nil }
+            table = network
         }
+        guard checkNetworkTable(table, at: index) else { return nil }
         guard isIdentifier(table.name) else {
             report(at: tokens[index].start, "\(macro) needs a table name as its first argument")
             return nil
@@ -423,8 +425,11 @@ struct RewritePass {
         // functions are attached by hand, and a bare section only picks the
         // program type from the context parameter.
         let section: String
+        var loadsOnAttach = false
         if let conventional = ProbeFunction.conventionalSection(name: name) {
             section = conventional
+        } else if let network = Self.networkSection(forContext: firstParameter) {
+            (section, loadsOnAttach) = network
         } else if firstParameter.contains("bpf_perf_event_data") {
             section = "perf_event"
         } else if firstParameter.contains("bpf_raw_tracepoint_args") {
@@ -434,7 +439,7 @@ struct RewritePass {
         } else {
             section = "kprobe"
         }
-        let function = ProbeFunction(name: name, section: section, line: line)
+        let function = ProbeFunction(name: name, section: section, line: line, loadsOnAttach: loadsOnAttach)
         if case let .tracepoint(category, event) = function.attachTarget {
             tracepoints.append("\(category):\(event)")
         }
@@ -478,11 +483,11 @@ struct RewritePass {
 
     // MARK: - Map method calls
 
-    static let methods: Set<String> = [
+    static let methods: Set<String> = Set([
         "lookup", "lookup_or_try_init", "lookup_or_init", "update", "insert", "delete",
         "increment", "atomic_increment", "perf_submit", "ringbuf_output", "ringbuf_reserve",
         "ringbuf_submit", "ringbuf_discard", "ringbuf_query", "get_stackid", "call",
-    ]
+    ]).union(networkMethods.keys)
 
     mutating func mapMethodCall(at index: Int, limit: Int) -> Edit? {
         guard index + 3 < limit, let table = tables[tokenizer.text(tokens[index])],
@@ -499,6 +504,9 @@ struct RewritePass {
         let end = tokens[close].end
         func edit(_ pieces: [Piece]) -> Edit {
             Edit(replacedStart: start, replacedEnd: end, pieces: pieces, nextToken: close + 1)
+        }
+        if let network = networkMethodCall(table: table, method: method, arguments: arguments, at: index, edit: edit) {
+            return network
         }
         guard Self.methods.contains(method) else {
             report(at: tokens[index + 2].start, "unknown method '\(method)' on table '\(table.name)'")

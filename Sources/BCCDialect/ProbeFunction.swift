@@ -13,12 +13,16 @@ public struct ProbeFunction: Sendable, Equatable {
     public var section: String
     /// The user's line of the definition.
     public var line: Int
+    /// True when the program type depends on the attach (a `struct __sk_buff *`
+    /// context): the program is loaded by the attach call or `loadFunc`, not with the object.
+    public var loadsOnAttach: Bool
 
     /// Creates a function record.
-    public init(name: String, section: String, line: Int) {
+    public init(name: String, section: String, line: Int, loadsOnAttach: Bool = false) {
         self.name = name
         self.section = section
         self.line = line
+        self.loadsOnAttach = loadsOnAttach
     }
 
     /// Where the function attaches on load, as its section names it

@@ -17,6 +17,9 @@ package struct RewrittenSource: Sendable {
     private(set) var bytes: [UInt8] = []
     private var segments: [Segment] = []
 
+    /// An empty text.
+    package init() {}
+
     /// Appends original bytes `range` (offsets into `original`).
     package mutating func appendVerbatim(_ original: [UInt8], _ range: Range<Int>) {
         guard !range.isEmpty else { return }

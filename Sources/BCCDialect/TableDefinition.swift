@@ -6,6 +6,8 @@ public struct TableDefinition: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case hash, array, histogram, perCPUHash, perCPUArray, lruHash, lruPerCPUHash
         case stackTrace, perfOutput, ringBuffer, programArray, perfArray
+        // Network tables (Table+Network in BCC; DialectRewriter+Network).
+        case lpmTrie, devMap, cpuMap, xskMap, sockMap, sockHash, arrayOfMaps, hashOfMaps
 
         /// The map type the table is created with.
         package func mapType(keyType: String) -> MapType {
@@ -22,6 +24,14 @@ public struct TableDefinition: Sendable, Equatable {
             case .perfOutput, .perfArray: return .perfEventArray
             case .ringBuffer: return .ringBuffer
             case .programArray: return .programArray
+            case .lpmTrie: return .lpmTrie
+            case .devMap: return .devMap
+            case .cpuMap: return .cpuMap
+            case .xskMap: return .xskMap
+            case .sockMap: return .sockMap
+            case .sockHash: return .sockHash
+            case .arrayOfMaps: return .arrayOfMaps
+            case .hashOfMaps: return .hashOfMaps
             }
         }
 
@@ -40,6 +50,14 @@ public struct TableDefinition: Sendable, Equatable {
             case "ringbuf": self = .ringBuffer
             case "prog": self = .programArray
             case "perf_array": self = .perfArray
+            case "lpm_trie": self = .lpmTrie
+            case "devmap": self = .devMap
+            case "cpumap": self = .cpuMap
+            case "xskmap": self = .xskMap
+            case "sockmap": self = .sockMap
+            case "sockhash": self = .sockHash
+            case "array_of_maps": self = .arrayOfMaps
+            case "hash_of_maps": self = .hashOfMaps
             default: return nil
             }
         }
@@ -75,6 +93,8 @@ public struct TableDefinition: Sendable, Equatable {
         /// BPF_TABLE_PINNED: the map pinned at `path`, created and pinned there when none is.
         case pinned(path: String)
     }
+    /// For BPF_ARRAY_OF_MAPS and BPF_HASH_OF_MAPS: the table whose shape the inner maps have.
+    public var innerTable: String? = nil
 
     /// The name of the hidden per-CPU counter of dropped records of a ring buffer table.
     public static func lostCounterName(forRing ring: String) -> String { ring + "__lost" }
@@ -101,11 +121,16 @@ public struct TableDefinition: Sendable, Equatable {
             // BPF_STACK_TRACE_BUILDID's frames are struct bpf_stack_build_id, plain ones addresses.
             let frame = leafType.hasPrefix("struct bpf_stack_build_id") ? "struct bpf_stack_build_id" : "u64"
             fields += "__uint(key_size, sizeof(u32)); __uint(value_size, sizeof(\(frame)) * PERF_MAX_STACK_DEPTH); "
+        case .arrayOfMaps, .hashOfMaps:
+            fields += "__type(key, \(keyType)); "
         default:
             fields += "__type(key, \(keyType)); __type(value, \(leafType)); "
         }
         fields += "__uint(max_entries, \(maxEntries));"
         if let flags { fields += " __uint(map_flags, \(flags));" }
+        // The outer map's values are maps shaped like the inner table (the loader makes the
+        // template); a flexible array member, so last.
+        if kind == .arrayOfMaps || kind == .hashOfMaps { fields += " __array(values, typeof(\(innerTable ?? "void")));" }
         var definition = "struct { \(fields) } \(name) SEC(\".maps\")"
         if kind == .ringBuffer {
             definition += "; struct { __uint(type, \(MapType.perCPUArray.cName)); __type(key, u32); __type(value, u64); "

@@ -78,18 +78,47 @@ extension ObjectContext {
                 guard try number(member) == 0 else {
                     throw .unsupported(what: "\(what) field 'pinning'", detail: "pinned maps are not implemented")
                 }
-            case "values", "inner_map":
-                throw .unsupported(what: "\(what) field '\(member.name)'", detail: "map-in-map and program array initializers are not implemented")
+            case "values":
+                spec.innerMap = try innerMapSpec(of: name, member: member, btf: btf)
+            case "inner_map":
+                throw .unsupported(what: "\(what) field 'inner_map'", detail: "inner map references are not implemented; use __array(values, ...)")
             default:
                 throw .unsupported(what: "\(what) field '\(member.name)'", detail: "unknown map attribute")
             }
         }
         guard sawType else { throw .malformed(what: what, detail: "no 'type' field") }
+        if spec.innerMap != nil {
+            guard spec.type == .arrayOfMaps || spec.type == .hashOfMaps else {
+                throw .unsupported(what: "\(what) field 'values'", detail: "initial values of a \(spec.type) map are not implemented")
+            }
+            // The outer map holds map ids (4 bytes); libbpf sets this too.
+            spec.valueSize = 4
+        }
         // libbpf's defaults: perf event arrays hold 4-byte CPU indexes and fds.
         if spec.type == .perfEventArray {
             if spec.keySize == 0 { spec.keySize = 4 }
             if spec.valueSize == 0 { spec.valueSize = 4 }
         }
         return spec
+    }
+
+    /// The inner map's definition from `__array(values, struct { ... })`:
+    /// a zero-length array of pointers to a map definition struct.
+    private func innerMapSpec(of name: String, member: BTFMember, btf: BTF) throws(BPFObjectError) -> MapSpec {
+        let what = "map '\(name)' field 'values'"
+        guard let array = btf.array(of: btf.skippingModifiers(member.type)),
+              btf.kind(of: btf.skippingModifiers(array.elementType)) == .pointer,
+              let target = btf.type(id: btf.skippingModifiers(array.elementType))?.referencedType else {
+            throw .malformed(what: what, detail: "expected __array(values, struct { ... })")
+        }
+        let definition = btf.resolved(target)
+        guard btf.kind(of: definition) == .struct else {
+            throw .unsupported(what: what, detail: "program array initializers are not implemented")
+        }
+        // Initial inner maps are relocations in .rel.maps, which the loader would not apply.
+        if elf.section(named: ".rel.maps") != nil {
+            throw .unsupported(what: what, detail: "initial inner maps are not implemented; fill the outer map from user space")
+        }
+        return try mapSpec(named: "\(name).inner", definition: definition, btf: btf)
     }
 }

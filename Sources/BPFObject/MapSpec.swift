@@ -26,6 +26,15 @@ public struct MapSpec: Hashable, Sendable {
     public var initialValue: [UInt8]?
     /// True for `.rodata*`: the map is frozen after its contents are written.
     public var freezeAfterLoad: Bool
+    /// For array-of-maps and hash-of-maps: the inner maps' definition
+    /// (`__array(values, struct { ... })`), from which the loader makes the
+    /// template map the kernel needs.
+    public var innerMap: MapSpec? {
+        get { innerMapStorage.first }
+        set { innerMapStorage = newValue.map { [$0] } ?? [] }
+    }
+    /// `innerMap`'s storage: a struct cannot hold itself directly.
+    var innerMapStorage: [MapSpec] = []
 
     /// BPF_F_RDONLY_PROG: programs may read the map but not write it.
     public static let readOnlyProgramFlag: UInt32 = 0x80

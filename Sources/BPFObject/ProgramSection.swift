@@ -93,10 +93,26 @@ public struct ProgramSection: Hashable, Sendable {
         } else if name == "syscall" {
             programType = .syscall
             attachTarget = .none
+        } else if let (type, attach) = Self.networkSections[name] {
+            programType = type
+            expectedAttachType = attach
+            attachTarget = .none
         } else {
             return nil
         }
     }
+
+    /// libbpf's names for network programs, all attached by hand: the type
+    /// and the attach type the kernel expects at load.
+    private static let networkSections: [String: (ProgramType, AttachType?)] = [
+        "tc": (.schedCLS, nil), "classifier": (.schedCLS, nil), "action": (.schedACT, nil),
+        "tcx/ingress": (.schedCLS, .tcxIngress), "tcx/egress": (.schedCLS, .tcxEgress),
+        "sk_skb": (.skSKB, nil), "sk_skb/stream_parser": (.skSKB, .skSKBStreamParser),
+        "sk_skb/stream_verdict": (.skSKB, .skSKBStreamVerdict), "sk_skb/verdict": (.skSKB, .skSKBVerdict),
+        "sk_msg": (.skMsg, .skMsgVerdict), "flow_dissector": (.flowDissector, .flowDissector),
+        "sk_reuseport": (.skReuseport, .skReuseportSelect), "sockops": (.sockOps, .cgroupSockOps),
+        "cgroup_skb/ingress": (.cgroupSKB, .cgroupInetIngress), "cgroup_skb/egress": (.cgroupSKB, .cgroupInetEgress),
+    ]
 
     /// "FUNCTION[+OFFSET]".
     private static func kprobe(_ target: String, isReturn: Bool) -> AttachTarget {

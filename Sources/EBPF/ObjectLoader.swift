@@ -1,6 +1,5 @@
 import BPFObject
 import BTF
-import Foundation
 
 // MARK: - BPFObjectLoader
 
@@ -37,16 +36,26 @@ public final class BPFObjectLoader {
     }
 
     /// Decodes the object in `bytes`; `name` labels errors.
-    public convenience init(bytes: [UInt8], name: String = "<memory>") throws(BPFObjectError) {
-        self.init(spec: try ObjectSpec(bytes: bytes, name: name))
+    ///
+    /// - Throws: ``BPFError/object(_:)`` with the object layer's error.
+    public convenience init(bytes: [UInt8], name: String = "<memory>") throws(BPFError) {
+        do {
+            self.init(spec: try ObjectSpec(bytes: bytes, name: name))
+        } catch {
+            throw .object(error)
+        }
     }
 
     /// Reads and decodes the object file at `path`.
-    public convenience init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw BPFError.notFound(what: "BPF object file \(path)")
+    public convenience init(path: String) throws(BPFError) {
+        let bytes: [UInt8]
+        do {
+            bytes = try SysFile.readBytes(path)
+        } catch {
+            guard case .notFound = error else { throw error }
+            throw .notFound(what: "BPF object file \(path)")
         }
-        try self.init(bytes: [UInt8](data), name: path)
+        try self.init(bytes: bytes, name: path)
     }
 
     // MARK: Globals
@@ -54,12 +63,12 @@ public final class BPFObjectLoader {
     /// Sets global variable `name` (in `.rodata`, `.data` or `.bss`) to the
     /// bytes of `value` before the object is loaded. The value's size must be
     /// the variable's.
-    public func setGlobal<T: BitwiseCopyable>(_ name: String, to value: T) throws {
+    public func setGlobal<T: BitwiseCopyable>(_ name: String, to value: T) throws(BPFError) {
         try setGlobal(name, bytes: withUnsafeBytes(of: value) { Array($0) })
     }
 
     /// Sets global variable `name` to `bytes` (exactly the variable's size) before load.
-    public func setGlobal(_ name: String, bytes: [UInt8]) throws {
+    public func setGlobal(_ name: String, bytes: [UInt8]) throws(BPFError) {
         guard let variable = spec.variable(named: name) else {
             throw BPFError.notFound(what: "global variable '\(name)' in \(spec.name)")
         }
@@ -77,20 +86,23 @@ public final class BPFObjectLoader {
 
     // MARK: Loading
 
-    /// Creates the maps and loads every program. On failure everything
-    /// created so far is closed before the error is thrown.
-    public func load() throws -> LoadedObject {
-        let object = LoadedObject(spec: spec)
+    /// Creates the maps and loads every program but those named in
+    /// `deferred`, which `LoadedObject.loadProgram(named:type:expectedAttachType:)`
+    /// loads later with the type their attachment needs (a `struct __sk_buff *`
+    /// program is a socket filter or a tc classifier by how it is attached).
+    /// On failure everything created so far is closed before the error is thrown.
+    public func load(deferring deferred: Set<String> = []) throws(BPFError) -> LoadedObject {
+        var parts = LoadedObject.Parts()
         do {
-            try load(into: object)
-            return object
+            try load(into: &parts, deferring: deferred)
         } catch {
-            object.close()
+            parts.close()
             throw error
         }
+        return LoadedObject(spec: spec, parts: parts, logLevel: logLevel)
     }
 
-    private func load(into object: LoadedObject) throws {
+    private func load(into object: inout LoadedObject.Parts, deferring deferred: Set<String>) throws(BPFError) {
         if let btf = spec.btf {
             object.btf = try Syscall.btfLoad(btf.bytes, object: "BTF of \(spec.name)")
         }
@@ -102,22 +114,50 @@ public final class BPFObjectLoader {
             }
         }
         if let btf = spec.btf, spec.programs.contains(where: { !$0.coreRelocations.isEmpty }) {
-            try CORECheck.verify(spec.programs, local: btf, target: try KernelBTF.shared(), object: spec.name)
+            let kernel = try KernelBTF.shared()
+            do {
+                try CORECheck.verify(spec.programs, local: btf, target: kernel, object: spec.name)
+            } catch {
+                throw .object(error)
+            }
         }
-        for programSpec in spec.programs {
-            object.programs[programSpec.name] = try loadProgram(programSpec, maps: object.maps, btf: object.btf)
+        for programSpec in spec.programs where !deferred.contains(programSpec.name) {
+            object.programs[programSpec.name] = try Self.loadProgram(
+                programSpec, type: programSpec.section.programType, expectedAttachType: programSpec.section.expectedAttachType,
+                maps: object.maps, btf: object.btf, logLevel: logLevel)
         }
     }
 
-    private func createMap(_ spec: MapSpec, btf: OwnedFD?) throws -> Map {
+    /// A descriptor of `map` for the object's map `spec`, which must declare
+    /// the same type and sizes.
+    private func reuse(_ map: Map, for spec: MapSpec) throws(BPFError) -> Map {
+        var maxEntries = spec.maxEntries
+        if spec.type == .perfEventArray && maxEntries == 0 { maxEntries = try PossibleCPUs.count() }
+        guard map.type == spec.type, map.keySize == spec.keySize, map.valueSize == spec.valueSize, map.maxEntries == maxEntries else {
+            throw .invalidArgument(
+                operation: "reuse", object: "\(map.objectName) for map '\(spec.name)' of \(self.spec.name)",
+                detail: "the existing map is a \(map.type) of key \(map.keySize) B, value \(map.valueSize) B, \(map.maxEntries) entries; "
+                    + "the object declares a \(spec.type) of key \(spec.keySize) B, value \(spec.valueSize) B, \(maxEntries) entries")
+        }
+        return try map.duplicate()
+    }
+
+    private func createMap(_ spec: MapSpec, btf: OwnedFD?) throws(BPFError) -> Map {
         let type = spec.type
         var maxEntries = spec.maxEntries
         if type == .perfEventArray && maxEntries == 0 { maxEntries = try PossibleCPUs.count() }
         let typeIDs = btf.flatMap { fd in
-            spec.keyTypeID != .void || spec.valueTypeID != .void ? (fd: fd, keyTypeID: spec.keyTypeID, valueTypeID: spec.valueTypeID) : nil
+            (spec.keyTypeID != .void || spec.valueTypeID != .void) && !Self.mapTypesWithoutBTF.contains(type)
+                ? (fd: fd, keyTypeID: spec.keyTypeID, valueTypeID: spec.valueTypeID) : nil
         }
+        // Map-in-map: the kernel takes the inner maps' shape from a template map, needed only during the create.
+        let template = try spec.innerMap.map { (inner) throws(BPFError) in
+            try Map(type: inner.type, name: String(inner.name.prefix(15)), keySize: inner.keySize, valueSize: inner.valueSize,
+                    maxEntries: inner.maxEntries, flags: inner.flags)
+        }
+        defer { template?.close() }
         let map = try Map(type: type, name: spec.name, keySize: spec.keySize, valueSize: spec.valueSize,
-                          maxEntries: maxEntries, flags: spec.flags, btf: typeIDs)
+                          maxEntries: maxEntries, flags: spec.flags, btf: typeIDs, innerMap: template)
         do {
             if let value = dataValues[spec.name], spec.isGlobalData {
                 try map.update(key: [0, 0, 0, 0], value: value)
@@ -130,21 +170,17 @@ public final class BPFObjectLoader {
         return map
     }
 
-    /// A descriptor of `map` for the object's map `spec`, which must declare
-    /// the same type and sizes.
-    private func reuse(_ map: Map, for spec: MapSpec) throws -> Map {
-        var maxEntries = spec.maxEntries
-        if spec.type == .perfEventArray && maxEntries == 0 { maxEntries = try PossibleCPUs.count() }
-        guard map.type == spec.type, map.keySize == spec.keySize, map.valueSize == spec.valueSize, map.maxEntries == maxEntries else {
-            throw BPFError.invalidArgument(
-                operation: "reuse", object: "\(map.objectName) for map '\(spec.name)' of \(self.spec.name)",
-                detail: "the existing map is a \(map.type) of key \(map.keySize) B, value \(map.valueSize) B, \(map.maxEntries) entries; "
-                    + "the object declares a \(spec.type) of key \(spec.keySize) B, value \(spec.valueSize) B, \(maxEntries) entries")
-        }
-        return try map.duplicate()
-    }
+    /// Map types the kernel creates only without BTF key and value types
+    /// (their values are descriptors, sockets or CPU slots; libbpf leaves the
+    /// ids off for the same types). The object's BTF still describes the keys.
+    static let mapTypesWithoutBTF: Set<MapType> = [
+        .perfEventArray, .cgroupArray, .stackTrace, .arrayOfMaps, .hashOfMaps, .devMap, .devMapHash,
+        .cpuMap, .xskMap, .sockMap, .sockHash, .queue, .stack, .programArray,
+    ]
 
-    private func loadProgram(_ spec: ProgramSpec, maps: [String: Map], btf: OwnedFD?) throws -> Program {
+    /// Loads program `spec` as `type` with its map references patched and its func and line info.
+    static func loadProgram(_ spec: ProgramSpec, type: ProgramType, expectedAttachType: AttachType?, maps: [String: Map],
+                            btf: OwnedFD?, logLevel: UInt32) throws(BPFError) -> Program {
         var instructions = spec.instructions
         for reference in spec.mapReferences {
             guard let map = maps[reference.mapName] else {
@@ -163,16 +199,15 @@ public final class BPFObjectLoader {
                     + littleEndianBytes(record.lineOffset) + littleEndianBytes(record.lineColumn)
             })
         }
-        return try Program(type: spec.section.programType, instructions: instructions,
-                           license: spec.license, name: spec.name,
-                           expectedAttachType: spec.section.expectedAttachType,
+        return try Program(type: type, instructions: instructions, license: spec.license, name: spec.name,
+                           expectedAttachType: expectedAttachType,
                            attachBTFID: try attachBTFID(spec), btf: programBTF, logLevel: logLevel)
     }
 
     /// The kernel BTF id tp_btf, fentry and fexit programs name at load time.
     /// fentry and fexit first check that the kernel runs BPF trampolines, so
     /// a kernel that forbids them gives `.notSupported`, not EPERM.
-    private func attachBTFID(_ spec: ProgramSpec) throws -> BTFTypeID {
+    private static func attachBTFID(_ spec: ProgramSpec) throws(BPFError) -> BTFTypeID {
         switch spec.section.attachTarget {
         case let .btfTracepoint(event):
             return try TracingLink.btfID(ofTracepoint: event)

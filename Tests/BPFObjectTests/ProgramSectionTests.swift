@@ -27,6 +27,12 @@ import BPFObject
         ("xdp", Kind.xdp, Attach.xdp, .none),
         ("socket", Kind.socketFilter, nil, .none),
         ("syscall", Kind.syscall, nil, .none),
+        ("tc", Kind.schedCLS, nil, .none),
+        ("tcx/egress", Kind.schedCLS, Attach.tcxEgress, .none),
+        ("sk_skb/stream_verdict", Kind.skSKB, Attach.skSKBStreamVerdict, .none),
+        ("sk_msg", Kind.skMsg, Attach.skMsgVerdict, .none),
+        ("flow_dissector", Kind.flowDissector, Attach.flowDissector, .none),
+        ("sk_reuseport", Kind.skReuseport, Attach.skReuseportSelect, .none),
     ] as [(String, ProgramType, AttachType?, ProgramSection.AttachTarget)])
     func conventions(name: String, type: ProgramType, attach: AttachType?, target: ProgramSection.AttachTarget) throws {
         let section = try #require(ProgramSection(sectionName: name))

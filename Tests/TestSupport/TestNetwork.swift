@@ -149,12 +149,11 @@ public final class TestVethPair: @unchecked Sendable {
         for _ in 0..<count { try TestNetwork.send(fd, payload, to: hostAddress, port: port) }
     }
 
-    /// Connects from the peer to the host end's `port` over TCP, sends
-    /// `payload`, and closes (the host side must listen).
+    /// Connects from the peer to the host end's `port` over TCP (the host
+    /// side must listen; it need not accept), sends `payload` and closes.
     public func sendTCP(_ payload: [UInt8], port: UInt16) throws {
         let fd = try openSocket(domain: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
         defer { Glibc.close(fd) }
-        TestNetwork.setReceiveTimeout(fd, milliseconds: 2000)
         var address = TestNetwork.socketAddress(hostAddress, port: port)
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
@@ -162,15 +161,28 @@ public final class TestVethPair: @unchecked Sendable {
         guard connected == 0 else { throw FixtureError(message: "connect to \(hostAddress):\(port): errno \(errno)") }
         let sent = payload.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
         guard sent == payload.count else { throw FixtureError(message: "send to \(hostAddress):\(port): errno \(errno)") }
-        shutdown(fd, Int32(SHUT_WR))
-        // Wait for the other side to close, so the payload was delivered before we return.
-        var byte: UInt8 = 0
-        _ = recv(fd, &byte, 1, 0)
     }
 }
 
 /// Network helpers for tests: running `ip`, sockets inside a namespace, checksums.
 public enum TestNetwork {
+    /// A TCP socket listening on `address`, port chosen by the kernel; returns it and the port.
+    public static func listenTCP(on address: String) throws -> (descriptor: Int32, port: UInt16) {
+        let fd = try openSocket(namespace: nil, domain: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
+        var bound = socketAddress(address, port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &bound) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard ok else {
+            Glibc.close(fd)
+            throw FixtureError(message: "listen on \(address): errno \(errno)")
+        }
+        return (fd, UInt16(bigEndian: bound.sin_port))
+    }
+
     /// Runs the system's `ip` with `arguments`.
     @discardableResult
     public static func ip(_ arguments: [String]) throws -> TestSupport.ProcessResult {

@@ -111,5 +111,6 @@ public enum TestSupport {
 /// A fixture could not be built.
 public struct FixtureError: Error, CustomStringConvertible {
     public var message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }

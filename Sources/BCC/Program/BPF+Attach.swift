@@ -11,6 +11,8 @@ struct AttachmentKey: Hashable, CustomStringConvertible {
     enum Point: Hashable {
         case section(ProgramSection.AttachTarget, pid: Int32?)
         case perfEvent(type: UInt32, config: UInt64)
+        /// A network attach point (Network/): "xdp", "tc ingress", "raw socket", ... and where.
+        case network(kind: String, target: String)
     }
 
     var point: Point
@@ -34,6 +36,7 @@ struct AttachmentKey: Hashable, CustomStringConvertible {
     var target: String {
         switch point {
         case let .perfEvent(type, config): return "perf_event \(type):\(config)"
+        case let .network(kind, target): return "\(kind) \(target)"
         case let .section(target, pid):
             switch target {
             case .none: return "none"

@@ -38,6 +38,8 @@ public final class BPF {
     public let fileName: String
     /// True when the object came from the cache (clang did not run).
     public let compiledFromCache: Bool
+    /// Shows the user's lines in verifier logs of programs loaded later (``loadFunc(_:_:expectedAttachType:)``).
+    let verifierLogSource: VerifierLogSource
     /// True when a program calls bpf_trace_printk (or bpf_trace_vprintk):
     /// its output appears in the kernel's trace_pipe (``openTracePipe(_:)``).
     public let printsToTracePipe: Bool
@@ -45,7 +47,8 @@ public final class BPF {
     /// The ring buffers, perf buffers and trace_pipe opened on this object.
     let eventLoop: EventLoop
     private let tablesByName: [String: Table]
-    private var attachments: [AttachmentKey: any Link] = [:]
+    /// What is attached, by key (BPF+Attach, Network/).
+    var attachments: [AttachmentKey: any Link] = [:]
     private var attachmentOrder: [AttachmentKey] = []
     private var isClosed = false
 
@@ -86,20 +89,28 @@ public final class BPF {
         do {
             loader = try BPFObjectLoader(bytes: compiled.object, name: fileName)
         } catch {
-            throw .object(file: fileName, cause: error)
+            guard case .object(let cause) = error else { throw .kernel(operation: "load", object: fileName, cause: error) }
+            throw .object(file: fileName, cause: cause)
         }
         let declarations: [TableDefinition]
         (declarations, functions) = compiled.compiledDeclarations(in: loader.spec)
         self.declarations = declarations
         let sharing = try TableSharing(tables: declarations, loader: loader, fileName: fileName)
         let object: LoadedObject
+        verifierLogSource = VerifierLogSource(fileName: fileName, original: Array(source.utf8))
         do {
-            object = try loader.load()
-        } catch BPFError.verifierRejected(let program, let log) {
-            let mapped = VerifierLogSource(fileName: fileName, original: Array(source.utf8)).mapped(log)
-            throw .kernel(operation: "load", object: fileName, cause: .verifierRejected(program: program, log: mapped))
+            // A `struct __sk_buff *` function's type depends on its attach: loaded then (Network/BPF+LoadFunc).
+            object = try loader.load(deferring: Set(compiled.functions.filter(\.loadsOnAttach).map(\.name)))
         } catch {
-            throw .kernel("load", fileName, error)
+            switch error {
+            case let .verifierRejected(program, log):
+                let mapped = verifierLogSource.mapped(log)
+                throw .kernel(operation: "load", object: fileName, cause: .verifierRejected(program: program, log: mapped))
+            case let .object(cause):
+                throw .object(file: fileName, cause: cause)
+            default:
+                throw .kernel(operation: "load", object: fileName, cause: error)
+            }
         }
         self.object = object
         printsToTracePipe = Self.callsTracePrint(object.spec)
@@ -157,6 +168,7 @@ public final class BPF {
     /// The loaded program of function `name`.
     public func function(named name: String) throws(BCCError) -> Program {
         guard let program = object.programs[name] else {
+            if let deferred = try loadedOnAttach(name) { return deferred }
             throw .functionNotFound(name: name, available: functions.map(\.name))
         }
         return program

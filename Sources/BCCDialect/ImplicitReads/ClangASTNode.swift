@@ -81,6 +81,12 @@ package struct ClangNode: Sendable {
         package var id: UInt64
         package var kind: String
         package var name: String
+
+        package init(id: UInt64, kind: String, name: String) {
+            self.id = id
+            self.kind = kind
+            self.name = name
+        }
     }
 
     package init(kind: String) {

@@ -37,7 +37,7 @@ enum PerfEvent {
     static func attach(
         _ program: Program, to event: OwnedFD, what: String,
         usingLink: Bool = Features.isSupported(.perfEventLinks)
-    ) throws -> OwnedFD? {
+    ) throws(BPFError) -> OwnedFD? {
         let object = "program '\(program.name)' on \(what)"
         var link: OwnedFD?
         if usingLink {

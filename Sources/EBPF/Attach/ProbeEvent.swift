@@ -36,7 +36,7 @@ enum ProbeEvent {
         var returnProbeBit: UInt64
 
         /// The PMU for `kind`, or nil when the kernel has none.
-        static func find(_ kind: Kind) throws -> PMU? {
+        static func find(_ kind: Kind) throws(BPFError) -> PMU? {
             let feature = kind == .kprobe ? Feature.kprobePMU : .uprobePMU
             guard Features.isSupported(feature) else { return nil }
             return PMU(type: try Features.pmuType(feature), returnProbeBit: UInt64(try Features.retprobeBit(feature)))
@@ -44,8 +44,8 @@ enum ProbeEvent {
 
         /// Opens a probe event: `location` (a kernel symbol or a binary's path)
         /// goes in config1, `offset` in config2.
-        func open(location: String, offset: UInt64, isReturn: Bool, pid: Int32, what: String) throws -> OwnedFD {
-            try location.withCString { pointer in
+        func open(location: String, offset: UInt64, isReturn: Bool, pid: Int32, what: String) throws(BPFError) -> OwnedFD {
+            try location.withCPointer { (pointer) throws(BPFError) in
                 var attr = perf_event_attr()
                 attr.type = type
                 attr.config = isReturn ? 1 << returnProbeBit : 0
@@ -61,7 +61,7 @@ enum ProbeEvent {
         /// Opens the probe and runs `program` on it.
         func attach(
             _ program: Program, location: String, offset: UInt64, isReturn: Bool, pid: Int32, what: String
-        ) throws -> LinkResources {
+        ) throws(BPFError) -> LinkResources {
             let event = try open(location: location, offset: offset, isReturn: isReturn, pid: pid, what: what)
             let link = try PerfEvent.attach(program, to: event, what: what)
             return LinkResources(descriptors: [link, event].compactMap { $0 })
@@ -73,7 +73,7 @@ enum ProbeEvent {
     /// Defines a probe in tracefs and returns its event id and the name to
     /// remove it by. `location` is "SYMBOL+OFFSET" for a kprobe and
     /// "PATH:0xOFFSET" for a uprobe; `label` becomes part of the event name.
-    static func define(_ kind: Kind, location: String, label: String, isReturn: Bool) throws
+    static func define(_ kind: Kind, location: String, label: String, isReturn: Bool) throws(BPFError)
         -> (id: UInt64, name: String)
     {
         let number = definitionCounter.add(1, ordering: .relaxed).newValue
@@ -95,9 +95,9 @@ enum ProbeEvent {
     /// result also removes the definition.
     static func attachDefined(
         _ kind: Kind, program: Program, location: String, label: String, isReturn: Bool, pid: Int32, what: String
-    ) throws -> LinkResources {
+    ) throws(BPFError) -> LinkResources {
         let (id, name) = try define(kind, location: location, label: label, isReturn: isReturn)
-        let removeDefinition = {
+        let removeDefinition: @Sendable () -> Void = {
             _ = try? Tracefs.removeProbe(file: kind.definitionsFile, group: tracefsGroup, name: name)
         }
         do {

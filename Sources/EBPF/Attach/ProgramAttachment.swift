@@ -5,10 +5,11 @@ import Glibc
 import Musl
 #endif
 
-/// A program attached with BPF_PROG_ATTACH to a kernel object that holds
-/// it: a sockmap or sockhash (sk_skb stream parser and verdict, sk_msg
-/// verdict) or the network namespace (flow dissector). `close()` detaches
-/// it with BPF_PROG_DETACH.
+/// A program attached to a kernel object that holds it: with BPF_PROG_ATTACH
+/// to a sockmap or sockhash (sk_skb stream parser and verdict, sk_msg
+/// verdict) or another descriptor, detached by `close()` with
+/// BPF_PROG_DETACH; or a flow dissector on a network namespace, held by a
+/// BPF link that `close()` closes.
 public final class ProgramAttachment: Link {
     /// "sk_msg_verdict on sock hash map 'socks'".
     public let target: String
@@ -26,19 +27,35 @@ public final class ProgramAttachment: Link {
         try self.init(program: program, targetFD: map.fd.rawValue, keepAlive: map, target: map.objectName, attachType: attachType)
     }
 
-    /// Attaches flow dissector `program` to the calling thread's network namespace.
-    public convenience init(flowDissector program: Program) throws {
-        let namespace = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
+    /// Attaches flow dissector `program` to a network namespace: the one at
+    /// `namespacePath` (a /proc/PID/ns/net or /run/netns/NAME file), by
+    /// default the calling thread's. A BPF link on the namespace (Linux 5.8+):
+    /// it holds while this attachment is open.
+    public convenience init(flowDissector program: Program, namespacePath: String = "/proc/thread-self/ns/net") throws {
+        try program.requireType([.flowDissector], for: "the flow dissector of \(namespacePath)")
+        let namespace = open(namespacePath, O_RDONLY | O_CLOEXEC)
         guard namespace >= 0 else {
-            throw BPFError.system(operation: "open", object: "/proc/thread-self/ns/net", errno: errno)
+            if errno == ENOENT { throw BPFError.notFound(what: "network namespace \(namespacePath)") }
+            throw BPFError.system(operation: "open", object: "network namespace \(namespacePath)", errno: errno)
         }
-        let owned = OwnedFD(rawValue: namespace)
-        try self.init(program: program, targetFD: namespace, keepAlive: owned, target: "network namespace",
-                      attachType: .flowDissector)
+        let namespaceFD = OwnedFD(rawValue: namespace)
+        defer { namespaceFD.close() }
+        let link = try Syscall.linkCreate(programFD: program.fd.rawValue, targetFD: namespace, attachType: .flowDissector,
+                                          object: "program '\(program.name)'")
+        self.init(target: "flow_dissector of network namespace \(namespacePath)", attachType: .flowDissector,
+                  resources: LinkResources(descriptors: [link]))
     }
 
-    /// Attaches `program` to `targetFD` at `attachType`; `keepAlive` holds the target's descriptor.
-    public init(program: Program, targetFD: Int32, keepAlive: AnyObject & Sendable, target: String,
+    private init(target: String, attachType: AttachType, resources: LinkResources) {
+        self.target = target
+        self.attachType = attachType
+        self.resources = resources
+    }
+
+    /// Attaches `program` to `targetFD` at `attachType` (BPF_PROG_ATTACH);
+    /// `keepAlive` holds the target's descriptor open until the detach, where
+    /// this attachment owns it. `target` names it in errors.
+    public init(program: Program, targetFD: Int32, keepAlive: (AnyObject & Sendable)? = nil, target: String,
                 attachType: AttachType) throws {
         let expected = Self.programType(for: attachType)
         if let expected { try program.requireType([expected], for: "\(attachType) of \(target)") }

@@ -15,7 +15,7 @@ extension Map {
     ///
     /// - Throws: `BPFError.notFound` when nothing is pinned there,
     ///   `.invalidArgument` when the pinned object is not a map.
-    public convenience init(pinnedAt path: String) throws {
+    public convenience init(pinnedAt path: String) throws(BPFError) {
         let fd = try Syscall.objectGet(path: path, object: "map")
         var info = bpf_map_info()
         do {
@@ -33,13 +33,13 @@ extension Map {
     ///
     /// - Throws: `BPFError.invalidArgument` when `path` exists or is not in a
     ///   BPF filesystem, `.notFound` when its directory does not exist.
-    public func pin(at path: String) throws {
+    public func pin(at path: String) throws(BPFError) {
         try Syscall.objectPin(fd: fd.rawValue, path: path, object: objectName)
     }
 
     /// A second descriptor for the same kernel map, owned by the returned value
     /// (closing one leaves the other open).
-    public func duplicate() throws -> Map {
+    public func duplicate() throws(BPFError) -> Map {
         let copy = fcntl(fd.rawValue, F_DUPFD_CLOEXEC, 0)
         guard copy >= 0 else {
             throw BPFError.system(operation: "duplicate the descriptor of", object: objectName, errno: Errno.current.rawValue)
