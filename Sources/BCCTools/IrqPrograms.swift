@@ -15,9 +15,10 @@ public enum IrqMeasure: Sendable, Equatable {
 
 /// The BPF side of hardirqs.
 public enum HardirqsProgram {
-    /// The program; `cpu` keeps one CPU.
-    public static func source(measure: IrqMeasure, cpu: Int? = nil) -> String {
-        let cpuFilter = cpu.map { "if (cpu != \($0)) { return 0; }" } ?? ""
+    /// The program; `filterCPU` keeps the CPU the tool writes into `cpu_filter`.
+    public static func source(measure: IrqMeasure, filterCPU: Bool = false) -> String {
+        let cpuFilter = filterCPU ? "if (cpu != cpu_filter_value()) { return 0; }" : ""
+        let cpuTable = filterCPU ? TableFilters.value("cpu_filter") : ""
         let store: String
         switch measure {
         case .count:
@@ -52,6 +53,7 @@ public enum HardirqsProgram {
             BPF_HASH(start, entry_key_t);
             BPF_HASH(irqnames, entry_key_t, irq_name_t);
             BPF_HISTOGRAM(dist, irq_key_t);
+            \(cpuTable)
 
             RAW_TRACEPOINT_PROBE(irq_handler_entry)
             {
@@ -111,9 +113,9 @@ public enum SoftirqsProgram {
         names.indices.contains(vector) ? names[vector] : String(vector)
     }
 
-    /// The program; `cpu` keeps one CPU.
-    public static func source(measure: IrqMeasure, cpu: Int? = nil) -> String {
-        let cpuFilter = cpu.map { "if (cpu != \($0)) { return 0; }" } ?? ""
+    /// The program; `filterCPU` keeps the CPU the tool writes into `cpu_filter`.
+    public static func source(measure: IrqMeasure, filterCPU: Bool = false) -> String {
+        let cpuFilter = filterCPU ? "if (cpu != cpu_filter_value()) { return 0; }" : ""
         let header = """
             #include <uapi/linux/ptrace.h>
 
@@ -134,6 +136,7 @@ public enum SoftirqsProgram {
 
             BPF_HASH(start, entry_key_t, account_val_t);
             BPF_HISTOGRAM(dist, irq_key_t);
+            \(filterCPU ? TableFilters.value("cpu_filter") : "")
 
             """
         if measure == .count {
