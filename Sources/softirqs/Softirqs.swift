@@ -9,7 +9,8 @@ struct Softirqs: ParsableCommand {
         commandName: "softirqs",
         abstract: "Summarize soft irq event time as histograms.",
         discussion: """
-            Uses the irq:softirq_entry and irq:softirq_exit tracepoints, as bcc's softirqs does.
+            Uses the softirq_entry and softirq_exit raw tracepoints (bcc's softirqs uses
+            the tracepoints of the same names).
 
             examples:
                 softirqs            # sum soft irq event time
