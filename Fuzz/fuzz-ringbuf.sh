@@ -16,9 +16,10 @@ mkdir -p "$work"
 source Fuzz/lib/modules.sh
 {
     cbpf
-    for name in ELF BTF BPFObject; do module "$name"; done
+    # EBPF's dependencies, as Package.swift lists them.
+    for name in ELF BTF BPFObject Netlink; do module "$name"; done
     module EBPF -enable-testing
-    swiftc "${flags[@]}" Fuzz/RingBufferRecordParser/main.swift -L "$work" -lEBPF -lBPFObject -lBTF -lELF -lCBPF \
+    swiftc "${flags[@]}" Fuzz/RingBufferRecordParser/main.swift -L "$work" -lEBPF -lNetlink -lBPFObject -lBTF -lELF -lCBPF \
         -o "$work/fuzz-ringbuf"
 } > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 
