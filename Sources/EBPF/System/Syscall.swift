@@ -63,16 +63,20 @@ package enum Syscall {
         }
     }
 
-    /// BPF_MAP_LOOKUP_ELEM: copies the value of `key` into `value`.
-    /// Returns false when the key does not exist.
+    /// BPF_MAP_LOOKUP_ELEM: copies the value of `key` into `value`; with
+    /// `deleting`, BPF_MAP_LOOKUP_AND_DELETE_ELEM, which also removes it (a
+    /// NULL key takes a queue's or stack's next value). Returns false when
+    /// the key does not exist (or the queue is empty).
     package static func mapLookup(fd: Int32, key: UnsafeRawPointer?, value: UnsafeMutableRawPointer,
-                                 flags: UInt64 = 0, object: String) throws(BPFError) -> Bool {
+                                  flags: UInt64 = 0, deleting: Bool = false, object: String) throws(BPFError) -> Bool {
         var attr = bpf_attr()
         attr.map_fd = UInt32(bitPattern: fd)
         attr.key = address(key)
         attr.value = address(value)
         attr.flags = flags
-        return try elementCall(BPF_MAP_LOOKUP_ELEM, &attr, operation: "lookup in", object: object)
+        return deleting
+            ? try elementCall(BPF_MAP_LOOKUP_AND_DELETE_ELEM, &attr, operation: "lookup and delete in", object: object)
+            : try elementCall(BPF_MAP_LOOKUP_ELEM, &attr, operation: "lookup in", object: object)
     }
 
     /// BPF_MAP_UPDATE_ELEM with BPF_ANY, BPF_NOEXIST or BPF_EXIST in `flags`.
@@ -96,18 +100,6 @@ package enum Syscall {
                 "the kernel rejected the key, value or flags (EINVAL)")
             }
         }
-    }
-
-    /// BPF_MAP_LOOKUP_AND_DELETE_ELEM: copies the value of `key` (NULL for
-    /// queues and stacks: their next value) into `value` and removes it.
-    /// Returns false when there is no such key (or the queue is empty).
-    package static func mapLookupAndDelete(fd: Int32, key: UnsafeRawPointer?, value: UnsafeMutableRawPointer,
-                                          object: String) throws(BPFError) -> Bool {
-        var attr = bpf_attr()
-        attr.map_fd = UInt32(bitPattern: fd)
-        attr.key = address(key)
-        attr.value = address(value)
-        return try elementCall(BPF_MAP_LOOKUP_AND_DELETE_ELEM, &attr, operation: "lookup and delete in", object: object)
     }
 
     /// BPF_MAP_DELETE_ELEM. Returns false when the key does not exist.
