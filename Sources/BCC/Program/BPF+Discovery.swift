@@ -1,5 +1,6 @@
 // What can be traced, with bcc's static discovery calls: find_library,
 // get_tracepoints, get_user_functions_and_addresses, get_kprobe_functions.
+import BTF
 import EBPF
 import ELF
 
@@ -25,6 +26,46 @@ extension BPF {
         } catch {
             throw .kernel(operation: "list tracepoints", object: "tracefs available_events", cause: error)
         }
+    }
+
+    /// The tracepoint categories (tracefs's events directories), sorted.
+    public static func tracepointCategories() throws(BCCError) -> Set<String> {
+        do {
+            return Set(try Tracefs.events().map(\.category))
+        } catch {
+            throw .kernel(operation: "list tracepoints", object: "tracefs available_events", cause: error)
+        }
+    }
+
+    /// The fields of tracepoint `category:event` (without the common_ ones),
+    /// each as its format file declares it (`const char * filename`).
+    public static func tracepointFields(_ tracepoint: String) throws(BCCError) -> [String] {
+        let parts = tracepoint.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else {
+            throw .invalidUse(object: "tracepoint '\(tracepoint)'", detail: "expected category:event")
+        }
+        do {
+            return try Tracefs.eventFormat(category: parts[0], name: parts[1]).eventFields.map(\.declaration)
+        } catch {
+            throw .kernel(operation: "read the format of", object: "tracepoint \(tracepoint)", cause: error)
+        }
+    }
+
+    /// The raw tracepoints the kernel's BTF describes (its `btf_trace_NAME`
+    /// typedefs) whose names `matches` accepts, sorted.
+    public static func rawTracepoints(matching matches: (String) -> Bool) throws(BCCError) -> [String] {
+        let btf: BTF
+        do {
+            btf = try KernelBTF.shared()
+        } catch {
+            throw .file(path: KernelBTF.path, detail: "\(error)")
+        }
+        return btf.types(ofKind: .typedef).compactMap { type in
+            let typedef = btf.name(of: type.id)
+            guard typedef.hasPrefix("btf_trace_") else { return nil }
+            let name = String(typedef.dropFirst("btf_trace_".count))
+            return matches(name) ? name : nil
+        }.sorted()
     }
 
     /// The functions of `binary` (a path) whose names `matches` accepts, with
@@ -64,5 +105,28 @@ extension BPF {
             guard matches(symbol.name), seen.insert(symbol.name).inserted else { return nil }
             return symbol.name
         }
+    }
+}
+
+// MARK: - Kernel types
+
+extension BPF {
+    /// True when the running kernel's `struct structName` has a member
+    /// named `field`, also inside its anonymous structs and unions (bcc's
+    /// `BPF.kernel_struct_has_field`), for programs that must name a member
+    /// a kernel version renamed (`cfs_rq.nr_running`, `nr_queued` since 6.14).
+    ///
+    /// - Throws: ``BCCError/kernel(operation:object:cause:)`` when the kernel has no BTF.
+    public static func kernelStructHasField(_ structName: String, _ field: String) throws(BCCError) -> Bool {
+        let btf = try BCCError.wrapping("read", KernelBTF.path) { try KernelBTF.shared() }
+        guard let type = btf.firstType(named: structName, kind: .struct) else { return false }
+        func has(_ id: BTFTypeID, depth: Int) -> Bool {
+            btf.members(of: id).contains { member in
+                if member.name == field { return true }
+                guard member.name.isEmpty, depth < 8 else { return false }
+                return has(btf.resolved(member.type), depth: depth + 1)
+            }
+        }
+        return has(type.id, depth: 0)
     }
 }

@@ -291,7 +291,8 @@ public final class Map: Sendable, CustomStringConvertible {
             }
             return
         }
-        guard maxEntries > 0 else {
+        // Cgroup storage is sized by its cgroups: the kernel wants max_entries 0.
+        guard maxEntries > 0 || type == .cgroupStorage || type == .perCPUCgroupStorage else {
             throw BPFError.invalidArgument(operation: "create", object: object, detail: "max entries must be at least 1")
         }
     }
