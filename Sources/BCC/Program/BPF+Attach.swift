@@ -46,6 +46,7 @@ struct AttachmentKey: Hashable, CustomStringConvertible {
             case let .btfTracepoint(name): return "tp_btf \(name)"
             case let .kprobe(function, _, isReturn): return "\(isReturn ? "kretprobe" : "kprobe") \(function)"
             case let .tracing(function, isExit): return "\(isExit ? "kretfunc" : "kfunc") \(function)"
+            case let .lsm(hook): return "lsm \(hook)"
             case let .uprobe(binary, symbol, offset, isReturn):
                 let at = offset == 0 ? "" : "+\(offset)"
                 return "\(isReturn ? "uretprobe" : "uprobe") \(binary):\(symbol)\(at)" + (pid.map { " pid \($0)" } ?? "")
