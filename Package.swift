@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Netlink"),
         .target(name: "EBPF", dependencies: ["CBPF", "ELF", "BTF", "BPFObject", "Netlink"]),
         // Pure: bcc's C dialect rewritten to plain C (no syscalls, no kernel).
-        .target(name: "BCCDialect", dependencies: ["BPFObject"]),
+        .target(name: "BCCDialect", dependencies: ["BPFObject", "ELF"]),
         // Pure over BTF: event decoding, text and JSON, layout checks, Swift mirrors.
         .target(name: "BCCEvents", dependencies: ["BTF"]),
         // Pure: bcc's one-liner probe specifiers (trace, argdist, funccount, ...) and the C they generate.

@@ -33,6 +33,8 @@ package struct DialectRewriter {
     package var pageSize: Int
     /// The number of possible CPUs (perf output tables have one slot each).
     package var possibleCPUs: Int
+    /// Functions enabled on USDT probes, by name: what bpf_usdt_readarg in them reads.
+    package var usdtFunctions: [String: USDTFunction] = [:]
 
     /// A rewriter for `fileName` on a kernel with this page size and CPU count.
     package init(fileName: String, pageSize: Int, possibleCPUs: Int) {
@@ -219,7 +221,10 @@ struct RewritePass {
             }
             if let edit = functionDefinition(at: index, declarationStart: declarationStart) { return edit }
         }
-        if braceDepth > 0 { return mapMethodCall(at: index, limit: tokens.count) }
+        if braceDepth > 0 {
+            if name == "bpf_usdt_readarg" || name == "bpf_usdt_readarg_p" { return usdtReadargCall(at: index) }
+            return mapMethodCall(at: index, limit: tokens.count)
+        }
         return nil
     }
 

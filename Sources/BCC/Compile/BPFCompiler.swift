@@ -62,9 +62,13 @@ struct BPFCompiler: Sendable {
 
     var environment: CompileEnvironment
 
-    /// Compiles `source` (named `fileName` in diagnostics) with extra `cflags`.
-    func compile(source: String, fileName: String, cflags: [String], includeDirectory: String?) throws(BCCError) -> CompiledProgram {
-        let rewriter = DialectRewriter(fileName: fileName, pageSize: environment.pageSize, possibleCPUs: environment.possibleCPUs)
+    /// Compiles `source` (named `fileName` in diagnostics) with extra `cflags`;
+    /// `usdtFunctions` are the functions enabled on USDT probes, whose
+    /// bpf_usdt_readarg calls read their probes' arguments.
+    func compile(source: String, fileName: String, cflags: [String], includeDirectory: String?,
+                 usdtFunctions: [USDTFunction] = []) throws(BCCError) -> CompiledProgram {
+        var rewriter = DialectRewriter(fileName: fileName, pageSize: environment.pageSize, possibleCPUs: environment.possibleCPUs)
+        rewriter.usdtFunctions = Dictionary(usdtFunctions.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var rewritten: RewriteResult
         do {
             rewritten = try rewriter.rewrite(source)
@@ -78,11 +82,12 @@ struct BPFCompiler: Sendable {
             tracepointStructs.append(args.cDefinition(structName: "tracepoint__\(parts[0])__\(parts[1])"))
         }
         let epilogue = eventTypeAnchors(rewritten.eventTypes)
+        let usdtReaders = USDTArgumentReaders(functions: usdtFunctions).cText
         let arguments = compilerArguments(cflags: cflags, includeDirectory: includeDirectory)
 
         var key = CacheKey()
         for field in [Self.formatVersion, environment.headerIdentity, environment.clang.identity(), environment.architecture,
-                      String(environment.pageSize), fileName, rewritten.body.text, epilogue] + tracepointStructs + arguments {
+                      String(environment.pageSize), fileName, rewritten.body.text, epilogue, usdtReaders] + tracepointStructs + arguments {
             key.update(field: field)
         }
         let objectsDirectory = environment.cacheDirectory.appendingPathComponent("objects")
@@ -104,6 +109,7 @@ struct BPFCompiler: Sendable {
         }
         unit += prelude.text
         unit += tracepointStructs.joined(separator: "\n") + "\n"
+        unit += usdtReaders
         unit += "#line 1 \"\(quotedFile)\"\n"
         let bodyStart = unit.utf8.count
         unit += rewritten.body.text

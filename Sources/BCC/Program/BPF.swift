@@ -78,9 +78,11 @@ public final class BPF {
     }
 
     init(source: String, fileName: String, includeDirectory: String?, cflags: [String],
-         environment: CompileEnvironment, autoAttach: Bool = true) throws(BCCError) {
+         environment: CompileEnvironment, autoAttach: Bool = true, usdtContexts: [USDT] = []) throws(BCCError) {
+        let usdt = try USDTAttachPlan(contexts: usdtContexts)
         let compiled = try BPFCompiler(environment: environment)
-            .compile(source: source, fileName: fileName, cflags: cflags, includeDirectory: includeDirectory)
+            .compile(source: source, fileName: fileName, cflags: cflags, includeDirectory: includeDirectory,
+                     usdtFunctions: usdt.functions)
         self.fileName = fileName
         declarations = compiled.tables
         functions = compiled.functions
@@ -110,9 +112,9 @@ public final class BPF {
         let tables = Self.tables(compiled.tables, of: object, eventLoop: eventLoop)
         self.tables = tables
         tablesByName = Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0) })
-        guard autoAttach else { return }
         do {
-            try self.autoAttach()
+            if autoAttach { try self.autoAttach() }
+            try attach(usdt)
         } catch {
             close()
             throw error
