@@ -58,6 +58,8 @@ let package = Package(
         .executableTarget(name: "stackcount", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "trace", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "argdist", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "tplist", dependencies: ["BCC", "BCCTools", "EBPF", "ELF", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "ucalls", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "runqlat", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "swift-bcc",
@@ -91,6 +93,6 @@ let package = Package(
         .testTarget(name: "BCCExporterTests", dependencies: ["BCCExporter", "BCC", "EBPF", "TestSupport", "bcc-exporter"]),
         .testTarget(name: "BCCToolsTests", dependencies: ["BCCTools", "BCC", "TestSupport", "opensnoop", "execsnoop", "runqlat",
                                                            "guide-ringbuf-output", "guide-ringbuf-reserve", "ringbuf-output", "ringbuf-submit",
-                                                           "funccount", "funclatency", "stackcount", "trace", "argdist"]),
+                                                           "funccount", "funclatency", "stackcount", "trace", "argdist", "tplist", "ucalls"]),
     ]
 )

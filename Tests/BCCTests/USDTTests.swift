@@ -85,17 +85,23 @@ let usdtReaderProgram = """
     }
     """
 
-/// The usdt_target process: blocked on stdin until `fire()`, then fires
-/// every probe `rounds` times, prints "fired" and waits for `finish()`.
+/// A test program blocked on stdin: `fire()` lets it do its work and
+/// waits for its first output line; `finish()` lets it exit.
+/// (usdt_target fires every probe `rounds` times and prints "fired".)
 final class USDTTarget {
     let binary: URL
     let process = Process()
     private let input = Pipe(), output = Pipe()
 
-    init(rounds: Int) throws {
-        binary = try TestSupport.compileHostProgram("usdt_target.c", extraFlags: ["-fPIE", "-pie"])
+    convenience init(rounds: Int) throws {
+        try self.init(binary: try TestSupport.compileHostProgram("usdt_target.c", extraFlags: ["-fPIE", "-pie"]),
+                      arguments: [String(rounds)])
+    }
+
+    init(binary: URL, arguments: [String] = []) throws {
+        self.binary = binary
         process.executableURL = binary
-        process.arguments = [String(rounds)]
+        process.arguments = arguments
         process.standardInput = input
         process.standardOutput = output
         try process.run()
@@ -109,15 +115,17 @@ final class USDTTarget {
 
     var pid: Int32 { process.processIdentifier }
 
-    /// Lets it fire its probes and waits for its "fired" line.
-    func fire() throws {
+    /// Lets it do its work and returns its first output line.
+    @discardableResult
+    func fire() throws -> String {
         try input.fileHandleForWriting.write(contentsOf: Array("go\n".utf8))
         var received = Data()
-        while !String(decoding: received, as: UTF8.self).contains("fired\n") {
+        while !received.contains(0x0a) {
             let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw FixtureError(message: "usdt_target exited before firing: \(String(decoding: received, as: UTF8.self))") }
+            if chunk.isEmpty { throw FixtureError(message: "\(binary.lastPathComponent) exited before printing: \(String(decoding: received, as: UTF8.self))") }
             received.append(chunk)
         }
+        return String(decoding: received.prefix { $0 != 0x0a }, as: UTF8.self)
     }
 
     /// Lets it exit; returns its status.
@@ -185,7 +193,8 @@ final class USDTTarget {
             #expect(b.attachedProbes.filter { $0.hasPrefix("usdt ") }.count == 8)
             // The kernel raised the guarded probe's semaphore (the uprobe's reference counter).
             #expect(try target.semaphore() > 0)
-            try target.fire()
+            let line = try target.fire()
+            #expect(line == "fired")
             try expectArguments(b, rounds: 3)
         }
         #expect(try target.semaphore() == 0)
@@ -204,7 +213,8 @@ final class USDTTarget {
             #expect(b.attachedProbes.filter { $0.hasPrefix("usdt semaphore") }.count == 1)
             // Raised in the process's memory: exactly once.
             #expect(try target.semaphore() == 1)
-            try target.fire()
+            let line = try target.fire()
+            #expect(line == "fired")
             try expectArguments(b, rounds: 2)
         }
         #expect(try target.semaphore() == 0)
