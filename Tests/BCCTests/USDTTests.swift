@@ -234,6 +234,25 @@ final class USDTTarget {
         #expect(throws: BCCError.self) { try USDT(path: "/no/such/binary") }
     }
 
+    /// A spec BPF cannot read is an error naming the binary, the probe and the argument when the probe is enabled.
+    @Test func unreadableArgumentSpecIsAnErrorOnEnable() throws {
+        let directory = try TestSupport.temporaryDirectory("usdt-broken")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = directory.appendingPathComponent("broken.c"), binary = directory.appendingPathComponent("broken")
+        try """
+            #include "usdt_note.h"
+            int main(void) { USDT_NOTE("swiftbcc", "broken", "0", "8@%%rdi -4@%%xmm0"); return 0; }
+            """.write(to: source, atomically: true, encoding: .utf8)
+        let build = try TestSupport.run(TestSupport.clang, [
+            "-I", TestSupport.fixturesDirectory.appendingPathComponent("include").path, source.path, "-o", binary.path])
+        try #require(build.status == 0, "\(build.stderr)")
+        let u = try USDT(path: binary.path)
+        #expect(u.probes.map(\.qualifiedName) == ["swiftbcc:broken"])
+        let error = #expect(throws: BCCError.self) { try u.enableProbe(probe: "broken", fnName: "f") }
+        #expect(error?.description == "USDT probe swiftbcc:broken: ELF: USDT probe swiftbcc:broken in \(binary.path): argument 2 '-4@%xmm0': "
+                + "floating-point and vector registers (%xmm0) are not in struct pt_regs; BPF cannot read them")
+    }
+
     /// An index past the probe's arguments is an error at the user's line, before clang runs.
     @Test func argumentIndexPastTheCountIsACompileError() throws {
         let binary = try TestSupport.compileHostProgram("usdt_target.c")
