@@ -105,15 +105,22 @@ final class USDTTarget {
         process.standardInput = input
         process.standardOutput = output
         try process.run()
-        // Wait until it has been exec'd and mapped its binary (spawn returns before exec).
-        let deadline = Date().addingTimeInterval(10)
+        // Wait until it waits in read(0, ...): exec'd, its libraries loaded (spawn returns before exec).
+        let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            if let maps = try? String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8), maps.contains(binary.path) { break }
+            if let call = try? String(contentsOfFile: "/proc/\(pid)/syscall", encoding: .utf8), call.hasPrefix("\(Self.readSyscall) 0x0 ") { break }
             usleep(5_000)
         }
     }
 
     var pid: Int32 { process.processIdentifier }
+
+    /// read(2)'s number, as /proc/PID/syscall shows a process blocked in it.
+    #if arch(x86_64)
+    static let readSyscall = 0
+    #else
+    static let readSyscall = 63
+    #endif
 
     /// Lets it do its work and returns its first output line.
     @discardableResult
