@@ -94,29 +94,16 @@ struct TPList: ParsableCommand {
     func listTracepoints() throws(BCCError) {
         // "sched" means every event of category sched, as in bcc.
         let pattern = filter.map { $0.contains(":") ? $0 : "\($0):*" } ?? "*:*"
-        let parts = pattern.split(separator: ":", maxSplits: 1).map(String.init)
-        let events: String
-        do {
-            events = try Tracefs.root() + "/events"
-        } catch {
-            throw .file(path: "tracefs (/sys/kernel/tracing)", detail: "\(error)")
-        }
-        let manager = FileManager.default
-        let categories = ((try? manager.contentsOfDirectory(atPath: events)) ?? []).sorted()
-        for category in categories where glob(parts[0], category) {
-            var isDirectory: ObjCBool = false
-            guard manager.fileExists(atPath: "\(events)/\(category)", isDirectory: &isDirectory), isDirectory.boolValue else { continue }
-            let names = ((try? manager.contentsOfDirectory(atPath: "\(events)/\(category)")) ?? []).sorted()
-            for name in names where glob(parts[1], name) && manager.fileExists(atPath: "\(events)/\(category)/\(name)/format") {
-                StandardOutput.printLine("\(category):\(name)")
-                guard verbosity > 0 else { continue }
-                do {
-                    for field in try Tracefs.eventFormat(category: category, name: name).eventFields {
-                        StandardOutput.printLine("    \(field.declaration);")
-                    }
-                } catch {
-                    StandardOutput.printLine("    (format unreadable: \(error))")
+        for tracepoint in try BPF.tracepoints(matching: { glob(pattern, $0) }) {
+            StandardOutput.printLine(tracepoint)
+            guard verbosity > 0 else { continue }
+            let parts = tracepoint.split(separator: ":", maxSplits: 1).map(String.init)
+            do {
+                for field in try Tracefs.eventFormat(category: parts[0], name: parts[1]).eventFields {
+                    StandardOutput.printLine("    \(field.declaration);")
                 }
+            } catch {
+                StandardOutput.printLine("    (format unreadable: \(error))")
             }
         }
     }
