@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "ProbeSpec"),
         .target(name: "BCC", dependencies: ["BCCDialect", "BCCEvents", "CBPF", "EBPF", "BPFObject", "BTF", "ELF"]),
         // What the bcc-style tools share: stopping on signals, output formats.
-        .target(name: "BCCTools", dependencies: ["BCC", "ProbeSpec"]),
+        .target(name: "BCCTools", dependencies: ["BCC", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "opensnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "execsnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Examples/: the reference guide's ring buffer examples and bcc's examples/ringbuf, in Swift.
@@ -63,7 +63,7 @@ let package = Package(
         .executableTarget(name: "runqlat", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "swift-bcc",
-            dependencies: ["BCC", "BCCTools", "BTF", "EBPF", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["BCC", "BCCTools", "BTF", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // bcc-exporter's parts: config schema and validation, label decoders, histogram
         // assembly and the Prometheus text writer (pure), and the runtime that loads

@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
-# Fuzzes the attach code's parsers (Sources/EBPF/Attach/LinkerCache.swift for
-# /etc/ld.so.cache, Sources/BPFObject/TracepointFormat.swift for tracefs
-# format files) with libFuzzer and AddressSanitizer for a bounded time.
-#   Fuzz/fuzz-attach.sh [seconds]     (default 60)
+# Fuzzes the attach code's parsers (EBPF's LinkerCache for /etc/ld.so.cache,
+# BPFObject's TracepointFormat for tracefs format files) with libFuzzer and
+# AddressSanitizer for a bounded time.
+#   Fuzz/fuzz-attach.sh [seconds] [libFuzzer arguments...]     (default 60 s)
+# e.g. Fuzz/fuzz-attach.sh 0 crash-1234 replays one crashing input.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
+shift || true
 export PATH="/opt/swift/usr/bin:$PATH"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+work=".build/fuzz-attach"
+rm -rf "$work"
+mkdir -p "$work"
 
-swiftc -parse-as-library -O -sanitize=fuzzer,address -module-name EBPF \
-    Sources/EBPF/Attach/LinkerCache.swift Sources/BPFObject/TracepointFormat.swift \
-    Sources/EBPF/Attach/SysFile.swift Sources/EBPF/BPFError.swift \
-    Fuzz/AttachParsers/main.swift -o "$work/fuzz-attach"
+# The modules, built from their Sources folders (Fuzz/lib/modules.sh); EBPF
+# with testing enabled, since LinkerCache is internal.
+source Fuzz/lib/modules.sh
+{
+    cbpf
+    for name in ELF BTF BPFObject; do module "$name"; done
+    module EBPF -enable-testing
+    swiftc "${flags[@]}" Fuzz/AttachParsers/main.swift -L "$work" -lEBPF -lBPFObject -lBTF -lELF -lCBPF \
+        -o "$work/fuzz-attach"
+} > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 
 corpus="$work/corpus"
 mkdir -p "$corpus"
@@ -24,4 +33,7 @@ if [ -r /etc/ld.so.cache ]; then { printf '\x00'; cat /etc/ld.so.cache; } > "$co
   printf '\tfield:__data_loc char[] filename;\toffset:8;\tsize:4;\tsigned:0;\n'
   printf '\tfield:char comm[16];\toffset:12;\tsize:16;\tsigned:0;\n'
   printf '\nprint fmt: "filename=%%s", __get_str(filename)\n'; } > "$corpus/format"
-"$work/fuzz-attach" -max_total_time="$seconds" -max_len=131072 "$corpus"
+if [ "$#" -gt 0 ]; then
+    exec "$work/fuzz-attach" "$@"
+fi
+exec "$work/fuzz-attach" -max_total_time="$seconds" -max_len=131072 -timeout=10 -artifact_prefix="$work/" "$corpus"

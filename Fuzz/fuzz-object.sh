@@ -13,15 +13,13 @@ work=".build/fuzz-object"
 rm -rf "$work"
 mkdir -p "$work"
 
-# Each pure module is compiled instrumented into a static library, then the
-# target links them with libFuzzer's main. (ld.gold's "Cannot export local
-# symbol" warnings about ASan internals are harmless; the log keeps them.)
-flags=(-parse-as-library -O -sanitize=fuzzer,address -I "$work")
+# Each pure module is built from its Sources folder into an instrumented
+# static library (Fuzz/lib/modules.sh); the target links them with
+# libFuzzer's main. (ld.gold's "Cannot export local symbol" warnings about
+# ASan internals are harmless; the log keeps them.)
+source Fuzz/lib/modules.sh
 {
-    for module in ELF BTF BPFObject; do
-        swiftc "${flags[@]}" -module-name "$module" -emit-module -emit-module-path "$work/$module.swiftmodule" \
-            -emit-library -static $(find Sources/"$module" -name "*.swift" | sort) -o "$work/lib$module.a"
-    done
+    for name in ELF BTF BPFObject; do module "$name"; done
     swiftc "${flags[@]}" Fuzz/ObjectParser/main.swift -L "$work" -lBPFObject -lBTF -lELF -o "$work/fuzz-object"
 } > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 

@@ -1,25 +1,26 @@
 #!/usr/bin/env bash
-# Fuzzes the ring buffer record parser (Sources/EBPF/RingBufferRecordParser.swift)
-# with libFuzzer and AddressSanitizer for a bounded time.
-#   Fuzz/fuzz-ringbuf.sh [seconds]     (default 60)
+# Fuzzes the ring buffer record parser (EBPF's RingBufferRecordParser) with
+# libFuzzer and AddressSanitizer for a bounded time.
+#   Fuzz/fuzz-ringbuf.sh [seconds] [libFuzzer arguments...]     (default 60 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
+shift || true
 export PATH="/opt/swift/usr/bin:$PATH"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+work=".build/fuzz-ringbuf"
+rm -rf "$work"
+mkdir -p "$work"
 
-# The parser needs only CBPF's inline atomics and BPFError: compile them in
-# directly, with a module map for the C header.
-cat > "$work/module.modulemap" <<MAP
-module CBPF {
-    header "$PWD/Sources/CBPF/include/CBPF.h"
-    export *
-}
-MAP
-swiftc -parse-as-library -O -sanitize=fuzzer,address -module-name EBPF -I "$work" \
-    Sources/EBPF/RingBufferRecordParser.swift Sources/EBPF/BPFError.swift \
-    Fuzz/RingBufferRecordParser/main.swift -o "$work/fuzz-ringbuf"
+# The modules, built from their Sources folders (Fuzz/lib/modules.sh); EBPF
+# with testing enabled, since the parser is internal.
+source Fuzz/lib/modules.sh
+{
+    cbpf
+    for name in ELF BTF BPFObject; do module "$name"; done
+    module EBPF -enable-testing
+    swiftc "${flags[@]}" Fuzz/RingBufferRecordParser/main.swift -L "$work" -lEBPF -lBPFObject -lBTF -lELF -lCBPF \
+        -o "$work/fuzz-ringbuf"
+} > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 
 corpus="$work/corpus"
 mkdir -p "$corpus"
@@ -27,4 +28,7 @@ mkdir -p "$corpus"
 printf '\x00\x00\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00abc\x00\x00\x00\x00\x00' > "$corpus/sample"
 printf '\x00\x00\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x40\x00\x00\x00\x00abcd\x00\x00\x00\x00' > "$corpus/discard"
 printf '\x00\x00\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x80\x00\x00\x00\x00abcd\x00\x00\x00\x00' > "$corpus/busy"
-"$work/fuzz-ringbuf" -max_total_time="$seconds" -max_len=4096 "$corpus"
+if [ "$#" -gt 0 ]; then
+    exec "$work/fuzz-ringbuf" "$@"
+fi
+exec "$work/fuzz-ringbuf" -max_total_time="$seconds" -max_len=4096 -timeout=10 -artifact_prefix="$work/" "$corpus"

@@ -3,6 +3,8 @@
 // uprobes) and tracefs event format files (TracepointFormat). The first
 // input byte picks the parser; each must return a value or throw, never trap
 // or read out of bounds.
+@testable import EBPF
+import BPFObject
 
 /// Parsed values are folded into here so the optimizer keeps the work.
 nonisolated(unsafe) var resultChecksum = 0

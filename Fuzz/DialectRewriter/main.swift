@@ -15,7 +15,7 @@ public func fuzzDialectRewriter(_ start: UnsafePointer<UInt8>, _ count: Int) -> 
     let rewriter = DialectRewriter(fileName: "fuzz.c", pageSize: 4096, possibleCPUs: 4)
     guard let result = try? rewriter.rewrite(text) else { return 0 }
     let original = LineIndex(result.original)
-    let output = LineIndex(result.body.bytes)
+    let output = LineIndex(Array(result.body.text.utf8))
     precondition(output.lineCount == original.lineCount, "the rewrite keeps line numbers")
     for line in stride(from: 1, through: output.lineCount, by: max(1, output.lineCount / 8)) {
         let location = result.body.originalLocation(line: line, column: 1, original: original)

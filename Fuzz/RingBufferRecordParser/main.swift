@@ -2,6 +2,7 @@
 // position, a producer position and the ring's bytes; the parser must
 // either walk the records inside the committed bytes or throw, and never
 // read outside the (exactly sized, AddressSanitizer-guarded) data area.
+@testable import EBPF
 
 /// Every payload byte is summed into here, so the optimizer keeps the reads
 /// that AddressSanitizer checks.

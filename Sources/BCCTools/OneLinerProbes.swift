@@ -1,5 +1,6 @@
 // Expanding one-liner probe points over what exists (tracefs, ELF symbols,
 // kallsyms) and attaching generated probes with bcc's attach calls.
+import ArgumentParser
 import BCC
 import ProbeSpec
 
@@ -68,4 +69,47 @@ public enum OneLinerProbes {
         case .usdt: return "USDT probe"
         }
     }
+}
+
+/// The options funccount, funclatency and stackcount share, with bcc's
+/// letters, and the pattern expansion they all start with.
+public struct PatternOptions: ParsableArguments {
+    @Option(name: [.customShort("p"), .long], help: "trace this PID only")
+    public var pid: Int32?
+
+    @Option(name: [.customShort("i"), .long], help: "summary interval, seconds")
+    public var interval: Int?
+
+    @Flag(name: [.customShort("T"), .long], help: "include timestamp on output")
+    public var timestamp = false
+
+    @Flag(name: [.customShort("r"), .long], help: "use regular expressions. Default is \"*\" wildcards only.")
+    public var regexp = false
+
+    public init() {}
+
+    public func validate() throws {
+        if let interval, interval <= 0 { throw ValidationError("interval must be positive, got \(interval)") }
+    }
+
+    /// `pattern` parsed (a bad one is a usage error naming its column) and
+    /// expanded to the probe points it matches.
+    public func expand(_ pattern: String) throws -> (pattern: FunctionPattern, points: [ProbePoint]) {
+        let parsed: FunctionPattern
+        do {
+            parsed = try FunctionPattern(parsing: pattern, regularExpression: regexp)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        return (parsed, try OneLinerProbes.expand(parsed, pid: pid))
+    }
+
+    /// The interval loop: every `interval` seconds, else once at the end of
+    /// `duration` or Ctrl-C.
+    public func summaries(duration: Int?) -> SummaryIntervals {
+        SummaryIntervals(interval: Double(interval ?? duration ?? 99_999_999), stop: StopSignal(duration: duration.map(Double.init)))
+    }
+
+    /// The timestamp line bcc prints above a summary with -T, or nothing.
+    public var timestampLine: String { timestamp ? CText.left(ToolClock.hhmmss(), 8) + "\n" : "" }
 }

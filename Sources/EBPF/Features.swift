@@ -15,17 +15,13 @@ import Musl
 public enum Features {
     /// Throws `BPFError.notSupported` naming the feature and the kernel
     /// version or configuration that brings it, when the kernel lacks `feature`.
-    public static func require(_ feature: Feature) throws {
+    public static func require(_ feature: Feature) throws(BPFError) {
         if let cached = cache.withLock({ $0[feature] }) {
             return try cached.get()
         }
-        let outcome: Result<Void, BPFError>
-        do {
-            outcome = try probe(feature) ? .success(()) : .failure(.notSupported(feature: feature.description,
-                                                                                   requirement: feature.requirement))
-        } catch let error as BPFError where error.errno == EPERM {
-            throw error
-        }
+        // A probe throws only when it lacked privileges: that answer is not cached.
+        let outcome: Result<Void, BPFError> = try probe(feature)
+            ? .success(()) : .failure(.notSupported(feature: feature.description, requirement: feature.requirement))
         cache.withLock { $0[feature] = outcome }
         try outcome.get()
     }
@@ -36,7 +32,7 @@ public enum Features {
     }
 
     /// The perf event type of the kprobe or uprobe PMU, for perf_event_attr.type.
-    public static func pmuType(_ feature: Feature) throws -> UInt32 {
+    public static func pmuType(_ feature: Feature) throws(BPFError) -> UInt32 {
         let device = try pmuDevice(feature)
         try require(feature)
         let path = "/sys/bus/event_source/devices/\(device)/type"
@@ -48,7 +44,7 @@ public enum Features {
 
     /// The bit of perf_event_attr.config that makes a kprobe or uprobe a return probe
     /// (from the PMU's format/retprobe file, "config:0").
-    public static func retprobeBit(_ feature: Feature) throws -> Int {
+    public static func retprobeBit(_ feature: Feature) throws(BPFError) -> Int {
         let device = try pmuDevice(feature)
         try require(feature)
         let path = "/sys/bus/event_source/devices/\(device)/format/retprobe"
@@ -63,7 +59,7 @@ public enum Features {
 
     private static let cache = Mutex<[Feature: Result<Void, BPFError>]>([:])
 
-    private static func pmuDevice(_ feature: Feature) throws -> String {
+    private static func pmuDevice(_ feature: Feature) throws(BPFError) -> String {
         switch feature {
         case .kprobePMU: return "kprobe"
         case .uprobePMU: return "uprobe"
@@ -73,7 +69,7 @@ public enum Features {
     }
 
     /// True if supported, false if conclusively not; throws when privileges are missing.
-    private static func probe(_ feature: Feature) throws -> Bool {
+    private static func probe(_ feature: Feature) throws(BPFError) -> Bool {
         switch feature {
         case .ringBuffer:
             let page = Int(sysconf(Int32(_SC_PAGESIZE)))
@@ -102,7 +98,7 @@ public enum Features {
                 _ = try Syscall.linkCreate(programFD: program.fd.rawValue, targetFD: -1, attachType: .perfEvent,
                                            object: "probe")
                 return true
-            } catch let error as BPFError {
+            } catch {
                 if error.errno == EPERM { throw error }
                 return error.errno == EBADF
             }
@@ -123,7 +119,7 @@ public enum Features {
                                                   object: "probe")
                 link.close()
                 return true
-            } catch let error as BPFError {
+            } catch {
                 if error.errno == EPERM { throw error }
                 return error.errno == ENODEV
             }
@@ -131,7 +127,7 @@ public enum Features {
     }
 
     /// Runs `body`; false when the kernel refused the request (other than for privileges).
-    private static func conclusive(_ body: () throws -> Void) throws -> Bool {
+    private static func conclusive(_ body: () throws -> Void) throws(BPFError) -> Bool {
         do {
             try body()
             return true

@@ -1,5 +1,4 @@
 import BTF
-import Foundation
 
 // MARK: - KernelBTF
 
@@ -10,13 +9,17 @@ public enum KernelBTF {
     public static let path = "/sys/kernel/btf/vmlinux"
 
     private static let cached: Result<BTF, BPFError> = Result { () throws(BPFError) in
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw BPFError.notSupported(feature: "kernel BTF (\(path))", requirement: "CONFIG_DEBUG_INFO_BTF")
+        let bytes: [UInt8]
+        do throws(BPFError) {
+            bytes = try SysFile.readBytes(path)
+        } catch {
+            guard case .notFound = error else { throw error }
+            throw .notSupported(feature: "kernel BTF (\(path))", requirement: "CONFIG_DEBUG_INFO_BTF")
         }
         do {
-            return try BTF(bytes: [UInt8](data))
+            return try BTF(bytes: bytes)
         } catch {
-            throw BPFError.malformed(what: path, detail: "\(error)")
+            throw .malformed(what: path, detail: "\(error)")
         }
     }
 
@@ -24,5 +27,5 @@ public enum KernelBTF {
     ///
     /// - Throws: `BPFError.notSupported` when the kernel has no BTF
     ///   (CONFIG_DEBUG_INFO_BTF), `BPFError.malformed` when it does not decode.
-    public static func shared() throws -> BTF { try cached.get() }
+    public static func shared() throws(BPFError) -> BTF { try cached.get() }
 }

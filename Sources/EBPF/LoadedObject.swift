@@ -1,5 +1,5 @@
 import BPFObject
-import Foundation
+import Synchronization
 
 // MARK: - LoadedObject
 
@@ -7,23 +7,31 @@ import Foundation
 /// the attachments made from it. It owns all of them; `close()` (or the
 /// last reference going away) detaches and closes everything, in order:
 /// attachments first, then programs, maps and BTF.
-public final class LoadedObject: @unchecked Sendable {
+public final class LoadedObject: Sendable {
     /// The object as decoded.
     public let spec: ObjectSpec
     /// The loaded programs, by function name.
-    public internal(set) var programs: [String: Program] = [:]
+    public let programs: [String: Program]
     /// The created maps, by name (global data maps by section: ".rodata", ".bss", ...).
-    public internal(set) var maps: [String: Map] = [:]
+    public let maps: [String: Map]
     /// The object's BTF in the kernel, if it has one.
-    public internal(set) var btf: OwnedFD?
-
-    private let lock = NSLock()
-    private var attachmentClosers: [@Sendable () -> Void] = []
-    private var closed = false
-    /// Programs loaded after the object, by name and type (`loadProgram(named:type:expectedAttachType:)`).
-    private var programsLoadedLater: [ProgramKey: Program] = [:]
+    public let btf: OwnedFD?
     /// The verifier log level the object was loaded with, for programs loaded later.
     private let logLevel: UInt32
+
+    /// What the loader creates, in the order it creates it; closed in reverse.
+    struct Parts {
+        var btf: OwnedFD?
+        var maps: [String: Map] = [:]
+        var programs: [String: Program] = [:]
+
+        /// Closes the programs, then the maps, then the BTF.
+        func close() {
+            for program in programs.values { program.close() }
+            for map in maps.values { map.close() }
+            btf?.close()
+        }
+    }
 
     private struct ProgramKey: Hashable {
         var name: String
@@ -31,8 +39,21 @@ public final class LoadedObject: @unchecked Sendable {
         var expectedAttachType: AttachType?
     }
 
-    init(spec: ObjectSpec, logLevel: UInt32 = 0) {
+    /// What changes after load: attachments, programs loaded later, closing.
+    private struct State {
+        var attachmentClosers: [@Sendable () -> Void] = []
+        /// Programs loaded after the object, by name and type (`loadProgram(named:type:expectedAttachType:)`).
+        var programsLoadedLater: [ProgramKey: Program] = [:]
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+
+    init(spec: ObjectSpec, parts: Parts, logLevel: UInt32 = 0) {
         self.spec = spec
+        programs = parts.programs
+        maps = parts.maps
+        btf = parts.btf
         self.logLevel = logLevel
     }
 
@@ -44,14 +65,11 @@ public final class LoadedObject: @unchecked Sendable {
     /// as the closure that detaches it. It runs before the programs close,
     /// in reverse order of adoption; at once if the object is already closed.
     public func adoptAttachment(closing detach: @escaping @Sendable () -> Void) {
-        lock.lock()
-        if closed {
-            lock.unlock()
-            detach()
-            return
+        let adopted = state.withLock { state in
+            if !state.closed { state.attachmentClosers.append(detach) }
+            return !state.closed
         }
-        attachmentClosers.append(detach)
-        lock.unlock()
+        if !adopted { detach() }
     }
 
     // MARK: Programs loaded later
@@ -61,40 +79,39 @@ public final class LoadedObject: @unchecked Sendable {
     /// program the loader deferred, or one a different attach needs with
     /// another type (bcc's `load_func`). It closes with the object.
     ///
-    /// - Throws: `BPFError.notFound` when the object has no program `name`;
-    ///   the verifier's rejection for this type.
-    public func loadProgram(named name: String, type: ProgramType, expectedAttachType: AttachType? = nil) throws -> Program {
+    /// - Throws: `BPFError.notFound` when the object has no program `name`,
+    ///   `.closed` after ``close()``; the verifier's rejection for this type.
+    public func loadProgram(named name: String, type: ProgramType, expectedAttachType: AttachType? = nil)
+        throws(BPFError) -> Program
+    {
         let key = ProgramKey(name: name, type: type, expectedAttachType: expectedAttachType)
-        lock.lock()
-        defer { lock.unlock() }
-        guard !closed else {
-            throw BPFError.invalidArgument(operation: "load program '\(name)' of", object: spec.name, detail: "the object is closed")
-        }
-        if let program = programsLoadedLater[key] { return program }
-        if let program = programs[name], program.type == type,
-           expectedAttachType == nil || spec.program(named: name)?.section.expectedAttachType == expectedAttachType {
+        // Loading under the lock: two callers asking for the same program get one.
+        return try state.withLock { (state) throws(BPFError) -> Program in
+            guard !state.closed else { throw .closed(object: spec.name) }
+            if let program = state.programsLoadedLater[key] { return program }
+            if let program = programs[name], program.type == type,
+               expectedAttachType == nil || spec.program(named: name)?.section.expectedAttachType == expectedAttachType {
+                return program
+            }
+            guard let programSpec = spec.program(named: name) else {
+                throw .notFound(what: "program '\(name)' in \(spec.name)")
+            }
+            let program = try BPFObjectLoader.loadProgram(programSpec, type: type, expectedAttachType: expectedAttachType,
+                                                          maps: maps, btf: btf, logLevel: logLevel)
+            state.programsLoadedLater[key] = program
             return program
         }
-        guard let programSpec = spec.program(named: name) else {
-            throw BPFError.notFound(what: "program '\(name)' in \(spec.name)")
-        }
-        let program = try BPFObjectLoader.loadProgram(programSpec, type: type, expectedAttachType: expectedAttachType,
-                                                      maps: maps, btf: btf, logLevel: logLevel)
-        programsLoadedLater[key] = program
-        return program
     }
 
     /// Every program loaded after the object, as (name, program).
     public var laterPrograms: [(name: String, program: Program)] {
-        lock.lock()
-        defer { lock.unlock() }
-        return programsLoadedLater.map { ($0.key.name, $0.value) }
+        state.withLock { state in state.programsLoadedLater.map { ($0.key.name, $0.value) } }
     }
 
     // MARK: Globals
 
     /// The current bytes of global variable `name` (read from its data map).
-    public func globalBytes(_ name: String) throws -> [UInt8] {
+    public func globalBytes(_ name: String) throws(BPFError) -> [UInt8] {
         guard let variable = spec.variable(named: name), let map = maps[variable.section] else {
             throw BPFError.notFound(what: "global variable '\(name)' in \(spec.name)")
         }
@@ -105,7 +122,7 @@ public final class LoadedObject: @unchecked Sendable {
     }
 
     /// The current value of global variable `name`, whose size must be `T`'s.
-    public func global<T: BitwiseCopyable>(_ name: String, as type: T.Type = T.self) throws -> T {
+    public func global<T: BitwiseCopyable>(_ name: String, as type: T.Type = T.self) throws(BPFError) -> T {
         let bytes = try globalBytes(name)
         guard bytes.count == MemoryLayout<T>.size else {
             throw BPFError.invalidArgument(operation: "read global", object: "variable '\(name)' in \(spec.name)",
@@ -118,27 +135,21 @@ public final class LoadedObject: @unchecked Sendable {
 
     /// True once `close()` ran.
     public var isClosed: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return closed
+        state.withLock { $0.closed }
     }
 
-    /// Detaches every attachment, then closes the programs, maps and BTF.
-    /// Calling it again does nothing.
+    /// Detaches every attachment, then closes the programs (those loaded
+    /// later first), maps and BTF. Calling it again does nothing.
     public func close() {
-        lock.lock()
-        let wasClosed = closed
-        closed = true
-        let closers = attachmentClosers
-        attachmentClosers = []
-        let later = programsLoadedLater.values
-        programsLoadedLater = [:]
-        lock.unlock()
-        guard !wasClosed else { return }
-        for detach in closers.reversed() { detach() }
-        for program in later { program.close() }
-        for program in programs.values { program.close() }
-        for map in maps.values { map.close() }
-        btf?.close()
+        let released: (closers: [@Sendable () -> Void], later: [Program])? = state.withLock { state in
+            guard !state.closed else { return nil }
+            state.closed = true
+            defer { (state.attachmentClosers, state.programsLoadedLater) = ([], [:]) }
+            return (state.attachmentClosers, Array(state.programsLoadedLater.values))
+        }
+        guard let released else { return }
+        for detach in released.closers.reversed() { detach() }
+        for program in released.later { program.close() }
+        Parts(btf: btf, maps: maps, programs: programs).close()
     }
 }

@@ -1,6 +1,5 @@
 import BPFObject
 import BTF
-import Foundation
 
 // MARK: - BPFObjectLoader
 
@@ -33,16 +32,26 @@ public final class BPFObjectLoader {
     }
 
     /// Decodes the object in `bytes`; `name` labels errors.
-    public convenience init(bytes: [UInt8], name: String = "<memory>") throws(BPFObjectError) {
-        self.init(spec: try ObjectSpec(bytes: bytes, name: name))
+    ///
+    /// - Throws: ``BPFError/object(_:)`` with the object layer's error.
+    public convenience init(bytes: [UInt8], name: String = "<memory>") throws(BPFError) {
+        do {
+            self.init(spec: try ObjectSpec(bytes: bytes, name: name))
+        } catch {
+            throw .object(error)
+        }
     }
 
     /// Reads and decodes the object file at `path`.
-    public convenience init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw BPFError.notFound(what: "BPF object file \(path)")
+    public convenience init(path: String) throws(BPFError) {
+        let bytes: [UInt8]
+        do {
+            bytes = try SysFile.readBytes(path)
+        } catch {
+            guard case .notFound = error else { throw error }
+            throw .notFound(what: "BPF object file \(path)")
         }
-        try self.init(bytes: [UInt8](data), name: path)
+        try self.init(bytes: bytes, name: path)
     }
 
     // MARK: Globals
@@ -50,12 +59,12 @@ public final class BPFObjectLoader {
     /// Sets global variable `name` (in `.rodata`, `.data` or `.bss`) to the
     /// bytes of `value` before the object is loaded. The value's size must be
     /// the variable's.
-    public func setGlobal<T: BitwiseCopyable>(_ name: String, to value: T) throws {
+    public func setGlobal<T: BitwiseCopyable>(_ name: String, to value: T) throws(BPFError) {
         try setGlobal(name, bytes: withUnsafeBytes(of: value) { Array($0) })
     }
 
     /// Sets global variable `name` to `bytes` (exactly the variable's size) before load.
-    public func setGlobal(_ name: String, bytes: [UInt8]) throws {
+    public func setGlobal(_ name: String, bytes: [UInt8]) throws(BPFError) {
         guard let variable = spec.variable(named: name) else {
             throw BPFError.notFound(what: "global variable '\(name)' in \(spec.name)")
         }
@@ -78,18 +87,18 @@ public final class BPFObjectLoader {
     /// loads later with the type their attachment needs (a `struct __sk_buff *`
     /// program is a socket filter or a tc classifier by how it is attached).
     /// On failure everything created so far is closed before the error is thrown.
-    public func load(deferring deferred: Set<String> = []) throws -> LoadedObject {
-        let object = LoadedObject(spec: spec, logLevel: logLevel)
+    public func load(deferring deferred: Set<String> = []) throws(BPFError) -> LoadedObject {
+        var parts = LoadedObject.Parts()
         do {
-            try load(into: object, deferring: deferred)
-            return object
+            try load(into: &parts, deferring: deferred)
         } catch {
-            object.close()
+            parts.close()
             throw error
         }
+        return LoadedObject(spec: spec, parts: parts, logLevel: logLevel)
     }
 
-    private func load(into object: LoadedObject, deferring deferred: Set<String>) throws {
+    private func load(into object: inout LoadedObject.Parts, deferring deferred: Set<String>) throws(BPFError) {
         if let btf = spec.btf {
             object.btf = try Syscall.btfLoad(btf.bytes, object: "BTF of \(spec.name)")
         }
@@ -97,7 +106,12 @@ public final class BPFObjectLoader {
             object.maps[mapSpec.name] = try createMap(mapSpec, btf: object.btf)
         }
         if let btf = spec.btf, spec.programs.contains(where: { !$0.coreRelocations.isEmpty }) {
-            try CORECheck.verify(spec.programs, local: btf, target: try KernelBTF.shared(), object: spec.name)
+            let kernel = try KernelBTF.shared()
+            do {
+                try CORECheck.verify(spec.programs, local: btf, target: kernel, object: spec.name)
+            } catch {
+                throw .object(error)
+            }
         }
         for programSpec in spec.programs where !deferred.contains(programSpec.name) {
             object.programs[programSpec.name] = try Self.loadProgram(
@@ -106,7 +120,7 @@ public final class BPFObjectLoader {
         }
     }
 
-    private func createMap(_ spec: MapSpec, btf: OwnedFD?) throws -> Map {
+    private func createMap(_ spec: MapSpec, btf: OwnedFD?) throws(BPFError) -> Map {
         let type = spec.type
         var maxEntries = spec.maxEntries
         if type == .perfEventArray && maxEntries == 0 { maxEntries = try PossibleCPUs.count() }
@@ -115,7 +129,7 @@ public final class BPFObjectLoader {
                 ? (fd: fd, keyTypeID: spec.keyTypeID, valueTypeID: spec.valueTypeID) : nil
         }
         // Map-in-map: the kernel takes the inner maps' shape from a template map, needed only during the create.
-        let template = try spec.innerMap.map { inner in
+        let template = try spec.innerMap.map { (inner) throws(BPFError) in
             try Map(type: inner.type, name: String(inner.name.prefix(15)), keySize: inner.keySize, valueSize: inner.valueSize,
                     maxEntries: inner.maxEntries, flags: inner.flags)
         }
@@ -144,7 +158,7 @@ public final class BPFObjectLoader {
 
     /// Loads program `spec` as `type` with its map references patched and its func and line info.
     static func loadProgram(_ spec: ProgramSpec, type: ProgramType, expectedAttachType: AttachType?, maps: [String: Map],
-                            btf: OwnedFD?, logLevel: UInt32) throws -> Program {
+                            btf: OwnedFD?, logLevel: UInt32) throws(BPFError) -> Program {
         var instructions = spec.instructions
         for reference in spec.mapReferences {
             guard let map = maps[reference.mapName] else {
@@ -171,7 +185,7 @@ public final class BPFObjectLoader {
     /// The kernel BTF id tp_btf, fentry and fexit programs name at load time.
     /// fentry and fexit first check that the kernel runs BPF trampolines, so
     /// a kernel that forbids them gives `.notSupported`, not EPERM.
-    private static func attachBTFID(_ spec: ProgramSpec) throws -> BTFTypeID {
+    private static func attachBTFID(_ spec: ProgramSpec) throws(BPFError) -> BTFTypeID {
         switch spec.section.attachTarget {
         case let .btfTracepoint(event):
             return try TracingLink.btfID(ofTracepoint: event)

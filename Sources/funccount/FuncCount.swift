@@ -28,20 +28,14 @@ struct FuncCount: ParsableCommand {
                 funccount -c 1 'vfs_*'        # count vfs calls on CPU 1 only
             """)
 
-    @Option(name: [.customShort("p"), .long], help: "trace this PID only")
-    var pid: Int32?
 
-    @Option(name: [.customShort("i"), .long], help: "summary interval, seconds")
-    var interval: Int?
+
+    @OptionGroup var options: PatternOptions
 
     @Option(name: [.customShort("d"), .long], help: "total duration of trace, seconds")
     var duration: Int?
 
-    @Flag(name: [.customShort("T"), .long], help: "include timestamp on output")
-    var timestamp = false
 
-    @Flag(name: [.customShort("r"), .long], help: "use regular expressions. Default is \"*\" wildcards only.")
-    var regexp = false
 
     @Flag(name: [.customShort("D"), .long], help: "print BPF program before starting (for debugging purposes)")
     var debug = false
@@ -53,18 +47,12 @@ struct FuncCount: ParsableCommand {
     var pattern: String
 
     func validate() throws {
-        if let interval, interval <= 0 { throw ValidationError("interval must be positive, got \(interval)") }
         if let duration, duration <= 0 { throw ValidationError("duration must be positive, got \(duration)") }
     }
 
     func run() throws {
-        let parsed: FunctionPattern
-        do {
-            parsed = try FunctionPattern(parsing: pattern, regularExpression: regexp)
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        let points = try OneLinerProbes.expand(parsed, pid: pid)
+        let (_, points) = try options.expand(pattern)
+        let pid = options.pid
         let program = FuncCountSource.make(points: points, filter: TaskFilter(pid: pid, cpu: cpu))
         if debug { StandardOutput.printLine(program.source) }
         let b = try BPF(text: program.source)
@@ -72,12 +60,10 @@ struct FuncCount: ParsableCommand {
         try OneLinerProbes.attach(program.probes, to: b, pid: pid)
         let counts = try b["counts"].typed(key: UInt32.self, value: UInt64.self)
         StandardOutput.printLine("Tracing \(points.count) functions for \"\(pattern)\"... Hit Ctrl-C to end.")
-        let stop = StopSignal(duration: duration.map(Double.init))
-        var loop = SummaryIntervals(interval: Double(interval ?? duration ?? 99_999_999), stop: stop)
+        var loop = options.summaries(duration: duration)
         while true {
             let last = loop.waitForSummary()
-            var text = "\n"
-            if timestamp { text += CText.left(ToolClock.hhmmss(), 8) + "\n" }
+            var text = "\n" + options.timestampLine
             text += CText.left("FUNC", 36) + " " + CText.right("COUNT", 8) + "\n"
             for (location, count) in try counts.items().sorted(by: { $0.value < $1.value }) where count > 0 && Int(location) < points.count {
                 text += CText.left(name(points[Int(location)]), 36) + " " + CText.right(String(count), 8) + "\n"

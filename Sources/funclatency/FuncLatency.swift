@@ -27,17 +27,13 @@ struct FuncLatency: ParsableCommand {
                 funclatency -F 'vfs_r*'       # show one histogram per matched function
             """)
 
-    @Option(name: [.customShort("p"), .long], help: "trace this PID only")
-    var pid: Int32?
 
-    @Option(name: [.customShort("i"), .long], help: "summary interval, in seconds")
-    var interval: Int?
+
+    @OptionGroup var options: PatternOptions
 
     @Option(name: [.customShort("d"), .long], help: "total duration of trace, in seconds")
     var duration: Int?
 
-    @Flag(name: [.customShort("T"), .long], help: "include timestamp on output")
-    var timestamp = false
 
     @Flag(name: [.customShort("u"), .long], help: "microsecond histogram")
     var microseconds = false
@@ -48,8 +44,6 @@ struct FuncLatency: ParsableCommand {
     @Flag(name: [.customShort("F"), .long], help: "show a separate histogram per function")
     var function = false
 
-    @Flag(name: [.customShort("r"), .long], help: "use regular expressions. Default is \"*\" wildcards only.")
-    var regexp = false
 
     @Flag(name: [.customShort("v"), .long], help: "print the BPF program (for debugging purposes)")
     var verbose = false
@@ -58,22 +52,16 @@ struct FuncLatency: ParsableCommand {
     var pattern: String
 
     func validate() throws {
-        if let interval, interval <= 0 { throw ValidationError("interval must be positive, got \(interval)") }
         if let duration, duration <= 0 { throw ValidationError("duration must be positive, got \(duration)") }
         if microseconds && milliseconds { throw ValidationError("-u and -m cannot be used together") }
     }
 
     func run() throws {
-        let parsed: FunctionPattern
-        do {
-            parsed = try FunctionPattern(parsing: pattern, regularExpression: regexp)
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        let (parsed, functions) = try options.expand(pattern)
         guard parsed.point.kind == .kernelEntry || parsed.point.kind == .userEntry else {
             throw ValidationError("funclatency times functions: give [library:]function, not \(parsed.point)")
         }
-        let functions = try OneLinerProbes.expand(parsed, pid: pid)
+        let pid = options.pid
         let unit: FuncLatencySource.Unit = milliseconds ? .milliseconds : microseconds ? .microseconds : .nanoseconds
         let program = FuncLatencySource.make(functions: functions, unit: unit, perFunction: function, filter: TaskFilter(pid: pid))
         if verbose { StandardOutput.printLine(program.source) }
@@ -85,12 +73,11 @@ struct FuncLatency: ParsableCommand {
         StandardOutput.printLine("Tracing \(functions.count) functions for \"\(pattern)\"... Hit Ctrl-C to end.")
         let dist = try b["dist"]
         let average = try b["avg"].typed(key: UInt32.self, value: UInt64.self)
-        let stop = StopSignal(duration: duration.map(Double.init))
-        var loop = SummaryIntervals(interval: Double(interval ?? duration ?? 99_999_999), stop: stop)
+        var loop = options.summaries(duration: duration)
         while true {
             let last = loop.waitForSummary()
             var output = StandardOutput()
-            output.write("\n" + (timestamp ? CText.left(ToolClock.hhmmss(), 8) + "\n" : ""))
+            output.write("\n" + options.timestampLine)
             if function {
                 try dist.printLog2Hist(valType: unit.rawValue, sectionHeader: "Function", sectionPrintFn: { bucket in
                     guard let index = bucket.integer, index >= 0, Int(index) < functions.count else { return bucket.description }

@@ -31,23 +31,17 @@ struct StackCount: ParsableCommand {
                 stackcount -U t:sched:sched_switch   # user stacks only
             """)
 
-    @Option(name: [.customShort("p"), .long], help: "trace this PID only")
-    var pid: Int32?
+
+    @OptionGroup var options: PatternOptions
 
     @Option(name: [.customShort("c"), .long], help: "trace this CPU only")
     var cpu: Int?
 
-    @Option(name: [.customShort("i"), .long], help: "summary interval, seconds")
-    var interval: Int?
 
     @Option(name: [.customShort("D"), .long], help: "total duration of trace, seconds")
     var duration: Int?
 
-    @Flag(name: [.customShort("T"), .long], help: "include timestamp on output")
-    var timestamp = false
 
-    @Flag(name: [.customShort("r"), .long], help: "use regular expressions. Default is \"*\" wildcards only.")
-    var regexp = false
 
     @Flag(name: [.customShort("s"), .long], help: "show address offsets")
     var offset = false
@@ -80,7 +74,6 @@ struct StackCount: ParsableCommand {
         if kernelStacksOnly && userStacksOnly {
             throw ValidationError("-K and -U are mutually exclusive. If you want both stacks, that is the default.")
         }
-        if let interval, interval <= 0 { throw ValidationError("interval must be positive, got \(interval)") }
         if let duration, duration <= 0 { throw ValidationError("duration must be positive, got \(duration)") }
     }
 
@@ -93,13 +86,8 @@ struct StackCount: ParsableCommand {
     }
 
     func run() throws {
-        let parsed: FunctionPattern
-        do {
-            parsed = try FunctionPattern(parsing: pattern, regularExpression: regexp)
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        let points = try OneLinerProbes.expand(parsed, pid: pid)
+        let (_, points) = try options.expand(pattern)
+        let pid = options.pid
         let stacks: StackCountSource.Stacks = kernelStacksOnly ? .kernel : userStacksOnly ? .user : [.kernel, .user]
         let perProcess = perpid || (pid ?? 0) > 0
         let program = StackCountSource.make(points: points, stacks: stacks, perProcess: perProcess, filter: TaskFilter(pid: pid, cpu: cpu))
@@ -111,12 +99,10 @@ struct StackCount: ParsableCommand {
         let counts = try b["counts"].typed(key: Key.self, value: UInt64.self)
         let traces = try b["stack_traces"]
         let needDelimiter = delimited && !(kernelStacksOnly || userStacksOnly)
-        let stop = StopSignal(duration: duration.map(Double.init))
-        var loop = SummaryIntervals(interval: Double(interval ?? duration ?? 99_999_999), stop: stop)
+        var loop = options.summaries(duration: duration)
         while true {
             let last = loop.waitForSummary()
-            var text = folded ? "" : "\n"
-            if timestamp { text += CText.left(ToolClock.hhmmss(), 8) + "\n" }
+            var text = (folded ? "" : "\n") + options.timestampLine
             for (key, count) in try counts.items().sorted(by: { $0.value < $1.value }) {
                 let user = key.userStackID < 0 ? [] : (try? traces.walk(Int64(key.userStackID))) ?? []
                 let kernel = key.kernelStackID < 0 ? [] : (try? traces.walk(Int64(key.kernelStackID))) ?? []

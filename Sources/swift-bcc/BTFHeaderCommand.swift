@@ -41,7 +41,7 @@ struct BTFHeaderCommand: ParsableCommand {
 
     /// The file's bytes (BTF is megabytes: read in large chunks, without
     /// going through Data).
-    private static func readFile(_ path: String) throws -> [UInt8] {
+    static func readFile(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ValidationError("cannot read \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }

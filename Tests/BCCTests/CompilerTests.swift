@@ -4,13 +4,14 @@ import Testing
 import TestSupport
 
 /// A compile environment over a header made from the UAPI <linux/bpf.h>
-/// (no kernel types needed), with a clang wrapper that counts its runs.
-private struct StubCompileSetup {
+/// (no kernel types needed), with a clang wrapper that counts its runs and
+/// runs the shell lines `beforeClang` first.
+struct StubCompileSetup {
     let directory: URL
     let environment: CompileEnvironment
     let countFile: URL
 
-    init() throws {
+    init(beforeClang: String = "") throws {
         directory = try TestSupport.temporaryDirectory("bcc-compiler")
         let header = directory.appendingPathComponent("stub.h")
         try """
@@ -20,7 +21,7 @@ private struct StubCompileSetup {
             """.write(to: header, atomically: true, encoding: .utf8)
         countFile = directory.appendingPathComponent("runs")
         let wrapper = directory.appendingPathComponent("clang")
-        try "#!/bin/sh\necho run >> '\(countFile.path)'\nexec '\(TestSupport.clang)' -I/usr/include/x86_64-linux-gnu \"$@\"\n"
+        try "#!/bin/sh\necho run >> '\(countFile.path)'\n\(beforeClang)\nexec '\(TestSupport.clang)' -I/usr/include/x86_64-linux-gnu \"$@\"\n"
             .write(to: wrapper, atomically: true, encoding: .utf8)
         chmod(wrapper.path, 0o755)
         environment = CompileEnvironment(

@@ -1,4 +1,6 @@
 import BCCDialect
+import BPFObject
+import Foundation
 import Testing
 @testable import BCC
 
@@ -381,5 +383,54 @@ import Testing
         #expect(result.reads == ["kernel t->pid", "either sk->sk_family"])
         // A load written inside a macro's own body cannot be rewritten in place (bcc cannot either).
         #expect(result.plan.unwritable.count == 2)
+    }
+}
+
+/// What the compiler does around the AST dump: a dump it cannot read is an
+/// error naming clang's AST; a program that does not compile reports the
+/// compiler's diagnostics at the user's lines (the dump's errors are not shown twice).
+@Suite struct ImplicitReadsCompileTests {
+    static let program = """
+        int probe(struct pt_regs *ctx) {
+            struct pt_regs *regs = (struct pt_regs *)PT_REGS_PARM1(ctx);
+            return regs->di;
+        }
+        """
+
+    @Test func anUnreadableDumpIsAnErrorNamingTheAST() throws {
+        let setup = try StubCompileSetup(beforeClang: #"case "$*" in *ast-dump=json*) printf '{"kind": "TranslationUnitDecl", "inner": [' ; exit 0 ;; esac"#)
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let error = #expect(throws: BCCError.self) { try setup.compile(Self.program) }
+        guard case let .compilerFailed(_, detail) = error else {
+            Issue.record("expected compilerFailed, got \(String(describing: error))")
+            return
+        }
+        #expect(detail.contains("cannot read clang's AST"))
+        #expect(detail.contains("malformed JSON at byte 42"))
+    }
+
+    @Test func theCompiledProgramReadsThroughTheRegisters() throws {
+        let setup = try StubCompileSetup()
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let compiled = try setup.compile(Self.program)
+        // The read is a helper call: `call 113` (bpf_probe_read_kernel) then, for a register of a
+        // function attached by hand, `call 112` (bpf_probe_read_user) when the kernel read fails.
+        let spec = try ObjectSpec(bytes: compiled.object)
+        let calls = try #require(spec.program(named: "probe")).instructions.filter { $0.opcode == 0x85 }.map(\.immediate)
+        #expect(calls.contains(113) && calls.contains(112))
+    }
+
+    @Test func compileErrorsStillNameTheUserLine() throws {
+        let setup = try StubCompileSetup()
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let error = #expect(throws: BCCError.self) {
+            try setup.compile("int probe(struct pt_regs *ctx) {\n    struct pt_regs *regs = (struct pt_regs *)PT_REGS_PARM1(ctx);\n    return regs->nope;\n}\n")
+        }
+        guard case let .compileFailed(_, diagnostics) = error else {
+            Issue.record("expected compileFailed, got \(String(describing: error))")
+            return
+        }
+        #expect(diagnostics.first?.line == 3)
+        #expect(diagnostics.first?.message.contains("nope") == true)
     }
 }

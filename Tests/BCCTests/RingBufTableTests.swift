@@ -67,7 +67,9 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: directory) }
         let comm = "rbchild\(UInt16.random(in: 1000...9999))"
         let path = directory.appendingPathComponent(comm).path
-        try FileManager.default.copyItem(atPath: "/bin/true", toPath: path)
+        // A symbolic link: the comm is the name exec'd, and no writable copy
+        // exists for a concurrent fork to inherit (exec would fail with ETXTBSY).
+        try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: "/bin/true")
         let child = Process()
         child.executableURL = URL(fileURLWithPath: path)
         try child.run()

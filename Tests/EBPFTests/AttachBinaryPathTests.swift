@@ -22,8 +22,8 @@ import Testing
     @Test func executablesOnPathAndPaths() throws {
         #expect(try BinaryPath.resolve("sh").hasSuffix("/sh"))
         #expect(try BinaryPath.resolve("/bin/sh") == "/bin/sh")
-        #expect(throws: BPFError.self) { try BinaryPath.resolve("/no/such/file") }
-        let error = #expect(throws: BPFError.self) { try BinaryPath.resolve("no_such_library_xyz") }
+        expectBPFError(.notFound) { try BinaryPath.resolve("/no/such/file") }
+        let error = expectBPFError(.notFound) { try BinaryPath.resolve("no_such_library_xyz") }
         #expect(error?.description.contains("libno_such_library_xyz.so") == true)
     }
 
@@ -31,14 +31,14 @@ import Testing
     @Test func malformedLinkerCacheIsAnError() throws {
         let good = try SysFile.readBytes(LinkerCache.defaultPath)
         for length in [0, 10, 20, 47, 48, 60, good.count / 2] where length < good.count {
-            #expect(throws: BPFError.self) { try LinkerCache(bytes: Array(good.prefix(length)), path: "cut") }
+            expectBPFError(.malformed) { try LinkerCache(bytes: Array(good.prefix(length)), path: "cut") }
         }
         var huge = good
         huge[20] = 0xff; huge[21] = 0xff; huge[22] = 0xff; huge[23] = 0x7f  // entry count
-        #expect(throws: BPFError.self) { try LinkerCache(bytes: huge, path: "huge") }
+        expectBPFError(.malformed) { try LinkerCache(bytes: huge, path: "huge") }
         var dangling = good
         dangling[48 + 4] = 0xff; dangling[48 + 5] = 0xff; dangling[48 + 6] = 0xff; dangling[48 + 7] = 0x7f  // first key
-        let error = #expect(throws: BPFError.self) { try LinkerCache(bytes: dangling, path: "dangling") }
+        let error = expectBPFError(.malformed) { try LinkerCache(bytes: dangling, path: "dangling") }
         #expect(error?.description.contains("entry 0") == true)
     }
 }

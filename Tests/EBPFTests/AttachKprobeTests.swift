@@ -23,7 +23,7 @@ import Testing
             #expect(try counter.countForThisThread() == 5)
         } else {
             for isReturn in [false, true] {
-                let error = #expect(throws: BPFError.self) {
+                let error = expectBPFError(.notSupported) {
                     try KprobeLink(program: counter.program, symbol: function, isReturn: isReturn)
                 }
                 guard case .notSupported(let feature, let requirement)? = error else {
@@ -41,9 +41,9 @@ import Testing
     @Test func badKprobeArgumentsAreRefused() throws {
         let counter = try RunCounter(type: .kprobe, name: "kprobe_bad")
         defer { counter.close() }
-        #expect(throws: BPFError.self) { try KprobeLink(program: counter.program, symbol: "") }
-        #expect(throws: BPFError.self) { try KprobeLink(program: counter.program, symbol: "a b") }
-        #expect(throws: BPFError.self) {
+        expectBPFError(.invalidArgument) { try KprobeLink(program: counter.program, symbol: "") }
+        expectBPFError(.invalidArgument) { try KprobeLink(program: counter.program, symbol: "a b") }
+        expectBPFError(.invalidArgument) {
             try KprobeLink(program: counter.program, symbol: "vfs_read", offset: 4, isReturn: true)
         }
     }

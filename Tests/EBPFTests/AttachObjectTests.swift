@@ -63,9 +63,9 @@ import TestSupport
         #expect(try Self.count(object, "getsid_counts", tgid: getpid(), tid: tid) == 4)
         link.close()  // Early close, then the object's close: detached once.
 
-        let noTarget = #expect(throws: BPFError.self) { try object.attach(program: "count_samples") }
+        let noTarget = expectBPFError(.invalidArgument) { try object.attach(program: "count_samples") }
         #expect(noTarget?.description.contains("perf_event") == true)
-        #expect(throws: BPFError.self) { try object.attach(program: "no_such_program") }
+        expectBPFError(.notFound) { try object.attach(program: "no_such_program") }
     }
 
     /// On a kernel without kprobes the whole attachAll fails with the
@@ -80,7 +80,7 @@ import TestSupport
             #expect(try object.attachAll().count == 2)
             return
         }
-        let error = #expect(throws: BPFError.self) { try object.attachAll() }
+        let error = expectBPFError(.notSupported) { try object.attachAll() }
         #expect(error?.description.contains("CONFIG_KPROBES") == true)
 
         let child = Process()

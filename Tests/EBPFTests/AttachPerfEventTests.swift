@@ -32,7 +32,7 @@ import Testing
         defer { link.close() }
         #expect(link.cpus == [0])
         #expect((1...2).contains(link.resources.descriptorNumbers.count))
-        let error = #expect(throws: BPFError.self) {
+        let error = expectBPFError(.invalidArgument) {
             try PerfEventLink(program: counter.program, sampling: .period(1_000_000), cpu: 4096)
         }
         #expect(error?.description.contains("CPU 4096 is not online") == true)
@@ -41,7 +41,7 @@ import Testing
     @Test func zeroRatesAreRefused() throws {
         let counter = try RunCounter(type: .perfEvent, name: "perf_zero")
         defer { counter.close() }
-        #expect(throws: BPFError.self) { try PerfEventLink(program: counter.program, sampling: .frequency(0)) }
-        #expect(throws: BPFError.self) { try PerfEventLink(program: counter.program, sampling: .period(0)) }
+        expectBPFError(.invalidArgument) { try PerfEventLink(program: counter.program, sampling: .frequency(0)) }
+        expectBPFError(.invalidArgument) { try PerfEventLink(program: counter.program, sampling: .period(0)) }
     }
 }

@@ -24,7 +24,7 @@ import Testing
     @Test func unknownRawTracepointIsNotFound() throws {
         let counter = try RunCounter(type: .rawTracepoint, name: "raw_none")
         defer { counter.close() }
-        let error = #expect(throws: BPFError.self) { try RawTracepointLink(program: counter.program, name: "no_such_tp") }
+        let error = expectBPFError(.notFound) { try RawTracepointLink(program: counter.program, name: "no_such_tp") }
         #expect(error?.description.contains("no_such_tp") == true)
     }
 }

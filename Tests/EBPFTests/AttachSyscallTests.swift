@@ -47,7 +47,7 @@ import Testing
     @Test(.enabled(if: kernelHas(.perfEventLinks), "needs BPF links for perf events (Linux 5.15+)"))
     func linkCreateReportsTheKernelsError() throws {
         let program = try Program(type: .tracepoint, instructions: [.mov(.r0, 0), .exit()], license: "GPL", name: "link_test")
-        let error = #expect(throws: BPFError.self) {
+        let error = expectBPFError(.system) {
             try Syscall.linkCreate(programFD: program.fd.rawValue, targetFD: -1, attachType: .perfEvent, object: "link_test")
         }
         #expect(error == .system(operation: "create perf_event link for", object: "link_test", errno: EBADF))

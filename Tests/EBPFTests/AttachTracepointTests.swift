@@ -63,7 +63,7 @@ import Testing
     @Test func unknownTracepointIsNotFound() throws {
         let counter = try RunCounter(type: .tracepoint, name: "count_none")
         defer { counter.close() }
-        let error = #expect(throws: BPFError.self) {
+        let error = expectBPFError(.notFound) {
             try TracepointLink(program: counter.program, category: "sched", name: "no_such_tracepoint")
         }
         guard case .notFound? = error else {
@@ -76,7 +76,7 @@ import Testing
     @Test func wrongProgramTypeIsRefused() throws {
         let counter = try RunCounter(type: .rawTracepoint, name: "wrong_type")
         defer { counter.close() }
-        let error = #expect(throws: BPFError.self) {
+        let error = expectBPFError(.invalidArgument) {
             try TracepointLink(program: counter.program, category: "sched", name: "sched_process_exec")
         }
         #expect(error?.description.contains("wrong_type") == true)

@@ -54,22 +54,23 @@ import Testing
     @Test func trampolineProbeIsConclusive() throws {
         do {
             try TracingLink.requireTrampolines()
-        } catch BPFError.notSupported(let feature, let requirement) {
+        } catch {
+            guard case let .notSupported(feature, requirement) = error else { throw error }
             #expect(feature.contains("fentry"))
             #expect(requirement.contains("lockdown") || requirement.contains("BTF"))
         }
     }
 
     @Test func missingTargetsAreNotFound() throws {
-        let tracepoint = #expect(throws: BPFError.self) { try TracingLink.btfID(ofTracepoint: "no_such_tracepoint") }
+        let tracepoint = expectBPFError(.notFound) { try TracingLink.btfID(ofTracepoint: "no_such_tracepoint") }
         #expect(tracepoint?.description.contains("btf_trace_no_such_tracepoint") == true)
-        #expect(throws: BPFError.self) { try TracingLink.btfID(ofFunction: "no_such_kernel_function") }
+        expectBPFError(.notFound) { try TracingLink.btfID(ofFunction: "no_such_kernel_function") }
     }
 
     @Test func nonTracingProgramIsRefused() throws {
         let counter = try RunCounter(type: .rawTracepoint, name: "not_tracing")
         defer { counter.close() }
-        let error = #expect(throws: BPFError.self) { try TracingLink(program: counter.program) }
+        let error = expectBPFError(.invalidArgument) { try TracingLink(program: counter.program) }
         #expect(error?.description.contains("tracing program") == true)
     }
 }

@@ -62,7 +62,7 @@ import TestSupport
         #expect(byAddress.offset == fileOffset && byOffset.offset == fileOffset)
         #expect(try child.release() == 0)
         #expect(try counter.count(tgid: child.pid, tid: child.pid) == 6)
-        #expect(throws: BPFError.self) {
+        expectBPFError(.notFound) {
             try UprobeLink(program: counter.program, binary: binary.path, address: 1 << 50)
         }
     }
@@ -102,14 +102,14 @@ import TestSupport
     @Test func missingSymbolAndBinaryAreNotFound() throws {
         let counter = try RunCounter(type: .kprobe, name: "uprobe_missing")
         defer { counter.close() }
-        let symbolError = #expect(throws: BPFError.self) {
+        let symbolError = expectBPFError(.notFound) {
             try UprobeLink(program: counter.program, binary: "c", symbol: "no_such_function_in_libc")
         }
         #expect(symbolError?.description.contains("no_such_function_in_libc") == true)
-        #expect(throws: BPFError.self) {
+        expectBPFError(.notFound) {
             try UprobeLink(program: counter.program, binary: "/no/such/binary", offset: 0)
         }
-        let notELF = #expect(throws: BPFError.self) {
+        let notELF = expectBPFError(.malformed) {
             try UprobeLink(program: counter.program, binary: "/proc/self/status", symbol: "main")
         }
         guard case .malformed? = notELF else {

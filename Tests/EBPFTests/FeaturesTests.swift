@@ -43,7 +43,7 @@ import Testing
     func btfLoadFailureCarriesTheLog() throws {
         var broken = Features.minimalBTF
         broken[16] = 0xff  // the type section's length now runs past the data
-        let error = #expect(throws: BPFError.self) { try Syscall.btfLoad(broken, object: "broken BTF") }
+        let error = expectBPFError(.malformed) { try Syscall.btfLoad(broken, object: "broken BTF") }
         #expect(error?.description.contains("broken BTF") == true)
     }
 }

@@ -50,21 +50,21 @@ import Testing
         } else {
             #expect(try map.lookupPerCPU(UInt32(2), as: UInt32.self) == Array(repeating: 0, count: cpus))
         }
-        #expect(throws: BPFError.self) { try map.lookup(key: [0, 0, 0, 0]) }
+        expectBPFError(.invalidArgument) { try map.lookup(key: [0, 0, 0, 0]) }
     }
 
     @Test func updateFlagsAndDelete() throws {
         let map = try Map(type: .hash, name: "test_flags", keySize: 4, valueSize: 4, maxEntries: 4)
         defer { map.close() }
         try map.update(UInt32(1), UInt32(10), flags: .noExist)
-        #expect(throws: BPFError.self) { try map.update(UInt32(1), UInt32(11), flags: .noExist) }
+        expectBPFError(.invalidArgument) { try map.update(UInt32(1), UInt32(11), flags: .noExist) }
         try map.update(UInt32(1), UInt32(12), flags: .exist)
         #expect(try map.lookup(UInt32(1), as: UInt32.self) == 12)
         #expect(throws: BPFError.notFound(what: "key to update (BPF_EXIST) in hash map 'test_flags'")) {
             try map.update(UInt32(2), UInt32(20), flags: .exist)
         }
         try map.delete(UInt32(1))
-        #expect(throws: BPFError.self) { try map.delete(UInt32(1)) }
+        expectBPFError(.notFound) { try map.delete(UInt32(1)) }
     }
 
     /// A queue gives its values back oldest first, a stack newest first, and
@@ -96,10 +96,10 @@ import Testing
     @Test func sizesAreChecked() throws {
         let map = try Map(type: .hash, name: "test_sizes", keySize: 4, valueSize: 8, maxEntries: 4)
         defer { map.close() }
-        let error = #expect(throws: BPFError.self) { try map.update(UInt64(1), UInt64(1)) }
+        let error = expectBPFError(.invalidArgument) { try map.update(UInt64(1), UInt64(1)) }
         #expect(error?.description.contains("hash map 'test_sizes'") == true)
         #expect(error?.description.contains("keys are 4 bytes") == true)
-        #expect(throws: BPFError.self) { try map.update(key: [1, 2, 3, 4], value: [1]) }
+        expectBPFError(.invalidArgument) { try map.update(key: [1, 2, 3, 4], value: [1]) }
 
         // A C struct { u64 a; u32 b; } is 16 bytes; Swift's size is 12, its stride 16: accepted.
         struct Padded: BitwiseCopyable, Equatable { var a: UInt64; var b: UInt32 }
@@ -114,7 +114,10 @@ import Testing
         defer { map.close() }
         try map.update(UInt32(0), UInt32(1))
         try map.freeze()
-        #expect(throws: BPFError.self) { try map.update(UInt32(0), UInt32(2)) }
+        #expect(throws: BPFError.invalidArgument(operation: "update", object: "array map 'test_frozen'",
+                                                 detail: "the map is frozen (BPF_MAP_FREEZE): user space can no longer write it")) {
+            try map.update(UInt32(0), UInt32(2))
+        }
         #expect(try map.lookup(UInt32(0), as: UInt32.self) == 1)
     }
 
@@ -132,7 +135,7 @@ import Testing
         #expect(try PossibleCPUs.parse("0-3\n", source: "t") == 4)
         #expect(try PossibleCPUs.parse("0,2-5,7", source: "t") == 8)
         #expect(try PossibleCPUs.parse("0", source: "t") == 1)
-        #expect(throws: BPFError.self) { try PossibleCPUs.parse("x-y", source: "t") }
-        #expect(throws: BPFError.self) { try PossibleCPUs.parse("", source: "t") }
+        expectBPFError(.malformed) { try PossibleCPUs.parse("x-y", source: "t") }
+        expectBPFError(.malformed) { try PossibleCPUs.parse("", source: "t") }
     }
 }

@@ -47,7 +47,7 @@ import TestSupport
         #expect(try Self.value(object.maps["results"], key: 0) == Self.mix(4) * 7)
         #expect(try object.global("multiplier", as: UInt32.self) == 7)
         // .rodata is frozen: user space can no longer change it.
-        #expect(throws: BPFError.self) { try object.maps[".rodata"]?.update(key: [0, 0, 0, 0], value: [1, 0, 0, 0]) }
+        expectBPFError(.invalidArgument) { try object.maps[".rodata"]?.update(key: [0, 0, 0, 0], value: [1, 0, 0, 0]) }
     }
 
     @Test func callbackAddressIsLinkedLikeACall() throws {
@@ -81,7 +81,7 @@ import TestSupport
         let line = try #require(source.split(separator: "\n", omittingEmptySubsequences: false)
             .firstIndex { $0.contains("REJECTED HERE") }) + 1
         let loader = try BPFObjectLoader(bytes: TestSupport.compileBPFFixture("object_rejected.bpf.c"))
-        let error = #expect(throws: BPFError.self) { try loader.load() }
+        let error = expectBPFError(.verifierRejected) { try loader.load() }
         guard case let .verifierRejected(program, log)? = error else {
             Issue.record("expected a verifier rejection, got \(String(describing: error))")
             return
@@ -106,7 +106,12 @@ import TestSupport
     @Test func coreRelocationContradictingTheKernelFails() throws {
         let loader = try BPFObjectLoader(bytes: TestSupport.compileBPFFixture("object_core.bpf.c", extraFlags: ["-DMISMATCH"]),
                                          name: "object_core.o")
-        let error = #expect(throws: BPFObjectError.self) { try loader.load() }
+        let error = expectBPFError(.object) { try loader.load() }
+        guard case .object(.unsupported(let what, _)) = error else {
+            Issue.record("expected an unsupported CO-RE relocation, got \(String(describing: error))")
+            return
+        }
+        #expect(what.hasPrefix("CO-RE relocation at instruction"))
         let message = error?.description ?? ""
         #expect(message.contains("program 'core_offsets' in object_core.o"))
         #expect(message.contains("STRUCT task_struct access 0:0 (.pid) is at byte 0, 4 bytes in the object but at byte"))
@@ -130,7 +135,11 @@ import TestSupport
     }
 
     @Test func malformedObjectIsAnError() {
-        #expect(throws: BPFObjectError.self) { try BPFObjectLoader(bytes: [0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]) }
+        let error = expectBPFError(.object) { try BPFObjectLoader(bytes: [0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]) }
+        guard case .object(.elf) = error else {
+            Issue.record("expected the ELF layer's error, got \(String(describing: error))")
+            return
+        }
         #expect(throws: BPFError.notFound(what: "BPF object file /nonexistent/x.o")) { try BPFObjectLoader(path: "/nonexistent/x.o") }
     }
 }

@@ -30,7 +30,7 @@ import TestSupport
     @Test func fentryAndFexitLoadOrAreNotSupported() throws {
         let loader = try BPFObjectLoader(bytes: TestSupport.compileBPFFixture("object_fentry.bpf.c"))
         if (try? TracingLink.requireTrampolines()) == nil {
-            let error = #expect(throws: BPFError.self) { try loader.load() }
+            let error = expectBPFError(.notSupported) { try loader.load() }
             guard case .notSupported(let feature, _)? = error else {
                 Issue.record("expected .notSupported, got \(String(describing: error))")
                 return

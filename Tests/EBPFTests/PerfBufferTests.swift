@@ -108,7 +108,7 @@ private func checkedSequence(of data: UnsafeRawBufferPointer, recordSize: Int) -
         poller.close()
         #expect(buffer.rings.allSatisfy { $0.fd.rawValue == -1 })
         #expect(poller.epollFileDescriptor == -1)
-        #expect(throws: BPFError.self) { try buffer.consume() }
+        #expect(throws: BPFError.closed(object: "perf buffer \(buffer.name)")) { try buffer.consume() }
     }
 
     /// With `wakeupEvents: 4` the kernel signals the epoll descriptor only at

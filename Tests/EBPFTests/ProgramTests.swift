@@ -23,7 +23,7 @@ import Testing
 
     @Test func verifierRejectionCarriesTheLog() throws {
         // Returns without setting r0: the verifier says "R0 !read_ok".
-        let error = #expect(throws: BPFError.self) {
+        let error = expectBPFError(.verifierRejected) {
             try Program(type: .socketFilter, instructions: [.exit()], license: "GPL", name: "bad_prog")
         }
         guard case let .verifierRejected(program, log) = error else {
@@ -43,7 +43,7 @@ import Testing
                                   license: "GPL", name: "long_log", logLevel: 2)
         #expect(program.verifierLog.utf8.count > Program.initialLogSize)
 
-        let error = #expect(throws: BPFError.self) {
+        let error = expectBPFError(.verifierRejected) {
             try Program(type: .socketFilter, instructions: filler + [.load(.double, .r0, .r2, 0), .exit()],
                         license: "GPL", name: "long_reject")
         }
@@ -64,7 +64,7 @@ import Testing
     @Test func gplOnlyHelperNeedsGPLLicense() throws {
         let stacks = try Map(type: .stackTrace, name: "test_gpl_stacks", keySize: 4, valueSize: 8 * 127, maxEntries: 4)
         let code: [Instruction] = Instruction.loadMapFD(.r2, stacks.fd.rawValue) + [.mov(.r3, 0), .call(.getStackID), .exit()]
-        let error = #expect(throws: BPFError.self) {
+        let error = expectBPFError(.verifierRejected) {
             try Program(type: .rawTracepoint, instructions: code, license: "Proprietary", name: "not_gpl")
         }
         #expect(error?.description.contains("GPL") == true)

@@ -84,14 +84,15 @@ private final class SharedCount: Sendable {
         let start = Date()
         consumer.cancel()
         #expect(try await consumer.value == 2)
-        #expect(Date().timeIntervalSince(start) < 2)
+        // Promptly, not when a record arrives (none will); generous for a loaded machine.
+        #expect(Date().timeIntervalSince(start) < 10)
     }
 
     @Test func closedRingEndsTheSequenceWithAnError() async throws {
         let map = try makeRingBufferMap(pages: 1)
         let ring = try RingBuffer(map: map)
         ring.close()
-        await #expect(throws: BPFError.self) {
+        await #expect(throws: BPFError.closed(object: "ring buffer \(map.name)")) {
             for try await _ in ring.records() {}
         }
     }

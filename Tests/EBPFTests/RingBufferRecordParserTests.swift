@@ -72,7 +72,7 @@ private func parseAll(_ parser: RingBufferRecordParser, consumer start: UInt64, 
     @Test func corruptLengthIsAnErrorNotAnOverread() throws {
         var crafted = CraftedRing(size: 64)
         crafted.write(at: 0, header: 4000, payload: [1])
-        let error = #expect(throws: BPFError.self) {
+        let error = expectBPFError(.malformed) {
             try crafted.withParser { try parseAll($0, consumer: 0, producer: 16) }
         }
         guard case .malformed(let what, let detail) = error else {
@@ -85,16 +85,16 @@ private func parseAll(_ parser: RingBufferRecordParser, consumer start: UInt64, 
 
     @Test func inconsistentPositionsAreAnError() throws {
         let crafted = CraftedRing(size: 64)
-        #expect(throws: BPFError.self) { try crafted.withParser { try $0.step(consumer: 0, producer: 4096) } }
-        #expect(throws: BPFError.self) { try crafted.withParser { try $0.step(consumer: 3, producer: 19) } }
-        #expect(throws: BPFError.self) { try crafted.withParser { try $0.step(consumer: 0, producer: 4) } }
+        expectBPFError(.malformed) { try crafted.withParser { try $0.step(consumer: 0, producer: 4096) } }
+        expectBPFError(.malformed) { try crafted.withParser { try $0.step(consumer: 3, producer: 19) } }
+        expectBPFError(.malformed) { try crafted.withParser { try $0.step(consumer: 0, producer: 4) } }
     }
 
     @Test func areaMustHoldTheRingTwice() {
         let bytes = [UInt8](repeating: 0, count: 64)
         bytes.withUnsafeBytes { area in
-            #expect(throws: BPFError.self) { try RingBufferRecordParser(data: area, size: 64, name: "short") }
-            #expect(throws: BPFError.self) { try RingBufferRecordParser(data: area, size: 24, name: "odd") }
+            expectBPFError(.invalidArgument) { try RingBufferRecordParser(data: area, size: 64, name: "short") }
+            expectBPFError(.invalidArgument) { try RingBufferRecordParser(data: area, size: 24, name: "odd") }
         }
     }
 }

@@ -237,7 +237,7 @@ func poll(_ poller: RingBufferPoller, until count: () -> Int, reaches target: In
         #expect(ring.fileDescriptor == -1 && poller.epollFileDescriptor == -1)
         let unmapped = try mappedStarts()
         for range in ranges { #expect(!unmapped.contains(range.start)) }
-        #expect(throws: BPFError.self) { try ring.consume { _ in } }
+        #expect(throws: BPFError.closed(object: "ring buffer rb_events")) { try ring.consume { _ in } }
     }
 
     /// Descriptor counts are per process and the test runner runs suites in

@@ -93,7 +93,7 @@ import Testing
             try CPUList.parse("3-1", source: "t")
         }
         #expect(throws: BPFError.malformed(what: "t", detail: "the CPU list is empty")) { try CPUList.parse("\n", source: "t") }
-        #expect(throws: BPFError.self) { try CPUList.parse("2,1", source: "t") }
-        #expect(throws: BPFError.self) { try CPUList.parse("a-b", source: "t") }
+        expectBPFError(.malformed) { try CPUList.parse("2,1", source: "t") }
+        expectBPFError(.malformed) { try CPUList.parse("a-b", source: "t") }
     }
 }

@@ -46,7 +46,7 @@ public final class TracePipe {
 
     /// The next line without its newline (bcc's `trace_readline`), waiting up
     /// to `timeout` milliseconds (-1: until one arrives); nil on timeout.
-    public func readLine(timeout: Int32 = -1) throws(BCCError) -> String? {
+    public func readLine(timeout: Int = -1) throws(BCCError) -> String? {
         while true {
             if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: buffer[..<newline], as: UTF8.self)
@@ -69,10 +69,10 @@ public final class TracePipe {
 
     /// The next line split into fields (bcc's `trace_fields`), skipping the
     /// lines bcc skips; nil when nothing arrives within `timeout` milliseconds.
-    public func readFields(timeout: Int32 = -1) throws(BCCError) -> TraceFields? {
+    public func readFields(timeout: Int = -1) throws(BCCError) -> TraceFields? {
         let deadline = timeout < 0 ? nil : Date().addingTimeInterval(Double(timeout) / 1000)
         while true {
-            let remaining = deadline.map { Int32(max(0, ($0.timeIntervalSinceNow * 1000).rounded(.up))) } ?? -1
+            let remaining = deadline.map { Int(max(0, ($0.timeIntervalSinceNow * 1000).rounded(.up))) } ?? -1
             guard let line = try readLine(timeout: remaining) else { return nil }
             if let fields = TraceFields(line: line[...]) { return fields }
         }
@@ -92,9 +92,9 @@ public final class TracePipe {
         }
     }
 
-    private func waitReadable(timeout: Int32) throws(BCCError) -> Bool {
+    private func waitReadable(timeout: Int) throws(BCCError) -> Bool {
         var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&descriptor, 1, timeout)
+        let ready = poll(&descriptor, 1, Int32(clamping: timeout))
         if ready < 0 {
             if errno == EINTR { return false }
             throw .file(path: path, detail: String(cString: strerror(errno)))

@@ -1,5 +1,6 @@
 // What can be traced, with bcc's static discovery calls: find_library,
 // get_tracepoints, get_user_functions_and_addresses, get_kprobe_functions.
+import BTF
 import EBPF
 import ELF
 
@@ -22,11 +23,49 @@ extension BPF {
     public static func tracepoints(matching matches: (String) -> Bool) throws(BCCError) -> [String] {
         do {
             return try Tracefs.events().map { "\($0.category):\($0.name)" }.filter(matches)
-        } catch let error as BPFError {
-            throw .kernel(operation: "list tracepoints", object: "tracefs available_events", cause: error)
         } catch {
-            throw .file(path: "tracefs available_events", detail: "\(error)")
+            throw .kernel(operation: "list tracepoints", object: "tracefs available_events", cause: error)
         }
+    }
+
+    /// The tracepoint categories (tracefs's events directories), sorted.
+    public static func tracepointCategories() throws(BCCError) -> Set<String> {
+        do {
+            return Set(try Tracefs.events().map(\.category))
+        } catch {
+            throw .kernel(operation: "list tracepoints", object: "tracefs available_events", cause: error)
+        }
+    }
+
+    /// The fields of tracepoint `category:event` (without the common_ ones),
+    /// each as its format file declares it (`const char * filename`).
+    public static func tracepointFields(_ tracepoint: String) throws(BCCError) -> [String] {
+        let parts = tracepoint.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else {
+            throw .invalidUse(object: "tracepoint '\(tracepoint)'", detail: "expected category:event")
+        }
+        do {
+            return try Tracefs.eventFormat(category: parts[0], name: parts[1]).eventFields.map(\.declaration)
+        } catch {
+            throw .kernel(operation: "read the format of", object: "tracepoint \(tracepoint)", cause: error)
+        }
+    }
+
+    /// The raw tracepoints the kernel's BTF describes (its `btf_trace_NAME`
+    /// typedefs) whose names `matches` accepts, sorted.
+    public static func rawTracepoints(matching matches: (String) -> Bool) throws(BCCError) -> [String] {
+        let btf: BTF
+        do {
+            btf = try KernelBTF.shared()
+        } catch {
+            throw .file(path: KernelBTF.path, detail: "\(error)")
+        }
+        return btf.types(ofKind: .typedef).compactMap { type in
+            let typedef = btf.name(of: type.id)
+            guard typedef.hasPrefix("btf_trace_") else { return nil }
+            let name = String(typedef.dropFirst("btf_trace_".count))
+            return matches(name) ? name : nil
+        }.sorted()
     }
 
     /// The functions of `binary` (a path) whose names `matches` accepts, with

@@ -92,18 +92,24 @@ public final class BPF {
         do {
             loader = try BPFObjectLoader(bytes: compiled.object, name: fileName)
         } catch {
-            throw .object(file: fileName, cause: error)
+            guard case .object(let cause) = error else { throw .kernel(operation: "load", object: fileName, cause: error) }
+            throw .object(file: fileName, cause: cause)
         }
         let object: LoadedObject
         verifierLogSource = VerifierLogSource(fileName: fileName, original: Array(source.utf8))
         do {
             // A `struct __sk_buff *` function's type depends on its attach: loaded then (Network/BPF+LoadFunc).
             object = try loader.load(deferring: Set(compiled.functions.filter(\.loadsOnAttach).map(\.name)))
-        } catch BPFError.verifierRejected(let program, let log) {
-            let mapped = verifierLogSource.mapped(log)
-            throw .kernel(operation: "load", object: fileName, cause: .verifierRejected(program: program, log: mapped))
         } catch {
-            throw .kernel("load", fileName, error)
+            switch error {
+            case let .verifierRejected(program, log):
+                let mapped = verifierLogSource.mapped(log)
+                throw .kernel(operation: "load", object: fileName, cause: .verifierRejected(program: program, log: mapped))
+            case let .object(cause):
+                throw .object(file: fileName, cause: cause)
+            default:
+                throw .kernel(operation: "load", object: fileName, cause: error)
+            }
         }
         self.object = object
         printsToTracePipe = Self.callsTracePrint(object.spec)

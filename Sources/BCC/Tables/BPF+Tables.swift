@@ -60,12 +60,12 @@ extension BPF {
     /// The next trace_pipe line split into task, pid, cpu, flags, timestamp
     /// and message (bcc's `trace_fields`); nil when nothing arrives within
     /// `timeout` milliseconds (-1 waits).
-    public func traceFields(timeout: Int32 = -1) throws(BCCError) -> TraceFields? {
+    public func traceFields(timeout: Int = -1) throws(BCCError) -> TraceFields? {
         try TracePipe(exactLines: true).readFields(timeout: timeout)
     }
 
     /// The next raw trace_pipe line (bcc's `trace_readline`), or nil on timeout.
-    public func traceReadline(timeout: Int32 = -1) throws(BCCError) -> String? {
+    public func traceReadline(timeout: Int = -1) throws(BCCError) -> String? {
         try TracePipe(exactLines: true).readLine(timeout: timeout)
     }
 }

@@ -38,7 +38,7 @@ package struct ExternalPointerAnalysis {
     /// The deepest pointer-to-pointer chain tracked (bcc's tests go to three).
     static let maximumDepth = 6
 
-    /// The loads to rewrite, in AST order.
+    /// The loads to rewrite (each once; ImplicitReadPlan orders them by offset).
     package private(set) var loads: [ExternalLoad] = []
 
     /// Analyses `unit` (a TranslationUnitDecl dumped from the bytes `source`)

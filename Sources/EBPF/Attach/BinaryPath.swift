@@ -13,7 +13,7 @@ public enum BinaryPath {
     /// `name` is looked up as an executable on PATH.
     ///
     /// - Throws: `BPFError.notFound` naming where it looked.
-    public static func resolve(_ name: String, pid: Int32? = nil) throws -> String {
+    public static func resolve(_ name: String, pid: Int32? = nil) throws(BPFError) -> String {
         guard !name.isEmpty else {
             throw BPFError.invalidArgument(operation: "resolve binary", object: "''", detail: "the name is empty")
         }

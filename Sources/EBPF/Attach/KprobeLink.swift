@@ -14,7 +14,7 @@ public final class KprobeLink: Link {
     ///
     /// - Throws: `BPFError.notSupported` when the kernel has no kprobes,
     ///   `BPFError.notFound` when it has no function `symbol`.
-    public init(program: Program, symbol: String, offset: UInt64 = 0, isReturn: Bool = false) throws {
+    public init(program: Program, symbol: String, offset: UInt64 = 0, isReturn: Bool = false) throws(BPFError) {
         guard !symbol.isEmpty, !symbol.contains(where: { $0 == " " || $0 == "\n" || $0 == "\t" }) else {
             throw BPFError.invalidArgument(
                 operation: "attach kprobe", object: "'\(symbol)'", detail: "a kernel symbol is one non-empty word")

@@ -1,5 +1,5 @@
 import BPFObject
-import Foundation
+import Synchronization
 
 /// An attached BPF program.
 ///
@@ -20,7 +20,7 @@ public protocol Link: AnyObject, Sendable {
 extension Program {
     /// Throws unless the program is of one of `types`, before the kernel
     /// answers a mismatch with a bare EINVAL.
-    func requireType(_ types: [ProgramType], for target: String) throws {
+    func requireType(_ types: [ProgramType], for target: String) throws(BPFError) {
         guard types.contains(type) else {
             throw BPFError.invalidArgument(
                 operation: "attach", object: "program '\(name)' to \(target)",
@@ -33,53 +33,48 @@ extension Program {
 /// descriptors first (the program stops running), then perf event
 /// descriptors, then cleanups such as removing a tracefs probe, which the
 /// kernel refuses while a perf event still uses it.
-final class LinkResources: @unchecked Sendable {
-    private let lock = NSLock()
-    private var descriptors: [OwnedFD]
-    private var cleanups: [() -> Void] = []
-    private var closed = false
+final class LinkResources: Sendable {
+    private struct State {
+        var descriptors: [OwnedFD]
+        var cleanups: [@Sendable () -> Void] = []
+        var closed = false
+    }
+
+    private let state: Mutex<State>
 
     /// Takes ownership of `descriptors`, closed in this order.
     init(descriptors: [OwnedFD]) {
-        self.descriptors = descriptors
+        state = Mutex(State(descriptors: descriptors))
     }
 
     /// Adds work to run after the descriptors are closed (at once if they already are).
-    func addCleanup(_ cleanup: @escaping () -> Void) {
-        lock.lock()
-        if closed {
-            lock.unlock()
-            cleanup()
-            return
+    func addCleanup(_ cleanup: @escaping @Sendable () -> Void) {
+        let added = state.withLock { state in
+            if !state.closed { state.cleanups.append(cleanup) }
+            return !state.closed
         }
-        cleanups.append(cleanup)
-        lock.unlock()
+        if !added { cleanup() }
     }
 
     /// The descriptor numbers held, for tests that check they get closed.
     var descriptorNumbers: [Int32] {
-        lock.lock()
-        defer { lock.unlock() }
-        return descriptors.map(\.rawValue)
+        state.withLock { $0.descriptors.map(\.rawValue) }
     }
 
     var isClosed: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return closed
+        state.withLock { $0.closed }
     }
 
     func close() {
-        lock.lock()
-        let (descriptors, cleanups) = (self.descriptors, self.cleanups)
-        let wasClosed = closed
-        closed = true
-        self.descriptors = []
-        self.cleanups = []
-        lock.unlock()
-        guard !wasClosed else { return }
-        for descriptor in descriptors { descriptor.close() }
-        for cleanup in cleanups { cleanup() }
+        let released: (descriptors: [OwnedFD], cleanups: [@Sendable () -> Void])? = state.withLock { state in
+            guard !state.closed else { return nil }
+            state.closed = true
+            defer { (state.descriptors, state.cleanups) = ([], []) }
+            return (state.descriptors, state.cleanups)
+        }
+        guard let released else { return }
+        for descriptor in released.descriptors { descriptor.close() }
+        for cleanup in released.cleanups { cleanup() }
     }
 
     deinit { close() }

@@ -31,7 +31,7 @@ struct LinkerCache: Equatable {
     private static let oldEntrySize = 12
 
     /// Reads the cache at `path`.
-    init(contentsOf path: String = LinkerCache.defaultPath) throws {
+    init(contentsOf path: String = LinkerCache.defaultPath) throws(BPFError) {
         let text = try SysFile.readBytes(path)
         try self.init(bytes: text, path: path)
     }
@@ -39,9 +39,9 @@ struct LinkerCache: Equatable {
     /// Parses the bytes of a cache file; `path` names it in errors.
     ///
     /// - Throws: `BPFError.malformed` saying which offset is bad; never reads out of bounds.
-    init(bytes: [UInt8], path: String = LinkerCache.defaultPath) throws {
+    init(bytes: [UInt8], path: String = LinkerCache.defaultPath) throws(BPFError) {
         func fail(_ detail: String) -> BPFError { .malformed(what: path, detail: detail) }
-        func u32(_ offset: Int) throws -> UInt32 {
+        func u32(_ offset: Int) throws(BPFError) -> UInt32 {
             guard offset >= 0, offset <= bytes.count - 4 else { throw fail("truncated at offset \(offset)") }
             return UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
                 | UInt32(bytes[offset + 3]) << 24
@@ -66,7 +66,7 @@ struct LinkerCache: Equatable {
             count <= (bytes.count - start - Self.headerSize) / Self.entrySize
         else { throw fail("entry count \(count) does not fit in \(bytes.count) bytes") }
 
-        func string(_ offset: UInt32, entry: Int) throws -> String {
+        func string(_ offset: UInt32, entry: Int) throws(BPFError) -> String {
             let begin = start + Int(offset)
             guard begin < bytes.count else {
                 throw fail("entry \(entry) names a string at offset \(begin), past the end (\(bytes.count))")

@@ -15,7 +15,7 @@ extension LoadedObject {
     ///   `BPFError.invalidArgument` when its section names no target (attach
     ///   those by hand, e.g. with `PerfEventLink`), or the attach error.
     @discardableResult
-    public func attach(program name: String, pid: Int32? = nil) throws -> any Link {
+    public func attach(program name: String, pid: Int32? = nil) throws(BPFError) -> any Link {
         guard let spec = spec.program(named: name), let program = programs[name] else {
             throw BPFError.notFound(what: "program '\(name)' in \(spec.name)")
         }
@@ -34,7 +34,7 @@ extension LoadedObject {
     /// `socket`, `xdp`, `uprobe` without a binary) are left to attach by hand.
     /// When one attachment fails, those this call made are detached again.
     @discardableResult
-    public func attachAll(pid: Int32? = nil) throws -> [String: any Link] {
+    public func attachAll(pid: Int32? = nil) throws(BPFError) -> [String: any Link] {
         var links: [String: any Link] = [:]
         do {
             for spec in spec.programs {
@@ -62,7 +62,7 @@ extension ProgramSection.AttachTarget {
     /// no target (`.none`, `.perfEvent`, a uprobe without a binary): those
     /// attach by hand. `pid` limits uprobes to one process; other kinds
     /// ignore it.
-    public func link(program: Program, pid: Int32? = nil) throws -> (any Link)? {
+    public func link(program: Program, pid: Int32? = nil) throws(BPFError) -> (any Link)? {
         switch self {
         case .none, .perfEvent:
             return nil

@@ -57,7 +57,7 @@ public final class PerfEventLink: Link {
     ///   one CPU fails, nothing stays attached.
     public init(
         program: Program, event: Event = .cpuClock, sampling: Sampling, pid: Int32? = nil, cpu: Int? = nil
-    ) throws {
+    ) throws(BPFError) {
         var attr = perf_event_attr()
         attr.type = event.type
         attr.config = event.config

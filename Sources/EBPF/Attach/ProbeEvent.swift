@@ -36,22 +36,22 @@ enum ProbeEvent {
         var returnProbeBit: UInt64
 
         /// The PMU for `kind`, or nil when the kernel has none.
-        static func find(_ kind: Kind) throws -> PMU? {
+        static func find(_ kind: Kind) throws(BPFError) -> PMU? {
             let feature = kind == .kprobe ? Feature.kprobePMU : .uprobePMU
             guard Features.isSupported(feature) else { return nil }
             return PMU(type: try Features.pmuType(feature), returnProbeBit: UInt64(try Features.retprobeBit(feature)))
         }
 
         /// Opens a probe event: `location` (a kernel symbol or a binary's path)
-        /// goes in config1, `offset` in config2, a uprobe's reference counter
-        /// offset in the config bits the PMU's format/ref_ctr_offset names.
+        /// goes in config1, `offset` in config2.
+        /// A uprobe's reference counter offset goes in the config bits the PMU's format/ref_ctr_offset names.
         func open(location: String, offset: UInt64, isReturn: Bool, pid: Int32, what: String,
-                  referenceCounterOffset: UInt64? = nil) throws -> OwnedFD {
+                  referenceCounterOffset: UInt64? = nil) throws(BPFError) -> OwnedFD {
             var config: UInt64 = isReturn ? 1 << returnProbeBit : 0
             if let referenceCounterOffset {
                 config |= try UprobeReferenceCounter.configBits(offset: referenceCounterOffset, what: what)
             }
-            return try location.withCString { pointer in
+            return try location.withCPointer { (pointer) throws(BPFError) in
                 var attr = perf_event_attr()
                 attr.type = type
                 attr.config = config
@@ -68,7 +68,7 @@ enum ProbeEvent {
         func attach(
             _ program: Program, location: String, offset: UInt64, isReturn: Bool, pid: Int32, what: String,
             referenceCounterOffset: UInt64? = nil, cookie: UInt64 = 0
-        ) throws -> LinkResources {
+        ) throws(BPFError) -> LinkResources {
             let event = try open(location: location, offset: offset, isReturn: isReturn, pid: pid, what: what,
                                  referenceCounterOffset: referenceCounterOffset)
             let link = try PerfEvent.attach(program, to: event, what: what, cookie: cookie)
@@ -81,7 +81,7 @@ enum ProbeEvent {
     /// Defines a probe in tracefs and returns its event id and the name to
     /// remove it by. `location` is "SYMBOL+OFFSET" for a kprobe and
     /// "PATH:0xOFFSET" for a uprobe; `label` becomes part of the event name.
-    static func define(_ kind: Kind, location: String, label: String, isReturn: Bool) throws
+    static func define(_ kind: Kind, location: String, label: String, isReturn: Bool) throws(BPFError)
         -> (id: UInt64, name: String)
     {
         let number = definitionCounter.add(1, ordering: .relaxed).newValue
@@ -104,9 +104,9 @@ enum ProbeEvent {
     static func attachDefined(
         _ kind: Kind, program: Program, location: String, label: String, isReturn: Bool, pid: Int32, what: String,
         cookie: UInt64 = 0
-    ) throws -> LinkResources {
+    ) throws(BPFError) -> LinkResources {
         let (id, name) = try define(kind, location: location, label: label, isReturn: isReturn)
-        let removeDefinition = {
+        let removeDefinition: @Sendable () -> Void = {
             _ = try? Tracefs.removeProbe(file: kind.definitionsFile, group: tracefsGroup, name: name)
         }
         do {

@@ -9,7 +9,7 @@ public final class RawTracepointLink: Link {
     /// Attaches `program` to the raw tracepoint `name` (BPF_RAW_TRACEPOINT_OPEN).
     ///
     /// - Throws: `BPFError.notFound` when the kernel has no tracepoint `name`.
-    public init(program: Program, name: String) throws {
+    public init(program: Program, name: String) throws(BPFError) {
         target = "raw_tracepoint \(name)"
         try program.requireType([.rawTracepoint], for: target)
         let link = try Syscall.rawTracepointOpen(

@@ -15,12 +15,12 @@ public final class TracepointLink: Link {
     ///
     /// - Throws: `BPFError.notFound` when the kernel has no such tracepoint,
     ///   tracefs errors, or the kernel's refusal of the program.
-    public convenience init(program: Program, category: String, name: String) throws {
+    public convenience init(program: Program, category: String, name: String) throws(BPFError) {
         try self.init(program: program, category: category, name: name, usingLink: Features.isSupported(.perfEventLinks))
     }
 
     /// Attaches through a BPF link or, when `usingLink` is false, the perf event ioctls.
-    init(program: Program, category: String, name: String, usingLink: Bool) throws {
+    init(program: Program, category: String, name: String, usingLink: Bool) throws(BPFError) {
         target = "tracepoint \(category)/\(name)"
         try program.requireType([.tracepoint], for: target)
         let id = try Tracefs.eventID(category: category, name: name)
@@ -32,7 +32,7 @@ public final class TracepointLink: Link {
     static func attach(
         _ program: Program, eventID: UInt64, pid: Int32, what: String,
         usingLink: Bool = Features.isSupported(.perfEventLinks), cookie: UInt64 = 0
-    ) throws -> LinkResources {
+    ) throws(BPFError) -> LinkResources {
         var attr = perf_event_attr()
         attr.type = PERF_TYPE_TRACEPOINT.rawValue
         attr.config = eventID

@@ -36,7 +36,7 @@ public final class UprobeLink: Link {
     ///   `BPFError.malformed` when the binary is not a readable ELF file.
     public convenience init(
         program: Program, binary: String, symbol: String, offset: UInt64 = 0, isReturn: Bool = false, pid: Int32? = nil
-    ) throws {
+    ) throws(BPFError) {
         try self.init(
             program: program, binary: binary, at: .symbol(symbol, offset: offset), isReturn: isReturn, pid: pid,
             mechanism: nil)
@@ -47,14 +47,14 @@ public final class UprobeLink: Link {
     /// segment holding it turns into a file offset.
     public convenience init(
         program: Program, binary: String, address: UInt64, isReturn: Bool = false, pid: Int32? = nil
-    ) throws {
+    ) throws(BPFError) {
         try self.init(program: program, binary: binary, at: .address(address), isReturn: isReturn, pid: pid, mechanism: nil)
     }
 
     /// Attaches `program` at file offset `offset` of `binary`.
     public convenience init(
         program: Program, binary: String, offset: UInt64, isReturn: Bool = false, pid: Int32? = nil
-    ) throws {
+    ) throws(BPFError) {
         try self.init(program: program, binary: binary, at: .fileOffset(offset), isReturn: isReturn, pid: pid, mechanism: nil)
     }
 
@@ -71,7 +71,7 @@ public final class UprobeLink: Link {
     public convenience init(
         program: Program, binary: String, offset: UInt64, referenceCounterOffset: UInt64?, cookie: UInt64 = 0,
         pid: Int32? = nil
-    ) throws {
+    ) throws(BPFError) {
         try self.init(program: program, binary: binary, at: .fileOffset(offset), isReturn: false, pid: pid, mechanism: nil,
                       referenceCounterOffset: referenceCounterOffset, cookie: cookie)
     }
@@ -80,7 +80,7 @@ public final class UprobeLink: Link {
     init(
         program: Program, binary: String, at point: ProbePoint, isReturn: Bool, pid: Int32?,
         mechanism: ProbeEvent.Mechanism?, referenceCounterOffset: UInt64? = nil, cookie: UInt64 = 0
-    ) throws {
+    ) throws(BPFError) {
         let path = try BinaryPath.resolve(binary, pid: pid)
         let fileOffset: UInt64
         let location: String
@@ -137,7 +137,7 @@ public final class UprobeLink: Link {
     }
 
     /// Looks up `what` in the ELF file at `path`.
-    private static func resolve(_ path: String, _ what: String, _ lookup: (ELFFile) throws(ELFError) -> UInt64) throws
+    private static func resolve(_ path: String, _ what: String, _ lookup: (ELFFile) throws(ELFError) -> UInt64) throws(BPFError)
         -> UInt64
     {
         do {

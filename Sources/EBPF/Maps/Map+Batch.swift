@@ -72,7 +72,7 @@ extension Map {
         guard keySize > 0 else {
             throw .invalidArgument(operation: "batch lookup in", object: objectName, detail: "the map has no keys")
         }
-        let stride = try valueStride()
+        let stride = try kernelValueSize()
         var entries = MapEntries(keySize: keySize, valueStride: stride)
         // The position is a bucket number (u32) for hash maps and a key for
         // arrays; room for either.
@@ -136,7 +136,7 @@ extension Map {
         guard keySize > 0 else {
             throw .invalidArgument(operation: "lookup in", object: objectName, detail: "the map has no keys")
         }
-        let stride = try valueStride()
+        let stride = try kernelValueSize()
         var entries = MapEntries(keySize: keySize, valueStride: stride)
         var current = [UInt8](repeating: 0, count: keySize)
         var next = [UInt8](repeating: 0, count: keySize)
@@ -176,18 +176,6 @@ extension Map {
             swap(&current, &next)
         }
         return entries
-    }
-
-    /// `kernelValueSize()` with its error typed.
-    private func valueStride() throws(BPFError) -> Int {
-        guard type.isPerCPU else { return valueSize }
-        do {
-            return try PossibleCPUs.count() * perCPUSlotSize
-        } catch let error as BPFError {
-            throw error
-        } catch {
-            throw .malformed(what: "/sys/devices/system/cpu/possible", detail: "\(error)")
-        }
     }
 
     /// The errnos a kernel answers with when it has no batch lookup for a

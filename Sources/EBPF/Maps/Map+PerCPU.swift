@@ -3,7 +3,7 @@
 extension Map {
     /// The values stored under `key`, one per possible CPU (each `valueSize`
     /// bytes), or nil if there is none. Only for per-CPU maps.
-    public func lookupPerCPU(key: [UInt8]) throws -> [[UInt8]]? {
+    public func lookupPerCPU(key: [UInt8]) throws(BPFError) -> [[UInt8]]? {
         try requirePerCPU("lookup in")
         try checkKey(key, operation: "lookup in")
         var buffer = [UInt8](repeating: 0, count: try kernelValueSize())
@@ -14,7 +14,7 @@ extension Map {
 
     /// Stores one value per possible CPU under `key`: `values.count` must be
     /// `PossibleCPUs.count()` and each value `valueSize` bytes.
-    public func updatePerCPU(key: [UInt8], values: [[UInt8]], flags: UpdateFlags = .any) throws {
+    public func updatePerCPU(key: [UInt8], values: [[UInt8]], flags: UpdateFlags = .any) throws(BPFError) {
         try requirePerCPU("update")
         try checkKey(key, operation: "update")
         let cpus = try PossibleCPUs.count()
@@ -34,7 +34,7 @@ extension Map {
         try updateRaw(key: key, value: buffer, flags: flags)
     }
 
-    private func requirePerCPU(_ operation: String) throws {
+    private func requirePerCPU(_ operation: String) throws(BPFError) {
         guard type.isPerCPU else {
             throw BPFError.invalidArgument(operation: operation, object: objectName,
                                            detail: "the map is not per-CPU; use lookup / update")

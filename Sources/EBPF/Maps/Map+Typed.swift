@@ -6,7 +6,7 @@
 /// padding, Swift's size does not).
 extension Map {
     /// The value stored under `key`, or nil.
-    public func lookup<Key: BitwiseCopyable, Value: BitwiseCopyable>(_ key: Key, as valueType: Value.Type) throws -> Value? {
+    public func lookup<Key: BitwiseCopyable, Value: BitwiseCopyable>(_ key: Key, as valueType: Value.Type) throws(BPFError) -> Value? {
         try Map.checkFits(Value.self, size: valueSize, role: "value", operation: "lookup in", object: objectName)
         guard let bytes = try lookup(key: try encodeKey(key, operation: "lookup in")) else { return nil }
         return Map.decode(bytes, as: Value.self)
@@ -14,42 +14,42 @@ extension Map {
 
     /// Stores `value` under `key`.
     public func update<Key: BitwiseCopyable, Value: BitwiseCopyable>(_ key: Key, _ value: Value,
-                                                                      flags: UpdateFlags = .any) throws {
+                                                                      flags: UpdateFlags = .any) throws(BPFError) {
         try Map.checkFits(Value.self, size: valueSize, role: "value", operation: "update", object: objectName)
         try update(key: try encodeKey(key, operation: "update"), value: Map.encode(value, size: valueSize), flags: flags)
     }
 
     /// Removes `key`; throws `BPFError.notFound` if it is not there.
-    public func delete<Key: BitwiseCopyable>(_ key: Key) throws {
+    public func delete<Key: BitwiseCopyable>(_ key: Key) throws(BPFError) {
         try delete(key: try encodeKey(key, operation: "delete from"))
     }
 
     /// Every key, decoded as `Key`.
-    public func keys<Key: BitwiseCopyable>(as keyType: Key.Type) throws -> [Key] {
+    public func keys<Key: BitwiseCopyable>(as keyType: Key.Type) throws(BPFError) -> [Key] {
         try Map.checkFits(Key.self, size: keySize, role: "key", operation: "iterate keys of", object: objectName)
         return try keys().map { Map.decode($0, as: Key.self) }
     }
 
     /// The per-CPU values stored under `key`, one per possible CPU, or nil.
-    public func lookupPerCPU<Key: BitwiseCopyable, Value: BitwiseCopyable>(_ key: Key, as valueType: Value.Type) throws -> [Value]? {
+    public func lookupPerCPU<Key: BitwiseCopyable, Value: BitwiseCopyable>(_ key: Key, as valueType: Value.Type) throws(BPFError) -> [Value]? {
         try Map.checkFits(Value.self, size: valueSize, role: "value", operation: "lookup in", object: objectName)
         return try lookupPerCPU(key: try encodeKey(key, operation: "lookup in"))?.map { Map.decode($0, as: Value.self) }
     }
 
     /// Stores one value per possible CPU under `key`.
     public func updatePerCPU<Key: BitwiseCopyable, Value: BitwiseCopyable>(_ key: Key, _ values: [Value],
-                                                                            flags: UpdateFlags = .any) throws {
+                                                                            flags: UpdateFlags = .any) throws(BPFError) {
         try Map.checkFits(Value.self, size: valueSize, role: "value", operation: "update", object: objectName)
         try updatePerCPU(key: try encodeKey(key, operation: "update"),
                          values: values.map { Map.encode($0, size: valueSize) }, flags: flags)
     }
 
-    private func encodeKey<Key: BitwiseCopyable>(_ key: Key, operation: String) throws -> [UInt8] {
+    private func encodeKey<Key: BitwiseCopyable>(_ key: Key, operation: String) throws(BPFError) -> [UInt8] {
         try Map.checkFits(Key.self, size: keySize, role: "key", operation: operation, object: objectName)
         return Map.encode(key, size: keySize)
     }
 
-    static func checkFits<T>(_ type: T.Type, size: Int, role: String, operation: String, object: String) throws {
+    static func checkFits<T>(_ type: T.Type, size: Int, role: String, operation: String, object: String) throws(BPFError) {
         guard MemoryLayout<T>.size <= size, size <= MemoryLayout<T>.stride else {
             throw BPFError.invalidArgument(operation: operation, object: object, detail:
                 "\(T.self) is \(MemoryLayout<T>.size) bytes (stride \(MemoryLayout<T>.stride)), the map's \(role)s are \(size) bytes")

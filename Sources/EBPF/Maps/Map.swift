@@ -1,6 +1,7 @@
 import BPFObject
 import BTF
 import CBPF
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -29,6 +30,8 @@ public final class Map: Sendable, CustomStringConvertible {
     public let maxEntries: Int
     /// The BPF_F_* flags the map was created with.
     public let flags: UInt32
+    /// Set by ``freeze()``: the kernel then answers user-space writes with EPERM.
+    private let isFrozen = Atomic<Bool>(false)
 
     /// Creates a map in the kernel (BPF_MAP_CREATE).
     ///
@@ -42,7 +45,7 @@ public final class Map: Sendable, CustomStringConvertible {
     ///   `.permissionDenied` without CAP_BPF, and the kernel's error otherwise.
     public init(type: MapType, name: String, keySize: Int, valueSize: Int, maxEntries: Int, flags: UInt32 = 0,
                 btf: (fd: OwnedFD, keyTypeID: BTFTypeID, valueTypeID: BTFTypeID)? = nil,
-                innerMap: Map? = nil, mapExtra: UInt64 = 0) throws {
+                innerMap: Map? = nil, mapExtra: UInt64 = 0) throws(BPFError) {
         self.type = type
         self.name = name
         self.keySize = keySize
@@ -72,9 +75,9 @@ public final class Map: Sendable, CustomStringConvertible {
 
     /// The kernel's id for this map (BPF_OBJ_GET_INFO_BY_FD).
     public var id: UInt32 {
-        get throws {
+        get throws(BPFError) {
             var info = bpf_map_info()
-            _ = try withUnsafeMutableBytes(of: &info) { try Syscall.objectInfo(fd: fd.rawValue, into: $0, object: objectName) }
+            _ = try withUnsafeMutableBytes(of: &info) { (buffer) throws(BPFError) in try Syscall.objectInfo(fd: fd.rawValue, into: buffer, object: objectName) }
             return info.id
         }
     }
@@ -84,7 +87,7 @@ public final class Map: Sendable, CustomStringConvertible {
 
     /// Bytes the kernel reads or writes for one value: `valueSize`, or for a
     /// per-CPU map one 8-byte aligned slot per possible CPU.
-    public func kernelValueSize() throws -> Int {
+    public func kernelValueSize() throws(BPFError) -> Int {
         guard type.isPerCPU else { return valueSize }
         return try PossibleCPUs.count() * perCPUSlotSize
     }
@@ -105,7 +108,7 @@ public final class Map: Sendable, CustomStringConvertible {
     /// The value stored under `key`, or nil if there is none.
     ///
     /// For per-CPU maps use `lookupPerCPU(key:)`.
-    public func lookup(key: [UInt8]) throws -> [UInt8]? {
+    public func lookup(key: [UInt8]) throws(BPFError) -> [UInt8]? {
         try requireNotPerCPU("lookup in")
         try checkKey(key, operation: "lookup in")
         var value = [UInt8](repeating: 0, count: valueSize)
@@ -115,7 +118,7 @@ public final class Map: Sendable, CustomStringConvertible {
 
     /// Stores `value` under `key`. `flags` chooses create-or-overwrite
     /// (`.any`), create only (`.noExist`) or overwrite only (`.exist`).
-    public func update(key: [UInt8], value: [UInt8], flags: UpdateFlags = .any) throws {
+    public func update(key: [UInt8], value: [UInt8], flags: UpdateFlags = .any) throws(BPFError) {
         try requireNotPerCPU("update")
         try checkKey(key, operation: "update")
         guard value.count == valueSize else {
@@ -128,12 +131,12 @@ public final class Map: Sendable, CustomStringConvertible {
     /// Removes `key` and returns the value it held, or nil if there was none,
     /// in one step (BPF_MAP_LOOKUP_AND_DELETE_ELEM). For a queue or stack the
     /// key is empty and the value is the next one (bcc's `pop`).
-    public func lookupAndDelete(key: [UInt8]) throws -> [UInt8]? {
+    public func lookupAndDelete(key: [UInt8]) throws(BPFError) -> [UInt8]? {
         try requireNotPerCPU("lookup and delete in")
         try checkKey(key, operation: "lookup and delete in")
         var value = [UInt8](repeating: 0, count: valueSize)
-        let found = try key.withUnsafeBytes { keyBytes in
-            try value.withUnsafeMutableBytes { valueBytes in
+        let found = try key.withBytes { (keyBytes) throws(BPFError) in
+            try value.withMutableBytes { (valueBytes) throws(BPFError) in
                 try Syscall.mapLookupAndDelete(fd: fd.rawValue, key: keyPointer(keyBytes),
                                                value: valueBytes.baseAddress!, object: objectName)
             }
@@ -142,26 +145,23 @@ public final class Map: Sendable, CustomStringConvertible {
     }
 
     /// Removes `key`. Throws `BPFError.notFound` if it is not there.
-    public func delete(key: [UInt8]) throws {
+    public func delete(key: [UInt8]) throws(BPFError) {
         try checkKey(key, operation: "delete from")
-        let found = try key.withUnsafeBytes { keyBytes in
-            try Syscall.mapDelete(fd: fd.rawValue, key: keyPointer(keyBytes), object: objectName)
-        }
-        if !found { throw BPFError.notFound(what: "key \(Map.hex(key)) in \(objectName)") }
+        if try !deleteRaw(key: key) { throw BPFError.notFound(what: "key \(Map.hex(key)) in \(objectName)") }
     }
 
     /// Every key, in the kernel's iteration order (BPF_MAP_GET_NEXT_KEY).
     ///
     /// Keys deleted while iterating may make the kernel restart from the
     /// first key; the walk stops after `maxEntries` keys so it always ends.
-    public func keys() throws -> [[UInt8]] {
+    public func keys() throws(BPFError) -> [[UInt8]] {
         var keys: [[UInt8]] = []
         var current: [UInt8]? = nil
         var next = [UInt8](repeating: 0, count: keySize)
         while keys.count < maxEntries {
-            let found = try next.withUnsafeMutableBytes { nextBytes in
+            let found = try next.withMutableBytes { (nextBytes) throws(BPFError) in
                 if let current {
-                    return try current.withUnsafeBytes { currentBytes in
+                    return try current.withBytes { (currentBytes) throws(BPFError) in
                         try Syscall.mapGetNextKey(fd: fd.rawValue, key: currentBytes.baseAddress,
                                                   nextKey: nextBytes.baseAddress!, object: objectName)
                     }
@@ -178,37 +178,29 @@ public final class Map: Sendable, CustomStringConvertible {
 
     /// Empties the map: deletes every key of a hash-like map, zeroes every
     /// value of an array (array entries cannot be deleted).
-    public func clear() throws {
+    public func clear() throws(BPFError) {
         if type == .array || type == .perCPUArray {
             let zeros = [UInt8](repeating: 0, count: try kernelValueSize())
             for index in 0..<UInt32(maxEntries) {
-                try withUnsafeBytes(of: index) { keyBytes in
-                    try zeros.withUnsafeBytes { valueBytes in
-                        try Syscall.mapUpdate(fd: fd.rawValue, key: keyBytes.baseAddress, value: valueBytes.baseAddress!,
-                                              flags: 0, object: objectName)
-                    }
-                }
+                try updateRaw(key: withUnsafeBytes(of: index) { Array($0) }, value: zeros, flags: .any)
             }
             return
         }
-        for key in try keys() {
-            _ = try key.withUnsafeBytes { keyBytes in
-                try Syscall.mapDelete(fd: fd.rawValue, key: keyPointer(keyBytes), object: objectName)
-            }
-        }
+        for key in try keys() { _ = try deleteRaw(key: key) }
     }
 
     /// Forbids further writes from user space (BPF_MAP_FREEZE); programs can still write.
-    public func freeze() throws {
+    public func freeze() throws(BPFError) {
         try Syscall.mapFreeze(fd: fd.rawValue, object: objectName)
+        isFrozen.store(true, ordering: .releasing)
     }
 
     // MARK: - Internals shared by the typed and per-CPU variants
 
     /// Looks `key` up into `value`, which holds `kernelValueSize()` bytes.
-    func lookupRaw(key: [UInt8], into value: inout [UInt8]) throws -> Bool {
-        try key.withUnsafeBytes { keyBytes in
-            try value.withUnsafeMutableBytes { valueBytes in
+    func lookupRaw(key: [UInt8], into value: inout [UInt8]) throws(BPFError) -> Bool {
+        try key.withBytes { (keyBytes) throws(BPFError) in
+            try value.withMutableBytes { (valueBytes) throws(BPFError) in
                 try Syscall.mapLookup(fd: fd.rawValue, key: keyPointer(keyBytes), value: valueBytes.baseAddress!,
                                       object: objectName)
             }
@@ -216,24 +208,47 @@ public final class Map: Sendable, CustomStringConvertible {
     }
 
     /// Stores `value` (`kernelValueSize()` bytes) under `key`.
-    func updateRaw(key: [UInt8], value: [UInt8], flags: UpdateFlags) throws {
-        try key.withUnsafeBytes { keyBytes in
-            try value.withUnsafeBytes { valueBytes in
-                try Syscall.mapUpdate(fd: fd.rawValue, key: keyPointer(keyBytes),
-                                      value: valueBytes.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!,
-                                      flags: flags.rawValue, object: objectName)
+    func updateRaw(key: [UInt8], value: [UInt8], flags: UpdateFlags) throws(BPFError) {
+        try explainingFreeze("update") { () throws(BPFError) in
+            try key.withBytes { (keyBytes) throws(BPFError) in
+                try value.withBytes { (valueBytes) throws(BPFError) in
+                    try Syscall.mapUpdate(fd: fd.rawValue, key: keyPointer(keyBytes),
+                                          value: valueBytes.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!,
+                                          flags: flags.rawValue, object: objectName)
+                }
             }
         }
     }
 
-    func checkKey(_ key: [UInt8], operation: String) throws {
+    /// Removes `key`; false when it is not there.
+    private func deleteRaw(key: [UInt8]) throws(BPFError) -> Bool {
+        try explainingFreeze("delete from") { () throws(BPFError) in
+            try key.withBytes { (keyBytes) throws(BPFError) in
+                try Syscall.mapDelete(fd: fd.rawValue, key: keyPointer(keyBytes), object: objectName)
+            }
+        }
+    }
+
+    /// A write the kernel refuses with EPERM after ``freeze()`` is refused
+    /// for the freeze, not for missing privileges: say so.
+    private func explainingFreeze<Result>(_ operation: String, _ write: () throws(BPFError) -> Result) throws(BPFError) -> Result {
+        do {
+            return try write()
+        } catch {
+            guard case .permissionDenied = error, isFrozen.load(ordering: .acquiring) else { throw error }
+            throw .invalidArgument(operation: operation, object: objectName,
+                                   detail: "the map is frozen (BPF_MAP_FREEZE): user space can no longer write it")
+        }
+    }
+
+    func checkKey(_ key: [UInt8], operation: String) throws(BPFError) {
         guard key.count == keySize else {
             throw BPFError.invalidArgument(operation: operation, object: objectName,
                                            detail: "the key is \(key.count) bytes, the map's keys are \(keySize) bytes")
         }
     }
 
-    private func requireNotPerCPU(_ operation: String) throws {
+    private func requireNotPerCPU(_ operation: String) throws(BPFError) {
         guard !type.isPerCPU else {
             throw BPFError.invalidArgument(operation: operation, object: objectName,
                                            detail: "a per-CPU map holds one value per CPU; use lookupPerCPU / updatePerCPU")
@@ -255,7 +270,7 @@ public final class Map: Sendable, CustomStringConvertible {
 
     /// Rules the kernel enforces with a bare EINVAL, checked first so the
     /// error can say which rule and which map.
-    static func validate(type: MapType, keySize: Int, valueSize: Int, maxEntries: Int, object: String) throws {
+    static func validate(type: MapType, keySize: Int, valueSize: Int, maxEntries: Int, object: String) throws(BPFError) {
         let limit = Int(UInt32.max)
         guard (0...limit).contains(keySize), (0...limit).contains(valueSize), (0...limit).contains(maxEntries) else {
             throw BPFError.invalidArgument(operation: "create", object: object,
@@ -276,7 +291,8 @@ public final class Map: Sendable, CustomStringConvertible {
             }
             return
         }
-        guard maxEntries > 0 else {
+        // Cgroup storage is sized by its cgroups: the kernel wants max_entries 0.
+        guard maxEntries > 0 || type == .cgroupStorage || type == .perCPUCgroupStorage else {
             throw BPFError.invalidArgument(operation: "create", object: object, detail: "max entries must be at least 1")
         }
     }

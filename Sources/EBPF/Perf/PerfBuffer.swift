@@ -42,7 +42,7 @@ public final class PerfBuffer {
     /// throughput. Samples below the threshold are still read by the next
     /// poll, which reads rings holding records without waiting.
     public init(map: Map, pageCount: Int = 8, wakeupEvents: Int = 1, onSample: @escaping SampleHandler,
-                onLost: LostHandler? = nil) throws {
+                onLost: LostHandler? = nil) throws(BPFError) {
         guard map.type == .perfEventArray else {
             throw BPFError.invalidArgument(operation: "open perf buffer", object: "map \(map.name)",
                                            detail: "map type is \(map.type), not perf event array")
@@ -94,7 +94,7 @@ public final class PerfBuffer {
     /// Reads the ring at `index` of ``rings``.
     func consume(ring index: Int) throws -> Int {
         guard !isClosed else {
-            throw BPFError.invalidArgument(operation: "consume", object: "perf buffer \(name)", detail: "the reader is closed")
+            throw BPFError.closed(object: "perf buffer \(name)")
         }
         return try rings[index].consume(scratch: scratch, onSample: onSample) { cpu, lost in
             lostCount &+= lost

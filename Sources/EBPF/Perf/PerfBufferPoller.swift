@@ -12,7 +12,7 @@ public final class PerfBufferPoller {
     public var waker: PollWaker { epoll.waker }
 
     /// Creates an empty poller.
-    public init() throws {
+    public init() throws(BPFError) {
         epoll = try Epoll(object: "perf buffer poller")
     }
 
@@ -22,9 +22,9 @@ public final class PerfBufferPoller {
 
     /// Adds every CPU ring of `buffer`; the poller keeps the buffer and
     /// closes it in ``close()``.
-    public func add(_ buffer: PerfBuffer) throws {
+    public func add(_ buffer: PerfBuffer) throws(BPFError) {
         guard !epoll.isClosed else {
-            throw BPFError.invalidArgument(operation: "add perf buffer", object: "perf buffer \(buffer.name)", detail: "the poller is closed")
+            throw BPFError.closed(object: "perf buffer poller")
         }
         let bufferIndex = UInt64(buffers.count)
         for (ringIndex, ring) in buffer.rings.enumerated() {
@@ -52,7 +52,7 @@ public final class PerfBufferPoller {
     @discardableResult
     public func poll(timeout: Int = -1) throws -> Int {
         guard !epoll.isClosed else {
-            throw BPFError.invalidArgument(operation: "poll", object: "perf buffer poller", detail: "the poller is closed")
+            throw BPFError.closed(object: "perf buffer poller")
         }
         // Rings that already hold records are read without entering
         // epoll_wait; the poller waits only when every ring is empty.

@@ -40,7 +40,7 @@ public final class Program: Sendable, CustomStringConvertible {
     ///   `.invalidArgument` naming the program, or the kernel's error.
     public init(type: ProgramType, instructions: [Instruction], license: String, name: String = "",
                 expectedAttachType: AttachType? = nil, attachBTFID: BTFTypeID = .void, attachBTFObject: OwnedFD? = nil,
-                kernelVersion: UInt32 = 0, btf: ProgramBTF? = nil, logLevel: UInt32 = 0, flags: UInt32 = 0) throws {
+                kernelVersion: UInt32 = 0, btf: ProgramBTF? = nil, logLevel: UInt32 = 0, flags: UInt32 = 0) throws(BPFError) {
         self.type = type
         self.name = name
         let object = "\(type) program '\(name)'"
@@ -75,7 +75,7 @@ public final class Program: Sendable, CustomStringConvertible {
         withExtendedLifetime((attachBTFObject, btf)) {}
 
         var info = bpf_prog_info()
-        _ = try withUnsafeMutableBytes(of: &info) { try Syscall.objectInfo(fd: loaded.fd.rawValue, into: $0, object: object) }
+        _ = try withUnsafeMutableBytes(of: &info) { (buffer) throws(BPFError) in try Syscall.objectInfo(fd: loaded.fd.rawValue, into: buffer, object: object) }
         id = info.id
         tag = withUnsafeBytes(of: info.tag) { $0.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
     }
@@ -97,7 +97,7 @@ public final class Program: Sendable, CustomStringConvertible {
     ///   - context: the context (e.g. raw tracepoint arguments, a syscall program's argument), or nil.
     ///   - dataOutCapacity: room for the output packet; defaults to the input size plus 256 bytes.
     public func testRun(data: [UInt8] = [], repeat: UInt32 = 1, context: [UInt8]? = nil,
-                        dataOutCapacity: Int? = nil, flags: UInt32 = 0) throws -> TestRunResult {
+                        dataOutCapacity: Int? = nil, flags: UInt32 = 0) throws(BPFError) -> TestRunResult {
         let object = "\(type) program '\(name)'"
         // These types reject repeat and ctx_out; a syscall program's context is written back in place.
         let runsOnce = type == .rawTracepoint || type == .syscall
@@ -109,10 +109,10 @@ public final class Program: Sendable, CustomStringConvertible {
         var contextIn = context ?? []
         var contextOut = [UInt8](repeating: 0, count: runsOnce ? 0 : contextIn.count)
         var attr = bpf_attr()
-        try data.withUnsafeBytes { dataBytes in
-            try dataOut.withUnsafeMutableBytes { dataOutBytes in
-                try contextIn.withUnsafeMutableBytes { contextBytes in
-                    try contextOut.withUnsafeMutableBytes { contextOutBytes in
+        try data.withBytes { (dataBytes) throws(BPFError) in
+            try dataOut.withMutableBytes { (dataOutBytes) throws(BPFError) in
+                try contextIn.withMutableBytes { (contextBytes) throws(BPFError) in
+                    try contextOut.withMutableBytes { (contextOutBytes) throws(BPFError) in
                         attr.test.prog_fd = UInt32(bitPattern: fd.rawValue)
                         attr.test.repeat = runsOnce ? 0 : `repeat`
                         attr.test.flags = flags
@@ -148,7 +148,7 @@ public final class Program: Sendable, CustomStringConvertible {
     static let initialLogSize = 256 * 1024
 
     private static func load(_ template: bpf_attr, code: [UInt8], license: String, btf: ProgramBTF?, logLevel: UInt32,
-                             object: String, programName: String) throws -> (fd: OwnedFD, log: String) {
+                             object: String, programName: String) throws(BPFError) -> (fd: OwnedFD, log: String) {
         var logSize = logLevel > 0 ? initialLogSize : 0
         var level = logLevel
         while true {

@@ -48,7 +48,7 @@ public final class RingBuffer {
 
     /// Maps the ring buffer `map` for reading. Throws when the map is not a
     /// ring buffer or the mappings fail.
-    public convenience init(map: Map) throws {
+    public convenience init(map: Map) throws(BPFError) {
         guard map.type == .ringBuffer else {
             throw BPFError.invalidArgument(
                 operation: "open ring buffer", object: "map \(map.name)",
@@ -59,7 +59,7 @@ public final class RingBuffer {
 
     /// Maps the ring buffer behind `mapFD` (which is duplicated, so the
     /// caller keeps its own descriptor), whose data area is `size` bytes.
-    public init(mapFD: Int32, size: Int, name: String) throws {
+    public init(mapFD: Int32, size: Int, name: String) throws(BPFError) {
         let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
         guard size > 0, size & (size - 1) == 0, size % pageSize == 0 else {
             throw BPFError.invalidArgument(
@@ -150,7 +150,7 @@ public final class RingBuffer {
 
     func consume(max limit: Int, publishing passEnd: PassEnd, _ handler: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
         guard !isClosed else {
-            throw BPFError.invalidArgument(operation: "consume", object: "ring buffer \(name)", detail: "the reader is closed")
+            throw BPFError.closed(object: "ring buffer \(name)")
         }
         // Locals, so the per-record path touches no class state.
         let parser = self.parser, interval = publishInterval, consumerPage = self.consumerPage
@@ -214,9 +214,9 @@ public final class RingBuffer {
     /// microseconds, and the record is then read without a wakeup (an
     /// interrupt on the producer's CPU) or a thread switch to wait for it.
     @usableFromInline
-    func takeRecord(into buffer: inout [UInt8], spins: Int) throws -> Bool {
+    func takeRecord(into buffer: inout [UInt8], spins: Int) throws(BPFError) -> Bool {
         guard !isClosed else {
-            throw BPFError.invalidArgument(operation: "read", object: "ring buffer \(name)", detail: "the reader is closed")
+            throw BPFError.closed(object: "ring buffer \(name)")
         }
         var fenced = false
         var spinsLeft = spins

@@ -27,7 +27,7 @@ public final class RingBufferPoller {
     public var rings: [RingBuffer] { entries.map(\.ring) }
 
     /// Creates an empty poller.
-    public init() throws {
+    public init() throws(BPFError) {
         epoll = try Epoll(object: "ring buffer poller")
     }
 
@@ -37,9 +37,9 @@ public final class RingBufferPoller {
 
     /// Adds `ring`, whose records go to `handler`. The poller keeps the ring
     /// and closes it in ``close()``.
-    public func add(_ ring: RingBuffer, handler: @escaping Handler) throws {
+    public func add(_ ring: RingBuffer, handler: @escaping Handler) throws(BPFError) {
         guard !epoll.isClosed else {
-            throw BPFError.invalidArgument(operation: "add ring buffer", object: "ring buffer \(ring.name)", detail: "the poller is closed")
+            throw BPFError.closed(object: "ring buffer poller")
         }
         try epoll.add(ring.fileDescriptor, token: UInt64(entries.count), what: "ring buffer \(ring.name)")
         entries.append(Entry(ring: ring, handler: handler))
@@ -47,7 +47,7 @@ public final class RingBufferPoller {
 
     /// Maps the ring buffer `map` and adds it with `handler`; returns the ring.
     @discardableResult
-    public func add(map: Map, handler: @escaping Handler) throws -> RingBuffer {
+    public func add(map: Map, handler: @escaping Handler) throws(BPFError) -> RingBuffer {
         let ring = try RingBuffer(map: map)
         do { try add(ring, handler: handler) } catch { ring.close(); throw error }
         return ring
@@ -81,7 +81,7 @@ public final class RingBufferPoller {
     @discardableResult
     public func poll(timeout: Int = -1) throws -> Int {
         guard !epoll.isClosed else {
-            throw BPFError.invalidArgument(operation: "poll", object: "ring buffer poller", detail: "the poller is closed")
+            throw BPFError.closed(object: "ring buffer poller")
         }
         var count = 0
         var progressed = false

@@ -45,7 +45,7 @@ public struct RingBufferRecordParser {
     /// Creates a parser over `data`, which holds a ring of `size` bytes twice.
     /// Throws when `size` is not a power of two of at least 8 bytes or the
     /// area is shorter than `2 * size`.
-    public init(data: UnsafeRawBufferPointer, size: Int, name: String) throws {
+    public init(data: UnsafeRawBufferPointer, size: Int, name: String) throws(BPFError) {
         guard size >= 8, size & (size - 1) == 0 else {
             throw BPFError.invalidArgument(
                 operation: "read ring buffer", object: name,
@@ -65,7 +65,7 @@ public struct RingBufferRecordParser {
     /// (with acquire ordering) before this call. The header is loaded with
     /// acquire ordering, pairing with the kernel's commit.
     @inline(__always)
-    public func step(consumer: UInt64, producer: UInt64) throws -> Step {
+    public func step(consumer: UInt64, producer: UInt64) throws(BPFError) -> Step {
         let available = producer &- consumer
         if available == 0 { return .empty }
         guard available <= size, available % 8 == 0, consumer % 8 == 0 else {

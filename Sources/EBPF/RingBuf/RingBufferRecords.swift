@@ -11,6 +11,8 @@
 public struct RingBufferRecords: AsyncSequence {
     /// One record's bytes.
     public typealias Element = [UInt8]
+    /// A corrupt record, or a failure to start waiting.
+    public typealias Failure = BPFError
 
     private let ring: RingBuffer
 
@@ -21,6 +23,8 @@ public struct RingBufferRecords: AsyncSequence {
 
     /// Iterates the records; only one iterator may read a ring at a time.
     public struct Iterator: AsyncIteratorProtocol {
+        /// A corrupt record, or a failure to start waiting.
+        public typealias Failure = BPFError
         @usableFromInline let reader: RingBufferAsyncReader
         @usableFromInline var buffer: [UInt8] = []
         /// Records until the next cancellation check while records keep
@@ -37,7 +41,7 @@ public struct RingBufferRecords: AsyncSequence {
 
         /// The next record, or nil once the task is cancelled.
         @inlinable
-        public mutating func next() async throws -> [UInt8]? {
+        public mutating func next() async throws(BPFError) -> [UInt8]? {
             try await next(isolation: nil)
         }
 
@@ -45,7 +49,7 @@ public struct RingBufferRecords: AsyncSequence {
         /// caller's actor. Inlinable so that the path that finds a record
         /// waiting costs a function call, not an async call.
         @inlinable
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws(BPFError) -> [UInt8]? {
             while true {
                 if untilCancellationCheck == 0 {
                     if Task.isCancelled { return nil }
@@ -77,7 +81,7 @@ final class RingBufferAsyncReader {
     /// Waits, on the caller's actor, until the ring is signalled; false when
     /// the task is cancelled.
     @usableFromInline
-    func waitForRecords(isolation actor: isolated (any Actor)?) async throws -> Bool {
+    func waitForRecords(isolation actor: isolated (any Actor)?) async throws(BPFError) -> Bool {
         if let waiter { return await waiter.wait() }
         let created = try ReadinessWaiter(fd: ring.fileDescriptor, object: "ring buffer \(ring.name)")
         waiter = created

@@ -54,7 +54,7 @@ package enum Syscall {
     // MARK: - Maps
 
     /// BPF_MAP_CREATE.
-    package static func mapCreate(_ attr: inout bpf_attr, object: String) throws -> OwnedFD {
+    package static func mapCreate(_ attr: inout bpf_attr, object: String) throws(BPFError) -> OwnedFD {
         do {
             return try bpfDescriptor(BPF_MAP_CREATE, &attr)
         } catch {
@@ -66,7 +66,7 @@ package enum Syscall {
     /// BPF_MAP_LOOKUP_ELEM: copies the value of `key` into `value`.
     /// Returns false when the key does not exist.
     package static func mapLookup(fd: Int32, key: UnsafeRawPointer?, value: UnsafeMutableRawPointer,
-                                 flags: UInt64 = 0, object: String) throws -> Bool {
+                                 flags: UInt64 = 0, object: String) throws(BPFError) -> Bool {
         var attr = bpf_attr()
         attr.map_fd = UInt32(bitPattern: fd)
         attr.key = address(key)
@@ -77,7 +77,7 @@ package enum Syscall {
 
     /// BPF_MAP_UPDATE_ELEM with BPF_ANY, BPF_NOEXIST or BPF_EXIST in `flags`.
     package static func mapUpdate(fd: Int32, key: UnsafeRawPointer?, value: UnsafeRawPointer,
-                                 flags: UInt64, object: String) throws {
+                                 flags: UInt64, object: String) throws(BPFError) {
         var attr = bpf_attr()
         attr.map_fd = UInt32(bitPattern: fd)
         attr.key = address(key)
@@ -102,7 +102,7 @@ package enum Syscall {
     /// queues and stacks: their next value) into `value` and removes it.
     /// Returns false when there is no such key (or the queue is empty).
     package static func mapLookupAndDelete(fd: Int32, key: UnsafeRawPointer?, value: UnsafeMutableRawPointer,
-                                          object: String) throws -> Bool {
+                                          object: String) throws(BPFError) -> Bool {
         var attr = bpf_attr()
         attr.map_fd = UInt32(bitPattern: fd)
         attr.key = address(key)
@@ -111,7 +111,7 @@ package enum Syscall {
     }
 
     /// BPF_MAP_DELETE_ELEM. Returns false when the key does not exist.
-    package static func mapDelete(fd: Int32, key: UnsafeRawPointer?, object: String) throws -> Bool {
+    package static func mapDelete(fd: Int32, key: UnsafeRawPointer?, object: String) throws(BPFError) -> Bool {
         var attr = bpf_attr()
         attr.map_fd = UInt32(bitPattern: fd)
         attr.key = address(key)
@@ -121,7 +121,7 @@ package enum Syscall {
     /// BPF_MAP_GET_NEXT_KEY: writes the key after `key` (the first key when
     /// `key` is nil) into `nextKey`. Returns false after the last key.
     package static func mapGetNextKey(fd: Int32, key: UnsafeRawPointer?, nextKey: UnsafeMutableRawPointer,
-                                     object: String) throws -> Bool {
+                                     object: String) throws(BPFError) -> Bool {
         var attr = bpf_attr()
         attr.map_fd = UInt32(bitPattern: fd)
         attr.key = address(key)
@@ -130,7 +130,7 @@ package enum Syscall {
     }
 
     /// BPF_MAP_FREEZE: no more writes from user space.
-    package static func mapFreeze(fd: Int32, object: String) throws {
+    package static func mapFreeze(fd: Int32, object: String) throws(BPFError) {
         var attr = bpf_attr()
         attr.map_fd = UInt32(bitPattern: fd)
         do {
@@ -151,7 +151,7 @@ package enum Syscall {
     /// BPF_BTF_LOAD: loads raw BTF (header, types, strings). On failure it
     /// loads again with a log, growing the buffer until the log fits, and the
     /// error carries the log.
-    package static func btfLoad(_ bytes: [UInt8], object: String = "BTF") throws -> OwnedFD {
+    package static func btfLoad(_ bytes: [UInt8], object: String = "BTF") throws(BPFError) -> OwnedFD {
         let first: Result<OwnedFD, Errno> = bytes.withUnsafeBytes { buffer in
             var attr = btfAttributes(buffer)
             return Result { () throws(Errno) in try bpfDescriptor(BPF_BTF_LOAD, &attr) }
@@ -188,7 +188,7 @@ package enum Syscall {
     }
 
     /// BPF_PROG_TEST_RUN with `attr.test` filled in by the caller.
-    package static func progTestRun(_ attr: inout bpf_attr, object: String) throws {
+    package static func progTestRun(_ attr: inout bpf_attr, object: String) throws(BPFError) {
         do {
             _ = try bpf(BPF_PROG_TEST_RUN, &attr)
         } catch {
@@ -203,7 +203,7 @@ package enum Syscall {
 
     /// BPF_OBJ_GET_INFO_BY_FD into `buffer` (a bpf_prog_info, bpf_map_info,
     /// bpf_btf_info or bpf_link_info). Returns the number of bytes the kernel filled.
-    package static func objectInfo(fd: Int32, into buffer: UnsafeMutableRawBufferPointer, object: String) throws -> Int {
+    package static func objectInfo(fd: Int32, into buffer: UnsafeMutableRawBufferPointer, object: String) throws(BPFError) -> Int {
         var attr = bpf_attr()
         attr.info.bpf_fd = UInt32(bitPattern: fd)
         attr.info.info_len = UInt32(buffer.count)
@@ -221,7 +221,7 @@ package enum Syscall {
     /// BPF_RAW_TRACEPOINT_OPEN: attaches `programFD` to the raw tracepoint
     /// `name` (nil for programs whose attach target was fixed at load, such as
     /// fentry and BTF-enabled raw tracepoints). Returns the link.
-    package static func rawTracepointOpen(programFD: Int32, name: String?, object: String) throws -> OwnedFD {
+    package static func rawTracepointOpen(programFD: Int32, name: String?, object: String) throws(BPFError) -> OwnedFD {
         func open(_ namePointer: UnsafePointer<CChar>?) -> Result<OwnedFD, Errno> {
             var attr = bpf_attr()
             attr.raw_tracepoint.name = address(namePointer)
@@ -243,7 +243,7 @@ package enum Syscall {
     /// part of `attr.link_create` (a perf event's bpf_cookie, kprobe-multi
     /// symbols, ...).
     package static func linkCreate(programFD: Int32, targetFD: Int32, attachType: AttachType, flags: UInt32 = 0,
-                                  object: String, configure: (inout bpf_attr) -> Void = { _ in }) throws -> OwnedFD {
+                                  object: String, configure: (inout bpf_attr) -> Void = { _ in }) throws(BPFError) -> OwnedFD {
         var attr = bpf_attr()
         attr.link_create.prog_fd = UInt32(bitPattern: programFD)
         attr.link_create.target_fd = UInt32(bitPattern: targetFD)
@@ -286,7 +286,7 @@ package enum Syscall {
 
     /// Runs an element command where ENOENT means "no such key" rather than failure.
     private static func elementCall(_ command: bpf_cmd, _ attr: inout bpf_attr,
-                                    operation: String, object: String) throws -> Bool {
+                                    operation: String, object: String) throws(BPFError) -> Bool {
         do {
             _ = try bpf(command, &attr)
             return true

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `swift-bcc list`, `info` and `btf` on this kernel, checked against tracefs,
+/// the kernel's BTF and what the kernel is known to lack (kprobes, trampolines).
+@Suite struct DiscoveryCommandTests {
+    static func swiftBCC(_ arguments: [String]) throws -> TestSupport.ProcessResult {
+        let executable = TestSupport.builtProduct("swift-bcc")
+        try #require(FileManager.default.isExecutableFile(atPath: executable), "swift-bcc is built by `swift test`")
+        return try TestSupport.run(executable, arguments)
+    }
+
+    static func tracefsEvents() throws -> [String] {
+        let root = FileManager.default.fileExists(atPath: "/sys/kernel/tracing/available_events") ? "/sys/kernel/tracing" : "/sys/kernel/debug/tracing"
+        // tracefs files report size 0: read until the end rather than by size.
+        let handle = try #require(FileHandle(forReadingAtPath: root + "/available_events"))
+        defer { try? handle.close() }
+        let data = try handle.readToEnd() ?? Data()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    @Test func listsTracepointsOfACategoryAsTracefsHasThem() throws {
+        let result = try Self.swiftBCC(["list", "sched:*"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let expected = try Self.tracefsEvents().filter { $0.hasPrefix("sched:") }
+        #expect(!expected.isEmpty)
+        #expect(result.stdout.split(separator: "\n").map(String.init) == expected)
+        let prefixed = try Self.swiftBCC(["list", "t:sched:sched_process_e*"])
+        #expect(Set(prefixed.stdout.split(separator: "\n").map(String.init)) == Set(expected.filter { $0.hasPrefix("sched:sched_process_e") }))
+    }
+
+    @Test func verboseListingPrintsTheFormatsFields() throws {
+        let result = try Self.swiftBCC(["list", "-v", "syscalls:sys_enter_openat"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("syscalls:sys_enter_openat\n"))
+        #expect(result.stdout.contains("    const char * filename;\n"), "\(result.stdout)")
+        #expect(result.stdout.contains("    int flags;\n"))
+        #expect(!result.stdout.contains("common_pid"))
+    }
+
+    @Test func listsRawTracepointsLibraryFunctionsAndKernelFunctions() throws {
+        let raw = try Self.swiftBCC(["list", "rawtp:sched_switch"])
+        #expect(raw.stdout == "rawtp:sched_switch\n", "\(raw.stderr)")
+        let libc = try Self.swiftBCC(["list", "c:getpp*"])
+        #expect(libc.stdout.split(separator: "\n").contains { $0.hasSuffix(":getppid") && $0.contains("libc") }, "\(libc.stdout)")
+        let kernel = try Self.swiftBCC(["list", "p::vfs_read"])
+        #expect(kernel.stdout == "vfs_read\n", "\(kernel.stderr)")
+        let bad = try Self.swiftBCC(["list", "x:y:z"])
+        #expect(bad.status != 0 && bad.stderr.contains("at column 1"), "\(bad.stderr)")
+    }
+
+    @Test func infoReportsWhatTheProbesFind() throws {
+        let result = try Self.swiftBCC(["info"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        func row(_ name: String) -> String? { lines.first { $0.hasPrefix("  \(name) ") } }
+        var system = utsname()
+        uname(&system)
+        let release = withUnsafeBytes(of: &system.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        #expect(lines.first?.hasPrefix("Kernel: \(release) ") == true)
+        for supported in ["BPF_PROG_TYPE_XDP", "BPF_PROG_TYPE_TRACEPOINT", "BPF_PROG_TYPE_RAW_TRACEPOINT", "BPF_PROG_TYPE_SCHED_CLS",
+                          "BPF_MAP_TYPE_RINGBUF", "BPF_MAP_TYPE_HASH", "BPF_MAP_TYPE_LPM_TRIE", "BPF_MAP_TYPE_HASH_OF_MAPS", "BPF_MAP_TYPE_CGROUP_STORAGE"] {
+            #expect(row(supported)?.hasSuffix(" yes") == true, "\(supported): \(String(describing: row(supported)))")
+        }
+        #expect(row("BPF_PROG_TYPE_UNSPEC")?.hasSuffix(" no") == true)
+        #expect(row("BPF_PROG_TYPE_TRACING")?.contains("?") == true)
+        // This kernel: kprobes absent, trampolines refused, uprobes and tcx present.
+        #expect(row("the kprobe PMU (perf_event_open kprobes)")?.contains(" no ") == true)
+        #expect(row("the uprobe PMU (perf_event_open uprobes)")?.hasSuffix(" yes") == true)
+        #expect(row("BPF trampolines (fentry, fexit, LSM, iterators)")?.contains(" no: ") == true)
+        let helpers = try #require(lines.first { $0.hasPrefix("Helpers: ") }.flatMap { Int($0.dropFirst("Helpers: ".count)) })
+        #expect(helpers > 150)
+        let all = try Self.swiftBCC(["info", "--helpers"])
+        #expect(all.stdout.contains("  bpf_ringbuf_output\n") && all.stdout.contains("  bpf_probe_read_kernel\n"))
+    }
+
+    @Test func btfPrintsAKernelTypesDefinition() throws {
+        let task = try Self.swiftBCC(["btf", "struct task_struct"])
+        #expect(task.status == 0, "\(task.stderr)")
+        #expect(task.stdout.hasPrefix("struct task_struct {\n"))
+        #expect(task.stdout.contains("\tpid_t pid;\n") && task.stdout.contains("\tpid_t tgid;\n"))
+        #expect(task.stdout.hasSuffix("};\n"))
+        let pid = try Self.swiftBCC(["btf", "pid_t"])
+        #expect(pid.stdout == "typedef __kernel_pid_t pid_t;\n")
+        let missing = try Self.swiftBCC(["btf", "struct no_such_kernel_type"])
+        #expect(missing.status != 0 && missing.stderr.contains("no type 'struct no_such_kernel_type'"), "\(missing.stderr)")
+    }
+}
