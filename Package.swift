@@ -53,6 +53,11 @@ let package = Package(
         .executableTarget(name: "guide-ringbuf-reserve", dependencies: ["BCC", "BCCTools"], path: "Examples/guide-ringbuf-reserve"),
         .executableTarget(name: "ringbuf-output", dependencies: ["BCC", "BCCTools"], path: "Examples/ringbuf-output"),
         .executableTarget(name: "ringbuf-submit", dependencies: ["BCC", "BCCTools"], path: "Examples/ringbuf-submit"),
+        // Examples/: bcc's examples/networking XDP drop counter and HTTP filter.
+        .executableTarget(name: "xdp-drop-count", dependencies: ["BCC", "BCCTools", "EBPF", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Examples/xdp-drop-count"),
+        .executableTarget(name: "http-filter", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Examples/http-filter"),
         .executableTarget(name: "funccount", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "funclatency", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "stackcount", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -61,6 +66,19 @@ let package = Package(
         .executableTarget(name: "tplist", dependencies: ["BCC", "BCCTools", "EBPF", "ELF", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "ucalls", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "runqlat", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Block I/O, scheduler, CPU and interrupt tools (tracepoints, raw tracepoints, perf events).
+        .executableTarget(name: "biolatency", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "biosnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "biopattern", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "bitesize", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "cpudist", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "offcputime", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "wakeuptime", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "runqslower", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "runqlen", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "profile", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "hardirqs", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "softirqs", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "swift-bcc",
             dependencies: ["BCC", "BCCTools", "BTF", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -93,6 +111,10 @@ let package = Package(
         .testTarget(name: "BCCExporterTests", dependencies: ["BCCExporter", "BCC", "EBPF", "TestSupport", "bcc-exporter"]),
         .testTarget(name: "BCCToolsTests", dependencies: ["BCCTools", "BCC", "TestSupport", "opensnoop", "execsnoop", "runqlat",
                                                            "guide-ringbuf-output", "guide-ringbuf-reserve", "ringbuf-output", "ringbuf-submit",
-                                                           "funccount", "funclatency", "stackcount", "trace", "argdist", "tplist", "ucalls"]),
+                                                           "xdp-drop-count", "http-filter",
+                                                           "funccount", "funclatency", "stackcount", "trace", "argdist",
+                                                           "biolatency", "biosnoop", "biopattern", "bitesize", "cpudist", "offcputime",
+                                                           "wakeuptime", "runqslower", "runqlen", "profile", "hardirqs", "softirqs",
+                                                           "tplist", "ucalls"]),
     ]
 )

@@ -9,7 +9,7 @@ Implementations starting with "swift" are ours; every other one is a peer.
 Output: one row per name with the median, min, max, spread and run count, then for
 our rows the ratio to each peer in the same group (>1 always means we are better:
 ours/peer for rates, peer/ours for times, CPU and memory), and a last line
-`ratios: ringbuf_b2b_vs_libbpf=X ringbuf_vs_bcc=Y compile_warm_vs_bcc=Z btf_header_vs_bpftool=W`.
+`ratios: ringbuf_b2b_vs_libbpf=X ringbuf_vs_bcc=Y compile_warm_vs_bcc=Z btf_header_vs_bpftool=W xdp_vs_bcc=V`.
 """
 
 import re
@@ -17,7 +17,7 @@ import statistics
 import sys
 
 RESULT = re.compile(r"^RESULT\s+(.*)$")
-HIGHER_IS_BETTER = {"rec/s", "MB/s", "ops/s"}
+HIGHER_IS_BETTER = {"rec/s", "MB/s", "ops/s", "pkt/s"}
 # Units where a ratio is meaningless (lost records and shares: 0 vs 0).
 NO_RATIO = {"records", "%"}
 
@@ -57,7 +57,7 @@ def ratio(ours, peer, unit):
 
 
 def human(value, unit):
-    if unit in ("rec/s", "ops/s"):
+    if unit in ("rec/s", "ops/s", "pkt/s"):
         return f"{value / 1e6:.3f}M" if value >= 1e5 else f"{value:.0f}"
     if unit == "s":
         return f"{value * 1e3:.1f}ms" if value < 10 else f"{value:.2f}s"
@@ -75,6 +75,7 @@ TARGETS = [
     ("BPF(text:) cold no slower than bcc", "compile.cold", "swift", "bcc", 1.0),
     ("BPF(text:) warm <= 1/10 of bcc", "compile.warm", "swift", "bcc", 10.0),
     ("btf-header no slower than bpftool", "btf_header", "swift", "bpftool", 1.0),
+    ("XDP counter over veth: as many packets per second as bcc's", "xdp.pps", "swift", "bcc", 0.95),
 ]
 
 
@@ -201,7 +202,8 @@ def main():
           f"ringbuf_b2b_vs_libbpf={pair('ringbuf.b2b.16.rate', 'swift_callback', 'libbpf')} "
           f"ringbuf_vs_bcc={pair('ringbuf.b2b.16.rate', 'swift_callback', 'bcc', 'ringbuf.parallel.16.rate')} "
           f"compile_warm_vs_bcc={pair('compile.warm', 'swift', 'bcc')} "
-          f"btf_header_vs_bpftool={pair('btf_header', 'swift', 'bpftool')}")
+          f"btf_header_vs_bpftool={pair('btf_header', 'swift', 'bpftool')} "
+          f"xdp_vs_bcc={pair('xdp.pps', 'swift', 'bcc')}")
 
 
 if __name__ == "__main__":

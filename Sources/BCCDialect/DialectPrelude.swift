@@ -4,29 +4,29 @@
 
 /// Builds the prelude for one kernel.
 package struct DialectPrelude: Sendable {
-    /// The running kernel's page size.
-    package var pageSize: Int
-    /// `uname -m` of the target ("x86_64", "aarch64").
-    package var architecture: String
+    /// What the kernel's headers would have said that differs between kernels.
+    package var kernel: KernelFacts
     /// Helper names (without bpf_) whose BPF_FUNC_ enumerator the kernel's BTF has.
     package var availableHelpers: Set<String>
+    /// Names the program defines itself, which the kernel vocabulary leaves out.
+    package var programNames: Set<String>
 
-    /// The prelude for a kernel with this page size, architecture and helpers.
-    package init(pageSize: Int, architecture: String, availableHelpers: Set<String>) {
-        self.pageSize = pageSize
-        self.architecture = architecture
+    /// The prelude for a kernel with these facts and helpers, for a program defining `programNames`.
+    package init(kernel: KernelFacts, availableHelpers: Set<String>, programNames: Set<String> = []) {
+        self.kernel = kernel
         self.availableHelpers = availableHelpers
+        self.programNames = programNames
     }
 
     /// The prelude's C text.
     package var text: String {
         var lines: [String] = ["/* swift-bcc dialect prelude */"]
         lines.append(Self.basics)
-        lines.append("#define PAGE_SIZE \(pageSize)")
+        lines.append(KernelVocabulary.text(facts: kernel, omitting: programNames))
         lines.append(registerMacros)
-        lines.append(Self.kernelHeaderMacros)
         lines.append(helperDeclarations)
         lines.append(Self.dialectHelpers)
+        lines.append(BCCLibrary.helpersText(availableHelpers: availableHelpers))
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -91,7 +91,7 @@ package struct DialectPrelude: Sendable {
     /// PT_REGS_* for the target architecture's struct pt_regs.
     private var registerMacros: String {
         let parameters: [String], rc: String, sp: String, fp: String, ip: String
-        switch architecture {
+        switch kernel.architecture {
         case "aarch64", "arm64":
             parameters = (0..<6).map { "regs[\($0)]" }
             (rc, sp, fp, ip) = ("regs[0]", "sp", "regs[29]", "pc")
@@ -105,67 +105,6 @@ package struct DialectPrelude: Sendable {
             "#define PT_REGS_FP(x) ((x)->\(fp))", "#define PT_REGS_IP(x) ((x)->\(ip))",
         ]).joined(separator: "\n")
     }
-
-    /// What <linux/sched.h>, <linux/fcntl.h>, <linux/socket.h> and friends define that bcc programs use.
-    private static let kernelHeaderMacros = """
-        #define TASK_COMM_LEN 16
-        #define NAME_MAX 255
-        #define PATH_MAX 4096
-        #define PERF_MAX_STACK_DEPTH 127
-        #define O_ACCMODE 00000003
-        #define O_RDONLY 00000000
-        #define O_WRONLY 00000001
-        #define O_RDWR 00000002
-        #define O_CREAT 00000100
-        #define O_EXCL 00000200
-        #define O_NOCTTY 00000400
-        #define O_TRUNC 00001000
-        #define O_APPEND 00002000
-        #define O_NONBLOCK 00004000
-        #define O_DSYNC 00010000
-        #define O_DIRECT 00040000
-        #define O_LARGEFILE 00100000
-        #define O_DIRECTORY 00200000
-        #define O_NOFOLLOW 00400000
-        #define O_NOATIME 01000000
-        #define O_CLOEXEC 02000000
-        #define O_PATH 010000000
-        #define O_TMPFILE 020200000
-        #define AF_UNSPEC 0
-        #define AF_UNIX 1
-        #define AF_LOCAL 1
-        #define AF_INET 2
-        #define AF_INET6 10
-        #define AF_NETLINK 16
-        #define AF_PACKET 17
-        #define ETH_P_IP 0x0800
-        #define ETH_P_IPV6 0x86DD
-        #define ETH_P_ARP 0x0806
-        #define TASK_RUNNING 0
-        #define TASK_INTERRUPTIBLE 1
-        #define TASK_UNINTERRUPTIBLE 2
-        #define MINORBITS 20
-        #define MINORMASK ((1U << MINORBITS) - 1)
-        #define MAJOR(dev) ((unsigned int) ((dev) >> MINORBITS))
-        #define MINOR(dev) ((unsigned int) ((dev) & MINORMASK))
-        #define MKDEV(ma, mi) (((ma) << MINORBITS) | (mi))
-        #define S_IFMT 00170000
-        #define S_IFSOCK 0140000
-        #define S_IFLNK 0120000
-        #define S_IFREG 0100000
-        #define S_IFDIR 0040000
-        #define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
-        #define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
-        #ifndef offsetof
-        #define offsetof(type, member) __builtin_offsetof(type, member)
-        #endif
-        #ifndef container_of
-        #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
-        #endif
-        #define likely(x) __builtin_expect(!!(x), 1)
-        #define unlikely(x) __builtin_expect(!!(x), 0)
-        #define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
-        """
 
     /// bcc's own inline helpers: log2 for histograms, the atomic add, bpf_trace_printk with a literal
     /// format, and the ring buffer drop counter the rewritten ringbuf calls bump.

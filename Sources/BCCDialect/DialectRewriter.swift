@@ -23,6 +23,10 @@ package struct RewriteResult: Sendable {
     package var eventTypes: [String: String]
     /// Tracepoints whose `args` structs the program needs: "category:name".
     package var tracepoints: [String]
+    /// The names the program declares itself (ProgramNames).
+    package var programNames: Set<String> = []
+    /// The types the program defines: "struct T", "union T", "enum T" (with a body) and typedef names.
+    package var definedTypes: Set<String> = []
 }
 
 /// Rewrites bcc's C dialect into plain C.
@@ -35,6 +39,9 @@ package struct DialectRewriter {
     package var possibleCPUs: Int
     /// Functions enabled on USDT probes, by name: what bpf_usdt_readarg in them reads.
     package var usdtFunctions: [String: USDTFunction] = [:]
+    /// Tables other programs of the process export (BPF_TABLE_PUBLIC and
+    /// _SHARED), by name, for this program's BPF_TABLE("extern", ...).
+    package var exportedTables: [String: TableDefinition] = [:]
 
     /// A rewriter for `fileName` on a kernel with this page size and CPU count.
     package init(fileName: String, pageSize: Int, possibleCPUs: Int) {
@@ -59,7 +66,18 @@ struct RewritePass {
     let lines: LineIndex
     var output = RewrittenSource()
     var tables: [String: TableDefinition] = [:]
-    var tableOrder: [String] = []
+    /// Every table declaration in order; a name repeats only in #if/#else branches.
+    var tableDefinitions: [TableDefinition] = []
+    /// How many #if/#ifdef/#ifndef blocks enclose the current token.
+    var conditionalDepth = 0
+    /// Tables declared inside an #if block (another declaration of the name may be its #else).
+    var conditionalTables: Set<String> = []
+    /// True once the program includes <bcc/proto.h> (DialectRewriter+Packets).
+    var packetHeadersIncluded = false
+    /// The current function's packet header pointers, by variable name.
+    var packetPointers: [String: PacketHeader] = [:]
+    /// The current function's first parameter: the context packet accesses go through.
+    var contextParameter: String?
     var functions: [ProbeFunction] = []
     var eventTypes: [String: String] = [:]
     var tracepoints: [String] = []
@@ -76,8 +94,9 @@ struct RewritePass {
 
     var result: RewriteResult {
         RewriteResult(
-            original: tokenizer.bytes, body: output, tables: tableOrder.compactMap { tables[$0] },
-            functions: functions, eventTypes: eventTypes, tracepoints: tracepoints)
+            original: tokenizer.bytes, body: output, tables: tableDefinitions,
+            functions: functions, eventTypes: eventTypes, tracepoints: tracepoints,
+            programNames: ProgramNames.declared(in: tokens, of: tokenizer), definedTypes: userTypeNames)
     }
 
     // MARK: - Top level
@@ -95,9 +114,12 @@ struct RewritePass {
             let token = tokens[index]
             // Copy what lies between the previous edit and this token.
             if token.kind == .directive {
+                conditionalDepth += PreprocessorConditional.depthChange(of: tokenizer.text(token))
                 if isKernelInclude(token) {
                     flush(upTo: token.start, from: &copiedUpTo)
-                    output.appendGenerated(newlines(in: token), anchor: token.start)
+                    let replacement = BCCLibrary.replacement(forInclude: tokenizer.text(token))
+                    if !replacement.isEmpty { packetHeadersIncluded = true }
+                    output.appendGenerated(replacement + newlines(in: token), anchor: token.start)
                     copiedUpTo = token.end
                 }
                 index += 1
@@ -194,7 +216,8 @@ struct RewritePass {
         var copiedUpTo = tokens[tokenRange.lowerBound].start
         var index = tokenRange.lowerBound
         while index < tokenRange.upperBound {
-            if tokens[index].kind == .identifier, let edit = mapMethodCall(at: index, limit: tokenRange.upperBound) {
+            if tokens[index].kind == .identifier,
+               let edit = mapMethodCall(at: index, limit: tokenRange.upperBound) ?? packetAccess(at: index, limit: tokenRange.upperBound) {
                 flush(upTo: edit.replacedStart, from: &copiedUpTo)
                 apply(edit)
                 copiedUpTo = edit.replacedEnd
@@ -217,13 +240,14 @@ struct RewritePass {
             case "RAW_TRACEPOINT_PROBE": return probeMacro(at: index, kind: .rawTracepoint)
             case "KFUNC_PROBE": return probeMacro(at: index, kind: .fentry)
             case "KRETFUNC_PROBE": return probeMacro(at: index, kind: .fexit)
+            case "LSM_PROBE": return probeMacro(at: index, kind: .lsm)
             default: break
             }
             if let edit = functionDefinition(at: index, declarationStart: declarationStart) { return edit }
         }
         if braceDepth > 0 {
             if name == "bpf_usdt_readarg" || name == "bpf_usdt_readarg_p" { return usdtReadargCall(at: index) }
-            return mapMethodCall(at: index, limit: tokens.count)
+            return mapMethodCall(at: index, limit: tokens.count) ?? packetAccess(at: index, limit: tokens.count)
         }
         return nil
     }
@@ -274,12 +298,20 @@ struct RewritePass {
                 return nil
             }
             let typeName = args[0].trimming("\"")
+            if typeName == "extern" {
+                guard let imported = importedTable(args: args, at: index, line: line) else { return nil }
+                table = imported
+                break
+            }
             guard let kind = TableDefinition.Kind(bpfTableType: typeName) else {
                 report(at: tokens[arguments[0].lowerBound].start, "unknown table type \(args[0]) in \(macro)")
                 return nil
             }
             table = TableDefinition(name: args[3], kind: kind, keyType: args[1], leafType: args[2], maxEntries: args[4], line: line,
                                     flags: macro == "BPF_F_TABLE" && args.count > 5 ? args[5] : nil)
+        case "BPF_TABLE_PUBLIC", "BPF_TABLE_SHARED", "BPF_TABLE_PINNED", "BPF_STACK_TRACE_BUILDID":
+            guard let shared = libraryTable(macro: macro, args: args, arguments: arguments, at: index, line: line) else { return nil }
+            table = shared
         default:
             guard let network = networkTable(macro: macro, args: args, at: index, line: line) else { return nil }
             table = network
@@ -289,11 +321,13 @@ struct RewritePass {
             report(at: tokens[index].start, "\(macro) needs a table name as its first argument")
             return nil
         }
-        if tables[table.name] != nil {
+        // In #if/#else branches the preprocessor decides which declaration is compiled.
+        if tables[table.name] != nil && conditionalDepth == 0 && !conditionalTables.contains(table.name) {
             report(at: tokens[index].start, "table '\(table.name)' is declared twice")
         }
+        if conditionalDepth > 0 { conditionalTables.insert(table.name) }
         tables[table.name] = table
-        tableOrder.append(table.name)
+        tableDefinitions.append(table)
         return Edit(
             replacedStart: tokens[index].start, replacedEnd: tokens[close].end,
             pieces: [.text(table.cDefinition + newlines(from: tokens[index].start, to: tokens[close].end), anchor: tokens[index].start)],
@@ -302,7 +336,19 @@ struct RewritePass {
 
     // MARK: - Probe macros
 
-    enum ProbeMacro { case tracepoint, rawTracepoint, fentry, fexit }
+    enum ProbeMacro {
+        case tracepoint, rawTracepoint, fentry, fexit, lsm
+
+        /// For the BTF-typed probes: the macro's name, the program name's
+        /// prefix (bcc's) and the section's.
+        var trampoline: (macro: String, prefix: String, section: String) {
+            switch self {
+            case .fexit: return ("KRETFUNC_PROBE", "kretfunc", "fexit/")
+            case .lsm: return ("LSM_PROBE", "lsm", "lsm/")
+            default: return ("KFUNC_PROBE", "kfunc", "fentry/")
+            }
+        }
+    }
 
     mutating func probeMacro(at index: Int, kind: ProbeMacro) -> Edit? {
         guard let (arguments, close) = macroArguments(at: index) else { return nil }
@@ -328,14 +374,13 @@ struct RewritePass {
             let name = "raw_tracepoint__\(args[0])"
             functions.append(ProbeFunction(name: name, section: "raw_tracepoint/\(args[0])", line: line))
             header = "SEC(\"raw_tracepoint/\(args[0])\") int \(name)(struct bpf_raw_tracepoint_args *ctx)"
-        case .fentry, .fexit:
-            let macro = kind == .fentry ? "KFUNC_PROBE" : "KRETFUNC_PROBE"
+        case .fentry, .fexit, .lsm:
+            let (macro, prefix, sectionPrefix) = kind.trampoline
             guard let target = args.first, isIdentifier(target) else {
-                report(at: start, "\(macro)(function, args...) needs a kernel function name")
+                report(at: start, "\(macro)(\(kind == .lsm ? "hook" : "function"), args...) needs a kernel \(kind == .lsm ? "security hook" : "function") name")
                 return nil
             }
-            let prefix = kind == .fentry ? "kfunc" : "kretfunc"
-            let section = (kind == .fentry ? "fentry/" : "fexit/") + target
+            let section = sectionPrefix + target
             let name = "\(prefix)__\(target)", inner = "____\(prefix)__\(target)"
             let parameters = Array(args.dropFirst())
             var casts: [String] = []
@@ -352,6 +397,8 @@ struct RewritePass {
                 + "SEC(\"\(section)\") int \(name)(unsigned long long *ctx) { return \(inner)(\((["ctx"] + casts).joined(separator: ", "))); } "
                 + "static __always_inline int \(inner)(\(innerParameters))"
         }
+        contextParameter = kind == .tracepoint ? "args" : "ctx"
+        packetPointers = [:]
         return Edit(
             replacedStart: start, replacedEnd: tokens[close].end,
             pieces: [.text(header + newlines(from: start, to: tokens[close].end), anchor: start)],
@@ -369,11 +416,14 @@ struct RewritePass {
               tokenizer.matches(tokens[close + 1], "{") else { return nil }
         let declaration = declarationStart..<index
         guard !declaration.isEmpty else { return nil }
-        for i in declaration where tokenizer.matches(tokens[i], "static") || tokenizer.matches(tokens[i], "typedef") {
-            return nil
+        if declaration.contains(where: { tokenizer.matches(tokens[$0], "typedef") }) { return nil }
+        if declaration.contains(where: { tokenizer.matches(tokens[$0], "static") }) {
+            enterFunction(parameters: splitArguments(open: index + 1, close: close))
+            return staticFunctionDefinition(declaration: declaration, body: close + 1)
         }
         let name = tokenizer.text(tokens[index])
         let parameters = splitArguments(open: index + 1, close: close)
+        enterFunction(parameters: parameters)
         let firstParameter = parameters.first.map { argumentText($0) } ?? ""
         let line = lines.location(of: tokens[index].start).line
         // bcc's names get libbpf's section for their attach point; other
@@ -422,6 +472,18 @@ struct RewritePass {
                       .text(loads, anchor: tokens[close + 1].end)]
         }
         return Edit(replacedStart: declarationStartByte, replacedEnd: tokens[close + 1].end, pieces: pieces, nextToken: close + 2)
+    }
+
+    /// bcc forces every static function with a body inline (BPF programs of
+    /// old kernels could not call functions); one marked noinline stays a call.
+    mutating func staticFunctionDefinition(declaration: Range<Int>, body: Int) -> Edit? {
+        let start = tokens[declaration.lowerBound].start
+        if declaration.contains(where: { tokenizer.matches(tokens[$0], "noinline") || tokenizer.matches(tokens[$0], "__noinline") }) {
+            return nil
+        }
+        return Edit(replacedStart: start, replacedEnd: tokens[body].end,
+                    pieces: [.text("__attribute__((always_inline)) ", anchor: start), .verbatimBytes(start..<tokens[body].end)],
+                    nextToken: body + 1)
     }
 
     // MARK: - Map method calls
@@ -488,7 +550,9 @@ struct RewritePass {
         case "lookup_or_try_init", "lookup_or_init":
             return edit([t("({ void *__bcc_key = ("), arg(0), t("); \(value) __bcc_leaf = bpf_map_lookup_elem(\(map), __bcc_key); "),
                          t("if (!__bcc_leaf) { bpf_map_update_elem(\(map), __bcc_key, "), arg(1),
-                         t(", BPF_NOEXIST); __bcc_leaf = bpf_map_lookup_elem(\(map), __bcc_key); } __bcc_leaf; })")])
+                         t(", BPF_NOEXIST); __bcc_leaf = bpf_map_lookup_elem(\(map), __bcc_key); "),
+                         // bcc: lookup_or_init returns 0 from the probe when the insert failed.
+                         t(method == "lookup_or_init" ? "if (!__bcc_leaf) return 0; } __bcc_leaf; })" : "} __bcc_leaf; })")])
         case "update", "insert":
             return edit([t("bpf_map_update_elem(\(map), "), arg(0), t(", "), arg(1), t(method == "update" ? ", BPF_ANY)" : ", BPF_NOEXIST)")])
         case "delete":
@@ -602,14 +666,14 @@ struct RewritePass {
         return nil
     }
 
-    /// Struct/union tags defined with a body, and typedef names, in the user's source.
+    /// Struct, union and enum tags defined with a body, and typedef names, in the user's source.
     mutating func collectUserTypeNames() {
         var depth = 0
         for i in tokens.indices {
             let token = tokens[i]
             if tokenizer.matches(token, "{") { depth += 1 }
             if tokenizer.matches(token, "}") { depth -= 1 }
-            if (tokenizer.matches(token, "struct") || tokenizer.matches(token, "union")), i + 2 < tokens.count,
+            if (tokenizer.matches(token, "struct") || tokenizer.matches(token, "union") || tokenizer.matches(token, "enum")), i + 2 < tokens.count,
                tokens[i + 1].kind == .identifier, tokenizer.matches(tokens[i + 2], "{") {
                 userTypeNames.insert("\(tokenizer.text(token)) \(tokenizer.text(tokens[i + 1]))")
             }

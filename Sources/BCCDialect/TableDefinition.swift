@@ -77,6 +77,22 @@ public struct TableDefinition: Sendable, Equatable {
     public var line: Int
     /// BPF_F_TABLE's map flags as a C expression (e.g. BPF_F_NO_PREALLOC), if any.
     public var flags: String? = nil
+    /// Whether other programs or processes use the same map.
+    public var sharing: Sharing = .none
+
+    /// How a table is shared beyond its program (bcc's BPF_TABLE_PUBLIC,
+    /// BPF_TABLE_SHARED, BPF_TABLE_PINNED and BPF_TABLE("extern", ...)).
+    public enum Sharing: Sendable, Equatable {
+        /// The program's own map.
+        case none
+        /// BPF_TABLE_PUBLIC and BPF_TABLE_SHARED: programs loaded later in the
+        /// process can declare it "extern" and use the same map.
+        case exported
+        /// BPF_TABLE("extern", ...): the map a program loaded earlier exported.
+        case imported
+        /// BPF_TABLE_PINNED: the map pinned at `path`, created and pinned there when none is.
+        case pinned(path: String)
+    }
     /// For BPF_ARRAY_OF_MAPS and BPF_HASH_OF_MAPS: the table whose shape the inner maps have.
     public var innerTable: String? = nil
 
@@ -102,7 +118,9 @@ public struct TableDefinition: Sendable, Equatable {
         case .perfOutput, .perfArray, .programArray:
             fields += "__uint(key_size, sizeof(u32)); __uint(value_size, sizeof(u32)); "
         case .stackTrace:
-            fields += "__uint(key_size, sizeof(u32)); __uint(value_size, sizeof(u64) * PERF_MAX_STACK_DEPTH); "
+            // BPF_STACK_TRACE_BUILDID's frames are struct bpf_stack_build_id, plain ones addresses.
+            let frame = leafType.hasPrefix("struct bpf_stack_build_id") ? "struct bpf_stack_build_id" : "u64"
+            fields += "__uint(key_size, sizeof(u32)); __uint(value_size, sizeof(\(frame)) * PERF_MAX_STACK_DEPTH); "
         case .arrayOfMaps, .hashOfMaps:
             fields += "__type(key, \(keyType)); "
         default:

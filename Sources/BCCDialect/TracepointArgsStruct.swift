@@ -29,7 +29,7 @@ package struct TracepointArgsStruct: Sendable, Equatable {
     /// A C member for a field, typed so that its natural size and alignment match the format.
     private func member(_ field: TracepointField) -> String {
         if field.dynamicArray != nil {
-            return "u32 __data_loc_\(field.name)"
+            return "u32 data_loc_\(field.name)"
         }
         if field.type.contains("*") && field.arrayDimension == nil {
             return "\(Self.pointerType(field.type)) \(field.name)"

@@ -27,6 +27,8 @@ public struct ProgramSection: Hashable, Sendable {
         case uprobe(binary: String, function: String, offset: UInt64, isReturn: Bool)
         /// `fentry/FUNCTION`, `fexit/FUNCTION`.
         case tracing(function: String, isExit: Bool)
+        /// `lsm/HOOK`: a BPF LSM program on security hook HOOK (kernel function bpf_lsm_HOOK).
+        case lsm(hook: String)
         /// `perf_event`: attached to perf events opened by the caller.
         case perfEvent
     }
@@ -73,6 +75,10 @@ public struct ProgramSection: Hashable, Sendable {
             programType = .tracing
             expectedAttachType = .traceFexit
             attachTarget = target.isEmpty ? .none : .tracing(function: target, isExit: true)
+        } else if let target = rest(after: "lsm", "lsm.s") {
+            programType = .lsm
+            expectedAttachType = .lsmMAC
+            attachTarget = target.isEmpty ? .none : .lsm(hook: target)
         } else if rest(after: "perf_event") != nil {
             programType = .perfEvent
             expectedAttachType = .perfEvent

@@ -23,6 +23,10 @@ public final class BPFObjectLoader {
     public var logLevel: UInt32 = 0
     /// Initial contents of the global data maps, by section, with `setGlobal` applied.
     private var dataValues: [String: [UInt8]]
+    /// Maps that already exist (pinned, or shared by another object), used
+    /// instead of creating the object's map of the same name. Each loaded
+    /// object holds its own descriptor of them.
+    public var existingMaps: [String: Map] = [:]
 
     /// Loads from a decoded object.
     public init(spec: ObjectSpec) {
@@ -103,7 +107,11 @@ public final class BPFObjectLoader {
             object.btf = try Syscall.btfLoad(btf.bytes, object: "BTF of \(spec.name)")
         }
         for mapSpec in spec.maps {
-            object.maps[mapSpec.name] = try createMap(mapSpec, btf: object.btf)
+            if let existing = existingMaps[mapSpec.name] {
+                object.maps[mapSpec.name] = try reuse(existing, for: mapSpec)
+            } else {
+                object.maps[mapSpec.name] = try createMap(mapSpec, btf: object.btf)
+            }
         }
         if let btf = spec.btf, spec.programs.contains(where: { !$0.coreRelocations.isEmpty }) {
             let kernel = try KernelBTF.shared()
@@ -118,6 +126,20 @@ public final class BPFObjectLoader {
                 programSpec, type: programSpec.section.programType, expectedAttachType: programSpec.section.expectedAttachType,
                 maps: object.maps, btf: object.btf, logLevel: logLevel)
         }
+    }
+
+    /// A descriptor of `map` for the object's map `spec`, which must declare
+    /// the same type and sizes.
+    private func reuse(_ map: Map, for spec: MapSpec) throws(BPFError) -> Map {
+        var maxEntries = spec.maxEntries
+        if spec.type == .perfEventArray && maxEntries == 0 { maxEntries = try PossibleCPUs.count() }
+        guard map.type == spec.type, map.keySize == spec.keySize, map.valueSize == spec.valueSize, map.maxEntries == maxEntries else {
+            throw .invalidArgument(
+                operation: "reuse", object: "\(map.objectName) for map '\(spec.name)' of \(self.spec.name)",
+                detail: "the existing map is a \(map.type) of key \(map.keySize) B, value \(map.valueSize) B, \(map.maxEntries) entries; "
+                    + "the object declares a \(spec.type) of key \(spec.keySize) B, value \(spec.valueSize) B, \(maxEntries) entries")
+        }
+        return try map.duplicate()
     }
 
     private func createMap(_ spec: MapSpec, btf: OwnedFD?) throws(BPFError) -> Map {
@@ -192,6 +214,10 @@ public final class BPFObjectLoader {
         case let .tracing(function, _):
             try TracingLink.requireTrampolines()
             return try TracingLink.btfID(ofFunction: function)
+        case let .lsm(hook):
+            // BPF LSM programs run through trampolines too.
+            try TracingLink.requireTrampolines()
+            return try TracingLink.btfID(ofFunction: "bpf_lsm_" + hook)
         default:
             return .void
         }

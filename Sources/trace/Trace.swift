@@ -137,17 +137,8 @@ struct Trace: ParsableCommand {
         header += "\(CText.left("PID", 7)) \(CText.left("TID", 7)) \(CText.left("COMM", 15)) \(CText.left("FUNC", 16)) \(trivial ? "" : "-")"
         StandardOutput.printLine(header)
 
-        let stop = StopSignal(duration: duration.map(Double.init))
-        var reportedLost: UInt64 = 0
-        while !stop.isStopped && !printer.isDone {
-            _ = try b.poll(timeout: stop.pollTimeout())
-            var lost: UInt64 = 0
-            for probe in program.probes { lost += try b[probe.eventsTable].lostRecords }
-            if lost > reportedLost {
-                StandardOutput.printLine("Possibly lost \(lost - reportedLost) samples")
-                reportedLost = lost
-            }
-        }
+        try b.pollReportingDrops(rings: program.probes.map(\.eventsTable),
+                                 until: StopSignal(duration: duration.map(Double.init)), done: { printer.isDone })
     }
 }
 

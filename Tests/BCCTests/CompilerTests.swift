@@ -31,7 +31,10 @@ struct StubCompileSetup {
             tracepointArgs: { (category, name) throws(BCCError) in
                 throw .tracepointFormat(tracepoint: "\(category):\(name)", detail: "no tracefs in this test")
             },
-            availableHelpers: { Set(HelperPrototypes.all.map(\.name)) })
+            availableHelpers: { Set(HelperPrototypes.all.map(\.name)) },
+            kernelRelease: "6.18.0-stub",
+            kernelFacts: { KernelFacts(pageSize: 4096, architecture: "x86_64", versionCode: 0x061200) },
+            kernelDefinesType: { _ in false })
     }
 
     var clangRuns: Int {

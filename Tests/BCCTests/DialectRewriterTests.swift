@@ -202,7 +202,7 @@ private func lineCount(_ text: String) -> Int { text.split(separator: "\n", omit
         """
     let args = TracepointArgsStruct(try TracepointFormat(parsing: format))
     #expect(args.cDefinition(structName: "t") == "struct t { u16 common_type; u8 common_flags; u8 common_preempt_count; s32 common_pid; "
-        + "s32 __syscall_nr; char __pad5[4]; u64 dfd; const char * filename; u32 __data_loc_name; char comm[16]; };")
+        + "s32 __syscall_nr; char __pad5[4]; u64 dfd; const char * filename; u32 data_loc_name; char comm[16]; };")
 }
 
 @Test func mapMethodInsideAMacroIsAnErrorOnItsLine() throws {

@@ -60,7 +60,8 @@ enum ImplicitReadsHarness {
 
     static func run(_ program: String, tracepointStructs: String = "") throws -> Result {
         let rewritten = try DialectRewriter(fileName: "prog.c", pageSize: 4096, possibleCPUs: 2).rewrite(program)
-        let prelude = DialectPrelude(pageSize: 4096, architecture: "x86_64", availableHelpers: helpers).text
+        let prelude = DialectPrelude(kernel: KernelFacts(pageSize: 4096, architecture: "x86_64", versionCode: 0x061200),
+                                     availableHelpers: helpers, programNames: rewritten.programNames).text
         var unit = kernel + "\n" + prelude + tracepointStructs + "\n#line 1 \"prog.c\"\n"
         let bodyStart = unit.utf8.count
         unit += rewritten.body.text

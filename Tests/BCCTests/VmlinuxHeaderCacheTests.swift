@@ -43,7 +43,10 @@ struct VmlinuxHeaderCacheTests {
             tracepointArgs: { (category, name) throws(BCCError) in
                 throw .tracepointFormat(tracepoint: "\(category):\(name)", detail: "no tracefs in this test")
             },
-            availableHelpers: { Set(HelperPrototypes.all.map(\.name)) })
+            availableHelpers: { Set(HelperPrototypes.all.map(\.name)) },
+            kernelRelease: "pch-test",
+            kernelFacts: { KernelFacts(pageSize: 4096, architecture: KernelCompileEnvironment.architecture, versionCode: 0x061200) },
+            kernelDefinesType: { _ in false })
         // task_struct comes from the kernel's header, through the PCH alone.
         let compiled = try BPFCompiler(environment: environment).compile(
             source: "int on_exec(struct pt_regs *ctx) { struct task_struct *task = (void *)bpf_get_current_task(); return task->pid; }\n",

@@ -19,7 +19,9 @@ import Testing
 
     @Test func committedMirrorsAreWhatSwiftBCCTypesWrites() throws {
         for (tool, source, file) in [("opensnoop", OpenSnoopProgram.source(), "OpenSnoopEvent.swift"),
-                                     ("execsnoop", ExecSnoopProgram.source(), "ExecSnoopEvent.swift")] {
+                                     ("execsnoop", ExecSnoopProgram.source(), "ExecSnoopEvent.swift"),
+                                     ("biosnoop", BiosnoopProgram.source(), "BiosnoopEvent.swift"),
+                                     ("runqslower", RunqslowerProgram.source(), "RunqslowerEvent.swift")] {
             let generated = try Self.generatedMirror(tool: tool, source: source)
             let path = TestSupport.repositoryRoot.appendingPathComponent("Sources/BCCTools/\(file)")
             let committed = try String(contentsOf: path, encoding: .utf8)

@@ -23,6 +23,17 @@ struct CompileEnvironment: Sendable {
     var tracepointArgs: @Sendable (_ category: String, _ name: String) throws(BCCError) -> TracepointArgsStruct
     /// The helper names (without bpf_) the kernel's BTF has a BPF_FUNC_ enumerator for.
     var availableHelpers: @Sendable () throws(BCCError) -> Set<String>
+    /// `uname -r`: LINUX_VERSION_CODE comes from it, so it is part of the cache key.
+    var kernelRelease: String
+    /// What the kernel's headers would have said (array sizes, request flags,
+    /// version), read from its BTF when clang has to run.
+    var kernelFacts: @Sendable () throws(BCCError) -> KernelFacts
+    /// True when the kernel's header defines `type` ("struct T", "union T",
+    /// "enum T" or a typedef name), for a program that defines it too.
+    var kernelDefinesType: @Sendable (_ type: String) throws(BCCError) -> Bool
+    /// A precompiled header with those of the kernel's types renamed, or nil
+    /// to read the text header instead.
+    var renamedPrecompiledHeader: @Sendable (_ renaming: KernelTypeRenaming) throws(BCCError) -> String? = { _ in nil }
 }
 
 /// A compiled bcc program: the object and what the rewriter learned.
@@ -43,7 +54,7 @@ struct CompiledProgram: Sendable {
 /// its diagnostics back to the user's lines.
 struct BPFCompiler: Sendable {
     /// Bump when the prelude or the rewriting changes, so old objects are not reused.
-    static let formatVersion = "swift-bcc-object-2"
+    static let formatVersion = "swift-bcc-object-3"
 
     /// The flags of every compile, before the PCH, include directory and
     /// user's flags. The precompiled kernel header is built with exactly
@@ -61,6 +72,8 @@ struct BPFCompiler: Sendable {
     }
 
     var environment: CompileEnvironment
+    /// Tables other programs of the process export, for BPF_TABLE("extern", ...).
+    var exportedTables: [String: TableDefinition] = [:]
 
     /// Compiles `source` (named `fileName` in diagnostics) with extra `cflags`;
     /// `usdtFunctions` are the functions enabled on USDT probes, whose
@@ -68,6 +81,7 @@ struct BPFCompiler: Sendable {
     func compile(source: String, fileName: String, cflags: [String], includeDirectory: String?,
                  usdtFunctions: [USDTFunction] = []) throws(BCCError) -> CompiledProgram {
         var rewriter = DialectRewriter(fileName: fileName, pageSize: environment.pageSize, possibleCPUs: environment.possibleCPUs)
+        rewriter.exportedTables = exportedTables
         rewriter.usdtFunctions = Dictionary(usdtFunctions.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var rewritten: RewriteResult
         do {
@@ -87,7 +101,8 @@ struct BPFCompiler: Sendable {
 
         var key = CacheKey()
         for field in [Self.formatVersion, environment.headerIdentity, environment.clang.identity(), environment.architecture,
-                      String(environment.pageSize), fileName, rewritten.body.text, epilogue, usdtReaders] + tracepointStructs + arguments {
+                      String(environment.pageSize), environment.kernelRelease, fileName, rewritten.body.text, epilogue, usdtReaders]
+                          + tracepointStructs + arguments {
             key.update(field: field)
         }
         let objectsDirectory = environment.cacheDirectory.appendingPathComponent("objects")
@@ -100,12 +115,18 @@ struct BPFCompiler: Sendable {
             return result(Array(cached), fromCache: true)
         }
 
-        let prelude = DialectPrelude(pageSize: environment.pageSize, architecture: environment.architecture,
-                                     availableHelpers: try environment.availableHelpers())
+        let prelude = DialectPrelude(kernel: try environment.kernelFacts(), availableHelpers: try environment.availableHelpers(),
+                                     programNames: rewritten.programNames)
         let quotedFile = fileName.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        let renaming = try KernelTypeRenaming(definedTypes: rewritten.definedTypes, kernelDefines: environment.kernelDefinesType)
         var unit = ""
-        if environment.precompiledHeaderPath == nil {
-            unit += "#include \"\(environment.headerPath)\"\n"
+        var compileArguments = arguments
+        let pchArgument = compileArguments.firstIndex(of: "-include-pch")
+        if !renaming.isEmpty, let pchArgument, let renamed = try environment.renamedPrecompiledHeader(renaming) {
+            compileArguments[pchArgument + 1] = renamed
+        } else if pchArgument == nil || !renaming.isEmpty {
+            unit += renaming.headerInclusion(headerPath: environment.headerPath)
+            if let pchArgument { compileArguments.removeSubrange(pchArgument...(pchArgument + 1)) }
         }
         unit += prelude.text
         unit += tracepointStructs.joined(separator: "\n") + "\n"
@@ -123,14 +144,16 @@ struct BPFCompiler: Sendable {
             throw .file(path: unitPath, detail: "cannot write the translation unit")
         }
         if let withReads = try insertImplicitReads(unit: Array(unit.utf8), unitPath: unitPath, body: body,
-                                                   rewritten: rewritten, arguments: arguments) {
+                                                   rewritten: rewritten, arguments: compileArguments) {
             rewritten = withReads
         }
         var object: [UInt8] = []
         try CacheFile.publish(objectPath) { (temporaryObject: String) throws(BCCError) in
-            let output = try environment.clang.compile(source: unitPath, arguments: arguments, output: temporaryObject)
+            let output = try environment.clang.compile(source: unitPath, arguments: compileArguments, output: temporaryObject)
             guard output.status == 0 else {
-                let diagnostics = ClangDiagnostics.parse(output.diagnostics, userFile: fileName, rewritten: rewritten)
+                let diagnostics = ModuleTypeDiagnostics(kernelDefinesType: environment.kernelDefinesType)
+                    .explain(ClangDiagnostics.parse(output.diagnostics, userFile: fileName, rewritten: rewritten),
+                             programTypes: rewritten.definedTypes)
                 if diagnostics.contains(where: { $0.severity == .error }) {
                     throw .compileFailed(file: fileName, diagnostics: diagnostics)
                 }

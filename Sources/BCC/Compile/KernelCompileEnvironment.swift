@@ -19,7 +19,15 @@ enum KernelCompileEnvironment {
         return withUnsafeBytes(of: &system.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }()
 
+    /// `uname -r` of the running kernel.
+    static let release: String = {
+        var system = utsname()
+        uname(&system)
+        return withUnsafeBytes(of: &system.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }()
+
     private static let shared: Result<CompileEnvironment, BCCError> = Result { () throws(BCCError) in
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
         let clang = try ClangDriver.locate()
         let cache = VmlinuxHeaderCache.shared
         let header = try cache.headerPaths(compilerFlags: BPFCompiler.compilerFlags(architecture: architecture))
@@ -28,7 +36,7 @@ enum KernelCompileEnvironment {
             precompiledHeaderPath: header.pch.path,
             // The header's directory is named by a hash of the kernel's BTF.
             headerIdentity: header.header.path,
-            pageSize: Int(sysconf(Int32(_SC_PAGESIZE))),
+            pageSize: pageSize,
             possibleCPUs: try BCCError.wrapping("count", "possible CPUs") { try PossibleCPUs.count() },
             architecture: architecture,
             clang: clang,
@@ -39,7 +47,32 @@ enum KernelCompileEnvironment {
                 }
                 return TracepointArgsStruct(format)
             },
-            availableHelpers: { () throws(BCCError) in try kernelHelperNames() })
+            availableHelpers: { () throws(BCCError) in try kernelHelperNames() },
+            kernelRelease: release,
+            kernelFacts: { () throws(BCCError) in
+                let btf = try BCCError.wrapping("read", KernelBTF.path) { try KernelBTF.shared() }
+                return KernelFacts(btf: btf, pageSize: pageSize, architecture: architecture,
+                                   version: KernelVersion(release: release) ?? KernelVersion(0, 0))
+            },
+            kernelDefinesType: { (type) throws(BCCError) in try kernelDefines(type) },
+            renamedPrecompiledHeader: { (renaming) throws(BCCError) in
+                try cache.precompiledHeader(renaming: renaming, compilerFlags: BPFCompiler.compilerFlags(architecture: architecture)).path
+            })
+    }
+
+    /// True when the kernel's BTF defines `type` completely: "struct T",
+    /// "union T", "enum T" with members, or typedef T (a forward declaration
+    /// does not collide with a program's definition).
+    static func kernelDefines(_ type: String) throws(BCCError) -> Bool {
+        let btf = try BCCError.wrapping("read", KernelBTF.path) { try KernelBTF.shared() }
+        let parts = type.split(separator: " ")
+        guard parts.count == 2 else { return btf.firstType(named: type, kind: .typedef) != nil }
+        let name = String(parts[1])
+        switch parts[0] {
+        case "struct": return btf.firstType(named: name, kind: .struct) != nil
+        case "union": return btf.firstType(named: name, kind: .union) != nil
+        default: return btf.firstType(named: name, kind: .enum) != nil || btf.firstType(named: name, kind: .enum64) != nil
+        }
     }
 
     /// The names (without bpf_) of the kernel's `enum bpf_func_id` enumerators

@@ -106,6 +106,37 @@ public final class VmlinuxHeaderCache: Sendable {
         return (header, pch)
     }
 
+    /// A PCH of the header with the types of `renaming` renamed, for the
+    /// programs that define types of those names themselves: built on first
+    /// use beside the plain one (about two seconds) and reused by every
+    /// program with the same collisions, so their compiles keep the PCH's speed.
+    func precompiledHeader(renaming: KernelTypeRenaming,
+                           compilerFlags: [String] = VmlinuxHeaderCache.defaultCompilerFlags) throws(BCCError) -> URL {
+        let (header, _) = try headerPaths(compilerFlags: compilerFlags)
+        let clang = if let clangPath { ClangDriver(path: clangPath) } else { try ClangDriver.locate() }
+        var key = CacheKey()
+        for field in [clang.identity()] + compilerFlags + renaming.names { key.update(field: field) }
+        let directory = header.deletingLastPathComponent()
+        let wrapper = directory.appendingPathComponent("vmlinux-renamed-\(key.hex).h")
+        let pch = directory.appendingPathComponent("vmlinux-renamed-\(key.hex).pch")
+        if !FileManager.default.fileExists(atPath: wrapper.path) {
+            try CacheFile.publish(wrapper.path) { (temporary: String) throws(BCCError) in
+                guard FileManager.default.createFile(atPath: temporary, contents: Data(renaming.headerInclusion(headerPath: header.path).utf8)) else {
+                    throw .file(path: temporary, detail: "cannot write the renaming header")
+                }
+            }
+        }
+        if !FileManager.default.fileExists(atPath: pch.path) {
+            try CacheFile.publish(pch.path) { (temporary: String) throws(BCCError) in
+                let output = try clang.compile(source: wrapper.path, arguments: compilerFlags + ["-x", "c-header"], output: temporary)
+                guard output.status == 0 else {
+                    throw .compilerFailed(command: clang.path, detail: "precompiling \(wrapper.path): \(output.diagnostics)")
+                }
+            }
+        }
+        return pch
+    }
+
     /// `$XDG_CACHE_HOME/swift-bcc`, else `~/.cache/swift-bcc`.
     static func userCacheDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
         if let cache = environment["XDG_CACHE_HOME"], cache.hasPrefix("/") {

@@ -54,6 +54,7 @@ struct AttachmentKey: Hashable, CustomStringConvertible {
             case let .btfTracepoint(name): return "tp_btf \(name)"
             case let .kprobe(function, _, isReturn): return "\(isReturn ? "kretprobe" : "kprobe") \(function)"
             case let .tracing(function, isExit): return "\(isExit ? "kretfunc" : "kfunc") \(function)"
+            case let .lsm(hook): return "lsm \(hook)"
             case let .uprobe(binary, symbol, offset, isReturn):
                 let at = offset == 0 ? "" : "+\(offset)"
                 return "\(isReturn ? "uretprobe" : "uprobe") \(binary):\(symbol)\(at)" + (pid.map { " pid \($0)" } ?? "")
@@ -189,10 +190,12 @@ extension BPF {
 
     // MARK: - Perf events
 
-    /// Attaches function `fnName` to perf event (`evType`, `evConfig`) on every CPU, sampled every
-    /// `samplePeriod` events or `sampleFreq` times a second (one of the two); `pid` -1 for all processes.
+    /// Attaches function `fnName` to perf event (`evType`, `evConfig`; see ``PerfType``) on every
+    /// CPU, or on `cpu` alone when it is 0 or more, sampled every `samplePeriod` events or
+    /// `sampleFreq` times a second (one of the two); `pid` -1 for all processes.
     public func attachPerfEvent(evType: UInt32, evConfig: UInt64, fnName: String,
-                                samplePeriod: UInt64 = 0, sampleFreq: UInt64 = 0, pid: Int32 = -1) throws(BCCError) {
+                                samplePeriod: UInt64 = 0, sampleFreq: UInt64 = 0, pid: Int32 = -1,
+                                cpu: Int = -1) throws(BCCError) {
         guard (samplePeriod == 0) != (sampleFreq == 0) else {
             throw .invalidUse(object: "attachPerfEvent(\(fnName))", detail: "give exactly one of samplePeriod and sampleFreq")
         }
@@ -201,7 +204,8 @@ extension BPF {
         let sampling: PerfEventLink.Sampling = samplePeriod > 0 ? .period(samplePeriod) : .frequency(sampleFreq)
         try adopt(key) { () throws(BCCError) -> any Link in
             try BCCError.wrapping("attach \(fnName) to", key.target) {
-                try PerfEventLink(program: program, event: .init(type: evType, config: evConfig), sampling: sampling, pid: Self.process(pid))
+                try PerfEventLink(program: program, event: .init(type: evType, config: evConfig), sampling: sampling,
+                              pid: Self.process(pid), cpu: cpu < 0 ? nil : cpu)
             }
         }
     }

@@ -107,3 +107,26 @@ extension BPF {
         }
     }
 }
+
+// MARK: - Kernel types
+
+extension BPF {
+    /// True when the running kernel's `struct structName` has a member
+    /// named `field`, also inside its anonymous structs and unions (bcc's
+    /// `BPF.kernel_struct_has_field`), for programs that must name a member
+    /// a kernel version renamed (`cfs_rq.nr_running`, `nr_queued` since 6.14).
+    ///
+    /// - Throws: ``BCCError/kernel(operation:object:cause:)`` when the kernel has no BTF.
+    public static func kernelStructHasField(_ structName: String, _ field: String) throws(BCCError) -> Bool {
+        let btf = try BCCError.wrapping("read", KernelBTF.path) { try KernelBTF.shared() }
+        guard let type = btf.firstType(named: structName, kind: .struct) else { return false }
+        func has(_ id: BTFTypeID, depth: Int) -> Bool {
+            btf.members(of: id).contains { member in
+                if member.name == field { return true }
+                guard member.name.isEmpty, depth < 8 else { return false }
+                return has(btf.resolved(member.type), depth: depth + 1)
+            }
+        }
+        return has(type.id, depth: 0)
+    }
+}

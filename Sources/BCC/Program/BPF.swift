@@ -80,12 +80,11 @@ public final class BPF {
     init(source: String, fileName: String, includeDirectory: String?, cflags: [String],
          environment: CompileEnvironment, autoAttach: Bool = true, usdtContexts: [USDT] = []) throws(BCCError) {
         let usdt = try USDTAttachPlan(contexts: usdtContexts)
-        let compiled = try BPFCompiler(environment: environment)
-            .compile(source: source, fileName: fileName, cflags: cflags, includeDirectory: includeDirectory,
-                     usdtFunctions: usdt.functions)
+        var compiler = BPFCompiler(environment: environment)
+        compiler.exportedTables = ExportedTables.shared.definitions()
+        let compiled = try compiler.compile(source: source, fileName: fileName, cflags: cflags, includeDirectory: includeDirectory,
+                                            usdtFunctions: usdt.functions)
         self.fileName = fileName
-        declarations = compiled.tables
-        functions = compiled.functions
         eventTypes = compiled.eventTypes
         compiledFromCache = compiled.fromCache
         let loader: BPFObjectLoader
@@ -95,6 +94,10 @@ public final class BPF {
             guard case .object(let cause) = error else { throw .kernel(operation: "load", object: fileName, cause: error) }
             throw .object(file: fileName, cause: cause)
         }
+        let declarations: [TableDefinition]
+        (declarations, functions) = compiled.compiledDeclarations(in: loader.spec)
+        self.declarations = declarations
+        let sharing = try TableSharing(tables: declarations, loader: loader, fileName: fileName)
         let object: LoadedObject
         verifierLogSource = VerifierLogSource(fileName: fileName, original: Array(source.utf8))
         do {
@@ -115,10 +118,11 @@ public final class BPF {
         printsToTracePipe = Self.callsTracePrint(object.spec)
         let eventLoop = EventLoop(program: fileName)
         self.eventLoop = eventLoop
-        let tables = Self.tables(compiled.tables, of: object, eventLoop: eventLoop)
+        let tables = Self.tables(declarations, of: object, eventLoop: eventLoop)
         self.tables = tables
         tablesByName = Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0) })
         do {
+            try sharing.finish(object, owner: ObjectIdentifier(self))
             if autoAttach { try self.autoAttach() }
             try attach(usdt)
         } catch {
@@ -208,6 +212,7 @@ public final class BPF {
         attachments = [:]
         attachmentOrder = []
         isClosed = true
+        ExportedTables.shared.withdraw(owner: ObjectIdentifier(self))
         for link in links { link.close() }
         eventLoop.close()
         object.close()

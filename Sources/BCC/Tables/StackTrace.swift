@@ -20,6 +20,9 @@ extension Table {
         guard map.type == .stackTrace else {
             throw .invalidUse(object: "table '\(name)'", detail: "it is a \(map.type) map, not a stack trace map")
         }
+        guard map.flags & Self.stackBuildIDFlag == 0 else {
+            throw .invalidUse(object: "table '\(name)'", detail: "it is a BPF_STACK_TRACE_BUILDID table; use walkBuildIDs")
+        }
         guard stackID >= 0, let id = UInt32(exactly: stackID) else {
             throw .invalidUse(object: "table '\(name)'",
                               detail: "stack id \(stackID) is get_stackid's error \(-stackID), not a stack")

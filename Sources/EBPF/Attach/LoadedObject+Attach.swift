@@ -74,6 +74,8 @@ extension ProgramSection.AttachTarget {
             return try TracingLink(program: program, target: "tp_btf \(name)")
         case let .tracing(function, isExit):
             return try TracingLink(program: program, target: "\(isExit ? "fexit" : "fentry") \(function)")
+        case let .lsm(hook):
+            return try TracingLink(program: program, target: "lsm \(hook)")
         case let .kprobe(function, offset, isReturn):
             return try KprobeLink(program: program, symbol: function, offset: offset, isReturn: isReturn)
         case let .uprobe(binary, function, offset, isReturn):

@@ -3,7 +3,8 @@ import BTF
 
 /// A BTF-typed tracing program (BPF_PROG_TYPE_TRACING) attached where it was
 /// aimed at load time: a tp_btf tracepoint, or the entry (fentry) or exit
-/// (fexit) of a kernel function.
+/// (fexit) of a kernel function; or a BPF LSM program (BPF_PROG_TYPE_LSM) on
+/// the security hook it was loaded for.
 ///
 /// Such a program names its target when it is loaded, through
 /// `Program(expectedAttachType:attachBTFID:)`: the attach type is
@@ -24,7 +25,7 @@ public final class TracingLink: Link {
     public init(program: Program, target: String? = nil) throws(BPFError) {
         let target = target ?? "tracing program '\(program.name)'"
         self.target = target
-        try program.requireType([.tracing], for: target)
+        try program.requireType([.tracing, .lsm], for: target)
         let link: OwnedFD
         do {
             link = try Syscall.rawTracepointOpen(programFD: program.fd.rawValue, name: nil, object: "program '\(program.name)'")

@@ -73,6 +73,17 @@ public final class Map: Sendable, CustomStringConvertible {
         withExtendedLifetime((btf?.fd, innerMap)) {}
     }
 
+    /// Takes ownership of `fd`, a map the kernel describes with these attributes.
+    init(adopting fd: OwnedFD, type: MapType, name: String, keySize: Int, valueSize: Int, maxEntries: Int, flags: UInt32) {
+        self.fd = fd
+        self.type = type
+        self.name = name
+        self.keySize = keySize
+        self.valueSize = valueSize
+        self.maxEntries = maxEntries
+        self.flags = flags
+    }
+
     /// The kernel's id for this map (BPF_OBJ_GET_INFO_BY_FD).
     public var id: UInt32 {
         get throws(BPFError) {

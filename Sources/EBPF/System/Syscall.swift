@@ -63,6 +63,53 @@ package enum Syscall {
         }
     }
 
+    // MARK: - Pinning
+
+    /// BPF_OBJ_PIN: pins the map, program or link `fd` at `path` in a BPF filesystem.
+    package static func objectPin(fd: Int32, path: String, object: String) throws(BPFError) {
+        var attr = bpf_attr()
+        attr.bpf_fd = UInt32(bitPattern: fd)
+        let result = path.withCString { cPath in
+            attr.pathname = address(cPath)
+            return Result { () throws(Errno) in try bpf(BPF_OBJ_PIN, &attr) }
+        }
+        guard case let .failure(error) = result else { return }
+        switch error.rawValue {
+        case EEXIST: throw BPFError.invalidArgument(operation: "pin", object: object, detail: "\(path) already exists")
+        case ENOENT: throw BPFError.notFound(what: "directory of pin path \(path)")
+        case EPERM where !isInBPFFilesystem(path):
+            throw BPFError.invalidArgument(operation: "pin", object: object,
+                                           detail: "\(path) is not in a BPF filesystem (mount one: mount -t bpf bpf /sys/fs/bpf)")
+        default: throw error.error(operation: "pin at \(path)", object: object)
+        }
+    }
+
+    /// BPF_OBJ_GET: a descriptor for the object pinned at `path`.
+    package static func objectGet(path: String, object: String) throws(BPFError) -> OwnedFD {
+        var attr = bpf_attr()
+        let result = path.withCString { cPath in
+            attr.pathname = address(cPath)
+            return Result { () throws(Errno) in try bpfDescriptor(BPF_OBJ_GET, &attr) }
+        }
+        switch result {
+        case let .success(fd): return fd
+        case let .failure(error) where error.rawValue == ENOENT: throw BPFError.notFound(what: "\(object) pinned at \(path)")
+        case let .failure(error): throw error.error(operation: "open pinned \(path)", object: object)
+        }
+    }
+
+    /// True when `path` lies under a mounted BPF filesystem (/proc/mounts).
+    static func isInBPFFilesystem(_ path: String) -> Bool {
+        guard let mounts = try? SysFile.read("/proc/mounts") else { return false }
+        for line in mounts.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count > 2, fields[2] == "bpf" else { continue }
+            let mountPoint = String(fields[1])
+            if path == mountPoint || path.hasPrefix(mountPoint.hasSuffix("/") ? mountPoint : mountPoint + "/") { return true }
+        }
+        return false
+    }
+
     /// BPF_MAP_LOOKUP_ELEM: copies the value of `key` into `value`.
     /// Returns false when the key does not exist.
     package static func mapLookup(fd: Int32, key: UnsafeRawPointer?, value: UnsafeMutableRawPointer,
