@@ -20,15 +20,16 @@ package enum Syscall {
     package static func bpf(_ command: bpf_cmd, _ attr: inout bpf_attr) throws(Errno) -> Int32 {
         var verifierRetries = 0
         while true {
-            let result = cbpf_bpf(Int32(command.rawValue), &attr, UInt32(MemoryLayout<bpf_attr>.size))
-            if result >= 0 { return result }
-            let error = Errno.current
-            if error.rawValue == EINTR { continue }
-            if error.rawValue == EAGAIN && command == BPF_PROG_LOAD && verifierRetries < maximumVerifierRetries {
+            do {
+                return try Errno.retryingInterrupts {
+                    cbpf_bpf(Int32(command.rawValue), &attr, UInt32(MemoryLayout<bpf_attr>.size))
+                }
+            } catch {
+                guard error.rawValue == EAGAIN, command == BPF_PROG_LOAD, verifierRetries < maximumVerifierRetries else {
+                    throw error
+                }
                 verifierRetries += 1
-                continue
             }
-            throw error
         }
     }
 
