@@ -52,6 +52,7 @@ package struct DialectRewriter {
 
     /// Rewrites `source`; throws `DialectError.compileFailed` naming the user's lines.
     package func rewrite(_ source: String) throws(DialectError) -> RewriteResult {
+        try SourceText.check(Array(source.utf8), fileName: fileName)
         var pass = RewritePass(source: source, options: self)
         try pass.run()
         return pass.result
@@ -289,6 +290,14 @@ struct RewritePass {
             guard let pages = integerValue(args[1]), pages > 0, pages & (pages - 1) == 0 else {
                 report(at: tokens[arguments[1].lowerBound].start,
                        "BPF_RINGBUF_OUTPUT page count '\(args[1])' must be a power of two (the kernel needs a power-of-two number of pages)")
+                return nil
+            }
+            // max_entries is the size in bytes, a 32-bit power of two: 2 GiB at most.
+            let maximumPages = (1 << 31) / max(options.pageSize, 1)
+            guard pages <= maximumPages else {
+                report(at: tokens[arguments[1].lowerBound].start,
+                       "BPF_RINGBUF_OUTPUT(\(args[0]), \(args[1])): \(pages) pages of \(options.pageSize) bytes is more than a ring "
+                           + "buffer can hold; the limit is \(maximumPages) pages (2 GiB: its size in bytes is a 32-bit power of two)")
                 return nil
             }
             table = TableDefinition(name: args[0], kind: .ringBuffer, keyType: "int", leafType: "u32", maxEntries: String(pages * options.pageSize), line: line)

@@ -77,6 +77,7 @@ public final class VmlinuxHeaderCache: Sendable {
         let headerDirectory = directory.appendingPathComponent(key.hex)
         let header = headerDirectory.appendingPathComponent("vmlinux.h")
         try CacheFile.createDirectory(headerDirectory, for: "header cache")
+        CacheFile.removeStale(in: headerDirectory)
         if !FileManager.default.fileExists(atPath: header.path) {
             let text: [UInt8]
             do {
