@@ -89,3 +89,25 @@ private func diagnostics(of error: DialectError?) -> [CompileDiagnostic] {
     // The limit itself is fine.
     #expect(throws: Never.self) { try rewrite("BPF_RINGBUF_OUTPUT(events, 1<<19);\n") }
 }
+
+/// A missing ';' before a line the rewriter turns into `({ ... })` is
+/// reported as clang reports it in the user's own text: "expected ';'" at
+/// the end of the line that lacks it (it was "expected expression" a line later).
+@Test func missingSemicolonBeforeARewrittenStatementIsReportedWhereItIsMissing() throws {
+    let setup = try StubCompileSetup()
+    defer { try? FileManager.default.removeItem(at: setup.directory) }
+    for (second, third) in [("    u32 other = 1", "    counts.increment(key);"),
+                            ("    u64 *value = 0", "    counts.lookup(&key);"),
+                            ("    u64 ts = bpf_ktime_get_ns()", "    bpf_trace_printk(\"ts %llu\\n\", ts);")] {
+        let source = "BPF_HASH(counts, u32, u64);\nint kprobe__f(struct pt_regs *ctx) {\n    u32 key = 2;\n\(second)\n\(third)\n    return 0;\n}\n"
+        let error = #expect(throws: BCCError.self) { try setup.compile(source) }
+        guard case let .compileFailed(_, diagnostics)? = error else { Issue.record("wrong error \(String(describing: error))"); continue }
+        let first = try #require(diagnostics.first)
+        #expect(first.line == 4, "\(diagnostics)")
+        #expect(first.column == second.count + 1, "\(diagnostics)")
+        #expect(first.message.hasPrefix("expected ';'"), "\(diagnostics)")
+    }
+    // The guarded statements still compile and load as before.
+    _ = try setup.compile("BPF_HASH(counts, u32, u64);\nint kprobe__f(struct pt_regs *ctx) {\n    u32 key = 2;\n"
+                          + "    counts.increment(key);\n    counts.lookup(&key);\n    return 0;\n}\n")
+}

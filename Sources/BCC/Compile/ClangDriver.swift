@@ -78,6 +78,7 @@ struct ClangDriver: Sendable {
         let readEnd = pipeEnds[0], writeEnd = pipeEnds[1]
         // Neither end may leak into children other threads spawn.
         _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(readEnd, F_SETFL, O_NONBLOCK)
         _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
         defer { Glibc.close(readEnd) }
         let output = open(standardOutput, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
@@ -107,7 +108,9 @@ struct ClangDriver: Sendable {
         while true {
             // Wake every 50 ms to notice the caller's cancellation.
             var ready = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
-            if poll(&ready, 1, 50) == 0 {
+            let events = poll(&ready, 1, 50)
+            if events < 0 { continue }  // EINTR: the read below must not block where cancellation is not seen
+            if events == 0 {
                 guard Task.isCancelled else { continue }
                 // Not waiting for end of file: a child of clang's may still hold the pipe.
                 cancelled = true
