@@ -127,8 +127,12 @@ struct ClangDriver: Sendable {
         if cancelled {
             throw .compilerFailed(command: path, detail: "cancelled: the calling task was cancelled, and clang was stopped")
         }
-        // WIFEXITED / WEXITSTATUS are macros Swift cannot import.
-        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Output(status: exitStatus, diagnostics: String(decoding: diagnostics, as: UTF8.self))
+        // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift cannot import.
+        let signal = status & 0x7f
+        guard signal == 0 else {
+            // Ctrl-C at the terminal reaches clang too: say that, not "failed" with no diagnostics.
+            throw .compilerFailed(command: path, detail: "stopped by signal \(signal) (\(String(cString: strsignal(signal))))")
+        }
+        return Output(status: (status >> 8) & 0xff, diagnostics: String(decoding: diagnostics, as: UTF8.self))
     }
 }
