@@ -3,11 +3,29 @@
 // ring buffer. Its records are read through opensnoop_data_t
 // (OpenSnoopEvent.swift), which `swift-bcc types` writes from this program.
 import BCC
+import EBPF
 
 /// The BPF side of opensnoop.
 public enum OpenSnoopProgram {
     /// Bytes in a record's path (bcc's NAME_MAX).
     public static let nameSize = 255
+
+    /// Pages of opensnoop's one ring for `perCPU` pages per CPU (bcc's and
+    /// libbpf-tools' perf buffers have that many on each CPU): the product,
+    /// rounded up to a power of two as the kernel requires.
+    public static func ringPages(perCPU: Int, cpus: Int? = nil) throws(BCCError) -> Int {
+        var count = cpus ?? 1
+        if cpus == nil {
+            do throws(BPFError) {
+                count = try PossibleCPUs.count()
+            } catch {
+                throw .kernel(operation: "count", object: "possible CPUs", cause: error)
+            }
+        }
+        var pages = 1
+        while pages < perCPU * max(count, 1) { pages <<= 1 }
+        return pages
+    }
 
     /// The program for the given filters. `bufferPages` sizes the ring buffer
     /// (a power of two); `pid` / `tid` keep only that process or thread.
