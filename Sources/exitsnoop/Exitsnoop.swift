@@ -68,12 +68,13 @@ struct Exitsnoop: ParsableCommand {
         // bcc: an empty --label prints "exit".
         let label = label.map { $0.isEmpty ? "exit" : $0 }
         var sawTarget = false
+        let output = OutputBuffer()
         try b["events"].openRingBuffer(as: exitsnoop_event_t.self) { event in
             let time = timestamps ? ExitsnoopProgram.timestamp(utc: utc) : nil
-            StandardOutput.printLine(ExitsnoopProgram.line(for: event, time: time, label: label))
+            output.appendLine(ExitsnoopProgram.line(for: event, time: time, label: label))
             if !perThread || event.tid == event.pid { sawTarget = true }
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)),
+        try b.pollReportingDrops(rings: ["events"], output: output, until: StopSignal(duration: duration.map(Double.init)),
                                  done: { pid != nil && sawTarget })
     }
 }

@@ -61,9 +61,10 @@ struct Killsnoop: ParsableCommand {
         try b.autoAttach()
         let width = KillsnoopProgram.pidWidth(pidMax: try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))
         StandardOutput.printLine(KillsnoopProgram.header(pidWidth: width))
+        let output = OutputBuffer()
         try b["events"].openRingBuffer(as: killsnoop_event_t.self) { event in
-            StandardOutput.printLine(KillsnoopProgram.line(for: event, time: ToolClock.hhmmss(), pidWidth: width))
+            output.appendLine(KillsnoopProgram.line(for: event, time: ToolClock.hhmmss(), pidWidth: width))
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, until: StopSignal(duration: duration.map(Double.init)))
     }
 }

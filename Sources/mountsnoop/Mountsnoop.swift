@@ -38,9 +38,10 @@ struct Mountsnoop: ParsableCommand {
         defer { b.close() }
         let parent = parentProcess
         StandardOutput.printLine(MountsnoopProgram.header(parent: parent))
+        let output = OutputBuffer()
         try b["events"].openRingBuffer(as: mountsnoop_event_t.self) { event in
-            if let line = MountsnoopProgram.line(for: event, parent: parent) { StandardOutput.printLine(line) }
+            if let line = MountsnoopProgram.line(for: event, parent: parent) { output.appendLine(line) }
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, until: StopSignal(duration: duration.map(Double.init)))
     }
 }

@@ -64,9 +64,10 @@ struct Sigsnoop: ParsableCommand {
         try b.autoAttach()
         StandardOutput.printLine(SigsnoopProgram.header)
         let names = name
+        let output = OutputBuffer()
         try b["events"].openRingBuffer(as: sigsnoop_event_t.self) { event in
-            StandardOutput.printLine(SigsnoopProgram.line(for: event, time: ToolClock.hhmmss(), names: names))
+            output.appendLine(SigsnoopProgram.line(for: event, time: ToolClock.hhmmss(), names: names))
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, until: StopSignal(duration: duration.map(Double.init)))
     }
 }

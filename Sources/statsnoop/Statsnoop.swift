@@ -59,10 +59,11 @@ struct Statsnoop: ParsableCommand {
         let (timestamps, names) = (timestamp, sysname)
         StandardOutput.printLine(StatsnoopProgram.header(timestamps: timestamps, syscallNames: names))
         var start: UInt64 = 0
+        let output = OutputBuffer()
         try b["events"].openRingBuffer(as: statsnoop_event_t.self) { event in
             if start == 0 { start = event.ts_ns }
-            StandardOutput.printLine(StatsnoopProgram.line(for: event, start: start, timestamps: timestamps, syscallNames: names))
+            output.appendLine(StatsnoopProgram.line(for: event, start: start, timestamps: timestamps, syscallNames: names))
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, until: StopSignal(duration: duration.map(Double.init)))
     }
 }
