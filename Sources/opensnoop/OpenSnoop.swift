@@ -64,8 +64,13 @@ struct OpenSnoop: ParsableCommand {
         // bcc's -b is pages per CPU (a perf buffer each); one ring serves
         // every CPU, so it gets that many pages for each of them, as libbpf-tools' buffers do.
         let ringPages = try OpenSnoopProgram.ringPages(perCPU: bufferPages)
-        let b = try BPF(text: OpenSnoopProgram.source(pid: pid, tid: tid, uid: uid, bufferPages: ringPages))
+        let b = try BPF(text: OpenSnoopProgram.source(filterPid: pid != nil, filterTid: tid != nil, filterUID: uid != nil,
+                                                      bufferPages: ringPages), autoAttach: false)
         defer { b.close() }
+        if let pid { try TableFilters.fill(b, value: "pid_filter", with: UInt64(UInt32(bitPattern: pid))) }
+        if let tid { try TableFilters.fill(b, value: "tid_filter", with: UInt64(UInt32(bitPattern: tid))) }
+        if let uid { try TableFilters.fill(b, value: "uid_filter", with: UInt64(uid)) }
+        try b.autoAttach()
         var formatter = OpenSnoopFormatter(timestamps: timestamp, printUID: printUID, failedOnly: failed,
                                            nameFilter: name, showTID: tid != nil, extendedFields: extendedFields)
         let stop = StopSignal(duration: duration.map(Double.init))
