@@ -69,9 +69,9 @@ public final class OutputBuffer {
     /// Appends raw bytes.
     public func append(bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return }
-        if bytes.count > capacity {
+        if bytes.count > capacity && descriptor >= 0 {
             flush()
-            if descriptor >= 0 { StandardOutput.writeAll(descriptor, bytes) }
+            StandardOutput.writeAll(descriptor, bytes)
             return
         }
         reserve(bytes.count)
