@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Netlink"),
         .target(name: "EBPF", dependencies: ["CBPF", "ELF", "BTF", "BPFObject", "Netlink"]),
         // Pure: bcc's C dialect rewritten to plain C (no syscalls, no kernel).
-        .target(name: "BCCDialect", dependencies: ["BPFObject"]),
+        .target(name: "BCCDialect", dependencies: ["BPFObject", "ELF"]),
         // Pure over BTF: event decoding, text and JSON, layout checks, Swift mirrors.
         .target(name: "BCCEvents", dependencies: ["BTF"]),
         // Pure: bcc's one-liner probe specifiers (trace, argdist, funccount, ...) and the C they generate.
@@ -63,6 +63,8 @@ let package = Package(
         .executableTarget(name: "stackcount", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "trace", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "argdist", dependencies: ["BCC", "BCCTools", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "tplist", dependencies: ["BCC", "BCCTools", "EBPF", "ELF", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "ucalls", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "runqlat", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Block I/O, scheduler, CPU and interrupt tools (tracepoints, raw tracepoints, perf events).
         .executableTarget(name: "biolatency", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -112,6 +114,7 @@ let package = Package(
                                                            "xdp-drop-count", "http-filter",
                                                            "funccount", "funclatency", "stackcount", "trace", "argdist",
                                                            "biolatency", "biosnoop", "biopattern", "bitesize", "cpudist", "offcputime",
-                                                           "wakeuptime", "runqslower", "runqlen", "profile", "hardirqs", "softirqs"]),
+                                                           "wakeuptime", "runqslower", "runqlen", "profile", "hardirqs", "softirqs",
+                                                           "tplist", "ucalls"]),
     ]
 )

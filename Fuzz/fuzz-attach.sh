@@ -13,15 +13,11 @@ work=".build/fuzz-attach"
 rm -rf "$work"
 mkdir -p "$work"
 
-# The modules, built from their Sources folders (Fuzz/lib/modules.sh); EBPF
-# with testing enabled, since LinkerCache is internal.
+# EBPF and its dependencies, built from their Sources folders (Fuzz/lib/modules.sh).
 source Fuzz/lib/modules.sh
 {
-    cbpf
-    for name in ELF BTF BPFObject; do module "$name"; done
-    module EBPF -enable-testing
-    swiftc "${flags[@]}" Fuzz/AttachParsers/main.swift -L "$work" -lEBPF -lBPFObject -lBTF -lELF -lCBPF \
-        -o "$work/fuzz-attach"
+    ebpf
+    swiftc "${flags[@]}" Fuzz/AttachParsers/main.swift "${ebpf_libraries[@]}" -o "$work/fuzz-attach"
 } > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 
 corpus="$work/corpus"

@@ -11,15 +11,11 @@ work=".build/fuzz-ringbuf"
 rm -rf "$work"
 mkdir -p "$work"
 
-# The modules, built from their Sources folders (Fuzz/lib/modules.sh); EBPF
-# with testing enabled, since the parser is internal.
+# EBPF and its dependencies, built from their Sources folders (Fuzz/lib/modules.sh).
 source Fuzz/lib/modules.sh
 {
-    cbpf
-    for name in ELF BTF BPFObject; do module "$name"; done
-    module EBPF -enable-testing
-    swiftc "${flags[@]}" Fuzz/RingBufferRecordParser/main.swift -L "$work" -lEBPF -lBPFObject -lBTF -lELF -lCBPF \
-        -o "$work/fuzz-ringbuf"
+    ebpf
+    swiftc "${flags[@]}" Fuzz/RingBufferRecordParser/main.swift "${ebpf_libraries[@]}" -o "$work/fuzz-ringbuf"
 } > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 
 corpus="$work/corpus"

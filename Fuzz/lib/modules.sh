@@ -24,3 +24,12 @@ MAP
     clang -c -O1 -fsanitize=fuzzer-no-link,address -I Sources/CBPF/include Sources/CBPF/shim.c -o "$work/shim.o"
     ar rcs "$work/libCBPF.a" "$work/shim.o"
 }
+
+# EBPF and what it depends on (as Package.swift lists it), EBPF with testing
+# enabled so a target can reach its internal parsers; the link flags follow.
+ebpf_libraries=(-L "$work" -lEBPF -lNetlink -lBPFObject -lBTF -lELF -lCBPF)
+ebpf() {
+    cbpf
+    for name in ELF BTF BPFObject Netlink; do module "$name"; done
+    module EBPF -enable-testing
+}

@@ -37,6 +37,8 @@ package struct DialectRewriter {
     package var pageSize: Int
     /// The number of possible CPUs (perf output tables have one slot each).
     package var possibleCPUs: Int
+    /// Functions enabled on USDT probes, by name: what bpf_usdt_readarg in them reads.
+    package var usdtFunctions: [String: USDTFunction] = [:]
     /// Tables other programs of the process export (BPF_TABLE_PUBLIC and
     /// _SHARED), by name, for this program's BPF_TABLE("extern", ...).
     package var exportedTables: [String: TableDefinition] = [:]
@@ -243,7 +245,10 @@ struct RewritePass {
             }
             if let edit = functionDefinition(at: index, declarationStart: declarationStart) { return edit }
         }
-        if braceDepth > 0 { return mapMethodCall(at: index, limit: tokens.count) ?? packetAccess(at: index, limit: tokens.count) }
+        if braceDepth > 0 {
+            if name == "bpf_usdt_readarg" || name == "bpf_usdt_readarg_p" { return usdtReadargCall(at: index) }
+            return mapMethodCall(at: index, limit: tokens.count) ?? packetAccess(at: index, limit: tokens.count)
+        }
         return nil
     }
 

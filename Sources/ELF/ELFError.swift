@@ -16,6 +16,9 @@ public enum ELFError: Error, Equatable, Sendable, CustomStringConvertible {
     case unreadable(path: String, detail: String)
     /// A named symbol or section is absent.
     case notFound(what: String, file: String)
+    /// A USDT probe's note or argument spec cannot be used: `detail` names
+    /// the argument and what is wrong with it.
+    case malformedProbe(binary: String, probe: String, detail: String)
 
     /// A sentence naming the problem and where it is.
     public var description: String {
@@ -30,6 +33,8 @@ public enum ELFError: Error, Equatable, Sendable, CustomStringConvertible {
             return "ELF: cannot read \(path): \(detail)"
         case let .notFound(what, file):
             return "ELF: \(what) not found in \(file)"
+        case let .malformedProbe(binary, probe, detail):
+            return "ELF: USDT probe \(probe) in \(binary): \(detail)"
         }
     }
 }

@@ -28,6 +28,8 @@ private let execProgram = """
         char filename[64];
         char comm[TASK_COMM_LEN];
         u32 inline_length;
+        char filename_prefix[8];
+        char filename_whole[64];
     };
     BPF_HASH(execs, u32, struct exec_t);
 
@@ -35,6 +37,9 @@ private let execProgram = """
         u32 pid = bpf_get_current_pid_tgid() >> 32;
         struct exec_t exec = {};
         TP_DATA_LOC_READ_STR(exec.filename, filename, sizeof(exec.filename));
+        TP_DATA_LOC_READ_CONST(exec.filename_prefix, filename, sizeof(exec.filename_prefix));
+        if ((args->data_loc_filename >> 16) <= sizeof(exec.filename_whole))
+            TP_DATA_LOC_READ(exec.filename_whole, filename);
         struct task_struct *task = (struct task_struct *)bpf_get_current_task();
         struct fs_struct *fs;
         struct dentry *cwd;
@@ -205,7 +210,10 @@ extension BPFKernelTests {
             let filenameOffset = facts.dentryInlineNameLength
             #expect(cString(value[filenameOffset ..< filenameOffset + 64]) == "/bin/true")
             #expect(cString(value[(filenameOffset + 64)...].prefix(facts.taskCommLength)) == "true")
-            #expect(load(value, at: filenameOffset + 64 + facts.taskCommLength, as: UInt32.self) == UInt32(facts.dentryInlineNameLength))
+            let lengthOffset = filenameOffset + 64 + facts.taskCommLength
+            #expect(load(value, at: lengthOffset, as: UInt32.self) == UInt32(facts.dentryInlineNameLength))
+            #expect(Array(value[(lengthOffset + 4)..<(lengthOffset + 12)]) == Array("/bin/tru".utf8), "TP_DATA_LOC_READ_CONST reads its length")
+            #expect(cString(value[(lengthOffset + 12)...]) == "/bin/true", "TP_DATA_LOC_READ reads the string's own length")
         }
     }
 

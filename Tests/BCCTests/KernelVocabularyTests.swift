@@ -259,6 +259,20 @@ private func constantValues(of use: VocabularyUse) throws -> [String: Int64] {
     return values
 }
 
+/// The arch constants for arm64, which this x86_64 machine cannot compare
+/// with a kernel of its own: the arm64 UAPI's open flags and the linear map base.
+@Test func arm64FactsTakeArm64Values() {
+    let facts = KernelFacts(pageSize: 16384, architecture: "aarch64", versionCode: 0x061200)
+    let definitions = Dictionary(uniqueKeysWithValues: facts.definitions.map { ($0.name, $0.text) })
+    #expect(definitions["O_DIRECTORY"] == "#define O_DIRECTORY 040000")
+    #expect(definitions["O_NOFOLLOW"] == "#define O_NOFOLLOW 0100000")
+    #expect(definitions["O_DIRECT"] == "#define O_DIRECT 0200000")
+    #expect(definitions["O_LARGEFILE"] == "#define O_LARGEFILE 0400000")
+    #expect(definitions["PAGE_SHIFT"] == "#define PAGE_SHIFT 14")
+    #expect(definitions["PAGE_OFFSET"] == "#define PAGE_OFFSET 0xffff000000000000UL")
+    #expect(definitions["CONFIG_ARM64"] != nil && definitions["CONFIG_X86_64"] == nil)
+}
+
 /// The values `names` have in the system's headers `headers`, from a host
 /// program (names the headers do not define are absent).
 private func hostValues(of names: [String], headers: [String]) throws -> [String: Int64] {

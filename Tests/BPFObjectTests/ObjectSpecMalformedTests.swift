@@ -14,7 +14,7 @@ import TestSupport
     @Test func hostObjectIsNotBPF() throws {
         let host = try TestSupport.compileHostProgram("elf_host.c")
         let bytes = try ELFFile(contentsOf: host.path).bytes
-        let error = #expect(throws: BPFObjectError.self) { try ObjectSpec(bytes: bytes, name: "elf_host") }
+        let error = #expect(throws: BPFObjectError.malformed(what: "elf_host", detail: "e_machine is 62, not BPF (247)")) { try ObjectSpec(bytes: bytes, name: "elf_host") }
         #expect(error?.description.contains("elf_host: e_machine is 62, not BPF (247)") == true)
     }
 
@@ -79,6 +79,7 @@ extension ObjectSpecMalformedTests {
         let field = sectionHeaders + data.index * 64 + 24
         bytes.replaceSubrange(field..<field + 8, with: [0, 0, 0, 0, 0, 1, 0, 0])
         let error = #expect(throws: BPFObjectError.self) { try ObjectSpec(bytes: bytes) }
+        #expect({ if case .elf(.truncated)? = error { true } else { false } }(), "\(String(describing: error))")
         #expect(error?.description.contains(".data") == true, "\(String(describing: error))")
     }
 }

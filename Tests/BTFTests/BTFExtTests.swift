@@ -30,9 +30,9 @@ import Testing
 
     @Test func rejectsMalformedSections() {
         #expect(throws: BTFError.badMagic(found: 0)) { try BTFExt(bytes: [UInt8](repeating: 0, count: 32)) }
-        #expect(throws: BTFError.self) { try BTFExt(bytes: [0x9f, 0xeb, 1, 0]) }
+        #expect(throws: BTFError.truncated(what: "BTF.ext header", offset: 4, needed: 4, available: 4)) { try BTFExt(bytes: [0x9f, 0xeb, 1, 0]) }
         // A record count that runs past the part.
-        #expect(throws: BTFError.self) { try BTFExt(bytes: Self.ext(functions: [8, 1, 1000, 0, 10], lines: [], core: [])) }
+        #expect(throws: BTFError.truncated(what: "func_info records (1000 of 8 bytes)", offset: 44, needed: 8000, available: 52)) { try BTFExt(bytes: Self.ext(functions: [8, 1, 1000, 0, 10], lines: [], core: [])) }
         // A record smaller than the kernel's.
         #expect(throws: BTFError.badHeader("func_info record size 4 is smaller than 8")) {
             try BTFExt(bytes: Self.ext(functions: [4, 1, 1, 0], lines: [], core: []))
@@ -40,6 +40,6 @@ import Testing
         // A part that lies outside the section.
         var bytes = Self.ext(functions: [8, 1, 1, 0, 10], lines: [], core: [])
         bytes[8] = 0xff
-        #expect(throws: BTFError.self) { try BTFExt(bytes: bytes) }
+        #expect(throws: BTFError.truncated(what: "func_info", offset: 287, needed: 20, available: bytes.count)) { try BTFExt(bytes: bytes) }
     }
 }

@@ -135,7 +135,7 @@ struct BTFHeaderTests {
         var b = BTFBuilder()
         let int = b.int("int", size: 4)
         _ = b.composite(.struct, "huge", size: 0xffff_fff0, members: [("a", int, 0, 0)])
-        #expect(throws: BTFError.self) { try b.build().cHeader() }
+        #expect(throws: BTFError.badType(id: 2, offset: 40, problem: "tail padding of more than 1 MiB")) { try b.build().cHeader() }
     }
 
     @Test func repeatedInlinePaddingHitsTheSizeLimit() throws {

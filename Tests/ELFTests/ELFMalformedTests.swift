@@ -26,7 +26,7 @@ import TestSupport
         #expect(throws: ELFError.truncated(what: "ELF header", offset: 0, length: 64, available: 0)) {
             try ELFFile(bytes: [])
         }
-        #expect(throws: ELFError.self) { try ELFFile(bytes: [0x7f, 0x45, 0x4c, 0x46]) }
+        #expect(throws: ELFError.truncated(what: "ELF header", offset: 0, length: 64, available: 4)) { try ELFFile(bytes: [0x7f, 0x45, 0x4c, 0x46]) }
     }
 
     @Test func badMagicClassAndEndianness() throws {
@@ -48,7 +48,7 @@ import TestSupport
         var bytes = Self.header()
         bytes[40] = 0x40            // e_shoff = 64, the end of the file
         bytes[58] = 64; bytes[60] = 3  // three 64-byte entries
-        let error = #expect(throws: ELFError.self) { try ELFFile(bytes: bytes) }
+        let error = #expect(throws: ELFError.truncated(what: "section header table (3 entries)", offset: 64, length: 192, available: 0)) { try ELFFile(bytes: bytes) }
         #expect(error?.description.contains("section header table (3 entries) at offset 64") == true)
     }
 
@@ -71,12 +71,14 @@ import TestSupport
         var bytes = object
         bytes[shoff + symtab.index * 64 + 40] = 0xee
         let linkError = #expect(throws: ELFError.self) { try ELFFile(bytes: bytes).symbols() }
+        #expect({ if case .malformed? = linkError { true } else { false } }())
         #expect(linkError?.description.contains("section index 238 is out of range") == true)
 
         // A section whose contents run past the end of the file.
         bytes = object
         bytes[shoff + symtab.index * 64 + 32 + 3] = 0x7f
         let sizeError = #expect(throws: ELFError.self) { try ELFFile(bytes: bytes).symbols() }
+        #expect({ if case .truncated? = sizeError { true } else { false } }())
         #expect(sizeError?.description.contains("contents of section \(symtab.index) '.symtab'") == true)
 
         // A symbol whose name offset is past its string table.
@@ -84,6 +86,7 @@ import TestSupport
         let firstNamed = symtab.offset + 24
         bytes[firstNamed + 3] = 0x7f
         let nameError = #expect(throws: ELFError.self) { try ELFFile(bytes: bytes).symbols() }
+        #expect({ if case .malformed? = nameError { true } else { false } }())
         #expect(nameError?.description.contains("name of symbol 1") == true)
     }
 

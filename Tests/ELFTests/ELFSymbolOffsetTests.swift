@@ -70,7 +70,7 @@ import TestSupport
         let bare = try libc.symbolFileOffset(named: "malloc")
         #expect(bare == (try libc.symbolFileOffset(named: malloc.versionedName)))
         #expect(bare == offsetThroughSection(libc, malloc))
-        #expect(throws: ELFError.self) { try libc.symbolFileOffset(named: "malloc@@NO_SUCH_VERSION") }
+        #expect(throws: ELFError.notFound(what: "symbol 'malloc@@NO_SUCH_VERSION'", file: libc.path)) { try libc.symbolFileOffset(named: "malloc@@NO_SUCH_VERSION") }
 
         // Symbols with several versions: a bare name picks the default one,
         // "name@V" selects a specific one.

@@ -75,10 +75,14 @@ struct BPFCompiler: Sendable {
     /// Tables other programs of the process export, for BPF_TABLE("extern", ...).
     var exportedTables: [String: TableDefinition] = [:]
 
-    /// Compiles `source` (named `fileName` in diagnostics) with extra `cflags`.
-    func compile(source: String, fileName: String, cflags: [String], includeDirectory: String?) throws(BCCError) -> CompiledProgram {
+    /// Compiles `source` (named `fileName` in diagnostics) with extra `cflags`;
+    /// `usdtFunctions` are the functions enabled on USDT probes, whose
+    /// bpf_usdt_readarg calls read their probes' arguments.
+    func compile(source: String, fileName: String, cflags: [String], includeDirectory: String?,
+                 usdtFunctions: [USDTFunction] = []) throws(BCCError) -> CompiledProgram {
         var rewriter = DialectRewriter(fileName: fileName, pageSize: environment.pageSize, possibleCPUs: environment.possibleCPUs)
         rewriter.exportedTables = exportedTables
+        rewriter.usdtFunctions = Dictionary(usdtFunctions.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var rewritten: RewriteResult
         do {
             rewritten = try rewriter.rewrite(source)
@@ -92,11 +96,13 @@ struct BPFCompiler: Sendable {
             tracepointStructs.append(args.cDefinition(structName: "tracepoint__\(parts[0])__\(parts[1])"))
         }
         let epilogue = eventTypeAnchors(rewritten.eventTypes)
+        let usdtReaders = USDTArgumentReaders(functions: usdtFunctions).cText
         let arguments = compilerArguments(cflags: cflags, includeDirectory: includeDirectory)
 
         var key = CacheKey()
         for field in [Self.formatVersion, environment.headerIdentity, environment.clang.identity(), environment.architecture,
-                      String(environment.pageSize), environment.kernelRelease, fileName, rewritten.body.text, epilogue] + tracepointStructs + arguments {
+                      String(environment.pageSize), environment.kernelRelease, fileName, rewritten.body.text, epilogue, usdtReaders]
+                          + tracepointStructs + arguments {
             key.update(field: field)
         }
         let objectsDirectory = environment.cacheDirectory.appendingPathComponent("objects")
@@ -124,6 +130,7 @@ struct BPFCompiler: Sendable {
         }
         unit += prelude.text
         unit += tracepointStructs.joined(separator: "\n") + "\n"
+        unit += usdtReaders
         unit += "#line 1 \"\(quotedFile)\"\n"
         let bodyStart = unit.utf8.count
         unit += rewritten.body.text

@@ -45,6 +45,8 @@ public enum BCCError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A histogram slot lies outside what the histogram kind holds (in
     /// table `table`, when it came from one).
     case histogramSlotOutOfRange(table: String?, kind: Histogram.Kind, slot: Int, limit: Int)
+    /// A USDT probe is not in the binary or process searched; `available` lists the probes there.
+    case usdtProbeNotFound(probe: String, binary: String, available: [String])
 
     /// A human-readable message naming the problem and where it is.
     public var description: String {
@@ -76,6 +78,8 @@ public enum BCCError: Error, Equatable, Sendable, CustomStringConvertible {
             return "table '\(table)': \(cause)"
         case let .histogramSlotOutOfRange(table, kind, slot, limit):
             return (table.map { "table '\($0)': " } ?? "") + "\(kind) histogram slot \(slot) is outside 0...\(limit)"
+        case let .usdtProbeNotFound(probe, binary, available):
+            return "no USDT probe '\(probe)' in \(binary) (its probes: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
         }
     }
 }

@@ -13,6 +13,10 @@ struct AttachmentKey: Hashable, CustomStringConvertible {
         case perfEvent(type: UInt32, config: UInt64)
         /// A network attach point (Network/): "xdp", "tc ingress", "raw socket", ... and where.
         case network(kind: String, target: String)
+        /// One site of a USDT probe (BPF+USDT.swift).
+        case usdt(probe: String, binary: String, fileOffset: UInt64, pid: Int32?)
+        /// A USDT probe's semaphore, raised in a process.
+        case usdtSemaphore(probe: String, binary: String, address: UInt64, pid: Int32)
     }
 
     var point: Point
@@ -37,6 +41,10 @@ struct AttachmentKey: Hashable, CustomStringConvertible {
         switch point {
         case let .perfEvent(type, config): return "perf_event \(type):\(config)"
         case let .network(kind, target): return "\(kind) \(target)"
+        case let .usdt(probe, binary, fileOffset, pid):
+            return "usdt \(probe) \(binary):0x\(String(fileOffset, radix: 16))" + (pid.map { " pid \($0)" } ?? "")
+        case let .usdtSemaphore(probe, binary, address, pid):
+            return "usdt semaphore \(probe) \(binary) at 0x\(String(address, radix: 16)) pid \(pid)"
         case let .section(target, pid):
             switch target {
             case .none: return "none"

@@ -78,10 +78,12 @@ public final class BPF {
     }
 
     init(source: String, fileName: String, includeDirectory: String?, cflags: [String],
-         environment: CompileEnvironment, autoAttach: Bool = true) throws(BCCError) {
+         environment: CompileEnvironment, autoAttach: Bool = true, usdtContexts: [USDT] = []) throws(BCCError) {
+        let usdt = try USDTAttachPlan(contexts: usdtContexts)
         var compiler = BPFCompiler(environment: environment)
         compiler.exportedTables = ExportedTables.shared.definitions()
-        let compiled = try compiler.compile(source: source, fileName: fileName, cflags: cflags, includeDirectory: includeDirectory)
+        let compiled = try compiler.compile(source: source, fileName: fileName, cflags: cflags, includeDirectory: includeDirectory,
+                                            usdtFunctions: usdt.functions)
         self.fileName = fileName
         eventTypes = compiled.eventTypes
         compiledFromCache = compiled.fromCache
@@ -122,6 +124,7 @@ public final class BPF {
         do {
             try sharing.finish(object, owner: ObjectIdentifier(self))
             if autoAttach { try self.autoAttach() }
+            try attach(usdt)
         } catch {
             close()
             throw error

@@ -34,15 +34,20 @@ enum PerfEvent {
     /// Runs `program` on `event` and enables the event. Returns the BPF link,
     /// or nil when `usingLink` is false (kernels without perf links), where
     /// the attachment lives as long as the event's descriptor.
+    /// A nonzero `cookie` is what bpf_get_attach_cookie() returns in the program; it needs a perf link.
     static func attach(
         _ program: Program, to event: OwnedFD, what: String,
-        usingLink: Bool = Features.isSupported(.perfEventLinks)
+        usingLink: Bool = Features.isSupported(.perfEventLinks), cookie: UInt64 = 0
     ) throws(BPFError) -> OwnedFD? {
         let object = "program '\(program.name)' on \(what)"
         var link: OwnedFD?
         if usingLink {
             link = try Syscall.linkCreate(
-                programFD: program.fd.rawValue, targetFD: event.rawValue, attachType: .perfEvent, object: object)
+                programFD: program.fd.rawValue, targetFD: event.rawValue, attachType: .perfEvent, object: object
+            ) { attr in attr.link_create.perf_event.bpf_cookie = cookie }
+        } else if cookie != 0 {
+            throw .notSupported(feature: "\(what): a BPF cookie (bpf_get_attach_cookie)",
+                                requirement: Feature.perfEventLinks.requirement)
         } else {
             try ioctl(event, CBPF_PERF_EVENT_IOC_SET_BPF, UInt(program.fd.rawValue), what: object)
         }

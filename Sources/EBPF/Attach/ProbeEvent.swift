@@ -44,11 +44,17 @@ enum ProbeEvent {
 
         /// Opens a probe event: `location` (a kernel symbol or a binary's path)
         /// goes in config1, `offset` in config2.
-        func open(location: String, offset: UInt64, isReturn: Bool, pid: Int32, what: String) throws(BPFError) -> OwnedFD {
-            try location.withCPointer { (pointer) throws(BPFError) in
+        /// A uprobe's reference counter offset goes in the config bits the PMU's format/ref_ctr_offset names.
+        func open(location: String, offset: UInt64, isReturn: Bool, pid: Int32, what: String,
+                  referenceCounterOffset: UInt64? = nil) throws(BPFError) -> OwnedFD {
+            var config: UInt64 = isReturn ? 1 << returnProbeBit : 0
+            if let referenceCounterOffset {
+                config |= try UprobeReferenceCounter.configBits(offset: referenceCounterOffset, what: what)
+            }
+            return try location.withCPointer { (pointer) throws(BPFError) in
                 var attr = perf_event_attr()
                 attr.type = type
-                attr.config = isReturn ? 1 << returnProbeBit : 0
+                attr.config = config
                 attr.config1 = UInt64(UInt(bitPattern: pointer))
                 attr.config2 = offset
                 attr.sample_period = 1
@@ -60,10 +66,12 @@ enum ProbeEvent {
 
         /// Opens the probe and runs `program` on it.
         func attach(
-            _ program: Program, location: String, offset: UInt64, isReturn: Bool, pid: Int32, what: String
+            _ program: Program, location: String, offset: UInt64, isReturn: Bool, pid: Int32, what: String,
+            referenceCounterOffset: UInt64? = nil, cookie: UInt64 = 0
         ) throws(BPFError) -> LinkResources {
-            let event = try open(location: location, offset: offset, isReturn: isReturn, pid: pid, what: what)
-            let link = try PerfEvent.attach(program, to: event, what: what)
+            let event = try open(location: location, offset: offset, isReturn: isReturn, pid: pid, what: what,
+                                 referenceCounterOffset: referenceCounterOffset)
+            let link = try PerfEvent.attach(program, to: event, what: what, cookie: cookie)
             return LinkResources(descriptors: [link, event].compactMap { $0 })
         }
     }
@@ -94,14 +102,15 @@ enum ProbeEvent {
     /// Attaches `program` to a probe it defines in tracefs; closing the
     /// result also removes the definition.
     static func attachDefined(
-        _ kind: Kind, program: Program, location: String, label: String, isReturn: Bool, pid: Int32, what: String
+        _ kind: Kind, program: Program, location: String, label: String, isReturn: Bool, pid: Int32, what: String,
+        cookie: UInt64 = 0
     ) throws(BPFError) -> LinkResources {
         let (id, name) = try define(kind, location: location, label: label, isReturn: isReturn)
         let removeDefinition: @Sendable () -> Void = {
             _ = try? Tracefs.removeProbe(file: kind.definitionsFile, group: tracefsGroup, name: name)
         }
         do {
-            let attached = try TracepointLink.attach(program, eventID: id, pid: pid, what: what)
+            let attached = try TracepointLink.attach(program, eventID: id, pid: pid, what: what, cookie: cookie)
             attached.addCleanup(removeDefinition)
             return attached
         } catch {

@@ -31,7 +31,7 @@ public final class TracepointLink: Link {
     /// probe defined in tracefs) and returns what keeps it attached.
     static func attach(
         _ program: Program, eventID: UInt64, pid: Int32, what: String,
-        usingLink: Bool = Features.isSupported(.perfEventLinks)
+        usingLink: Bool = Features.isSupported(.perfEventLinks), cookie: UInt64 = 0
     ) throws(BPFError) -> LinkResources {
         var attr = perf_event_attr()
         attr.type = PERF_TYPE_TRACEPOINT.rawValue
@@ -41,7 +41,7 @@ public final class TracepointLink: Link {
         // A tracepoint runs its programs on every CPU, so one event, bound to
         // CPU 0 when it is not bound to a process, is enough.
         let event = try PerfEvent.open(attr, pid: pid, cpu: pid == -1 ? 0 : -1, what: what)
-        let link = try PerfEvent.attach(program, to: event, what: what, usingLink: usingLink)
+        let link = try PerfEvent.attach(program, to: event, what: what, usingLink: usingLink, cookie: cookie)
         return LinkResources(descriptors: [link, event].compactMap { $0 })
     }
 

@@ -58,10 +58,28 @@ public final class UprobeLink: Link {
         try self.init(program: program, binary: binary, at: .fileOffset(offset), isReturn: isReturn, pid: pid, mechanism: nil)
     }
 
+    /// Attaches `program` at file offset `offset` of `binary`, a USDT probe
+    /// site: `referenceCounterOffset` is the file offset of the probe's
+    /// semaphore, which the kernel raises in every process mapping the file
+    /// while the probe is attached (and lowers again on close); `cookie` is
+    /// what bpf_get_attach_cookie() returns in the program (it tells the
+    /// sites of one probe apart).
+    ///
+    /// - Throws: `BPFError.notSupported` when the kernel has no uprobe
+    ///   reference counters (Linux 4.20+) or, for a nonzero cookie, no perf
+    ///   links (Linux 5.15+).
+    public convenience init(
+        program: Program, binary: String, offset: UInt64, referenceCounterOffset: UInt64?, cookie: UInt64 = 0,
+        pid: Int32? = nil
+    ) throws(BPFError) {
+        try self.init(program: program, binary: binary, at: .fileOffset(offset), isReturn: false, pid: pid, mechanism: nil,
+                      referenceCounterOffset: referenceCounterOffset, cookie: cookie)
+    }
+
     /// Attaches through `mechanism`, or the PMU with a tracefs fallback when it is nil.
     init(
         program: Program, binary: String, at point: ProbePoint, isReturn: Bool, pid: Int32?,
-        mechanism: ProbeEvent.Mechanism?
+        mechanism: ProbeEvent.Mechanism?, referenceCounterOffset: UInt64? = nil, cookie: UInt64 = 0
     ) throws(BPFError) {
         let path = try BinaryPath.resolve(binary, pid: pid)
         let fileOffset: UInt64
@@ -86,6 +104,7 @@ public final class UprobeLink: Link {
         }
         let kind = isReturn ? "uretprobe" : "uprobe"
         let what = "\(kind) \(path):\(location)" + (pid.map { " (pid \($0))" } ?? "")
+            + (referenceCounterOffset.map { " with semaphore at file offset 0x\(String($0, radix: 16))" } ?? "")
         self.path = path
         self.offset = fileOffset
         target = what
@@ -94,7 +113,8 @@ public final class UprobeLink: Link {
         let pmu = mechanism == .tracefs ? nil : try ProbeEvent.PMU.find(.uprobe)
         if let pmu {
             resources = try pmu.attach(
-                program, location: path, offset: fileOffset, isReturn: isReturn, pid: pid ?? -1, what: what)
+                program, location: path, offset: fileOffset, isReturn: isReturn, pid: pid ?? -1, what: what,
+                referenceCounterOffset: referenceCounterOffset, cookie: cookie)
         } else {
             let definitions = try Tracefs.root() + "/" + ProbeEvent.Kind.uprobe.definitionsFile
             guard mechanism != .pmu, SysFile.exists(definitions) else {
@@ -108,9 +128,11 @@ public final class UprobeLink: Link {
                     operation: "define \(kind) in \(definitions)", object: path,
                     detail: "tracefs probe definitions cannot name a path containing whitespace")
             }
+            // uprobe_events takes a reference counter as "PATH:0xOFFSET(0xREF_CTR_OFFSET)" (Linux 4.20+).
+            let counter = referenceCounterOffset.map { "(0x\(String($0, radix: 16)))" } ?? ""
             resources = try ProbeEvent.attachDefined(
-                .uprobe, program: program, location: "\(path):0x\(String(fileOffset, radix: 16))",
-                label: label, isReturn: isReturn, pid: pid ?? -1, what: what)
+                .uprobe, program: program, location: "\(path):0x\(String(fileOffset, radix: 16))\(counter)",
+                label: label, isReturn: isReturn, pid: pid ?? -1, what: what, cookie: cookie)
         }
     }
 

@@ -148,8 +148,8 @@ public final class Map: Sendable, CustomStringConvertible {
         var value = [UInt8](repeating: 0, count: valueSize)
         let found = try key.withBytes { (keyBytes) throws(BPFError) in
             try value.withMutableBytes { (valueBytes) throws(BPFError) in
-                try Syscall.mapLookupAndDelete(fd: fd.rawValue, key: keyPointer(keyBytes),
-                                               value: valueBytes.baseAddress!, object: objectName)
+                try Syscall.mapLookup(fd: fd.rawValue, key: keyPointer(keyBytes), value: valueBytes.baseAddress!,
+                                      deleting: true, object: objectName)
             }
         }
         return found ? value : nil

@@ -1,7 +1,7 @@
 /// Waits on every CPU ring of several perf buffers with one epoll
 /// descriptor: bcc's `perf_buffer_poll`, which serves all perf buffers of a
 /// BPF object.
-public final class PerfBufferPoller {
+public final class PerfBufferPoller: BufferPoller {
     private let epoll: Epoll
     private var buffers: [PerfBuffer] = []
 
@@ -37,13 +37,6 @@ public final class PerfBufferPoller {
             }
         }
         buffers.append(buffer)
-    }
-
-    /// Waits up to `timeout` (nil: until a ring has data) and reads the
-    /// rings that have data; see ``poll(timeout:)-(Int)``.
-    @discardableResult
-    public func poll(timeout: Duration?) throws -> Int {
-        try poll(timeout: Epoll.milliseconds(timeout))
     }
 
     /// Waits up to `timeout` milliseconds (-1: until a ring has data) and

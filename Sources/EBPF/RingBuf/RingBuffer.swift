@@ -221,7 +221,13 @@ public final class RingBuffer {
         var fenced = false
         var spinsLeft = spins
         while true {
-            switch try parser.step(consumer: cursor, producer: producerSnapshot) {
+            let step: RingBufferRecordParser.Step
+            do {
+                step = try parser.step(consumer: cursor, producer: producerSnapshot)
+            } catch {
+                throw (error as? BPFError) ?? .malformed(what: "ring buffer \(name)", detail: "\(error)")
+            }
+            switch step {
             case .sample(let bytes, let next):
                 if buffer.count == bytes.count {
                     // Same size as the last record (the common case): one copy,

@@ -4,7 +4,7 @@
 /// Rings are registered level-triggered, so a ring left with records (a
 /// bounded ``consume(max:)``, a throwing handler) is reported again by the
 /// next ``poll(timeout:)``.
-public final class RingBufferPoller {
+public final class RingBufferPoller: BufferPoller {
     /// Receives one record; the buffer is valid only during the call.
     public typealias Handler = (UnsafeRawBufferPointer) throws -> Void
 
@@ -51,13 +51,6 @@ public final class RingBufferPoller {
         let ring = try RingBuffer(map: map)
         do { try add(ring, handler: handler) } catch { ring.close(); throw error }
         return ring
-    }
-
-    /// Waits up to `timeout` (nil: until a ring has data, `.zero`: not at
-    /// all) and consumes the rings that have data; see ``poll(timeout:)-(Int)``.
-    @discardableResult
-    public func poll(timeout: Duration?) throws -> Int {
-        try poll(timeout: Epoll.milliseconds(timeout))
     }
 
     /// Waits up to `timeout` milliseconds (-1: until a ring has data, 0: not

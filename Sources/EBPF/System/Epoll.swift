@@ -141,3 +141,27 @@ public final class PollWaker: Sendable {
         _ = try? withUnsafeMutableBytes(of: &value) { (bytes) throws(Errno) in try event.read(into: bytes) }
     }
 }
+
+// MARK: - BufferPoller
+
+/// What the ring buffer and perf buffer pollers share: one ``Epoll`` wait
+/// that ``waker`` can end from another thread, and timeouts in bcc's
+/// milliseconds or as a `Duration`.
+public protocol BufferPoller: AnyObject {
+    /// Makes a ``poll(timeout:)-(Int)`` blocked on another thread return 0 at once.
+    var waker: PollWaker { get }
+
+    /// Waits up to `timeout` milliseconds (-1: until a buffer has data, 0:
+    /// not at all), hands what arrived to the handlers, and returns how many
+    /// records they got; 0 on timeout, on a signal, or when woken.
+    func poll(timeout: Int) throws -> Int
+}
+
+extension BufferPoller {
+    /// ``poll(timeout:)-(Int)`` with `timeout` as a `Duration` (nil: until a
+    /// buffer has data, `.zero`: not at all), rounded up to milliseconds.
+    @discardableResult
+    public func poll(timeout: Duration?) throws -> Int {
+        try poll(timeout: Epoll.milliseconds(timeout))
+    }
+}

@@ -20,15 +20,16 @@ package enum Syscall {
     package static func bpf(_ command: bpf_cmd, _ attr: inout bpf_attr) throws(Errno) -> Int32 {
         var verifierRetries = 0
         while true {
-            let result = cbpf_bpf(Int32(command.rawValue), &attr, UInt32(MemoryLayout<bpf_attr>.size))
-            if result >= 0 { return result }
-            let error = Errno.current
-            if error.rawValue == EINTR { continue }
-            if error.rawValue == EAGAIN && command == BPF_PROG_LOAD && verifierRetries < maximumVerifierRetries {
+            do {
+                return try Errno.retryingInterrupts {
+                    cbpf_bpf(Int32(command.rawValue), &attr, UInt32(MemoryLayout<bpf_attr>.size))
+                }
+            } catch {
+                guard error.rawValue == EAGAIN, command == BPF_PROG_LOAD, verifierRetries < maximumVerifierRetries else {
+                    throw error
+                }
                 verifierRetries += 1
-                continue
             }
-            throw error
         }
     }
 
@@ -60,6 +61,75 @@ package enum Syscall {
         } catch {
             throw error.error(operation: "create", object: object, invalidDetail:
                 "the kernel rejected the map's type, sizes or flags (EINVAL)")
+        }
+    }
+
+    /// BPF_MAP_LOOKUP_ELEM: copies the value of `key` into `value`; with
+    /// `deleting`, BPF_MAP_LOOKUP_AND_DELETE_ELEM, which also removes it (a
+    /// NULL key takes a queue's or stack's next value). Returns false when
+    /// the key does not exist (or the queue is empty).
+    package static func mapLookup(fd: Int32, key: UnsafeRawPointer?, value: UnsafeMutableRawPointer,
+                                  flags: UInt64 = 0, deleting: Bool = false, object: String) throws(BPFError) -> Bool {
+        var attr = bpf_attr()
+        attr.map_fd = UInt32(bitPattern: fd)
+        attr.key = address(key)
+        attr.value = address(value)
+        attr.flags = flags
+        return deleting
+            ? try elementCall(BPF_MAP_LOOKUP_AND_DELETE_ELEM, &attr, operation: "lookup and delete in", object: object)
+            : try elementCall(BPF_MAP_LOOKUP_ELEM, &attr, operation: "lookup in", object: object)
+    }
+
+    /// BPF_MAP_UPDATE_ELEM with BPF_ANY, BPF_NOEXIST or BPF_EXIST in `flags`.
+    package static func mapUpdate(fd: Int32, key: UnsafeRawPointer?, value: UnsafeRawPointer,
+                                 flags: UInt64, object: String) throws(BPFError) {
+        var attr = bpf_attr()
+        attr.map_fd = UInt32(bitPattern: fd)
+        attr.key = address(key)
+        attr.value = address(value)
+        attr.flags = flags
+        do {
+            _ = try bpf(BPF_MAP_UPDATE_ELEM, &attr)
+        } catch {
+            switch error.rawValue {
+            case EEXIST: throw BPFError.invalidArgument(operation: "update", object: object,
+                                                        detail: "the key already exists (BPF_NOEXIST)")
+            case ENOENT: throw BPFError.notFound(what: "key to update (BPF_EXIST) in \(object)")
+            case E2BIG: throw BPFError.invalidArgument(operation: "update", object: object,
+                                                       detail: "the map is full")
+            default: throw error.error(operation: "update", object: object, invalidDetail:
+                "the kernel rejected the key, value or flags (EINVAL)")
+            }
+        }
+    }
+
+    /// BPF_MAP_DELETE_ELEM. Returns false when the key does not exist.
+    package static func mapDelete(fd: Int32, key: UnsafeRawPointer?, object: String) throws(BPFError) -> Bool {
+        var attr = bpf_attr()
+        attr.map_fd = UInt32(bitPattern: fd)
+        attr.key = address(key)
+        return try elementCall(BPF_MAP_DELETE_ELEM, &attr, operation: "delete from", object: object)
+    }
+
+    /// BPF_MAP_GET_NEXT_KEY: writes the key after `key` (the first key when
+    /// `key` is nil) into `nextKey`. Returns false after the last key.
+    package static func mapGetNextKey(fd: Int32, key: UnsafeRawPointer?, nextKey: UnsafeMutableRawPointer,
+                                     object: String) throws(BPFError) -> Bool {
+        var attr = bpf_attr()
+        attr.map_fd = UInt32(bitPattern: fd)
+        attr.key = address(key)
+        attr.next_key = address(nextKey)
+        return try elementCall(BPF_MAP_GET_NEXT_KEY, &attr, operation: "iterate keys of", object: object)
+    }
+
+    /// BPF_MAP_FREEZE: no more writes from user space.
+    package static func mapFreeze(fd: Int32, object: String) throws(BPFError) {
+        var attr = bpf_attr()
+        attr.map_fd = UInt32(bitPattern: fd)
+        do {
+            _ = try bpf(BPF_MAP_FREEZE, &attr)
+        } catch {
+            throw error.error(operation: "freeze", object: object)
         }
     }
 
@@ -108,83 +178,6 @@ package enum Syscall {
             if path == mountPoint || path.hasPrefix(mountPoint.hasSuffix("/") ? mountPoint : mountPoint + "/") { return true }
         }
         return false
-    }
-
-    /// BPF_MAP_LOOKUP_ELEM: copies the value of `key` into `value`.
-    /// Returns false when the key does not exist.
-    package static func mapLookup(fd: Int32, key: UnsafeRawPointer?, value: UnsafeMutableRawPointer,
-                                 flags: UInt64 = 0, object: String) throws(BPFError) -> Bool {
-        var attr = bpf_attr()
-        attr.map_fd = UInt32(bitPattern: fd)
-        attr.key = address(key)
-        attr.value = address(value)
-        attr.flags = flags
-        return try elementCall(BPF_MAP_LOOKUP_ELEM, &attr, operation: "lookup in", object: object)
-    }
-
-    /// BPF_MAP_UPDATE_ELEM with BPF_ANY, BPF_NOEXIST or BPF_EXIST in `flags`.
-    package static func mapUpdate(fd: Int32, key: UnsafeRawPointer?, value: UnsafeRawPointer,
-                                 flags: UInt64, object: String) throws(BPFError) {
-        var attr = bpf_attr()
-        attr.map_fd = UInt32(bitPattern: fd)
-        attr.key = address(key)
-        attr.value = address(value)
-        attr.flags = flags
-        do {
-            _ = try bpf(BPF_MAP_UPDATE_ELEM, &attr)
-        } catch {
-            switch error.rawValue {
-            case EEXIST: throw BPFError.invalidArgument(operation: "update", object: object,
-                                                        detail: "the key already exists (BPF_NOEXIST)")
-            case ENOENT: throw BPFError.notFound(what: "key to update (BPF_EXIST) in \(object)")
-            case E2BIG: throw BPFError.invalidArgument(operation: "update", object: object,
-                                                       detail: "the map is full")
-            default: throw error.error(operation: "update", object: object, invalidDetail:
-                "the kernel rejected the key, value or flags (EINVAL)")
-            }
-        }
-    }
-
-    /// BPF_MAP_LOOKUP_AND_DELETE_ELEM: copies the value of `key` (NULL for
-    /// queues and stacks: their next value) into `value` and removes it.
-    /// Returns false when there is no such key (or the queue is empty).
-    package static func mapLookupAndDelete(fd: Int32, key: UnsafeRawPointer?, value: UnsafeMutableRawPointer,
-                                          object: String) throws(BPFError) -> Bool {
-        var attr = bpf_attr()
-        attr.map_fd = UInt32(bitPattern: fd)
-        attr.key = address(key)
-        attr.value = address(value)
-        return try elementCall(BPF_MAP_LOOKUP_AND_DELETE_ELEM, &attr, operation: "lookup and delete in", object: object)
-    }
-
-    /// BPF_MAP_DELETE_ELEM. Returns false when the key does not exist.
-    package static func mapDelete(fd: Int32, key: UnsafeRawPointer?, object: String) throws(BPFError) -> Bool {
-        var attr = bpf_attr()
-        attr.map_fd = UInt32(bitPattern: fd)
-        attr.key = address(key)
-        return try elementCall(BPF_MAP_DELETE_ELEM, &attr, operation: "delete from", object: object)
-    }
-
-    /// BPF_MAP_GET_NEXT_KEY: writes the key after `key` (the first key when
-    /// `key` is nil) into `nextKey`. Returns false after the last key.
-    package static func mapGetNextKey(fd: Int32, key: UnsafeRawPointer?, nextKey: UnsafeMutableRawPointer,
-                                     object: String) throws(BPFError) -> Bool {
-        var attr = bpf_attr()
-        attr.map_fd = UInt32(bitPattern: fd)
-        attr.key = address(key)
-        attr.next_key = address(nextKey)
-        return try elementCall(BPF_MAP_GET_NEXT_KEY, &attr, operation: "iterate keys of", object: object)
-    }
-
-    /// BPF_MAP_FREEZE: no more writes from user space.
-    package static func mapFreeze(fd: Int32, object: String) throws(BPFError) {
-        var attr = bpf_attr()
-        attr.map_fd = UInt32(bitPattern: fd)
-        do {
-            _ = try bpf(BPF_MAP_FREEZE, &attr)
-        } catch {
-            throw error.error(operation: "freeze", object: object)
-        }
     }
 
     // MARK: - Programs and BTF

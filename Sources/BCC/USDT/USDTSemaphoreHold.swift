@@ -1,0 +1,40 @@
+import EBPF
+import Foundation
+
+/// A USDT semaphore raised in a process's memory for as long as a probe is
+/// attached there: the probe's site runs only while its semaphore is above
+/// zero. Closing lowers it again (unless the process has exited).
+final class USDTSemaphoreHold: Link, @unchecked Sendable {
+    // @unchecked: `closed` is only touched while `lock` is held.
+    let target: String
+    private let pid: Int32
+    private let address: UInt64
+    private let lock = NSLock()
+    private var closed = false
+
+    /// Raises the 2-byte counter at `address` in process `pid`.
+    init(pid: Int32, address: UInt64, probe: String) throws(BPFError) {
+        self.pid = pid
+        self.address = address
+        target = "semaphore of USDT probe \(probe) at 0x\(String(address, radix: 16)) in process \(pid)"
+        try ProcessMemory(pid: pid).addToCounter(1, at: address)
+    }
+
+    var isClosed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return closed
+    }
+
+    /// Lowers the semaphore. A process that has exited has nothing to lower.
+    func close() {
+        lock.lock()
+        let wasClosed = closed
+        closed = true
+        lock.unlock()
+        guard !wasClosed else { return }
+        _ = try? ProcessMemory(pid: pid).addToCounter(-1, at: address)
+    }
+
+    deinit { close() }
+}
