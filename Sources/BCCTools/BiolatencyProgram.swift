@@ -18,10 +18,10 @@ public enum BiolatencyProgram {
 
     /// The program: `milliseconds` stores msecs instead of usecs, `queued`
     /// starts the clock when the I/O is accounted rather than issued (-Q),
-    /// `summary` also sums total and count (-e), `disk` keeps one device
-    /// (kernel dev_t).
+    /// `summary` also sums total and count (-e), `filterDisk` keeps the
+    /// device the tool writes into `disk_filter` (kernel dev_t).
     public static func source(milliseconds: Bool = false, queued: Bool = false, grouping: Grouping = .none,
-                              summary: Bool = false, disk: UInt32? = nil) -> String {
+                              summary: Bool = false, filterDisk: Bool = false) -> String {
         var storage: String
         var store: String
         switch grouping {
@@ -47,7 +47,8 @@ public enum BiolatencyProgram {
                     }
                 """
         }
-        let filter = disk.map { "if (request_dev(rq) != \($0)) return 0;" } ?? ""
+        if filterDisk { storage += "\n" + TableFilters.value("disk_filter") }
+        let filter = filterDisk ? "if (request_dev(rq) != disk_filter_value()) return 0;" : ""
         let startPoint = queued ? "block_io_start" : "block_rq_issue"
         return """
             #include <uapi/linux/ptrace.h>
@@ -70,7 +71,6 @@ public enum BiolatencyProgram {
 
             // Start times by request address.
             BPF_HASH(start, u64, u64, 10240);
-            \(storage)
 
             // The request's disk as the kernel's dev_t (MKDEV(major, first_minor)).
             static dev_t request_dev(struct request *rq)
@@ -80,6 +80,7 @@ public enum BiolatencyProgram {
                     return 0;
                 return MKDEV(disk->major, disk->first_minor);
             }
+            \(storage)
 
             RAW_TRACEPOINT_PROBE(\(startPoint))
             {

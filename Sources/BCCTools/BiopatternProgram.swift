@@ -4,9 +4,10 @@
 
 /// The BPF side of biopattern.
 public enum BiopatternProgram {
-    /// The program; `disk` keeps one device (kernel dev_t).
-    public static func source(disk: UInt32? = nil) -> String {
-        let filter = disk.map { "if (dev != \($0)) return 0;" } ?? ""
+    /// The program; `filterDisk` keeps the device the tool writes into `disk_filter` (kernel dev_t).
+    public static func source(filterDisk: Bool = false) -> String {
+        let filter = filterDisk ? "if (dev != disk_filter_value()) return 0;" : ""
+        let filterTable = filterDisk ? TableFilters.value("disk_filter") : ""
         return """
             struct counter {
                 u64 last_sector;
@@ -16,6 +17,7 @@ public enum BiopatternProgram {
             };
 
             BPF_HASH(counters, u32, struct counter);
+            \(filterTable)
 
             TRACEPOINT_PROBE(block, block_rq_complete)
             {

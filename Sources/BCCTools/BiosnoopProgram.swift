@@ -17,17 +17,14 @@ public enum BiosnoopProgram {
         case random = 2
     }
 
-    /// The program: `disk` keeps one device (kernel dev_t); `ringPages` sizes the ring.
-    public static func source(disk: UInt32? = nil, ringPages: Int = 64) -> String {
-        let filter = disk.map { "if (stage.dev != \($0)) return 0;" } ?? ""
+    /// The program: `filterDisk` keeps the device the tool writes into
+    /// `disk_filter` (kernel dev_t); `ringPages` sizes the ring.
+    public static func source(filterDisk: Bool = false, ringPages: Int = 64) -> String {
+        let filter = filterDisk ? "if (stage.dev != disk_filter_value()) return 0;" : ""
+        let filterTable = filterDisk ? TableFilters.value("disk_filter") : ""
         return """
             #include <uapi/linux/ptrace.h>
             #include <linux/blk-mq.h>
-
-            #ifndef REQ_OP_MASK
-            // include/linux/blk_types.h (REQ_OP_BITS 8), until the dialect defines it.
-            #define REQ_OP_MASK ((1U << 8) - 1)
-            #endif
 
             // Who queued the request, and when.
             struct biosnoop_who_t {
@@ -62,6 +59,7 @@ public enum BiosnoopProgram {
             BPF_HASH(start, u64, struct biosnoop_stage_t, 10240);
             BPF_HASH(last_sectors, u32, u64, 256);
             BPF_RINGBUF_OUTPUT(events, \(ringPages));
+            \(filterTable)
 
             static u32 request_dev(struct request *rq)
             {

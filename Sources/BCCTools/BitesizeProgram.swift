@@ -4,14 +4,18 @@
 
 /// The BPF side of bitesize.
 public enum BitesizeProgram {
-    /// The program; `comm` keeps the I/O of processes so named, `disk` of one device (kernel dev_t).
-    public static func source(comm: String? = nil, disk: UInt32? = nil) -> String {
+    /// The program; `filterComm` keeps the I/O of processes named as the
+    /// tool writes into `comm_filter`, `filterDisk` of the device in `disk_filter` (kernel dev_t).
+    public static func source(filterComm: Bool = false, filterDisk: Bool = false) -> String {
         var filters = ""
-        if let disk { filters += "if (args->dev != \(disk)) return 0;\n" }
-        if let comm {
-            // Compared byte by byte, the NUL included, as the tracepoint's comm holds it.
-            let bytes = Array(comm.utf8.prefix(15)) + [0]
-            filters += bytes.enumerated().map { "if (key.name[\($0.offset)] != \($0.element)) return 0;" }.joined(separator: "\n")
+        var tables = ""
+        if filterDisk {
+            tables += TableFilters.value("disk_filter") + "\n"
+            filters += "if (args->dev != disk_filter_value()) return 0;\n"
+        }
+        if filterComm {
+            tables += TableFilters.comm("comm_filter") + "\n"
+            filters += "if (!comm_filter_matches(key.name)) return 0;"
         }
         return """
             struct proc_key_t {
@@ -20,6 +24,7 @@ public enum BitesizeProgram {
             };
 
             BPF_HISTOGRAM(dist, struct proc_key_t);
+            \(tables)
 
             TRACEPOINT_PROBE(block, block_rq_issue)
             {

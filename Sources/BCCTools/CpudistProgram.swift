@@ -16,9 +16,10 @@ public enum CpudistProgram {
     }
 
     /// The program: `offCPU` measures time off the CPU (-O), `milliseconds`
-    /// stores msecs, `pid` keeps one process, `includeIdle` counts the idle
-    /// tasks (-I), `summary` also sums total and count (-e).
-    public static func source(offCPU: Bool = false, milliseconds: Bool = false, pid: Int32? = nil,
+    /// stores msecs, `filterPid` keeps the process the tool writes into
+    /// `pid_filter`, `includeIdle` counts the idle tasks (-I), `summary` also
+    /// sums total and count (-e).
+    public static func source(offCPU: Bool = false, milliseconds: Bool = false, filterPid: Bool = false,
                               grouping: Grouping = .none, includeIdle: Bool = false, summary: Bool = false) -> String {
         var storage: String
         var store: String
@@ -44,7 +45,8 @@ public enum CpudistProgram {
                     }
                 """
         }
-        let pidFilter = pid.map { "tgid != \($0)" } ?? "0"
+        if filterPid { storage += "\n" + TableFilters.value("pid_filter") }
+        let pidFilter = filterPid ? "tgid != pid_filter_value()" : "0"
         let idleFilter = includeIdle ? "0" : "pid == 0"
         let (leaving, entering) = offCPU ? ("store_start", "update_hist") : ("update_hist", "store_start")
         return """

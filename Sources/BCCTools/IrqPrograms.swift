@@ -1,7 +1,9 @@
 // hardirqs' and softirqs' BPF programs: time in (or count of) hard and soft
-// interrupt handlers. softirqs uses the irq:softirq_entry/exit tracepoints as
-// bcc does; hardirqs the irq_handler_entry/exit raw tracepoints, whose
-// struct irqaction names the handler (bcc reads the tracepoint's copy).
+// interrupt handlers, from the irq_handler_entry/exit and softirq_entry/exit
+// raw tracepoints (bcc uses the tracepoints of the same names, which copy
+// their fields into a trace record first; struct irqaction names the
+// handler). Handlers do not nest on a CPU, so a per-CPU slot holds the start
+// time where bcc keeps a hash by thread and CPU.
 
 /// What an irq tool stores per handler.
 public enum IrqMeasure: Sendable, Equatable {
@@ -15,85 +17,73 @@ public enum IrqMeasure: Sendable, Equatable {
 
 /// The BPF side of hardirqs.
 public enum HardirqsProgram {
-    /// The program; `cpu` keeps one CPU.
-    public static func source(measure: IrqMeasure, cpu: Int? = nil) -> String {
-        let cpuFilter = cpu.map { "if (cpu != \($0)) { return 0; }" } ?? ""
+    /// The program; `filterCPU` keeps the CPU the tool writes into `cpu_filter`.
+    public static func source(measure: IrqMeasure, filterCPU: Bool = false) -> String {
+        let cpuFilter = filterCPU ? "if (bpf_get_smp_processor_id() != cpu_filter_value()) return 0;" : ""
+        let cpuTable = filterCPU ? TableFilters.value("cpu_filter") : ""
+        var entry = ""
+        var timing = ""
         let store: String
         switch measure {
         case .count:
-            store = "irq_key_t key = {.slot = 0 /* ignore */}; bpf_probe_read_kernel(&key.name, sizeof(key.name), namep->name); dist.atomic_increment(key);"
+            store = "dist.atomic_increment(key);"
         case .total:
-            store = "irq_key_t key = {.slot = 0 /* ignore */}; bpf_probe_read_kernel(&key.name, sizeof(key.name), namep->name); dist.atomic_increment(key, delta);"
+            store = "dist.atomic_increment(key, delta);"
         case .distribution(let factor):
-            store = "irq_key_t key = {.slot = bpf_log2l(delta / \(factor))}; bpf_probe_read_kernel(&key.name, sizeof(key.name), namep->name); dist.atomic_increment(key);"
+            store = "key.slot = bpf_log2l(delta / \(factor)); dist.atomic_increment(key);"
         }
-        let timed = measure != .count
+        if measure != .count {
+            entry = """
+                RAW_TRACEPOINT_PROBE(irq_handler_entry)
+                {
+                    // TP_PROTO(int irq, struct irqaction *action)
+                    \(cpuFilter)
+                    u32 zero = 0;
+                    u64 *tsp = start.lookup(&zero);
+                    if (tsp)
+                        *tsp = bpf_ktime_get_ns();
+                    return 0;
+                }
+                """
+            timing = """
+                    u32 zero = 0;
+                    u64 *tsp = start.lookup(&zero);
+                    if (tsp == 0 || *tsp == 0)
+                        return 0;   // missed the entry
+                    u64 delta = bpf_ktime_get_ns() - *tsp;
+                    *tsp = 0;
+                """
+        }
         return """
             #include <uapi/linux/ptrace.h>
             #include <linux/irq.h>
             #include <linux/irqdesc.h>
             #include <linux/interrupt.h>
 
-            // The cpu is part of the key: an irq that interrupts the idle task has tid 0 on every CPU.
-            typedef struct entry_key {
-                u32 tid;
-                u32 cpu_id;
-            } entry_key_t;
-
             typedef struct irq_key {
                 char name[32];
                 u64 slot;
             } irq_key_t;
 
-            typedef struct irq_name {
-                char name[32];
-            } irq_name_t;
-
-            BPF_HASH(start, entry_key_t);
-            BPF_HASH(irqnames, entry_key_t, irq_name_t);
+            // When this CPU's handler began: hard irq handlers do not nest on a CPU.
+            BPF_PERCPU_ARRAY(start, u64, 1);
             BPF_HISTOGRAM(dist, irq_key_t);
+            \(cpuTable)
 
-            RAW_TRACEPOINT_PROBE(irq_handler_entry)
-            {
-                // TP_PROTO(int irq, struct irqaction *action)
-                struct irqaction *action = (struct irqaction *)ctx->args[1];
-                u64 ts = bpf_ktime_get_ns();
-                irq_name_t name = {};
-                entry_key_t key = {};
-                u32 cpu = bpf_get_smp_processor_id();
-                \(cpuFilter)
-                key.tid = bpf_get_current_pid_tgid();
-                key.cpu_id = cpu;
-                bpf_probe_read_kernel_str(&name.name, sizeof(name.name), action->name);
-                irqnames.update(&key, &name);
-                \(timed ? "start.update(&key, &ts);" : "")
-                return 0;
-            }
+            \(entry)
 
             RAW_TRACEPOINT_PROBE(irq_handler_exit)
             {
                 // TP_PROTO(int irq, struct irqaction *action, int ret)
-                int ret = (int)ctx->args[2];
-                entry_key_t entry = {};
-                u32 cpu = bpf_get_smp_processor_id();
                 \(cpuFilter)
-                entry.tid = bpf_get_current_pid_tgid();
-                entry.cpu_id = cpu;
                 // IRQ_NONE: the handler said the interrupt was not its device's.
-                if (ret != IRQ_NONE) {
-                    irq_name_t *namep = irqnames.lookup(&entry);
-                    if (namep == 0)
-                        return 0;   // missed the entry
-                    \(timed ? """
-                    u64 *tsp = start.lookup(&entry);
-                    if (tsp == 0)
-                        return 0;   // missed the entry
-                    u64 delta = bpf_ktime_get_ns() - *tsp;
-                    """ : "")
-                    \(store)
-                }
-                start.delete(&entry);
-                irqnames.delete(&entry);
+                if ((int)ctx->args[2] == IRQ_NONE)
+                    return 0;
+                \(timing)
+                struct irqaction *action = (struct irqaction *)ctx->args[1];
+                irq_key_t key = {.slot = 0 /* ignore */};
+                bpf_probe_read_kernel_str(&key.name, sizeof(key.name), action->name);
+                \(store)
                 return 0;
             }
 
@@ -111,39 +101,31 @@ public enum SoftirqsProgram {
         names.indices.contains(vector) ? names[vector] : String(vector)
     }
 
-    /// The program; `cpu` keeps one CPU.
-    public static func source(measure: IrqMeasure, cpu: Int? = nil) -> String {
-        let cpuFilter = cpu.map { "if (cpu != \($0)) { return 0; }" } ?? ""
+    /// The program; `filterCPU` keeps the CPU the tool writes into `cpu_filter`.
+    public static func source(measure: IrqMeasure, filterCPU: Bool = false) -> String {
+        let cpuFilter = filterCPU ? "if (bpf_get_smp_processor_id() != cpu_filter_value()) return 0;" : ""
         let header = """
             #include <uapi/linux/ptrace.h>
-
-            typedef struct entry_key {
-                u32 pid;
-                u32 cpu;
-            } entry_key_t;
 
             typedef struct irq_key {
                 u32 vec;
                 u64 slot;
             } irq_key_t;
 
-            typedef struct account_val {
-                u64 ts;
-                u32 vec;
-            } account_val_t;
-
-            BPF_HASH(start, entry_key_t, account_val_t);
+            // When this CPU's softirq began: softirqs do not nest on a CPU.
+            BPF_PERCPU_ARRAY(start, u64, 1);
             BPF_HISTOGRAM(dist, irq_key_t);
+            \(filterCPU ? TableFilters.value("cpu_filter") : "")
 
             """
         if measure == .count {
             return header + """
-                TRACEPOINT_PROBE(irq, softirq_entry)
+                RAW_TRACEPOINT_PROBE(softirq_entry)
                 {
-                    u32 cpu = bpf_get_smp_processor_id();
+                    // TP_PROTO(unsigned int vec_nr)
                     \(cpuFilter)
                     irq_key_t key = {.slot = 0 /* ignore */};
-                    key.vec = args->vec;
+                    key.vec = (u32)ctx->args[0];
                     dist.atomic_increment(key);
                     return 0;
                 }
@@ -152,39 +134,35 @@ public enum SoftirqsProgram {
         }
         let store: String
         if case .distribution(let factor) = measure {
-            store = "key.vec = valp->vec; key.slot = bpf_log2l(delta / \(factor)); dist.atomic_increment(key);"
+            store = "key.slot = bpf_log2l(delta / \(factor)); dist.atomic_increment(key);"
         } else {
-            store = "key.vec = valp->vec; dist.atomic_increment(key, delta);"
+            store = "dist.atomic_increment(key, delta);"
         }
         return header + """
-            TRACEPOINT_PROBE(irq, softirq_entry)
+            RAW_TRACEPOINT_PROBE(softirq_entry)
             {
-                account_val_t val = {};
-                entry_key_t key = {};
-                u32 cpu = bpf_get_smp_processor_id();
+                // TP_PROTO(unsigned int vec_nr)
                 \(cpuFilter)
-                key.pid = bpf_get_current_pid_tgid();
-                key.cpu = cpu;
-                val.ts = bpf_ktime_get_ns();
-                val.vec = args->vec;
-                start.update(&key, &val);
+                u32 zero = 0;
+                u64 *tsp = start.lookup(&zero);
+                if (tsp)
+                    *tsp = bpf_ktime_get_ns();
                 return 0;
             }
 
-            TRACEPOINT_PROBE(irq, softirq_exit)
+            RAW_TRACEPOINT_PROBE(softirq_exit)
             {
-                irq_key_t key = {};
-                entry_key_t entry_key = {};
-                u32 cpu = bpf_get_smp_processor_id();
+                // TP_PROTO(unsigned int vec_nr)
                 \(cpuFilter)
-                entry_key.pid = bpf_get_current_pid_tgid();
-                entry_key.cpu = cpu;
-                account_val_t *valp = start.lookup(&entry_key);
-                if (valp == 0)
+                u32 zero = 0;
+                u64 *tsp = start.lookup(&zero);
+                if (tsp == 0 || *tsp == 0)
                     return 0;   // missed the entry
-                u64 delta = bpf_ktime_get_ns() - valp->ts;
+                u64 delta = bpf_ktime_get_ns() - *tsp;
+                *tsp = 0;
+                irq_key_t key = {};
+                key.vec = (u32)ctx->args[0];
                 \(store)
-                start.delete(&entry_key);
                 return 0;
             }
 

@@ -3,6 +3,7 @@
 // takes the stacks when the task runs again; this one uses the sched_switch
 // raw tracepoint, where the task leaving the CPU is still current, so its
 // stacks are taken as it blocks and stored until it is switched back in.
+import BCC
 
 /// The BPF side of offcputime.
 public enum OffcputimeProgram {
@@ -20,29 +21,34 @@ public enum OffcputimeProgram {
         case kernel
     }
 
-    /// The program: `threads` picks the threads, `state` keeps blocks that
-    /// began in this task state (--state), `userStacks`/`kernelStacks` pick
-    /// the stacks taken, blocks shorter than `minMicros` or longer than
-    /// `maxMicros` are skipped, and `stackStorage` sizes the stack table.
-    public static func source(threads: Threads = .all, state: UInt64? = nil, userStacks: Bool = true, kernelStacks: Bool = true,
-                              minMicros: UInt64 = 1, maxMicros: UInt64 = .max, stackStorage: Int = 16384) -> String {
+    /// The program: `threads` picks the threads (the ids go into the
+    /// `tgid_filter` or `tid_filter` table, see ``fill(_:threads:state:minMicros:maxMicros:)``),
+    /// `filterState` keeps blocks that began in the task state in
+    /// `state_filter` (--state), `userStacks`/`kernelStacks` pick the stacks
+    /// taken, and `stackStorage` sizes the stack table. Blocks outside
+    /// `block_limits` (minimum, maximum microseconds) are skipped.
+    public static func source(threads: Threads = .all, filterState: Bool = false, userStacks: Bool = true, kernelStacks: Bool = true,
+                              stackStorage: Int = 16384) -> String {
         let threadFilter: String
+        var tables = TableFilters.value("min_block_us") + "\n" + TableFilters.value("max_block_us") + "\n"
         switch threads {
         case .all: threadFilter = "1"
-        case .processes(let ids): threadFilter = ids.map { "tgid == \($0)" }.joined(separator: " || ")
-        case .threads(let ids): threadFilter = ids.map { "pid == \($0)" }.joined(separator: " || ")
+        case .processes:
+            threadFilter = "tgid_filter_has(tgid)"
+            tables += TableFilters.idSet("tgid_filter") + "\n"
+        case .threads:
+            threadFilter = "tid_filter_has(pid)"
+            tables += TableFilters.idSet("tid_filter") + "\n"
         case .user: threadFilter = "!(prev->flags & PF_KTHREAD)"
         case .kernel: threadFilter = "prev->flags & PF_KTHREAD"
         }
-        let stateFilter = state.map { $0 == 0 ? "prev->__state == 0" : "prev->__state & \($0)" } ?? "1"
+        if filterState { tables += TableFilters.value("state_filter") + "\n" }
+        // --state 0 is TASK_RUNNING (preempted); other states are bit masks.
+        let stateFilter = filterState
+            ? "(state_filter_value() == 0 ? prev->__state == 0 : (prev->__state & state_filter_value()) != 0)" : "1"
         return """
             #include <uapi/linux/ptrace.h>
             #include <linux/sched.h>
-
-            #ifndef PF_KTHREAD
-            // include/linux/sched.h, until the dialect defines it.
-            #define PF_KTHREAD 0x00200000
-            #endif
 
             struct offcpu_key_t {
                 u32 pid;
@@ -61,6 +67,7 @@ public enum OffcputimeProgram {
             BPF_HASH(counts, struct offcpu_key_t);
             BPF_HASH(start, u32, struct offcpu_start_t, 10240);
             BPF_STACK_TRACE(stack_traces, \(stackStorage));
+            \(tables)
 
             RAW_TRACEPOINT_PROBE(sched_switch)
             {
@@ -95,13 +102,22 @@ public enum OffcputimeProgram {
                 if (t_start > t_end)
                     return 0;
                 u64 delta = (t_end - t_start) / 1000;
-                if (delta < \(minMicros)ULL || delta > \(maxMicros)ULL)
+                if (delta < min_block_us_value() || delta > max_block_us_value())
                     return 0;
                 counts.atomic_increment(key, delta);
                 return 0;
             }
 
             """
+    }
+
+    /// Fills the filter tables of a program made by ``source(threads:filterState:userStacks:kernelStacks:stackStorage:)``.
+    public static func fill(_ b: BPF, threads: Threads, state: UInt64?, minMicros: UInt64, maxMicros: UInt64) throws(BCCError) {
+        try TableFilters.fill(b, value: "min_block_us", with: minMicros)
+        try TableFilters.fill(b, value: "max_block_us", with: maxMicros)
+        if case .processes(let ids) = threads { try TableFilters.fill(b, idSet: "tgid_filter", with: ids) }
+        if case .threads(let ids) = threads { try TableFilters.fill(b, idSet: "tid_filter", with: ids) }
+        if let state { try TableFilters.fill(b, value: "state_filter", with: state) }
     }
 
     /// `struct offcpu_key_t`, the key of `counts`.

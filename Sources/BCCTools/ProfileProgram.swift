@@ -1,5 +1,6 @@
 // profile's BPF program: stack traces sampled by a perf event on every CPU,
 // counted in the kernel by process, name and stacks, as bcc's profile does.
+import BCC
 
 /// The BPF side of profile.
 public enum ProfileProgram {
@@ -13,16 +14,22 @@ public enum ProfileProgram {
         case threads([Int32])
     }
 
-    /// The program: `threads` picks the threads, `includeIdle` keeps the
+    /// The program: `threads` picks the threads (the ids go into
+    /// `tgid_filter` or `tid_filter`, see ``fill(_:threads:)``), `includeIdle` keeps the
     /// idle tasks (-I), `userStacks`/`kernelStacks` pick the stacks taken,
     /// `hashStorage` and `stackStorage` size the count and stack tables.
     public static func source(threads: Threads = .all, includeIdle: Bool = false, userStacks: Bool = true,
                               kernelStacks: Bool = true, hashStorage: Int = 40960, stackStorage: Int = 16384) -> String {
         let threadFilter: String
+        var tables = ""
         switch threads {
         case .all: threadFilter = "1"
-        case .processes(let ids): threadFilter = ids.map { "tgid == \($0)" }.joined(separator: " || ")
-        case .threads(let ids): threadFilter = ids.map { "pid == \($0)" }.joined(separator: " || ")
+        case .processes:
+            threadFilter = "tgid_filter_has(tgid)"
+            tables = TableFilters.idSet("tgid_filter")
+        case .threads:
+            threadFilter = "tid_filter_has(pid)"
+            tables = TableFilters.idSet("tid_filter")
         }
         return """
             #include <uapi/linux/ptrace.h>
@@ -37,6 +44,7 @@ public enum ProfileProgram {
             };
             BPF_HASH(counts, struct profile_key_t, u64, \(hashStorage));
             BPF_STACK_TRACE(stack_traces, \(stackStorage));
+            \(tables)
 
             int do_perf_event(struct bpf_perf_event_data *ctx)
             {
@@ -59,6 +67,12 @@ public enum ProfileProgram {
             }
 
             """
+    }
+
+    /// Fills the id table of a program made by ``source(threads:includeIdle:userStacks:kernelStacks:hashStorage:stackStorage:)``.
+    public static func fill(_ b: BPF, threads: Threads) throws(BCCError) {
+        if case .processes(let ids) = threads { try TableFilters.fill(b, idSet: "tgid_filter", with: ids) }
+        if case .threads(let ids) = threads { try TableFilters.fill(b, idSet: "tid_filter", with: ids) }
     }
 
     /// `struct profile_key_t`, the key of `counts`.

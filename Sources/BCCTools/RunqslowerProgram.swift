@@ -4,12 +4,14 @@
 
 /// The BPF side of runqslower.
 public enum RunqslowerProgram {
-    /// The program: waits of at most `minMicros` are skipped (0 keeps all),
-    /// `pid` keeps one process, `tid` one thread; `ringPages` sizes the ring.
-    public static func source(minMicros: UInt64 = 10000, pid: Int32? = nil, tid: Int32? = nil, ringPages: Int = 64) -> String {
-        let pidFilter = tid.map { "pid != \($0)" } ?? "0"
-        let tgidFilter = pid.map { "tgid != \($0)" } ?? "0"
-        let latencyFilter = minMicros == 0 ? "0" : "delta_us <= \(minMicros)ULL"
+    /// The program: waits of at most `min_us` (a table the tool fills) are
+    /// skipped (0 keeps all), `filterPid` keeps the process in `pid_filter`,
+    /// `filterTid` the thread in `tid_filter`; `ringPages` sizes the ring.
+    public static func source(filterPid: Bool = false, filterTid: Bool = false, ringPages: Int = 64) -> String {
+        let pidFilter = filterTid ? "pid != tid_filter_value()" : "0"
+        let tgidFilter = filterPid ? "tgid != pid_filter_value()" : "0"
+        let tables = TableFilters.value("min_us") + (filterPid ? "\n" + TableFilters.value("pid_filter") : "")
+            + (filterTid ? "\n" + TableFilters.value("tid_filter") : "")
         return """
             #include <uapi/linux/ptrace.h>
             #include <linux/sched.h>
@@ -26,6 +28,7 @@ public enum RunqslowerProgram {
             };
 
             BPF_RINGBUF_OUTPUT(events, \(ringPages));
+            \(tables)
 
             static int trace_enqueue(u32 tgid, u32 pid)
             {
@@ -67,7 +70,8 @@ public enum RunqslowerProgram {
                     return 0;   // missed the enqueue
                 u64 delta_us = (bpf_ktime_get_ns() - *tsp) / 1000;
                 start.delete(&pid);
-                if (\(latencyFilter))
+                u64 min_us = min_us_value();
+                if (min_us != 0 && delta_us <= min_us)
                     return 0;
 
                 struct runqslower_event_t event = {};

@@ -5,21 +5,17 @@
 
 /// The BPF side of wakeuptime.
 public enum WakeuptimeProgram {
-    /// The program: `pid` keeps one process's threads (as the blocked
-    /// target), `userOnly` skips kernel threads, blocks shorter than
-    /// `minMicros` or longer than `maxMicros` are skipped, and
+    /// The program: `filterPid` keeps the threads of the process in
+    /// `pid_filter` (as the blocked target), `userOnly` skips kernel threads,
+    /// blocks outside `min_block_us`...`max_block_us` are skipped, and
     /// `stackStorage` sizes the stack table.
-    public static func source(pid: Int32? = nil, userOnly: Bool = false, minMicros: UInt64 = 1, maxMicros: UInt64 = .max,
-                              stackStorage: Int = 16384) -> String {
-        let filter = pid.map { "pid != \($0)" } ?? (userOnly ? "p->flags & PF_KTHREAD" : "0")
+    public static func source(filterPid: Bool = false, userOnly: Bool = false, stackStorage: Int = 16384) -> String {
+        let filter = filterPid ? "pid != pid_filter_value()" : (userOnly ? "p->flags & PF_KTHREAD" : "0")
+        let tables = TableFilters.value("min_block_us") + "\n" + TableFilters.value("max_block_us")
+            + (filterPid ? "\n" + TableFilters.value("pid_filter") : "")
         return """
             #include <uapi/linux/ptrace.h>
             #include <linux/sched.h>
-
-            #ifndef PF_KTHREAD
-            // include/linux/sched.h, until the dialect defines it.
-            #define PF_KTHREAD 0x00200000
-            #endif
 
             struct wakeup_key_t {
                 int  w_k_stack_id;
@@ -29,6 +25,7 @@ public enum WakeuptimeProgram {
             BPF_HASH(counts, struct wakeup_key_t);
             BPF_HASH(start, u32);
             BPF_STACK_TRACE(stack_traces, \(stackStorage));
+            \(tables)
 
             RAW_TRACEPOINT_PROBE(sched_switch)
             {
@@ -57,7 +54,7 @@ public enum WakeuptimeProgram {
                 start.delete(&tid);
                 if (\(filter))
                     return 0;
-                if (delta < \(minMicros)ULL || delta > \(maxMicros)ULL)
+                if (delta < min_block_us_value() || delta > max_block_us_value())
                     return 0;
 
                 struct wakeup_key_t key = {};

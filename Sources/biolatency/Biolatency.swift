@@ -69,13 +69,15 @@ struct Biolatency: ParsableCommand {
         }
         let grouping: BiolatencyProgram.Grouping = disks ? .disk : flags ? .flags : .none
         let source = BiolatencyProgram.source(milliseconds: milliseconds, queued: queued, grouping: grouping,
-                                              summary: `extension`, disk: device)
+                                              summary: `extension`, filterDisk: device != nil)
         if ebpf {
             StandardOutput.printLine(source)
             return
         }
-        let b = try BPF(text: source)
+        let b = try BPF(text: source, autoAttach: false)
         defer { b.close() }
+        if let device { try TableFilters.fill(b, value: "disk_filter", with: UInt64(device)) }
+        try b.autoAttach()
         let unit = milliseconds ? "msecs" : "usecs"
         StandardOutput.printLine("Tracing block device I/O... Hit Ctrl-C to end.")
         let dist = try b["dist"]

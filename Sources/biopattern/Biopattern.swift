@@ -38,8 +38,10 @@ struct Biopattern: ParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        let b = try BPF(text: BiopatternProgram.source(disk: device))
+        let b = try BPF(text: BiopatternProgram.source(filterDisk: device != nil), autoAttach: false)
         defer { b.close() }
+        if let device { try TableFilters.fill(b, value: "disk_filter", with: UInt64(device)) }
+        try b.autoAttach()
         let counters = try b["counters"].typed(key: UInt32.self, value: BiopatternProgram.Counter.self)
         let devices = BlockDevices.current()
         StandardOutput.printLine(BiopatternProgram.header)

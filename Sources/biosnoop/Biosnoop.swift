@@ -46,13 +46,15 @@ struct Biosnoop: ParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        let source = BiosnoopProgram.source(disk: device)
+        let source = BiosnoopProgram.source(filterDisk: device != nil)
         if ebpf {
             StandardOutput.printLine(source)
             return
         }
-        let b = try BPF(text: source)
+        let b = try BPF(text: source, autoAttach: false)
         defer { b.close() }
+        if let device { try TableFilters.fill(b, value: "disk_filter", with: UInt64(device)) }
+        try b.autoAttach()
         var formatter = BiosnoopFormatter(showPattern: pattern, showQueued: queue, devices: BlockDevices.current())
         StandardOutput.printLine(formatter.header)
         try b["events"].openRingBuffer(as: biosnoop_event_t.self) { event in

@@ -46,8 +46,11 @@ struct Bitesize: ParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        let b = try BPF(text: BitesizeProgram.source(comm: comm, disk: device))
+        let b = try BPF(text: BitesizeProgram.source(filterComm: comm != nil, filterDisk: device != nil), autoAttach: false)
         defer { b.close() }
+        if let device { try TableFilters.fill(b, value: "disk_filter", with: UInt64(device)) }
+        if let comm { try TableFilters.fill(b, comm: "comm_filter", with: comm) }
+        try b.autoAttach()
         StandardOutput.printLine("Tracing block I/O... Hit Ctrl-C to end.")
         let dist = try b["dist"]
         var loop = SummaryIntervals(interval: Double(interval), count: count, stop: StopSignal())

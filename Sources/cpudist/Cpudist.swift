@@ -65,14 +65,16 @@ struct Cpudist: ParsableCommand {
 
     func run() throws {
         let grouping: CpudistProgram.Grouping = pids ? .process : tids ? .thread : .none
-        let source = CpudistProgram.source(offCPU: offcpu, milliseconds: milliseconds, pid: pid, grouping: grouping,
+        let source = CpudistProgram.source(offCPU: offcpu, milliseconds: milliseconds, filterPid: pid != nil, grouping: grouping,
                                            includeIdle: includeIdle, summary: `extension`)
         if ebpf {
             StandardOutput.printLine(source)
             return
         }
-        let b = try BPF(text: source)
+        let b = try BPF(text: source, autoAttach: false)
         defer { b.close() }
+        if let pid { try TableFilters.fill(b, value: "pid_filter", with: UInt64(UInt32(bitPattern: pid))) }
+        try b.autoAttach()
         let unit = milliseconds ? "msecs" : "usecs"
         StandardOutput.printLine("Tracing \(offcpu ? "off" : "on")-CPU time... Hit Ctrl-C to end.")
         let dist = try b["dist"]

@@ -48,6 +48,7 @@ struct Hardirqs: ParsableCommand {
         if count && (dist || nanoseconds) {
             throw ValidationError("The --count option can't be used with time-based options")
         }
+        if let cpu, cpu < 0 { throw ValidationError("-c must be a CPU number, got \(cpu)") }
         guard interval > 0 else { throw ValidationError("interval must be positive, got \(interval)") }
         guard outputs > 0 else { throw ValidationError("number of outputs must be positive, got \(outputs)") }
     }
@@ -62,13 +63,15 @@ struct Hardirqs: ParsableCommand {
     func run() throws {
         let factor: UInt64 = count || nanoseconds ? 1 : 1000
         let measure: IrqMeasure = count ? .count : dist ? .distribution(factor: Int(factor)) : .total
-        let source = HardirqsProgram.source(measure: measure, cpu: cpu)
+        let source = HardirqsProgram.source(measure: measure, filterCPU: cpu != nil)
         if ebpf {
             StandardOutput.printLine(source)
             return
         }
-        let b = try BPF(text: source)
+        let b = try BPF(text: source, autoAttach: false)
         defer { b.close() }
+        if let cpu { try TableFilters.fill(b, value: "cpu_filter", with: UInt64(cpu)) }
+        try b.autoAttach()
         let unit = IrqMeasure.unit(count: count, nanoseconds: nanoseconds)
         StandardOutput.printLine(count ? "Tracing hard irq events... Hit Ctrl-C to end." : "Tracing hard irq event time... Hit Ctrl-C to end.")
         let table = try b["dist"]

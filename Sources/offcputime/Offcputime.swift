@@ -114,15 +114,16 @@ struct Offcputime: ParsableCommand {
         } else {
             (threads, threadContext) = (.all, "all threads")
         }
-        let source = OffcputimeProgram.source(threads: threads, state: state, userStacks: !kernelStacksOnly,
-                                              kernelStacks: !userStacksOnly, minMicros: minBlockTime,
-                                              maxMicros: maxBlockTime, stackStorage: stackStorageSize)
+        let source = OffcputimeProgram.source(threads: threads, filterState: state != nil, userStacks: !kernelStacksOnly,
+                                              kernelStacks: !userStacksOnly, stackStorage: stackStorageSize)
         if ebpf {
             StandardOutput.printLine(source)
             return
         }
-        let b = try BPF(text: source)
+        let b = try BPF(text: source, autoAttach: false)
         defer { b.close() }
+        try OffcputimeProgram.fill(b, threads: threads, state: state, minMicros: minBlockTime, maxMicros: maxBlockTime)
+        try b.autoAttach()
         if !folded {
             let stackContext = userStacksOnly ? "user" : kernelStacksOnly ? "kernel" : "user + kernel"
             StandardOutput.printLine("Tracing off-CPU time (us) of \(threadContext) by \(stackContext) stack"

@@ -125,6 +125,7 @@ struct Profile: ParsableCommand {
         }
         let b = try BPF(text: source)
         defer { b.close() }
+        try ProfileProgram.fill(b, threads: threads)
         try PerfSampling.attachCyclesOrCPUClock(b, fnName: "do_perf_event", rate: rate, cpu: cpu)
         let stop = StopSignal(duration: Double(duration))
         while !stop.isStopped { Thread.sleep(forTimeInterval: Double(stop.pollTimeout()) / 1000) }

@@ -45,13 +45,17 @@ struct Runqslower: ParsableCommand {
     }
 
     func run() throws {
-        let source = RunqslowerProgram.source(minMicros: minUs, pid: pid, tid: tid)
+        let source = RunqslowerProgram.source(filterPid: pid != nil, filterTid: tid != nil)
         if ebpf {
             StandardOutput.printLine(source)
             return
         }
-        let b = try BPF(text: source)
+        let b = try BPF(text: source, autoAttach: false)
         defer { b.close() }
+        try TableFilters.fill(b, value: "min_us", with: minUs)
+        if let pid { try TableFilters.fill(b, value: "pid_filter", with: UInt64(UInt32(bitPattern: pid))) }
+        if let tid { try TableFilters.fill(b, value: "tid_filter", with: UInt64(UInt32(bitPattern: tid))) }
+        try b.autoAttach()
         StandardOutput.printLine("Tracing run queue latency higher than \(minUs) us")
         StandardOutput.printLine(RunqslowerProgram.header(previous: previous))
         let previous = previous

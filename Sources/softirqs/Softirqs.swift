@@ -9,7 +9,8 @@ struct Softirqs: ParsableCommand {
         commandName: "softirqs",
         abstract: "Summarize soft irq event time as histograms.",
         discussion: """
-            Uses the irq:softirq_entry and irq:softirq_exit tracepoints, as bcc's softirqs does.
+            Uses the softirq_entry and softirq_exit raw tracepoints (bcc's softirqs uses
+            the tracepoints of the same names).
 
             examples:
                 softirqs            # sum soft irq event time
@@ -48,6 +49,7 @@ struct Softirqs: ParsableCommand {
         if events && (dist || nanoseconds) {
             throw ValidationError("The --events option can't be used with time-based options")
         }
+        if let cpu, cpu < 0 { throw ValidationError("-c must be a CPU number, got \(cpu)") }
         guard interval > 0 else { throw ValidationError("interval must be positive, got \(interval)") }
         guard outputs > 0 else { throw ValidationError("number of outputs must be positive, got \(outputs)") }
     }
@@ -63,13 +65,15 @@ struct Softirqs: ParsableCommand {
     func run() throws {
         let factor: UInt64 = events || nanoseconds ? 1 : 1000
         let measure: IrqMeasure = events ? .count : dist ? .distribution(factor: Int(factor)) : .total
-        let source = SoftirqsProgram.source(measure: measure, cpu: cpu)
+        let source = SoftirqsProgram.source(measure: measure, filterCPU: cpu != nil)
         if ebpf {
             StandardOutput.printLine(source)
             return
         }
-        let b = try BPF(text: source)
+        let b = try BPF(text: source, autoAttach: false)
         defer { b.close() }
+        if let cpu { try TableFilters.fill(b, value: "cpu_filter", with: UInt64(cpu)) }
+        try b.autoAttach()
         let unit = IrqMeasure.unit(count: events, nanoseconds: nanoseconds)
         StandardOutput.printLine(events ? "Tracing soft irq events... Hit Ctrl-C to end." : "Tracing soft irq event time... Hit Ctrl-C to end.")
         let table = try b["dist"]

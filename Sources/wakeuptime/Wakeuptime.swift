@@ -57,14 +57,17 @@ struct Wakeuptime: ParsableCommand {
     }
 
     func run() throws {
-        let source = WakeuptimeProgram.source(pid: pid, userOnly: userOnly, minMicros: minBlockTime, maxMicros: maxBlockTime,
-                                              stackStorage: stackStorageSize)
+        let source = WakeuptimeProgram.source(filterPid: pid != nil, userOnly: userOnly, stackStorage: stackStorageSize)
         if ebpf {
             StandardOutput.printLine(source)
             return
         }
-        let b = try BPF(text: source)
+        let b = try BPF(text: source, autoAttach: false)
         defer { b.close() }
+        try TableFilters.fill(b, value: "min_block_us", with: minBlockTime)
+        try TableFilters.fill(b, value: "max_block_us", with: maxBlockTime)
+        if let pid { try TableFilters.fill(b, value: "pid_filter", with: UInt64(pid)) }
+        try b.autoAttach()
         if !folded {
             StandardOutput.printLine("Tracing blocked time (us) by kernel stack"
                 + (duration < 99_999_999 ? " for \(duration) secs." : "... Hit Ctrl-C to end."))
