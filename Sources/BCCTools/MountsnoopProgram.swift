@@ -7,7 +7,7 @@ import BCC
 /// The BPF side of mountsnoop and its lines.
 public enum MountsnoopProgram {
     /// The program.
-    public static func source(ringPages: Int = 64) -> String {
+    public static func source(ringPages: Int = 128) -> String {
         """
         #include <uapi/linux/ptrace.h>
         #include <linux/sched.h>
