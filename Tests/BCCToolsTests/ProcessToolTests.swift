@@ -99,6 +99,18 @@ import TestSupport
         #expect(Self.columns(failed)[3] == "0" && Self.columns(failed)[5] == "-3")
         #expect(tool.stop(signal: SIGTERM) == 0)
 
+        let json = try ToolProcess("killsnoop", ["-j", "-T", String(child.pid)])
+        let record = #"{"table":"events","fields":{"pid":\#(getpid()),"tpid":\#(child.pid),"sig":10,"ret":0,"comm":"\#(Self.ownComm)"}}"#
+        // -j prints no header: signal until the record shows (the probes attach after the compile).
+        var found: String?
+        let deadline = Date().addingTimeInterval(30)
+        while found == nil && Date() < deadline {
+            kill(child.pid, SIGUSR1)
+            found = json.waitForLine(timeout: 0.5) { $0 == record }
+        }
+        #expect(found != nil, "output: \(json.outputLines) stderr: \(json.standardError)")
+        #expect(json.stop() == 0)
+
         let failures = try ToolProcess("killsnoop", ["-x", "-s", "0,10", "-p", String(getpid())])
         #expect(failures.waitForExit(timeout: 20) != 0)
         #expect(failures.standardError.contains("invalid signal '0'"))
