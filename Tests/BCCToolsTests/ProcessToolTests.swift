@@ -4,7 +4,7 @@ import TestSupport
 
 /// syscount, killsnoop, sigsnoop, exitsnoop, statsnoop, mountsnoop, drsnoop
 /// and oomkill against events the tests cause: system calls of a child,
-/// signals to it, its exit, stats and mounts of this process, reclaim and an
+/// signals to it, its exit, stats and mounts of this process and a child, reclaim and an
 /// OOM kill in a memory cgroup of a few MiB.
 @Suite(.serialized) struct ProcessToolTests {
     static func columns(_ line: String) -> [String] {
@@ -201,6 +201,7 @@ import TestSupport
         try #require(tool.waitForLine { $0.hasPrefix("COMM") }
             == "COMM             PID     TID     PCOMM            PPID    MNT_NS      CALL", "stderr: \(tool.standardError)")
         let target = directory.path
+        defer { umount2(target, Int32(MNT_DETACH)) }   // should a step below fail with the tmpfs mounted
         let flags = UInt(MS_NOSUID | MS_NODEV)
         #expect(mount("swiftbcc-test", target, "tmpfs", flags, "size=1m") == 0, "errno \(errno)")
         #expect(umount2(target, 0) == 0)
@@ -221,6 +222,24 @@ import TestSupport
             #expect(Array(columns.prefix(3)) == [Self.ownComm, String(getpid()), String(ownTID)], "line \(line)")
             #expect(Array(columns.suffix(2)) == [String(getppid()), namespace], "line \(line)")
         }
+
+        // The mount API, from a child: its calls, the later ones with the descriptors the earlier returned.
+        let program = try TestSupport.compileHostProgram("mount_api.c")
+        defer { try? FileManager.default.removeItem(at: program.deletingLastPathComponent()) }
+        let child = try ChildProcess(program.path, [target])
+        #expect(child.waitForExit(timeout: 30) == 0)
+        func childCall(_ prefix: String) throws -> String {
+            let line = try #require(tool.waitForLine { $0.contains("  " + prefix) && Self.columns($0).starts(with: ["mount_api", String(child.pid)]) },
+                                    "output: \(tool.outputLines.suffix(20))")
+            #expect(Self.columns(line)[4] == String(getpid()), "line \(line)")
+            return String(line[line.range(of: "  " + prefix)!.upperBound...])
+        }
+        let fs = try #require(Int32(try childCall("fsopen(\"tmpfs\", FSOPEN_CLOEXEC) = ")))
+        #expect(try childCall("fsconfig(\(fs), FSCONFIG_SET_STRING, \"size\", \"1m\", 0) = ") == "0")
+        #expect(try childCall("fsconfig(\(fs), FSCONFIG_CMD_CREATE, \"\", \"\", 0) = ") == "0")
+        let mnt = try #require(Int32(try childCall("fsmount(\(fs), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID) = ")))
+        #expect(try childCall("move_mount(\(mnt), \"\", AT_FDCWD, \"\(target)\", MOVE_MOUNT_F_EMPTY_PATH) = ") == "0")
+        #expect(try childCall("umount(\"\(target)\", 0x0) = ") == "0")
         #expect(tool.stop() == 0)
     }
 
