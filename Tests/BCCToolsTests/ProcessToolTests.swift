@@ -111,9 +111,19 @@ import TestSupport
         #expect(found != nil, "output: \(json.outputLines) stderr: \(json.standardError)")
         #expect(json.stop() == 0)
 
-        let failures = try ToolProcess("killsnoop", ["-x", "-s", "0,10", "-p", String(getpid())])
-        #expect(failures.waitForExit(timeout: 20) != 0)
-        #expect(failures.standardError.contains("invalid signal '0'"))
+        // -x: the failed kill only.
+        let failures = try ToolProcess("killsnoop", ["-x", "-p", String(getpid())])
+        try #require(failures.waitForLine { $0.hasPrefix("TIME") } != nil, "stderr: \(failures.standardError)")
+        #expect(kill(child.pid, SIGUSR1) == 0)
+        #expect(kill(Int32.max, 0) == -1)
+        let failure = try #require(failures.waitForLine { Self.columns($0).count >= 6 && Self.columns($0)[4] == String(Int32.max) })
+        #expect(Self.columns(failure)[5] == "-3")
+        #expect(failures.stop() == 0)
+        #expect(!failures.outputLines.contains { Self.columns($0).count >= 6 && Self.columns($0)[4] == String(child.pid) })
+
+        let invalid = try ToolProcess("killsnoop", ["-s", "0,10"])
+        #expect(invalid.waitForExit(timeout: 20) != 0)
+        #expect(invalid.standardError.contains("invalid signal '0'"))
     }
 
     @Test func sigsnoopNamesTheTarget() throws {
