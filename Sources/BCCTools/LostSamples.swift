@@ -137,9 +137,9 @@ extension BPF {
 
     /// ``pollReportingDrops(_:output:json:until:done:)`` for the ring
     /// buffer tables named `rings`.
-    public func pollReportingDrops(rings: [String], output: OutputBuffer = OutputBuffer(), until stop: StopSignal,
-                                   done: () -> Bool = { false }) throws {
+    public func pollReportingDrops(rings: [String], output: OutputBuffer = OutputBuffer(), json: Bool = false,
+                                   until stop: StopSignal, done: () -> Bool = { false }) throws {
         let lost = LostSamples(try rings.map { name throws(BCCError) in try self[name] })
-        try pollReportingDrops(lost, output: output, until: stop, done: done)
+        try pollReportingDrops(lost, output: output, json: json, until: stop, done: done)
     }
 }
