@@ -81,13 +81,14 @@ struct Drsnoop: ParsableCommand {
         let (timestamps, showUID, thread, verbose, name) = (timestamp, printUID, tid != nil, verbose, name)
         StandardOutput.printLine(DrsnoopProgram.header(timestamps: timestamps, uid: showUID, thread: thread, verbose: verbose))
         var start: UInt64 = 0
+        let output = OutputBuffer()
         try b["events"].openRingBuffer(as: drsnoop_event_t.self) { event in
             if start == 0 { start = event.ts }
             if let name, !event.nameString.contains(name) { return }
             let free = verbose ? (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)).flatMap(DrsnoopProgram.freeKB) : nil
-            StandardOutput.printLine(DrsnoopProgram.line(for: event, start: start, timestamps: timestamps, uid: showUID,
+            output.appendLine(DrsnoopProgram.line(for: event, start: start, timestamps: timestamps, uid: showUID,
                                                          thread: thread, freeKB: free))
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, until: StopSignal(duration: duration.map(Double.init)))
     }
 }

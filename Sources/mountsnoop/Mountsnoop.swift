@@ -39,15 +39,16 @@ struct Mountsnoop: ParsableCommand {
         }
         let b = try BPF(text: source)
         defer { b.close() }
+        let output = OutputBuffer()
         if json {
-            try b.printRecordsAsJSON(ring: "events")
+            try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             let parent = parentProcess
             StandardOutput.printLine(MountsnoopProgram.header(parent: parent))
             try b["events"].openRingBuffer(as: mountsnoop_event_t.self) { event in
-                if let line = MountsnoopProgram.line(for: event, parent: parent) { StandardOutput.printLine(line) }
+                if let line = MountsnoopProgram.line(for: event, parent: parent) { output.appendLine(line) }
             }
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)))
     }
 }
