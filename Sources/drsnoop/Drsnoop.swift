@@ -11,10 +11,11 @@ struct Drsnoop: ParsableCommand {
         abstract: "Trace direct reclaim",
         discussion: """
             Uses the vmscan:mm_vmscan_direct_reclaim_begin and _end tracepoints, as bcc's
-            drsnoop does; --memcg adds mm_vmscan_memcg_reclaim_begin/_end, the reclaim a task
-            does itself when its memory cgroup is at its limit. -v's FREE(KB) is MemFree from
-            /proc/meminfo when the line is printed (bcc reads vm_zone_stat, which needs
-            CONFIG_KALLSYMS_ALL). Dropped records are reported as "Possibly lost N samples".
+            drsnoop does; --memcg adds mm_vmscan_memcg_reclaim_begin/_end, the reclaim a
+            task does itself when its memory cgroup is at its limit. -v's FREE(KB) is
+            MemFree from /proc/meminfo when the line is printed (bcc reads vm_zone_stat,
+            which needs CONFIG_KALLSYMS_ALL). Dropped records are reported as "Possibly
+            lost N samples".
 
             examples:
                 drsnoop           # trace all direct reclaim

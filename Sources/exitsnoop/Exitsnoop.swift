@@ -10,8 +10,8 @@ struct Exitsnoop: ParsableCommand {
         abstract: "Trace all process termination (exit, fatal signal)",
         discussion: """
             Uses the sched:sched_process_exit tracepoint, as bcc's exitsnoop does. With -p
-            it ends after that process's exit. Dropped records are reported as
-            "Possibly lost N samples".
+            it ends after that process's exit. Dropped records are reported as "Possibly
+            lost N samples".
 
             examples:
                 exitsnoop                # trace all process termination

@@ -10,9 +10,9 @@ struct Killsnoop: ParsableCommand {
         commandName: "killsnoop",
         abstract: "Trace signals issued by the kill() syscall",
         discussion: """
-            Uses the syscalls:sys_enter_kill and sys_exit_kill tracepoints (bcc's killsnoop
-            uses a kprobe and kretprobe on the kill syscall). Dropped records are reported
-            as "Possibly lost N samples".
+            Uses the syscalls:sys_enter_kill and sys_exit_kill tracepoints (bcc's
+            killsnoop uses a kprobe and kretprobe on the kill syscall). Dropped records
+            are reported as "Possibly lost N samples".
 
             examples:
                 killsnoop           # trace all kill() signals

@@ -9,10 +9,10 @@ struct Mountsnoop: ParsableCommand {
         commandName: "mountsnoop",
         abstract: "trace mount() and umount() syscalls",
         discussion: """
-            Uses the syscalls:sys_{enter,exit}_* tracepoints of mount, umount, fsopen, fsconfig,
-            fsmount and move_mount (bcc's mountsnoop uses kprobes and kretprobes on the same
-            calls). Strings are read up to 255 bytes (type and fsopen's name: 63).
-            Dropped records are reported as "Possibly lost N samples".
+            Uses the syscalls:sys_{enter,exit}_* tracepoints of mount, umount, fsopen,
+            fsconfig, fsmount and move_mount (bcc's mountsnoop uses kprobes and kretprobes
+            on the same calls). Strings are read up to 255 bytes (type and fsopen's name:
+            63). Dropped records are reported as "Possibly lost N samples".
             """)
 
     @Flag(name: [.customShort("P"), .customLong("parent_process")], help: "also snoop the parent process")

@@ -9,9 +9,9 @@ struct Sigsnoop: ParsableCommand {
         commandName: "sigsnoop",
         abstract: "Trace standard and real-time signals.",
         discussion: """
-            Uses the signal:signal_generate tracepoint, or with -k the syscalls tracepoints
-            of kill, tkill and tgkill, as libbpf-tools' sigsnoop (TCOMM is N/A with -k).
-            Dropped records are reported as "Possibly lost N samples".
+            Uses the signal:signal_generate tracepoint, or with -k the syscalls
+            tracepoints of kill, tkill and tgkill, as libbpf-tools' sigsnoop (TCOMM is N/A
+            with -k). Dropped records are reported as "Possibly lost N samples".
 
             examples:
                 sigsnoop             # trace signals system-wide

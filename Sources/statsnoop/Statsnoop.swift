@@ -9,10 +9,10 @@ struct Statsnoop: ParsableCommand {
         commandName: "statsnoop",
         abstract: "Trace stat() syscalls",
         discussion: """
-            Uses the syscalls:sys_enter_* and sys_exit_* tracepoints of stat, statx, statfs,
-            newstat, newlstat, fstatat64 and newfstatat, those this kernel has (bcc's
-            statsnoop uses kprobes and kretprobes on the same calls). Dropped records are
-            reported as "Possibly lost N samples".
+            Uses the syscalls:sys_enter_* and sys_exit_* tracepoints of stat, statx,
+            statfs, newstat, newlstat, fstatat64 and newfstatat, those this kernel has
+            (bcc's statsnoop uses kprobes and kretprobes on the same calls). Dropped
+            records are reported as "Possibly lost N samples".
 
             examples:
                 statsnoop           # trace all stat() syscalls
