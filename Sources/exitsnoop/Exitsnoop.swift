@@ -10,8 +10,8 @@ struct Exitsnoop: ParsableCommand {
         abstract: "Trace all process termination (exit, fatal signal)",
         discussion: """
             Uses the sched:sched_process_exit tracepoint, as bcc's exitsnoop does. With -p
-            it ends after that process's exit. Dropped records are reported as
-            "Possibly lost N samples".
+            it ends after that process's exit. Dropped records are reported as "Possibly
+            lost N samples".
 
             examples:
                 exitsnoop                # trace all process termination
@@ -44,6 +44,9 @@ struct Exitsnoop: ParsableCommand {
     @Option(name: [.customShort("d"), .long], help: "total duration of trace in seconds")
     var duration: Int?
 
+    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
+    var json = false
+
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
@@ -61,19 +64,27 @@ struct Exitsnoop: ParsableCommand {
         defer { b.close() }
         if let pid { try TableFilters.fill(b, value: "pid_filter", with: UInt64(UInt32(bitPattern: pid))) }
         try b.autoAttach()
-        let timestamps = timestamp || utc
-        let utc = utc
-        StandardOutput.printLine(ExitsnoopProgram.header(timeTitle: timestamps ? ExitsnoopProgram.timeTitle(utc: utc) : nil,
-                                                         label: label != nil))
-        // bcc: an empty --label prints "exit".
-        let label = label.map { $0.isEmpty ? "exit" : $0 }
+        // With -p, the main thread's exit ends the trace.
         var sawTarget = false
-        try b["events"].openRingBuffer(as: exitsnoop_event_t.self) { event in
-            let time = timestamps ? ExitsnoopProgram.timestamp(utc: utc) : nil
-            StandardOutput.printLine(ExitsnoopProgram.line(for: event, time: time, label: label))
-            if !perThread || event.tid == event.pid { sawTarget = true }
+        let output = OutputBuffer()
+        if json {
+            try b.printRecordsAsJSON(ring: "events", output: output) { event in
+                if event.pid?.int == event.tid?.int { sawTarget = true }
+            }
+        } else {
+            let timestamps = timestamp || utc
+            let utc = utc
+            StandardOutput.printLine(ExitsnoopProgram.header(timeTitle: timestamps ? ExitsnoopProgram.timeTitle(utc: utc) : nil,
+                                                             label: label != nil))
+            // bcc: an empty --label prints "exit".
+            let label = label.map { $0.isEmpty ? "exit" : $0 }
+            try b["events"].openRingBuffer(as: exitsnoop_event_t.self) { event in
+                let time = timestamps ? ExitsnoopProgram.timestamp(utc: utc) : nil
+                output.appendLine(ExitsnoopProgram.line(for: event, time: time, label: label))
+                if event.tid == event.pid { sawTarget = true }
+            }
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)),
+        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)),
                                  done: { pid != nil && sawTarget })
     }
 }
