@@ -208,6 +208,12 @@ public final class BPFObjectLoader {
     /// fentry and fexit first check that the kernel runs BPF trampolines, so
     /// a kernel that forbids them gives `.notSupported`, not EPERM.
     private static func attachBTFID(_ spec: ProgramSpec) throws(BPFError) -> BTFTypeID {
+        if let target = spec.section.iteratorTarget {
+            // An iterator's type is the kernel function bpf_iter_TARGET; the kernel runs it through the
+            // tracing machinery that trampolines gate, so a kernel that refuses them refuses iterators too.
+            try TracingLink.requireTrampolines()
+            return try TracingLink.btfID(ofFunction: "bpf_iter_" + target)
+        }
         switch spec.section.attachTarget {
         case let .btfTracepoint(event):
             return try TracingLink.btfID(ofTracepoint: event)

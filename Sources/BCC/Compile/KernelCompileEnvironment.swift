@@ -51,8 +51,10 @@ enum KernelCompileEnvironment {
             kernelRelease: release,
             kernelFacts: { () throws(BCCError) in
                 let btf = try BCCError.wrapping("read", KernelBTF.path) { try KernelBTF.shared() }
-                return KernelFacts(btf: btf, pageSize: pageSize, architecture: architecture,
-                                   version: KernelVersion(release: release) ?? KernelVersion(0, 0))
+                var facts = KernelFacts(btf: btf, pageSize: pageSize, architecture: architecture,
+                                        version: KernelVersion(release: release) ?? KernelVersion(0, 0))
+                facts.configuration = KernelConfigFile.read(release: release)
+                return facts
             },
             kernelDefinesType: { (type) throws(BCCError) in try kernelDefines(type) },
             renamedPrecompiledHeader: { (renaming) throws(BCCError) in

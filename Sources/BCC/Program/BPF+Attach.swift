@@ -111,12 +111,32 @@ extension BPF {
     /// Attaches function `fnName` at `target` and keeps the link.
     func attach(_ fnName: String, at target: ProgramSection.AttachTarget, pid: Int32? = nil) throws(BCCError) {
         let key = AttachmentKey(target, pid: pid, function: fnName)
-        let program = try function(named: fnName)
+        let program = try program(fnName, attachingTo: target)
         try adopt(key) { () throws(BCCError) -> any Link in
             let link = try BCCError.wrapping("attach \(fnName) to", key.target) { try target.link(program: program, pid: pid) }
             guard let link else { throw .invalidUse(object: key.description, detail: "names no attach point") }
             return link
         }
+    }
+
+    /// The program of `fnName` for an attach at `target`: as bcc's attach
+    /// calls do, loaded with the type the attach needs (a `void *ctx` or
+    /// `struct pt_regs *` function attached to a tracepoint is a tracepoint
+    /// program); BTF-typed targets take the section's own type.
+    func program(_ fnName: String, attachingTo target: ProgramSection.AttachTarget) throws(BCCError) -> Program {
+        let type: ProgramType
+        switch target {
+        case .tracepoint: type = .tracepoint
+        case .rawTracepoint: type = .rawTracepoint
+        case .kprobe, .uprobe: type = .kprobe
+        case .perfEvent: type = .perfEvent
+        case .none, .btfTracepoint, .tracing, .lsm: return try function(named: fnName)
+        }
+        if let loaded = object.programs[fnName], loaded.type == type { return loaded }
+        guard functions.contains(where: { $0.name == fnName }) else {
+            throw .functionNotFound(name: fnName, available: functions.map(\.name))
+        }
+        return try loadFunc(fnName, type, expectedAttachType: type == .perfEvent ? .perfEvent : nil)
     }
 
     // MARK: - kprobes
@@ -200,7 +220,7 @@ extension BPF {
             throw .invalidUse(object: "attachPerfEvent(\(fnName))", detail: "give exactly one of samplePeriod and sampleFreq")
         }
         let key = AttachmentKey(perfEvent: evType, config: evConfig, function: fnName)
-        let program = try function(named: fnName)
+        let program = try program(fnName, attachingTo: .perfEvent)
         let sampling: PerfEventLink.Sampling = samplePeriod > 0 ? .period(samplePeriod) : .frequency(sampleFreq)
         try adopt(key) { () throws(BCCError) -> any Link in
             try BCCError.wrapping("attach \(fnName) to", key.target) {
