@@ -209,9 +209,7 @@ public final class BPFObjectLoader {
     /// a kernel that forbids them gives `.notSupported`, not EPERM.
     private static func attachBTFID(_ spec: ProgramSpec) throws(BPFError) -> BTFTypeID {
         if let target = spec.section.iteratorTarget {
-            // An iterator's type is the kernel function bpf_iter_TARGET; the kernel runs it through the
-            // tracing machinery that trampolines gate, so a kernel that refuses them refuses iterators too.
-            try TracingLink.requireTrampolines()
+            // An iterator names its target by the kernel function bpf_iter_TARGET (no trampoline runs it).
             return try TracingLink.btfID(ofFunction: "bpf_iter_" + target)
         }
         switch spec.section.attachTarget {

@@ -276,22 +276,15 @@ extension BPFKernelTests {
 
     // MARK: - BTF-typed probe macros
 
-    /// KMOD_RET, MODULE_KFUNC_PROBE, MODULE_KRETFUNC_PROBE, BPF_PROG and
-    /// BPF_ITER compile to libbpf's sections with bcc's program names; this
-    /// kernel refuses BPF trampolines, and loading says so.
+    /// KMOD_RET, MODULE_KFUNC_PROBE, MODULE_KRETFUNC_PROBE and BPF_PROG
+    /// compile to libbpf's sections with bcc's program names; this kernel
+    /// refuses BPF trampolines, and loading says so.
     @Test func trampolineMacrosCompileAndNameTheMissingKernelFeature() throws {
         let source = """
             KMOD_RET(do_unlinkat, int dfd, struct filename *name, int ret) { return 0; }
             MODULE_KFUNC_PROBE(vmlinux, do_rmdir, int dfd, struct filename *name) { return 0; }
             MODULE_KRETFUNC_PROBE(vmlinux, do_mkdirat, int dfd, struct filename *name, umode_t mode, int ret) { return 0; }
             BPF_PROG(count_opens, struct file *file) { return 0; }
-            BPF_ITER(task) {
-                struct seq_file *seq = ctx->meta->seq;
-                struct task_struct *task = ctx->task;
-                if (task)
-                    bpf_seq_write(seq, &task->pid, sizeof(task->pid));
-                return 0;
-            }
             """
         let compiled = try BPFCompiler(environment: KernelCompileEnvironment.current())
             .compile(source: source, fileName: "macros.c", cflags: [], includeDirectory: nil)
@@ -303,8 +296,6 @@ extension BPFKernelTests {
         #expect(sections["kretfunc__vmlinux__do_mkdirat"]?.attachTarget == .tracing(function: "do_mkdirat", isExit: true))
         #expect(sections["count_opens"]?.programType == .tracing)
         #expect(sections["count_opens"]?.attachTarget == ProgramSection.AttachTarget.none)
-        #expect(sections["bpf_iter__task"]?.iteratorTarget == "task")
-        #expect(sections["bpf_iter__task"]?.expectedAttachType == .traceIterator)
         if Self.trampolinesAvailable { return }
         #expect {
             try BPF(text: source)
@@ -312,13 +303,39 @@ extension BPFKernelTests {
             guard case let BCCError.kernel(_, _, .notSupported(feature, _)) = error else { return false }
             return feature.contains("trampolines")
         }
-        let b = try BPF(text: "BPF_ITER(task) { return 0; }")
-        defer { b.close() }
-        #expect {
-            try b.loadFunc("bpf_iter__task", .tracing, expectedAttachType: .traceIterator)
-        } throws: { error in
-            guard case let BCCError.kernel(_, _, .notSupported(feature, _)) = error else { return false }
-            return feature.contains("trampolines")
+    }
+
+    /// BPF_ITER(task): linked with attachIter and run by readIter, it walks
+    /// every task; the program writes the thread ids of this process.
+    @Test func taskIteratorListsThisProcesssThreads() throws {
+        try expectKernelObjectsFreed(loading: {
+            try BPF(text: """
+                BPF_ITER(task) {
+                    struct seq_file *seq = ctx->meta->seq;
+                    struct task_struct *task = ctx->task;
+                    if (!task || task->tgid != TARGET_PID)
+                        return 0;
+                    u32 tid = task->pid;
+                    bpf_seq_write(seq, &tid, sizeof(tid));
+                    return 0;
+                }
+                """, cflags: ["-DTARGET_PID=\(getpid())"])
+        }) { (b: BPF) throws in
+            #expect(throws: BCCError.self) { try b.readIter(fnName: "bpf_iter__task") }
+            try b.attachIter(fnName: "bpf_iter__task")
+            #expect(try b.function(named: "bpf_iter__task").type == .tracing)
+            let output = try b.readIter(fnName: "bpf_iter__task")
+            let tids = stride(from: 0, to: output.count - 3, by: 4).map { offset in
+                output[offset..<offset + 4].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
+            }
+            // This thread, from /proc/thread-self -> "PID/task/TID".
+            let current = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")
+                .split(separator: "/").last.flatMap { UInt32($0) }
+            #expect(output.count % 4 == 0)
+            #expect(tids.contains(UInt32(getpid())), "the main thread")
+            #expect(current.map(tids.contains) == true, "the calling thread")
+            #expect(Set(tids).count == tids.count, "each thread once")
+            #expect(try b.readIter(fnName: "bpf_iter__task") .count > 0, "each read runs the iterator again")
         }
     }
 }

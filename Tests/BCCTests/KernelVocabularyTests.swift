@@ -285,7 +285,8 @@ extension KernelVocabularyTests {
             case let text where text.hasPrefix("\""):
                 #expect(values[parts[0]] == Int64(text.utf8.count - 1), "\(parts[0]): the string and its NUL")
             case let number:
-                let value = number.hasPrefix("0x") ? Int64(number.dropFirst(2), radix: 16) : Int64(number)
+                // A large hexadecimal value (an address) is the same 64 bits as the object's signed one.
+                let value = number.hasPrefix("0x") ? UInt64(number.dropFirst(2), radix: 16).map { Int64(bitPattern: $0) } : Int64(number)
                 #expect(values[parts[0]] == value, "\(parts[0])")
             }
         }

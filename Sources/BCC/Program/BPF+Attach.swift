@@ -17,6 +17,8 @@ struct AttachmentKey: Hashable, CustomStringConvertible {
         case usdt(probe: String, binary: String, fileOffset: UInt64, pid: Int32?)
         /// A USDT probe's semaphore, raised in a process.
         case usdtSemaphore(probe: String, binary: String, address: UInt64, pid: Int32)
+        /// A BPF iterator (BPF_ITER), linked to its target.
+        case iterator
     }
 
     var point: Point
@@ -45,6 +47,7 @@ struct AttachmentKey: Hashable, CustomStringConvertible {
             return "usdt \(probe) \(binary):0x\(String(fileOffset, radix: 16))" + (pid.map { " pid \($0)" } ?? "")
         case let .usdtSemaphore(probe, binary, address, pid):
             return "usdt semaphore \(probe) \(binary) at 0x\(String(address, radix: 16)) pid \(pid)"
+        case .iterator: return "iterator"
         case let .section(target, pid):
             switch target {
             case .none: return "none"
@@ -233,6 +236,28 @@ extension BPF {
     /// Detaches function `fnName` from perf event (`evType`, `evConfig`).
     public func detachPerfEvent(evType: UInt32, evConfig: UInt64, fnName: String) throws(BCCError) {
         try detach(AttachmentKey(perfEvent: evType, config: evConfig, function: fnName))
+    }
+
+    // MARK: - Iterators
+
+    /// Links BPF_ITER function `fnName` to its target (libbcc's
+    /// `bcc_iter_attach`); ``readIter(fnName:)`` then runs it.
+    public func attachIter(fnName: String) throws(BCCError) {
+        let key = AttachmentKey(point: .iterator, function: fnName)
+        let program = try function(named: fnName)
+        try adopt(key) { () throws(BCCError) -> any Link in
+            try BCCError.wrapping("attach \(fnName) to", key.target) { try IteratorLink(program: program) }
+        }
+    }
+
+    /// Runs attached iterator `fnName` once (libbcc's `bcc_iter_create`,
+    /// read to the end) and returns what it wrote with bpf_seq_write and bpf_seq_printf.
+    public func readIter(fnName: String) throws(BCCError) -> [UInt8] {
+        let key = AttachmentKey(point: .iterator, function: fnName)
+        guard let link = attachments[key] as? IteratorLink else {
+            throw .invalidUse(object: "function '\(fnName)'", detail: "is not an attached iterator: call attachIter(fnName:) first")
+        }
+        return try BCCError.wrapping("read", key.description) { try link.read() }
     }
 
     // MARK: - Arguments
