@@ -74,6 +74,8 @@ struct RewritePass {
     var conditionalTables: Set<String> = []
     /// True once the program includes <bcc/proto.h> (DialectRewriter+Packets).
     var packetHeadersIncluded = false
+    /// The program's own packet headers (BPF_PACKET_HEADER), by tag.
+    var userPacketHeaders: [String: PacketHeader] = [:]
     /// The current function's packet header pointers, by variable name.
     var packetPointers: [String: PacketHeader] = [:]
     /// The current function's first parameter: the context packet accesses go through.
@@ -104,6 +106,7 @@ struct RewritePass {
     mutating func run() throws(DialectError) {
         collectUserTypeNames()
         collectTracepointStructReferences()
+        collectUserPacketHeaders()
         var index = 0
         var copiedUpTo = 0
         var braceDepth = 0

@@ -13,7 +13,7 @@ struct CheckCommand: ParsableCommand {
         discussion: """
             Each function is loaded with the program type its section or context names (a \
             struct __sk_buff * function as a tc classifier); functions bcc's names auto-attach \
-            load with the object. One line per file: `FILE: ok (N functions)` or `FILE: failed` \
+            load with the object (--init-only: only those). One line per file: `FILE: ok (N functions)` or `FILE: failed` \
             followed by the error. Exits 1 when any file fails.
             """)
 
@@ -23,11 +23,14 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("cflag"), help: "An extra compiler flag (repeatable), e.g. --cflag=-DPID=1.")
     var cflags: [String] = []
 
+    @Flag(name: .customLong("init-only"), help: "Load only what BPF(text:) loads (the auto-attached functions), as bcc does before any attach.")
+    var initOnly = false
+
     func run() throws {
         var failed = 0
         for file in files {
             do {
-                let count = try Self.check(file, cflags: cflags)
+                let count = try Self.check(file, cflags: cflags, everyFunction: !initOnly)
                 StandardOutput.printLine("\(file): ok (\(count) function\(count == 1 ? "" : "s"))")
             } catch {
                 failed += 1
@@ -37,11 +40,11 @@ struct CheckCommand: ParsableCommand {
         if failed > 0 { throw ExitCode(1) }
     }
 
-    /// Loads every function of `file`; returns how many.
-    static func check(_ file: String, cflags: [String]) throws(BCCError) -> Int {
+    /// Loads `file` and, with `everyFunction`, each of its functions; returns how many it has.
+    static func check(_ file: String, cflags: [String], everyFunction: Bool) throws(BCCError) -> Int {
         let b = try BPF(srcFile: file, cflags: cflags, autoAttach: false)
         defer { b.close() }
-        for function in b.functions {
+        for function in b.functions where everyFunction {
             // A socket buffer function's type is its attach's: a tc classifier may do what the others may.
             if function.loadsOnAttach {
                 try b.loadFunc(function.name, .schedCLS)
