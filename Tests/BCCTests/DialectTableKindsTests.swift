@@ -65,6 +65,48 @@ extension BPFKernelTests {
         }
     }
 
+    // MARK: - Bitfields through external pointers
+
+    /// A bitfield read through a kernel pointer: task_struct's in_execve is
+    /// 1 while a task runs execve (at sched_process_exec) and 0 otherwise,
+    /// read through `->`, a chain and `(*p).`, as bcc programs write it.
+    @Test func bitfieldsReadThroughKernelPointers() throws {
+        let token = newToken()
+        try expectKernelObjectsFreed(loading: {
+            try BPF(text: """
+                BPF_HASH(during_exec, u32, u64);
+                BPF_ARRAY(outside, u64, 3);
+                TRACEPOINT_PROBE(sched, sched_process_exec) {
+                    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+                    u32 pid = bpf_get_current_pid_tgid() >> 32;
+                    u64 in_execve = task->in_execve;
+                    during_exec.update(&pid, &in_execve);
+                    return 0;
+                }
+                TRACEPOINT_PROBE(syscalls, sys_enter_getpgid) {
+                    if (args->pid != TOKEN)
+                        return 0;
+                    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+                    u64 own = task->in_execve, parent = task->real_parent->in_execve, through = (*task).in_execve;
+                    outside.update(&(int){0}, &own);
+                    outside.update(&(int){1}, &parent);
+                    outside.update(&(int){2}, &through);
+                    return 0;
+                }
+                """, cflags: ["-DTOKEN=\(token)"])
+        }) { (b: BPF) throws in
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: "/bin/true")
+            try child.run()
+            child.waitUntilExit()
+            _ = getpgid(token)
+            let exec = try b.map(named: "during_exec").lookup(key: key32(UInt32(child.processIdentifier)))
+            #expect(u64(exec) == 1, "in_execve while the child execs")
+            let outside = try b.map(named: "outside")
+            #expect(try [0, 1, 2].map { u64(try outside.lookup(key: key32($0))) } == [0, 0, 0])
+        }
+    }
+
     // MARK: - Queues and stacks
 
     /// BPF_QUEUE and BPF_STACK: push in the program, pop and peek there and from Swift.

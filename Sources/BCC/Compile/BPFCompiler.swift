@@ -31,6 +31,8 @@ struct CompileEnvironment: Sendable {
     /// True when the kernel's header defines `type` ("struct T", "union T",
     /// "enum T" or a typedef name), for a program that defines it too.
     var kernelDefinesType: @Sendable (_ type: String) throws(BCCError) -> Bool
+    /// True when member `member` of kernel type `record` ("struct task_struct") is a bitfield.
+    var kernelBitfield: @Sendable (_ record: String, _ member: String) throws(BCCError) -> Bool = { _, _ in false }
     /// A precompiled header with those of the kernel's types renamed, or nil
     /// to read the text header instead.
     var renamedPrecompiledHeader: @Sendable (_ renaming: KernelTypeRenaming) throws(BCCError) -> String? = { _ in nil }
