@@ -107,6 +107,33 @@ extension BPFKernelTests {
         }
     }
 
+    /// Loads written inside a macro's own body read kernel memory too: the
+    /// parent's tgid through macros equals getppid().
+    @Test func readsInsideMacroBodies() throws {
+        let token = newToken()
+        try expectKernelObjectsFreed(loading: {
+            try BPF(text: """
+                #define PARENT(t) ((t)->real_parent)
+                #define CURRENT_PARENT_TGID ((struct task_struct *)bpf_get_current_task())->real_parent->tgid
+                BPF_ARRAY(parents, u64, 2);
+                TRACEPOINT_PROBE(syscalls, sys_enter_getpgid) {
+                    if (args->pid != TOKEN)
+                        return 0;
+                    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+                    u64 through_function_like = PARENT(task)->tgid;
+                    u64 through_object_like = CURRENT_PARENT_TGID;
+                    parents.update(&(int){0}, &through_function_like);
+                    parents.update(&(int){1}, &through_object_like);
+                    return 0;
+                }
+                """, cflags: ["-DTOKEN=\(token)"])
+        }) { (b: BPF) throws in
+            _ = getpgid(token)
+            let parents = try b.map(named: "parents")
+            #expect(try [0, 1].map { u64(try parents.lookup(key: key32($0))) } == [UInt64(getppid()), UInt64(getppid())])
+        }
+    }
+
     // MARK: - Queues and stacks
 
     /// BPF_QUEUE and BPF_STACK: push in the program, pop and peek there and from Swift.

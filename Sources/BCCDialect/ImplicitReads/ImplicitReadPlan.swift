@@ -207,7 +207,55 @@ package struct ImplicitReadPlan: Sendable {
                   !isFunctionLikeUse(use, unit) else { return nil }
             return checked(first, use.offset + use.tokenLength, unit)
         }
+        // Both ends in one macro's own body (`#define PARENT(t) ((t)->real_parent)`): wrapped
+        // in the #define, so every expansion reads through a probe read (one that is not
+        // external memory reads the same bytes, just as a probe read).
+        if begin.isMacro && end.isMacro && !begin.isMacroArgument && !end.isMacroArgument {
+            guard let first = begin.spelling, let last = end.spelling, first.inMainFile, last.inMainFile, last.offset >= first.offset,
+                  let body = macroBody(containing: first.offset, unit), body.contains(last.offset) else { return nil }
+            return checked(first, last.offset + last.tokenLength, unit)
+        }
+        // A macro expansion that starts the expression (`PARENT(t)->pid`): wrapped where the
+        // macro is used, when the expression starts with the macro body's first token.
+        if begin.isMacro && !begin.isMacroArgument && !end.isMacro {
+            guard let first = begin.spelling, first.inMainFile, let use = begin.expansion, use.inMainFile, let last = end.spelling,
+                  let body = macroBody(containing: first.offset, unit), body.lowerBound == first.offset,
+                  last.offset > use.offset else { return nil }
+            return checked(use, last.offset + last.tokenLength, unit)
+        }
         return nil
+    }
+
+    /// The body of the `#define` whose text holds `offset`: from its first
+    /// token after the name (and parameter list) to the end of its line
+    /// (continuation lines included); nil when `offset` is in none.
+    static func macroBody(containing offset: Int, _ unit: [UInt8]) -> Range<Int>? {
+        guard offset < unit.count else { return nil }
+        var start = offset
+        // Back to the start of the logical line (a newline not escaped by a backslash).
+        while start > 0, !(unit[start - 1] == 0x0A && (start < 2 || unit[start - 2] != UInt8(ascii: "\\"))) { start -= 1 }
+        var end = offset
+        while end < unit.count, !(unit[end] == 0x0A && (end == 0 || unit[end - 1] != UInt8(ascii: "\\"))) { end += 1 }
+        var index = start
+        func skipSpaces() { while index < end, unit[index] == 0x20 || unit[index] == 0x09 { index += 1 } }
+        func isNameByte(_ byte: UInt8) -> Bool {
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
+        }
+        skipSpaces()
+        guard index < end, unit[index] == UInt8(ascii: "#") else { return nil }
+        index += 1
+        skipSpaces()
+        guard unit[index..<min(index + 6, end)].elementsEqual("define".utf8) else { return nil }
+        index += 6
+        skipSpaces()
+        while index < end, isNameByte(unit[index]) { index += 1 }
+        if index < end, unit[index] == UInt8(ascii: "(") {
+            while index < end, unit[index] != UInt8(ascii: ")") { index += 1 }
+            index += 1
+        }
+        skipSpaces()
+        guard index <= offset, offset < end else { return nil }
+        return index..<end
     }
 
     private static func checked(_ first: ClangFilePosition, _ end: Int, _ unit: [UInt8]) -> Range<Int>? {
