@@ -27,6 +27,8 @@ package struct RewriteResult: Sendable {
     package var programNames: Set<String> = []
     /// The types the program defines: "struct T", "union T", "enum T" (with a body) and typedef names.
     package var definedTypes: Set<String> = []
+    /// libbpf Kconfig externs the program declares (`extern int CONFIG_HZ __kconfig;`), whose values the prelude gives.
+    package var kconfigNames: Set<String> = []
 }
 
 /// Rewrites bcc's C dialect into plain C.
@@ -74,6 +76,8 @@ struct RewritePass {
     var conditionalTables: Set<String> = []
     /// True once the program includes <bcc/proto.h> (DialectRewriter+Packets).
     var packetHeadersIncluded = false
+    /// The names of libbpf's Kconfig externs the program declares (DialectRewriter+Kconfig).
+    var kconfigNames: Set<String> = []
     /// The program's own packet headers (BPF_PACKET_HEADER), by tag.
     var userPacketHeaders: [String: PacketHeader] = [:]
     /// The current function's packet header pointers, by variable name.
@@ -98,7 +102,8 @@ struct RewritePass {
         RewriteResult(
             original: tokenizer.bytes, body: output, tables: tableDefinitions,
             functions: functions, eventTypes: eventTypes, tracepoints: tracepoints,
-            programNames: ProgramNames.declared(in: tokens, of: tokenizer), definedTypes: userTypeNames)
+            programNames: ProgramNames.declared(in: tokens, of: tokenizer).union(kconfigNames), definedTypes: userTypeNames,
+            kconfigNames: kconfigNames)
     }
 
     // MARK: - Top level
@@ -238,6 +243,7 @@ struct RewritePass {
         let name = tokenizer.text(tokens[index])
         if braceDepth == 0 && parenDepth == 0 {
             if name.hasPrefix("BPF_"), let edit = tableMacro(at: index, macro: name) { return edit }
+            if name == "extern", let edit = kconfigExtern(at: index) { return edit }
             switch name {
             case "TRACEPOINT_PROBE": return probeMacro(at: index, kind: .tracepoint)
             case "RAW_TRACEPOINT_PROBE": return probeMacro(at: index, kind: .rawTracepoint)

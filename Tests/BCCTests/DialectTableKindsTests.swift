@@ -134,6 +134,51 @@ extension BPFKernelTests {
         }
     }
 
+    // MARK: - Kconfig
+
+    /// libbpf's Kconfig externs take the running kernel's configuration:
+    /// CONFIG_HZ as its number, CONFIG_BPF_SYSCALL (y) as 1, an option the
+    /// kernel lacks (weak) as 0, LINUX_KERNEL_VERSION as the version; and
+    /// bcc's way, IS_ENABLED in the preprocessor, agrees.
+    @Test func kconfigExternsAndSymbolsAreTheKernels() throws {
+        guard let text = try? TestSupport.run("/usr/bin/env", ["gzip", "-dc", "/proc/config.gz"]).stdout, !text.isEmpty else {
+            Issue.record("this kernel has no /proc/config.gz (CONFIG_IKCONFIG_PROC) to compare with")
+            return
+        }
+        let hertz = try #require(text.split(separator: "\n").first { $0.hasPrefix("CONFIG_HZ=") }.flatMap { UInt64($0.dropFirst(10)) })
+        let token = newToken()
+        try expectKernelObjectsFreed(loading: {
+            try BPF(text: """
+                extern unsigned int CONFIG_HZ __kconfig;
+                extern int CONFIG_BPF_SYSCALL __kconfig;
+                extern int CONFIG_NO_SUCH_OPTION_HERE __kconfig __weak;
+                extern unsigned int LINUX_KERNEL_VERSION __kconfig;
+                BPF_ARRAY(values, u64, 5);
+                TRACEPOINT_PROBE(syscalls, sys_enter_getpgid) {
+                    if (args->pid != TOKEN)
+                        return 0;
+                    u64 hz = CONFIG_HZ, bpf = CONFIG_BPF_SYSCALL, none = CONFIG_NO_SUCH_OPTION_HERE, version = LINUX_KERNEL_VERSION;
+                #if IS_ENABLED(CONFIG_BPF) && !IS_ENABLED(CONFIG_NO_SUCH_OPTION_HERE)
+                    u64 enabled = 1;
+                #else
+                    u64 enabled = 0;
+                #endif
+                    values.update(&(int){0}, &hz);
+                    values.update(&(int){1}, &bpf);
+                    values.update(&(int){2}, &none);
+                    values.update(&(int){3}, &version);
+                    values.update(&(int){4}, &enabled);
+                    return 0;
+                }
+                """, cflags: ["-DTOKEN=\(token)"])
+        }) { (b: BPF) throws in
+            _ = getpgid(token)
+            let values = try b.map(named: "values")
+            let got = try (0..<5).map { u64(try values.lookup(key: key32(UInt32($0)))) }
+            #expect(got == [hertz, 1, 0, UInt64(KernelVersion.current.code), 1], "\(got)")
+        }
+    }
+
     // MARK: - Queues and stacks
 
     /// BPF_QUEUE and BPF_STACK: push in the program, pop and peek there and from Swift.

@@ -118,7 +118,7 @@ struct BPFCompiler: Sendable {
         }
 
         let prelude = DialectPrelude(kernel: try environment.kernelFacts(), availableHelpers: try environment.availableHelpers(),
-                                     programNames: rewritten.programNames)
+                                     programNames: rewritten.programNames, kconfigNames: rewritten.kconfigNames)
         let quotedFile = fileName.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         let renaming = try KernelTypeRenaming(definedTypes: rewritten.definedTypes, kernelDefines: environment.kernelDefinesType)
         var unit = ""
