@@ -56,7 +56,7 @@ struct CompiledProgram: Sendable {
 /// its diagnostics back to the user's lines.
 struct BPFCompiler: Sendable {
     /// Bump when the prelude or the rewriting changes, so old objects are not reused.
-    static let formatVersion = "swift-bcc-object-3"
+    static let formatVersion = "swift-bcc-object-4"
 
     /// The flags of every compile, before the PCH, include directory and
     /// user's flags. The precompiled kernel header is built with exactly
