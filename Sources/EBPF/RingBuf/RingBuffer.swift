@@ -152,55 +152,107 @@ public final class RingBuffer {
         guard !isClosed else {
             throw BPFError.closed(object: "ring buffer \(name)")
         }
-        // Locals, so the per-record path touches no class state.
-        let parser = self.parser, interval = publishInterval, consumerPage = self.consumerPage
-        var consumer = cursor, published = position
-        var producer = cbpf_load_acquire_u64(producerPage)
-        var count = 0
-        let lazy = passEnd == .whenIdle
-        // Set after a publish and fence; if the ring still has nothing for
-        // us then, any later commit will wake the waiter.
-        var fenced = false
-        // Where the last record handed over starts.
-        var lastRecord = consumer
-        @inline(__always) func publish(upTo position: UInt64) {
+        // The positions are checked once per span (one producer position, at
+        // most `publishInterval` bytes); a record then costs one compare of
+        // its length against what is left of the span. What only the span's
+        // ends need lives in `pass`, handled out of line.
+        let parser = self.parser
+        var pass = Pass(ring: self, lazy: passEnd == .whenIdle)
+        var span = try parser.span(consumer: cursor, producer: pass.producer, limit: pass.interval)
+        pass.lastRecord = span.position
+        var left = limit
+        defer { finish(pass, at: span.position) }
+        while left > 0 {
+            let start = span.position
+            switch parser.next(in: &span) {
+            case .sample(let bytes):
+                pass.lastRecord = start
+                left &-= 1
+                try handler(bytes)
+            case .discarded:
+                continue
+            case .pastEnd(let total):
+                try pass.extend(&span, toCover: total)
+            case .end, .busy:
+                guard try pass.continues(&span, handled: limit &- left) else { return limit &- left }
+            }
+        }
+        return limit &- left
+    }
+
+    /// Publishes where a pass of ``consume(max:publishing:_:)`` ended.
+    private func finish(_ pass: Pass, at end: UInt64) {
+        var pass = pass
+        if !pass.lazy {
+            pass.publish(upTo: end)
+        } else if Int64(bitPattern: pass.lastRecord &- pass.published) > 0 {
+            pass.publish(upTo: pass.lastRecord)
+        }
+        cursor = end
+        position = pass.published
+    }
+
+    /// What a pass needs at the ends of its spans: the positions it
+    /// published and read, and where its last record starts.
+    private struct Pass {
+        let parser: RingBufferRecordParser
+        let consumerPage: UnsafeMutableRawPointer
+        let producerPage: UnsafeRawPointer
+        let interval: UInt64
+        let lazy: Bool
+        var published: UInt64
+        var producer: UInt64
+        /// Where the last record handed over starts.
+        var lastRecord: UInt64 = 0
+        /// Where the last publish and fence left the reader: if the ring
+        /// still has nothing for us there, any later commit wakes the waiter.
+        var fencedAt: UInt64?
+
+        init(ring: RingBuffer, lazy: Bool) {
+            parser = ring.parser
+            consumerPage = ring.consumerPage
+            producerPage = ring.producerPage
+            interval = ring.publishInterval
+            self.lazy = lazy
+            published = ring.position
+            producer = cbpf_load_acquire_u64(ring.producerPage)
+        }
+
+        mutating func publish(upTo position: UInt64) {
+            guard position != published else { return }
             cbpf_store_release_u64(consumerPage, position)
             published = position
         }
-        @inline(__always) func publish() {
-            guard consumer != published else { return }
-            publish(upTo: consumer)
+
+        /// A record across the span's end: the span covered `interval`
+        /// bytes, so publish, and cover the record if the producer does.
+        @inline(never)
+        mutating func extend(_ span: inout RingBufferRecordParser.Span, toCover total: UInt64) throws {
+            try parser.extend(&span, toCover: total, producer: producer, limit: interval)
+            publish(upTo: span.position)
         }
-        defer {
-            if !lazy {
-                publish()
-            } else if Int64(bitPattern: lastRecord &- published) > 0 {
-                publish(upTo: lastRecord)
-            }
-            cursor = consumer
-            position = published
-        }
-        while count < limit {
-            switch try parser.step(consumer: consumer, producer: producer) {
-            case .sample(let bytes, let next):
-                lastRecord = consumer
-                consumer = next
-                count += 1
-                fenced = false
-                try handler(bytes)
-                if consumer &- published >= interval { publish() }
-            case .discarded(let next):
-                consumer = next
-                fenced = false
-            case .empty, .busy:
-                if fenced || (lazy && count > 0) { return count }
-                publish()
+
+        /// The span is used up or stopped at a busy record: starts the next
+        /// span and returns true, or returns false when the pass is over.
+        /// Before it waits, a reader publishes and fences, then reads the
+        /// producer once more (the lost-wakeup race); a lazy pass that handed
+        /// over records ends without that (see ``PassEnd/whenIdle``).
+        @inline(never)
+        mutating func continues(_ span: inout RingBufferRecordParser.Span, handled: Int) throws -> Bool {
+            let position = span.position
+            if span.remaining == 0 && position != producer {
+                // The interval is used up, not the committed bytes.
+                publish(upTo: position)
+            } else {
+                if fencedAt == position || (lazy && handled > 0) { return false }
+                publish(upTo: position)
                 cbpf_fence_seq_cst()
                 producer = cbpf_load_acquire_u64(producerPage)
-                fenced = true
+                fencedAt = position
             }
+            span = try parser.span(consumer: position, producer: producer, limit: interval)
+            return true
         }
-        return count
     }
 
     /// Copies the next committed record into `buffer` (reusing its storage
