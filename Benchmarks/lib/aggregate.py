@@ -9,7 +9,7 @@ Implementations starting with "swift" are ours; every other one is a peer.
 Output: one row per name with the median, min, max, spread and run count, then for
 our rows the ratio to each peer in the same group (>1 always means we are better:
 ours/peer for rates, peer/ours for times, CPU and memory), and a last line
-`ratios: ringbuf_b2b_vs_libbpf=X ringbuf_vs_bcc=Y compile_warm_vs_bcc=Z btf_header_vs_bpftool=W xdp_vs_bcc=V`.
+`ratios: ringbuf_b2b_vs_libbpf=X ringbuf_insn_vs_libbpf=I ringbuf_vs_bcc=Y compile_warm_vs_bcc=Z btf_header_vs_bpftool=W xdp_vs_bcc=V`.
 """
 
 import re
@@ -69,6 +69,7 @@ def human(value, unit):
 # (description, group, ours, peer, minimum ratio); groups missing from a run are skipped.
 TARGETS = [
     ("Swift callback >= 1.2x libbpf, back-to-back", "ringbuf.b2b.{size}.rate", "swift_callback", "libbpf", 1.2),
+    ("Swift callback instructions per record at or below libbpf's (callgrind)", "ringbuf_insn.{size}", "swift_callback", "libbpf", 1.0),
     ("Swift AsyncSequence >= 0.8x libbpf, back-to-back", "ringbuf.b2b.{size}.rate", "swift_async", "libbpf", 0.8),
     ("Swift callback >= 20x bcc Python, back-to-back", "ringbuf.b2b.{size}.rate", "swift_callback", "bcc", 20.0),
     ("Swift callback >= 20x bcc Python, parallel", "ringbuf.parallel.{size}.rate", "swift_callback", "bcc", 20.0),
@@ -200,6 +201,7 @@ def main():
     print()
     print("ratios: "
           f"ringbuf_b2b_vs_libbpf={pair('ringbuf.b2b.16.rate', 'swift_callback', 'libbpf')} "
+          f"ringbuf_insn_vs_libbpf={pair('ringbuf_insn.16', 'swift_callback', 'libbpf')} "
           f"ringbuf_vs_bcc={pair('ringbuf.b2b.16.rate', 'swift_callback', 'bcc', 'ringbuf.parallel.16.rate')} "
           f"compile_warm_vs_bcc={pair('compile.warm', 'swift', 'bcc')} "
           f"btf_header_vs_bpftool={pair('btf_header', 'swift', 'bpftool')} "
