@@ -79,6 +79,14 @@ let package = Package(
         .executableTarget(name: "profile", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "hardirqs", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "softirqs", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "syscount", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "killsnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "sigsnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "exitsnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "statsnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mountsnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "drsnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "oomkill", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "swift-bcc",
             dependencies: ["BCC", "BCCTools", "BTF", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -115,6 +123,8 @@ let package = Package(
                                                            "funccount", "funclatency", "stackcount", "trace", "argdist",
                                                            "biolatency", "biosnoop", "biopattern", "bitesize", "cpudist", "offcputime",
                                                            "wakeuptime", "runqslower", "runqlen", "profile", "hardirqs", "softirqs",
+                                                           "syscount", "killsnoop", "sigsnoop", "exitsnoop", "statsnoop",
+                                                           "mountsnoop", "drsnoop", "oomkill",
                                                            "tplist", "ucalls"]),
     ]
 )

@@ -21,7 +21,14 @@ import Testing
         for (tool, source, file) in [("opensnoop", OpenSnoopProgram.source(), "OpenSnoopEvent.swift"),
                                      ("execsnoop", ExecSnoopProgram.source(), "ExecSnoopEvent.swift"),
                                      ("biosnoop", BiosnoopProgram.source(), "BiosnoopEvent.swift"),
-                                     ("runqslower", RunqslowerProgram.source(), "RunqslowerEvent.swift")] {
+                                     ("runqslower", RunqslowerProgram.source(), "RunqslowerEvent.swift"),
+                                     ("killsnoop", KillsnoopProgram.source(), "KillsnoopEvent.swift"),
+                                     ("sigsnoop", SigsnoopProgram.source(), "SigsnoopEvent.swift"),
+                                     ("exitsnoop", ExitsnoopProgram.source(), "ExitsnoopEvent.swift"),
+                                     ("statsnoop", StatsnoopProgram.source(available: ["newstat"]), "StatsnoopEvent.swift"),
+                                     ("mountsnoop", MountsnoopProgram.source(), "MountsnoopEvent.swift"),
+                                     ("drsnoop", DrsnoopProgram.source(), "DrsnoopEvent.swift"),
+                                     ("oomkill", OomkillProgram.source(), "OomkillEvent.swift")] {
             let generated = try Self.generatedMirror(tool: tool, source: source)
             let path = TestSupport.repositoryRoot.appendingPathComponent("Sources/BCCTools/\(file)")
             let committed = try String(contentsOf: path, encoding: .utf8)
