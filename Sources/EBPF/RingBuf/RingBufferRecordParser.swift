@@ -43,6 +43,18 @@ public struct RingBufferRecordParser {
         public fileprivate(set) var position: UInt64
         /// Committed bytes from ``position`` that the span still covers.
         public fileprivate(set) var remaining: UInt64
+
+        /// An empty span at `position`: where a reader stands before it has
+        /// checked what follows.
+        public init(position: UInt64) {
+            self.position = position
+            remaining = 0
+        }
+
+        fileprivate init(position: UInt64, remaining: UInt64) {
+            self.position = position
+            self.remaining = remaining
+        }
     }
 
     /// What ``next(in:)`` found at the span's position.
