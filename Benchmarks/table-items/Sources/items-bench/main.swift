@@ -24,7 +24,7 @@ while let argument = arguments.next() {
 
 func cpuSeconds() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
     return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
@@ -36,7 +36,7 @@ func wallSeconds() -> Double {
 
 let b = try BPF(text: "BPF_HASH(counts, u32, u64, \(keys));\n", autoAttach: false)
 defer { b.close() }
-let table = b["counts"]
+let table = try b["counts"]
 // Filled from here, in one batch: key i -> i * 2.
 try table.itemsUpdateBatch(keys: (0 ..< UInt32(keys)).map { withUnsafeBytes(of: $0) { Array($0) } },
                            values: (0 ..< UInt64(keys)).map { withUnsafeBytes(of: $0 * 2) { Array($0) } })
