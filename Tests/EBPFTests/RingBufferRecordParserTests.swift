@@ -108,6 +108,25 @@ private func parseAll(_ parser: RingBufferRecordParser, consumer start: UInt64, 
         }
     }
 
+    @Test func aDiscardedRecordAcrossASpansEndIsSkippedAfterExtending() throws {
+        var crafted = CraftedRing(size: 64)
+        crafted.write(at: 0, header: 20 | RingBufferRecordParser.discardBit)   // 32 bytes, across 16
+        crafted.write(at: 32, header: 2, payload: [4, 5])
+        try crafted.withParser { parser in
+            var span = try parser.span(consumer: 0, producer: 48, limit: 16)
+            guard case .pastEnd(let total) = parser.next(in: &span) else { Issue.record("expected pastEnd"); return }
+            #expect(total == 32)
+            try parser.extend(&span, toCover: total, producer: 48, limit: 16)
+            guard case .discarded = parser.next(in: &span) else { Issue.record("expected the discard"); return }
+            #expect(span.position == 32)
+            // The extended span covered that record only; the next span has the rest.
+            guard case .end = parser.next(in: &span) else { Issue.record("expected the span's end"); return }
+            span = try parser.span(consumer: span.position, producer: 48, limit: 16)
+            guard case .sample(let bytes) = parser.next(in: &span) else { Issue.record("expected a sample"); return }
+            #expect(Array(bytes) == [4, 5] && span.position == 48)
+        }
+    }
+
     @Test func aRecordPastTheProducerCannotBeCoveredByExtending() throws {
         var crafted = CraftedRing(size: 64)
         crafted.write(at: 0, header: 40, payload: [9])                          // claims 48 bytes

@@ -75,6 +75,10 @@ public struct RingBufferRecordParser {
 
     /// The data area, at least `2 * size` bytes.
     public let data: UnsafeRawBufferPointer
+    /// Where payloads start: the data area plus a header. Records are
+    /// addressed from here, so a payload's start is one addition and its
+    /// header a fixed displacement (callgrind: two instructions a record).
+    private let payloads: UnsafeRawPointer
     /// The ring size in bytes, a power of two.
     public let size: UInt64
     /// Names the ring in errors.
@@ -95,6 +99,7 @@ public struct RingBufferRecordParser {
                 detail: "data area of \(data.count) bytes is shorter than twice the ring size \(size)")
         }
         self.data = data
+        payloads = data.baseAddress! + Int(Self.headerSize)
         self.size = UInt64(size)
         self.name = name
     }
@@ -116,7 +121,7 @@ public struct RingBufferRecordParser {
             throw corrupt(consumer: consumer, detail:
                 "positions are inconsistent: producer \(producer), consumer \(consumer), ring size \(size)")
         }
-        return Span(position: consumer, remaining: min(available, limit))
+        return Span(position: consumer, remaining: min(available, limit, Self.maximumSpan))
     }
 
     /// Reads the record at the span's position. The header is loaded with
@@ -127,16 +132,24 @@ public struct RingBufferRecordParser {
         if span.remaining == 0 { return .end }
         // remaining >= 8 (a multiple of 8), so the header is committed bytes.
         let offset = Int(truncatingIfNeeded: span.position & (size &- 1))
-        let record = data.baseAddress.unsafelyUnwrapped + offset
-        let header = cbpf_load_acquire_u32(record)
+        let payload = payloads + offset
+        let header = cbpf_load_acquire_u32(payload - Int(Self.headerSize))
         if header & Self.busyBit != 0 { return .busy }
-        let total = (UInt64(header & ~Self.discardBit) &+ (Self.headerSize + 7)) & ~7
-        guard total <= span.remaining else { return .pastEnd(total: total) }
+        // With the discard flag in it, the length is at least 2^30, more than
+        // a span holds (``maximumSpan``): a discarded record takes the branch
+        // below, and a sample costs no test of the flag.
+        let total = (UInt64(header) &+ (Self.headerSize + 7)) & ~7
+        guard total <= span.remaining else {
+            guard header & Self.discardBit != 0 else { return .pastEnd(total: total) }
+            let discarded = (UInt64(header & ~Self.discardBit) &+ (Self.headerSize + 7)) & ~7
+            guard discarded <= span.remaining else { return .pastEnd(total: discarded) }
+            span.remaining &-= discarded
+            span.position &+= discarded
+            return .discarded
+        }
         span.remaining &-= total
         span.position &+= total
-        if header & Self.discardBit != 0 { return .discarded }
-        return .sample(UnsafeRawBufferPointer(
-            start: record + Int(Self.headerSize), count: Int(truncatingIfNeeded: header)))
+        return .sample(UnsafeRawBufferPointer(start: payload, count: Int(truncatingIfNeeded: header)))
     }
 
     /// Extends a span whose next record (`total` bytes) reaches past it up to
@@ -151,8 +164,12 @@ public struct RingBufferRecordParser {
                 "record claims \(header & ~(Self.busyBit | Self.discardBit)) bytes but only "
                 + "\(available &- min(available, Self.headerSize)) are committed")
         }
-        span.remaining = max(total, min(available, limit))
+        span.remaining = max(total, min(available, limit, Self.maximumSpan))
     }
+
+    /// The most bytes a span covers beyond one record: less than a length
+    /// with the discard flag (2^30), which ``next(in:)`` relies on.
+    public static let maximumSpan: UInt64 = 1 << 29
 
     /// Reads the record at `consumer`, given the producer position read
     /// (with acquire ordering) before this call: one record of a fresh
