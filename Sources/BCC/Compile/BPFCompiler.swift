@@ -36,6 +36,9 @@ struct CompileEnvironment: Sendable {
     /// A precompiled header with those of the kernel's types renamed, or nil
     /// to read the text header instead.
     var renamedPrecompiledHeader: @Sendable (_ renaming: KernelTypeRenaming) throws(BCCError) -> String? = { _ in nil }
+    /// The PCH of the header, built now if `precompiledHeaderPath` is nil
+    /// because it was not built yet (a new kernel); nil when there is none.
+    var precompiledHeader: @Sendable () throws(BCCError) -> String? = { nil }
 }
 
 /// A compiled bcc program: the object and what the rewriter learned.
@@ -101,10 +104,14 @@ struct BPFCompiler: Sendable {
         let usdtReaders = USDTArgumentReaders(functions: usdtFunctions).cText
         let arguments = compilerArguments(cflags: cflags, includeDirectory: includeDirectory)
 
+        // The PCH only speeds the header up: an object compiled with it is
+        // the one compiled from the header's text, so its path is no part of the key.
+        var keyArguments = arguments
+        if let pch = keyArguments.firstIndex(of: "-include-pch") { keyArguments.removeSubrange(pch...(pch + 1)) }
         var key = CacheKey()
         for field in [Self.formatVersion, environment.headerIdentity, environment.clang.identity(), environment.architecture,
                       String(environment.pageSize), environment.kernelRelease, fileName, rewritten.body.text, epilogue, usdtReaders]
-                          + tracepointStructs + arguments {
+                          + tracepointStructs + keyArguments {
             key.update(field: field)
         }
         let objectsDirectory = environment.cacheDirectory.appendingPathComponent("objects")
@@ -123,6 +130,14 @@ struct BPFCompiler: Sendable {
         let renaming = try KernelTypeRenaming(definedTypes: rewritten.definedTypes, kernelDefines: environment.kernelDefinesType)
         var unit = ""
         var compileArguments = arguments
+        if compileArguments.firstIndex(of: "-include-pch") == nil,
+           ImplicitReads.mayApply(sections: rewritten.functions.map(\.section), body: rewritten.body.text),
+           let pch = try environment.precompiledHeader() {
+            // clang's AST dump of a unit that reads the header as text is
+            // 150 MB of JSON: a program that may need implicit reads waits
+            // for the PCH, which keeps the header out of the dump.
+            compileArguments += ["-include-pch", pch]
+        }
         let pchArgument = compileArguments.firstIndex(of: "-include-pch")
         if !renaming.isEmpty, let pchArgument, let renamed = try environment.renamedPrecompiledHeader(renaming) {
             compileArguments[pchArgument + 1] = renamed

@@ -30,10 +30,12 @@ enum KernelCompileEnvironment {
         let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
         let clang = try ClangDriver.locate()
         let cache = VmlinuxHeaderCache.shared
-        let header = try cache.headerPaths(compilerFlags: BPFCompiler.compilerFlags(architecture: architecture))
+        // A new kernel's PCH is built in the background: compiles read the
+        // header as text until it is there.
+        let header = try cache.headerAndBuiltPrecompiledHeader(compilerFlags: BPFCompiler.compilerFlags(architecture: architecture))
         return CompileEnvironment(
             headerPath: header.header.path,
-            precompiledHeaderPath: header.pch.path,
+            precompiledHeaderPath: header.pch?.path,
             // The header's directory is named by a hash of the kernel's BTF.
             headerIdentity: header.header.path,
             pageSize: pageSize,
@@ -60,6 +62,9 @@ enum KernelCompileEnvironment {
             kernelBitfield: { (record, member) throws(BCCError) in try kernelBitfield(record, member) },
             renamedPrecompiledHeader: { (renaming) throws(BCCError) in
                 try cache.precompiledHeader(renaming: renaming, compilerFlags: BPFCompiler.compilerFlags(architecture: architecture)).path
+            },
+            precompiledHeader: { () throws(BCCError) in
+                try cache.headerPaths(compilerFlags: BPFCompiler.compilerFlags(architecture: architecture)).pch.path
             })
     }
 
