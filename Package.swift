@@ -79,6 +79,16 @@ let package = Package(
         .executableTarget(name: "profile", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "hardirqs", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "softirqs", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Network and user-space tools (sock, tcp and skb tracepoints, uprobes).
+        .executableTarget(name: "tcpstates", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "tcplife", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "tcpconnect", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "tcpaccept", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "tcpretrans", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "tcpdrop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "bashreadline", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "memleak", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "gethostlatency", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "swift-bcc",
             dependencies: ["BCC", "BCCTools", "BTF", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -115,6 +125,8 @@ let package = Package(
                                                            "funccount", "funclatency", "stackcount", "trace", "argdist",
                                                            "biolatency", "biosnoop", "biopattern", "bitesize", "cpudist", "offcputime",
                                                            "wakeuptime", "runqslower", "runqlen", "profile", "hardirqs", "softirqs",
-                                                           "tplist", "ucalls"]),
+                                                           "tplist", "ucalls",
+                                                           "tcpstates", "tcplife", "tcpconnect", "tcpaccept", "tcpretrans", "tcpdrop",
+                                                           "bashreadline", "gethostlatency", "memleak"]),
     ]
 )
