@@ -21,7 +21,15 @@ import Testing
         for (tool, source, file) in [("opensnoop", OpenSnoopProgram.source(), "OpenSnoopEvent.swift"),
                                      ("execsnoop", ExecSnoopProgram.source(), "ExecSnoopEvent.swift"),
                                      ("biosnoop", BiosnoopProgram.source(), "BiosnoopEvent.swift"),
-                                     ("runqslower", RunqslowerProgram.source(), "RunqslowerEvent.swift")] {
+                                     ("runqslower", RunqslowerProgram.source(), "RunqslowerEvent.swift"),
+                                     ("tcpstates", TcpstatesProgram.source(), "TcpstatesEvent.swift"),
+                                     ("tcplife", TcplifeProgram.source(), "TcplifeEvent.swift"),
+                                     ("tcpconnect", TcpconnectProgram.source(), "TcpconnectEvent.swift"),
+                                     ("tcpaccept", TcpacceptProgram.source(), "TcpacceptEvent.swift"),
+                                     ("tcpretrans", TcpretransProgram.source(), "TcpretransEvent.swift"),
+                                     ("tcpdrop", TcpdropProgram.source(), "TcpdropEvent.swift"),
+                                     ("bashreadline", BashreadlineProgram.source(), "BashreadlineEvent.swift"),
+                                     ("gethostlatency", GethostlatencyProgram.source(), "GethostlatencyEvent.swift")] {
             let generated = try Self.generatedMirror(tool: tool, source: source)
             let path = TestSupport.repositoryRoot.appendingPathComponent("Sources/BCCTools/\(file)")
             let committed = try String(contentsOf: path, encoding: .utf8)
