@@ -6,8 +6,16 @@
 //                                 wakeups and switches)
 //   workload spin SECONDS         burn a CPU for SECONDS
 //   workload read PATH COUNT      COUNT O_DIRECT reads of 4 KiB from PATH
+//   workload connect PORT COUNT   COUNT TCP connections to itself on
+//                                 127.0.0.1:PORT (connect, accept, 1 KiB
+//                                 sent, client closes first, then server)
+//   workload resolve COUNT        COUNT getaddrinfo("localhost") calls
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +31,8 @@ static double now(void) {
 int main(int argc, char **argv) {
     char go;
     if (argc < 3 || read(0, &go, 1) != 1) {
-        fprintf(stderr, "usage: workload sleep COUNT MICROS | spin SECONDS | read PATH COUNT (after a byte on stdin)\n");
+        fprintf(stderr, "usage: workload sleep COUNT MICROS | spin SECONDS | read PATH COUNT | connect PORT COUNT | resolve COUNT"
+                        " (after a byte on stdin)\n");
         return 2;
     }
     if (strcmp(argv[1], "sleep") == 0 && argc == 4) {
@@ -48,6 +57,43 @@ int main(int argc, char **argv) {
         for (long i = 0; i < count; i++) {
             // Every other block, so the reads are neither merged nor read ahead.
             if (pread(fd, buffer, 4096, (off_t)((i * 2) % size) * 4096) != 4096) { perror("pread"); return 1; }
+        }
+        return 0;
+    }
+    if (strcmp(argv[1], "connect") == 0 && argc == 4) {
+        long count = atol(argv[3]);
+        struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[2])),
+                                      .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        int one = 1, listener = socket(AF_INET, SOCK_STREAM, 0);
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(listener, (struct sockaddr *)&address, sizeof(address)) != 0 || listen(listener, 16) != 0) {
+            perror("listen");
+            return 1;
+        }
+        char payload[1024] = {0};
+        for (long i = 0; i < count; i++) {
+            int client = socket(AF_INET, SOCK_STREAM, 0);
+            if (connect(client, (struct sockaddr *)&address, sizeof(address)) != 0) { perror("connect"); return 1; }
+            int server = accept(listener, NULL, NULL);
+            if (server < 0 || write(client, payload, sizeof(payload)) != sizeof(payload)) { perror("accept/write"); return 1; }
+            for (ssize_t got = 0; got < (ssize_t)sizeof(payload);) {
+                ssize_t n = read(server, payload, sizeof(payload) - got);
+                if (n <= 0) { perror("read"); return 1; }
+                got += n;
+            }
+            close(client);
+            (void)read(server, payload, 1);  // the client's FIN
+            close(server);
+        }
+        close(listener);
+        return 0;
+    }
+    if (strcmp(argv[1], "resolve") == 0 && argc == 3) {
+        long count = atol(argv[2]);
+        for (long i = 0; i < count; i++) {
+            struct addrinfo *result;
+            if (getaddrinfo("localhost", NULL, NULL, &result) != 0) { fprintf(stderr, "getaddrinfo failed\n"); return 1; }
+            freeaddrinfo(result);
         }
         return 0;
     }

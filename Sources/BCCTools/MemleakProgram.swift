@@ -45,9 +45,9 @@ public enum MemleakProgram {
     public static func source(mode: Mode, trace: Bool = false, missingFree: Bool = false,
                               pageSize: Int = Int(getpagesize())) -> String {
         let stackFlags = mode == .user ? "BPF_F_USER_STACK" : "0"
-        let printAlloc = trace ? #"bpf_trace_printk("alloc entered, size = %lu\n", size64);"# : ""
-        let printExit = trace ? #"bpf_trace_printk("alloc exited, size = %lu, result = %lx\n", info.size, address);"# : ""
-        let printFree = trace ? #"bpf_trace_printk("free entered, address = %lx, size = %lu\n", addr, info->size);"# : ""
+        let printAlloc = trace ? #"bpf_trace_printk("alloc entered, size = %lu", size64);"# : ""
+        let printExit = trace ? #"bpf_trace_printk("alloc exited, size = %lu, result = %lx", info.size, address);"# : ""
+        let printFree = trace ? #"bpf_trace_printk("free entered, address = %lx, size = %lu", addr, info->size);"# : ""
         let body: String
         switch mode {
         case .user: body = userFunctions
