@@ -79,6 +79,14 @@ let package = Package(
         .executableTarget(name: "profile", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "hardirqs", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "softirqs", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "syscount", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "killsnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "sigsnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "exitsnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "statsnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mountsnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "drsnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "oomkill", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Network and user-space tools (sock, tcp and skb tracepoints, uprobes).
         .executableTarget(name: "tcpstates", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "tcplife", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -125,8 +133,11 @@ let package = Package(
                                                            "funccount", "funclatency", "stackcount", "trace", "argdist",
                                                            "biolatency", "biosnoop", "biopattern", "bitesize", "cpudist", "offcputime",
                                                            "wakeuptime", "runqslower", "runqlen", "profile", "hardirqs", "softirqs",
+                                                           "syscount", "killsnoop", "sigsnoop", "exitsnoop", "statsnoop",
+                                                           "mountsnoop", "drsnoop", "oomkill",
                                                            "tplist", "ucalls",
                                                            "tcpstates", "tcplife", "tcpconnect", "tcpaccept", "tcpretrans", "tcpdrop",
                                                            "bashreadline", "gethostlatency", "memleak"]),
+
     ]
 )

@@ -31,7 +31,14 @@ public enum OneLinerProbes {
             let matcher = pattern.matcher()
             points = try BPF.kernelFunctions(matching: matcher.matches).map { ProbePoint(kind: point.kind, target: $0) }
         case .usdt:
-            return [point]
+            let binary = try BPF.findBinary(point.library, pid: pid)
+            let probes = try USDT(path: binary).probes
+            let matcher = pattern.matcher()
+            let provider = point.usdtProbe?.provider
+            points = probes.filter { probe in
+                (provider.map { isConcrete ? $0 == probe.provider : Glob($0).matches(probe.provider) } ?? true)
+                    && (isConcrete ? probe.name == point.usdtProbe?.name : matcher.matches(probe.name))
+            }.map { ProbePoint(kind: .usdt, library: binary, target: $0.qualifiedName) }
         }
         guard !points.isEmpty else {
             throw .invalidUse(object: "pattern '\(point)'", detail: "no \(what(point.kind)) matched")
@@ -39,8 +46,30 @@ public enum OneLinerProbes {
         return points
     }
 
+    /// Compiles and loads `source` with a USDT context per binary for the
+    /// USDT probes among `probes` (bcc's `USDT(path=)` and `enable_probe`),
+    /// then attaches the others with ``attach(_:to:pid:)``.
+    public static func load(_ source: String, probes: [GeneratedProbe], pid: Int32? = nil) throws -> BPF {
+        var contexts: [String: USDT] = [:]
+        for probe in probes where probe.point.kind == .usdt {
+            let binary = probe.point.library
+            let context = try contexts[binary] ?? USDT(path: binary)
+            contexts[binary] = context
+            try context.enableProbe(probe: probe.point.target, fnName: probe.functionName)
+        }
+        let b = contexts.isEmpty ? try BPF(text: source) : try BPF(text: source, usdtContexts: contexts.keys.sorted().compactMap { contexts[$0] })
+        do {
+            try attach(probes.filter { $0.point.kind != .usdt }, to: b, pid: pid)
+        } catch {
+            b.close()
+            throw error
+        }
+        return b
+    }
+
     /// Attaches each generated probe to its point with bcc's attach calls;
-    /// user probes are limited to `pid` when given.
+    /// user probes are limited to `pid` when given. USDT probes attach when
+    /// the program loads: see ``load(_:probes:pid:)``.
     public static func attach(_ probes: [GeneratedProbe], to b: BPF, pid: Int32? = nil) throws {
         for probe in probes {
             let point = probe.point
@@ -56,7 +85,7 @@ public enum OneLinerProbes {
             case .tracepoint:
                 try b.attachTracepoint(tp: point.target, fnName: probe.functionName)
             case .usdt:
-                throw BCCError.invalidUse(object: "probe '\(point)'", detail: "USDT probes are not supported by this tool yet")
+                throw BCCError.invalidUse(object: "probe '\(point)'", detail: "a USDT probe attaches when the program loads (OneLinerProbes.load)")
             }
         }
     }

@@ -33,6 +33,15 @@ public enum ExpressionAliases {
         return replaceIdentifiers(in: expression, aliases)
     }
 
+    /// For a USDT probe, the statements that read the arguments `expressions`
+    /// use into the variables `arg1`..`arg6` stand for (bcc's
+    /// `bpf_usdt_readarg(n, ctx, &argn)`); nothing for other probes.
+    public static func usdtArgumentReads(kind: ProbePoint.Kind, expressions: [String]) -> String {
+        guard kind == .usdt else { return "" }
+        let numbers = expressions.reduce(into: Set<Int>()) { $0.formUnion(argumentNumbers(in: $1)) }
+        return numbers.sorted().map { "u64 __usdt_arg\($0) = 0; bpf_usdt_readarg(\($0), ctx, &__usdt_arg\($0)); " }.joined()
+    }
+
     /// The `arg` numbers (1-6) an expression uses, so USDT probes read only those.
     public static func argumentNumbers(in expression: String) -> Set<Int> {
         var numbers = Set<Int>()

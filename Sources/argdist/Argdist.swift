@@ -83,12 +83,9 @@ struct Argdist: ParsableCommand {
         }
         let program = ArgdistSource.make(specs, filter: TaskFilter(pid: pid, tid: tid), stringSize: stringSize)
         if verbose { StandardOutput.printLine(program.source) }
-        let b = try BPF(text: program.source)
+        let b = try OneLinerProbes.load(program.source, probes: program.probes.flatMap { [$0.entry, $0.generated].compactMap { $0 } },
+                                        pid: pid)
         defer { b.close() }
-        for probe in program.probes {
-            if let entry = probe.entry { try OneLinerProbes.attach([entry], to: b, pid: pid) }
-            try OneLinerProbes.attach([probe.generated], to: b, pid: pid)
-        }
         let stop = StopSignal(duration: duration.map(Double.init))
         var loop = SummaryIntervals(interval: Double(interval), count: count, stop: stop)
         while true {

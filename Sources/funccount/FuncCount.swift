@@ -55,9 +55,8 @@ struct FuncCount: ParsableCommand {
         let pid = options.pid
         let program = FuncCountSource.make(points: points, filter: TaskFilter(pid: pid, cpu: cpu))
         if debug { StandardOutput.printLine(program.source) }
-        let b = try BPF(text: program.source)
+        let b = try OneLinerProbes.load(program.source, probes: program.probes, pid: pid)
         defer { b.close() }
-        try OneLinerProbes.attach(program.probes, to: b, pid: pid)
         let counts = try b["counts"].typed(key: UInt32.self, value: UInt64.self)
         StandardOutput.printLine("Tracing \(points.count) functions for \"\(pattern)\"... Hit Ctrl-C to end.")
         var loop = options.summaries(duration: duration)

@@ -92,9 +92,8 @@ struct StackCount: ParsableCommand {
         let perProcess = perpid || (pid ?? 0) > 0
         let program = StackCountSource.make(points: points, stacks: stacks, perProcess: perProcess, filter: TaskFilter(pid: pid, cpu: cpu))
         if debug { StandardOutput.printLine(program.source) }
-        let b = try BPF(text: program.source)
+        let b = try OneLinerProbes.load(program.source, probes: program.probes, pid: pid)
         defer { b.close() }
-        try OneLinerProbes.attach(program.probes, to: b, pid: pid)
         if !folded { StandardOutput.printLine("Tracing \(points.count) functions for \"\(pattern)\"... Hit Ctrl-C to end.") }
         let counts = try b["counts"].typed(key: Key.self, value: UInt64.self)
         let traces = try b["stack_traces"]

@@ -118,9 +118,8 @@ struct Trace: ParsableCommand {
             stringSize: stringSize, kernelStack: kernelStack, userStack: userStack, ringPages: bufferPages)
         let program = TraceSource.make(parsed, options: options)
         if verbose { StandardOutput.printLine(program.source) }
-        let b = try BPF(text: program.source)
+        let b = try OneLinerProbes.load(program.source, probes: program.probes.map(\.generated), pid: pid)
         defer { b.close() }
-        try OneLinerProbes.attach(program.probes.map(\.generated), to: b, pid: pid)
 
         let printer = TracePrinter(command: self, startNanoseconds: BPF.monotonicTime(), startDate: Date())
         for probe in program.probes {

@@ -49,6 +49,30 @@ import TestSupport
         #expect(Self.counts(regex) == ["ol_count": 9, "ol_size": 6], "\(regex)")
     }
 
+    @Test func funccountAndStackcountOnUSDTProbes() throws {
+        let exact = try Self.run("funccount", ["-p", "PID", "u:TARGET:oneliner:request"], target: try OneLinerTarget())
+        #expect(Self.counts(exact) == ["request": 4], "\(exact)")
+        let wildcard = try Self.run("funccount", ["-p", "PID", "u:TARGET:req*"], target: try OneLinerTarget())
+        #expect(wildcard.first?.hasPrefix("Tracing 1 functions") == true, "\(wildcard)")
+        #expect(Self.counts(wildcard) == ["request": 4], "\(wildcard)")
+        let target = try OneLinerTarget(holdsAtExit: true)
+        let tool = try ToolProcess("stackcount", ["-f", "-T", "-U", "-p", String(target.pid), "-i", "1", "u:\(target.path):request"])
+        // Folded output has no banner: the first interval's timestamp says the probes are attached.
+        try #require(tool.waitForLine { $0.count == 8 && $0.filter { $0 == ":" }.count == 2 } != nil, "\(tool.standardError)")
+        target.startAndWaitForCalls()
+        let folded = tool.waitForLine { $0.hasSuffix(";main;usdt_request 4") }
+        #expect(tool.stop() == 0)
+        target.finish()
+        #expect(folded?.hasPrefix("oneliner_target;") == true, "\(tool.outputLines) \(tool.standardError)")
+    }
+
+    @Test func aUSDTPatternThatMatchesNothingNamesTheBinary() throws {
+        let target = try OneLinerTarget()
+        let tool = try ToolProcess("funccount", ["u:\(target.path):no_such_probe"])
+        #expect(tool.waitForExit(timeout: 60) != 0)
+        #expect(tool.standardError.contains("no USDT probe matched"), "\(tool.standardError)")
+    }
+
     @Test func funccountErrorsNameTheProblem() throws {
         let badPattern = try ToolProcess("funccount", ["x:y:z"])
         #expect(badPattern.waitForExit(timeout: 30) != 0)
@@ -131,6 +155,33 @@ enum CTextLike {
         // 1 4 16 64 256 1024 doubled: only 128, 512 and 2048 pass the filter.
         #expect(lines.filter { $0.contains("ol_size") }.map { Self.columns($0).last } == ["128", "512", "2048"], "\(lines)")
         #expect(lines.filter { $0.contains("sys_enter_getppid") }.count == 5)
+    }
+
+    @Test func traceAndArgdistReadUSDTArguments() throws {
+        let target = try OneLinerTarget()
+        let tool = try ToolProcess("trace", ["-p", String(target.pid), "u:\(target.path):request (arg1 != 300) \"%d %s\", arg1, arg2"])
+        try #require(tool.waitForLine { $0.hasPrefix("PID") } != nil, "\(tool.standardError)")
+        #expect(target.release() == 0)
+        let last = tool.waitForLine { $0.hasSuffix("400 /req/4") }
+        #expect(tool.stop() == 0)
+        #expect(last != nil, "\(tool.outputLines) \(tool.standardError)")
+        let events = tool.outputLines.dropFirst().filter { $0.contains("request") }
+        #expect(events.map { Self.columns($0).suffix(2).joined(separator: " ") } == ["100 /req/1", "200 /req/2", "400 /req/4"],
+                "\(tool.outputLines)")
+        #expect(events.allSatisfy { Self.columns($0).first == String(target.pid) })
+
+        let counted = try OneLinerTarget()
+        let argdist = try ToolProcess("argdist", ["-p", String(counted.pid), "-i", "1",
+                                                  "-C", "u:\(counted.path):oneliner:request():int,char*:arg1,arg2:arg1>150"])
+        try #require(argdist.waitForLine { $0.hasPrefix("[") } != nil, "\(argdist.standardError)")
+        #expect(counted.release() == 0)
+        let done = argdist.waitForLine { $0.contains("/req/4") }
+        #expect(argdist.stop() == 0)
+        #expect(done != nil, "\(argdist.outputLines) \(argdist.standardError)")
+        for (id, path) in [(200, "/req/2"), (300, "/req/3"), (400, "/req/4")] {
+            #expect(argdist.outputLines.contains("\t1          arg1 = \(id), arg2 = \(path)"), "\(argdist.outputLines)")
+        }
+        #expect(!argdist.outputLines.contains { $0.contains("/req/1") })
     }
 
     @Test func traceStopsAfterMaxEventsAndReportsBadSpecifiers() throws {

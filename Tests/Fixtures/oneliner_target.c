@@ -1,7 +1,10 @@
 /* Host program for the one-liner tool tests (funccount, funclatency,
  * stackcount, trace, argdist): waits until the file argv[1] exists (the
  * test attaches meanwhile), then makes a known set of calls; with argv[2],
- * waits for that file too before exiting (so its symbols can be read). */
+ * waits for that file too before exiting (so its symbols can be read).
+ * It also fires the USDT probe oneliner:request(int id, const char *path)
+ * four times, ids 100, 200, 300, 400, paths "/req/1" .. "/req/4". */
+#include "include/usdt_note.h"
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -31,6 +34,10 @@ __attribute__((noinline)) int ol_nested(int depth) {
     return depth > 0 ? ol_nested(depth - 1) + ol_count(depth) : 0;
 }
 
+__attribute__((noinline)) void usdt_request(int id, const char *path) {
+    USDT_NOTE("oneliner", "request", "0", "-4@%[id] 8@%[path]", [id] "r"(id), [path] "r"(path));
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     while (access(argv[1], F_OK) != 0) usleep(10000);
@@ -42,6 +49,8 @@ int main(int argc, char **argv) {
     for (unsigned long s = 1; s <= 1024; s *= 4) sum += (int)ol_size(s);   /* 1 4 16 64 256 1024 */
     for (int i = 0; i < 5; i++) sum += getppid() > 0;        /* 5 libc getppid calls */
     sum += ol_nested(2);                                     /* 2 more ol_count calls */
+    static const char *paths[] = {"/req/1", "/req/2", "/req/3", "/req/4"};
+    for (int i = 0; i < 4; i++) usdt_request(100 * (i + 1), paths[i]);   /* USDT oneliner:request x4 */
     printf("%d\n", sum);
     fflush(stdout);
     if (argc > 2)

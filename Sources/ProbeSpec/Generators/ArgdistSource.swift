@@ -130,6 +130,7 @@ public enum ArgdistSource {
             \(handler.definitionHead(parameters: spec.parameters)) {
                 \(filter.statements)
                 \(prefix)
+                \(ExpressionAliases.usdtArgumentReads(kind: kind, expressions: spec.expressions + (spec.filter.map { [$0] } ?? [])))
                 \(filterCheck)
                 \(keyAssignment)
                 \(update)

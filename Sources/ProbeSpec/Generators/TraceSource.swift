@@ -90,6 +90,7 @@ public enum TraceSource {
         if let tid = options.filter.tid { prologue += "if (__pid != \(tid)) { return 0; } " }
         if let cpu = options.filter.cpu { prologue += "if (bpf_get_smp_processor_id() != \(cpu)) { return 0; } " }
         if let uid = options.uid { prologue += "if ((u32)bpf_get_current_uid_gid() != \(uid)) { return 0; } " }
+        prologue += ExpressionAliases.usdtArgumentReads(kind: kind, expressions: trace.arguments + (trace.filter.map { [$0] } ?? []))
         let context = kind == .tracepoint ? "args" : "ctx"
         let kernelStack = options.kernelStack && stacks != nil ? "\(stacks!).get_stackid(\(context), 0)" : "-1"
         let userStack = options.userStack && stacks != nil ? "\(stacks!).get_stackid(\(context), BPF_F_USER_STACK)" : "-1"

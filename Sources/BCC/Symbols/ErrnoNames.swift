@@ -2,12 +2,19 @@
 // asm-generic/errno.h (x86_64 and aarch64 share them); where two names share a
 // number (EWOULDBLOCK, EDEADLOCK) the first is kept, as Go's unix.ErrnoName does.
 
-/// errno names by number ("ENOENT" for 2), for the `errno` decoder.
-enum ErrnoNames {
+/// errno names by number ("ENOENT" for 2), as Python's `errno.errorcode`
+/// gives them to bcc's tools.
+public enum ErrnoNames {
     /// The name of errno `number`, nil when none has it.
-    static func name(of number: UInt64) -> String? {
+    public static func name(of number: UInt64) -> String? {
         guard number < UInt64(table.count), table[Int(number)] != "-" else { return nil }
         return table[Int(number)]
+    }
+
+    /// The number of errno `name` ("EPERM" is 1), nil for an unknown name.
+    public static func number(of name: String) -> Int? {
+        guard name != "-" else { return nil }
+        return table.firstIndex(of: name)
     }
 
     /// Names indexed by number, "-" for gaps.

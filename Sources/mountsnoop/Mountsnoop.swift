@@ -1,0 +1,46 @@
+// mountsnoop: trace mount() and umount() syscalls, as bcc's tools/mountsnoop.py.
+import ArgumentParser
+import BCC
+import BCCTools
+
+@main
+struct Mountsnoop: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mountsnoop",
+        abstract: "trace mount() and umount() syscalls",
+        discussion: """
+            Uses the syscalls:sys_{enter,exit}_mount and _umount tracepoints (bcc's mountsnoop
+            uses kprobes and kretprobes, and also traces fsopen, fsconfig, fsmount and
+            move_mount, which this one does not). Strings are read up to 255 bytes (type: 63).
+            Dropped records are reported as "Possibly lost N samples".
+            """)
+
+    @Flag(name: [.customShort("P"), .customLong("parent_process")], help: "also snoop the parent process")
+    var parentProcess = false
+
+    @Option(name: [.customShort("d"), .long], help: "total duration of trace in seconds")
+    var duration: Int?
+
+    @Flag(name: .customLong("ebpf"), help: .hidden)
+    var ebpf = false
+
+    func validate() throws {
+        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
+    }
+
+    func run() throws {
+        let source = MountsnoopProgram.source()
+        if ebpf {
+            StandardOutput.printLine(source)
+            return
+        }
+        let b = try BPF(text: source)
+        defer { b.close() }
+        let parent = parentProcess
+        StandardOutput.printLine(MountsnoopProgram.header(parent: parent))
+        try b["events"].openRingBuffer(as: mountsnoop_event_t.self) { event in
+            if let line = MountsnoopProgram.line(for: event, parent: parent) { StandardOutput.printLine(line) }
+        }
+        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+    }
+}
