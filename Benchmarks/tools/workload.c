@@ -6,6 +6,10 @@
 //                                 wakeups and switches)
 //   workload spin SECONDS         burn a CPU for SECONDS
 //   workload read PATH COUNT      COUNT O_DIRECT reads of 4 KiB from PATH
+//   workload kill COUNT           COUNT kill(self, SIGUSR1), the signal ignored
+//   workload stat PATH COUNT      COUNT stat() of PATH
+//   workload exit COUNT           COUNT children that exit with code 3, one at a time
+//   workload mount DIR COUNT      COUNT mounts of a tmpfs on DIR, each unmounted
 //   workload connect PORT COUNT   COUNT TCP connections to itself on
 //                                 127.0.0.1:PORT (connect, accept, 1 KiB
 //                                 sent, client closes first, then server)
@@ -15,7 +19,11 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <signal.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +39,8 @@ static double now(void) {
 int main(int argc, char **argv) {
     char go;
     if (argc < 3 || read(0, &go, 1) != 1) {
-        fprintf(stderr, "usage: workload sleep COUNT MICROS | spin SECONDS | read PATH COUNT | connect PORT COUNT | resolve COUNT"
-                        " (after a byte on stdin)\n");
+        fprintf(stderr, "usage: workload sleep COUNT MICROS | spin SECONDS | read PATH COUNT | kill COUNT | stat PATH COUNT"
+                        " | exit COUNT | mount DIR COUNT | connect PORT COUNT | resolve COUNT (after a byte on stdin)\n");
         return 2;
     }
     if (strcmp(argv[1], "sleep") == 0 && argc == 4) {
@@ -57,6 +65,35 @@ int main(int argc, char **argv) {
         for (long i = 0; i < count; i++) {
             // Every other block, so the reads are neither merged nor read ahead.
             if (pread(fd, buffer, 4096, (off_t)((i * 2) % size) * 4096) != 4096) { perror("pread"); return 1; }
+        }
+        return 0;
+    }
+    if (strcmp(argv[1], "kill") == 0) {
+        long count = atol(argv[2]);
+        signal(SIGUSR1, SIG_IGN);
+        for (long i = 0; i < count; i++) kill(getpid(), SIGUSR1);
+        return 0;
+    }
+    if (strcmp(argv[1], "stat") == 0 && argc == 4) {
+        long count = atol(argv[3]);
+        struct stat status;
+        for (long i = 0; i < count; i++) stat(argv[2], &status);
+        return 0;
+    }
+    if (strcmp(argv[1], "exit") == 0) {
+        long count = atol(argv[2]);
+        for (long i = 0; i < count; i++) {
+            pid_t child = fork();
+            if (child == 0) _exit(3);
+            if (child > 0) waitpid(child, NULL, 0);
+        }
+        return 0;
+    }
+    if (strcmp(argv[1], "mount") == 0 && argc == 4) {
+        long count = atol(argv[3]);
+        for (long i = 0; i < count; i++) {
+            if (mount("workload", argv[2], "tmpfs", MS_NOSUID, "size=1m") != 0) { perror("mount"); return 1; }
+            umount2(argv[2], 0);
         }
         return 0;
     }

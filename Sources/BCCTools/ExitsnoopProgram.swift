@@ -9,7 +9,7 @@ public enum ExitsnoopProgram {
     /// `perThread` reports every thread (not only the main one), `failedOnly`
     /// leaves out exit(0).
     public static func source(filterPid: Bool = false, perThread: Bool = false, failedOnly: Bool = false,
-                              ringPages: Int = 16) -> String {
+                              ringPages: Int = 64) -> String {
         let pidFilter: String
         if filterPid {
             pidFilter = perThread ? "task->tgid != pid_filter_value()"

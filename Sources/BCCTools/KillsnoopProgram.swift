@@ -10,7 +10,7 @@ public enum KillsnoopProgram {
     /// targets in `tpid_filter`, `filterSignals` the signals in the mask
     /// `signal_mask` (bit N-1 for signal N), `failedOnly` failed calls.
     public static func source(filterPid: Bool = false, filterTargetPid: Bool = false, filterSignals: Bool = false,
-                              failedOnly: Bool = false, ringPages: Int = 16) -> String {
+                              failedOnly: Bool = false, ringPages: Int = 64) -> String {
         var checks: [String] = []
         var tables: [String] = []
         if filterTargetPid {

@@ -13,17 +13,29 @@ public struct mountsnoop_call: RawRepresentable, Hashable, Sendable, BitwiseCopy
     public static let CALL_MOUNT = mountsnoop_call(rawValue: 1)
     /// `CALL_UMOUNT`.
     public static let CALL_UMOUNT = mountsnoop_call(rawValue: 2)
+    /// `CALL_FSOPEN`.
+    public static let CALL_FSOPEN = mountsnoop_call(rawValue: 3)
+    /// `CALL_FSCONFIG`.
+    public static let CALL_FSCONFIG = mountsnoop_call(rawValue: 4)
+    /// `CALL_FSMOUNT`.
+    public static let CALL_FSMOUNT = mountsnoop_call(rawValue: 5)
+    /// `CALL_MOVE_MOUNT`.
+    public static let CALL_MOVE_MOUNT = mountsnoop_call(rawValue: 6)
     /// The enumerator's name, or the number.
     public var description: String {
         switch rawValue {
         case 1: "CALL_MOUNT"
         case 2: "CALL_UMOUNT"
+        case 3: "CALL_FSOPEN"
+        case 4: "CALL_FSCONFIG"
+        case 5: "CALL_FSMOUNT"
+        case 6: "CALL_MOVE_MOUNT"
         default: String(rawValue)
         }
     }
 }
 
-/// struct mountsnoop_event_t (896 bytes), the struct's C layout.
+/// struct mountsnoop_event_t (920 bytes), the struct's C layout.
 public struct mountsnoop_event_t: BPFEvent, Sendable {
     /// `enum mountsnoop_call call`.
     public var call: mountsnoop_call
@@ -37,6 +49,18 @@ public struct mountsnoop_event_t: BPFEvent, Sendable {
     public var ppid: UInt32
     /// `int retval`.
     public var retval: Int32
+    /// `int fd`.
+    public var fd: Int32
+    /// `int to_fd`.
+    public var to_fd: Int32
+    /// `u32 cmd`.
+    public var cmd: UInt32
+    /// `u32 attr_flags`.
+    public var attr_flags: UInt32
+    /// `int aux`.
+    public var aux: Int32
+    /// Padding (the C layout's).
+    public var _pad0: (UInt8, UInt8, UInt8, UInt8)
     /// `u64 flags`.
     public var flags: UInt64
     /// `char comm[16]`.
@@ -76,6 +100,11 @@ public struct mountsnoop_event_t: BPFEvent, Sendable {
             BPFEventField("mnt_ns", \mountsnoop_event_t.mnt_ns),
             BPFEventField("ppid", \mountsnoop_event_t.ppid),
             BPFEventField("retval", \mountsnoop_event_t.retval),
+            BPFEventField("fd", \mountsnoop_event_t.fd),
+            BPFEventField("to_fd", \mountsnoop_event_t.to_fd),
+            BPFEventField("cmd", \mountsnoop_event_t.cmd),
+            BPFEventField("attr_flags", \mountsnoop_event_t.attr_flags),
+            BPFEventField("aux", \mountsnoop_event_t.aux),
             BPFEventField("flags", \mountsnoop_event_t.flags),
             BPFEventField("comm", \mountsnoop_event_t.comm),
             BPFEventField("pcomm", \mountsnoop_event_t.pcomm),

@@ -1,20 +1,21 @@
-// mountsnoop's BPF program: each mount() and umount() with its arguments and
-// result, from the syscalls:sys_{enter,exit}_mount and _umount tracepoints
-// (bcc's mountsnoop uses kprobes and kretprobes). The arguments are read at
-// entry, where bcc reads them, into one record per call that the exit sends.
+// mountsnoop's BPF program: each mount(), umount() and call of the mount API
+// (fsopen, fsconfig, fsmount, move_mount) with its arguments and result, from
+// the syscalls tracepoints of those calls (bcc's mountsnoop uses kprobes and
+// kretprobes). The arguments are read at entry, where bcc reads them, into
+// one record per call that the exit sends.
 import BCC
 
 /// The BPF side of mountsnoop and its lines.
 public enum MountsnoopProgram {
     /// The program.
-    public static func source(ringPages: Int = 64) -> String {
+    public static func source(ringPages: Int = 128) -> String {
         """
         #include <uapi/linux/ptrace.h>
         #include <linux/sched.h>
         #include <linux/nsproxy.h>
         #include <linux/ns_common.h>
 
-        enum mountsnoop_call { CALL_MOUNT = 1, CALL_UMOUNT = 2 };
+        enum mountsnoop_call { CALL_MOUNT = 1, CALL_UMOUNT, CALL_FSOPEN, CALL_FSCONFIG, CALL_FSMOUNT, CALL_MOVE_MOUNT };
 
         struct mountsnoop_event_t {
             enum mountsnoop_call call;
@@ -23,6 +24,11 @@ public enum MountsnoopProgram {
             u32 mnt_ns;
             u32 ppid;
             int retval;
+            int fd;         // fsconfig's fd, fsmount's fs_fd, move_mount's from_dfd
+            int to_fd;      // move_mount's to_dfd
+            u32 cmd;        // fsconfig's command
+            u32 attr_flags; // fsmount's MOUNT_ATTR_* flags
+            int aux;        // fsconfig's aux
             u64 flags;
             char comm[TASK_COMM_LEN];
             char pcomm[TASK_COMM_LEN];
@@ -51,6 +57,11 @@ public enum MountsnoopProgram {
             event->mnt_ns = task->nsproxy->mnt_ns->ns.inum;
             event->ppid = task->real_parent->tgid;
             event->retval = 0;
+            event->fd = 0;
+            event->to_fd = 0;
+            event->cmd = 0;
+            event->attr_flags = 0;
+            event->aux = 0;
             event->flags = flags;
             bpf_get_current_comm(&event->comm, sizeof(event->comm));
             bpf_probe_read_kernel_str(&event->pcomm, sizeof(event->pcomm), task->real_parent->comm);
@@ -102,6 +113,65 @@ public enum MountsnoopProgram {
 
         TRACEPOINT_PROBE(syscalls, sys_exit_umount) { return finish(args->ret); }
 
+        static int keep(struct mountsnoop_event_t *event)
+        {
+            u32 tid = event->pid;
+            calls.update(&tid, event);
+            return 0;
+        }
+
+        TRACEPOINT_PROBE(syscalls, sys_enter_fsopen)
+        {
+            struct mountsnoop_event_t *event = begin(CALL_FSOPEN, args->flags);
+            if (event == 0)
+                return 0;
+            bpf_probe_read_user_str(&event->type, sizeof(event->type), args->_fs_name);
+            return keep(event);
+        }
+
+        TRACEPOINT_PROBE(syscalls, sys_exit_fsopen) { return finish(args->ret); }
+
+        TRACEPOINT_PROBE(syscalls, sys_enter_fsconfig)
+        {
+            struct mountsnoop_event_t *event = begin(CALL_FSCONFIG, 0);
+            if (event == 0)
+                return 0;
+            event->fd = args->fd;
+            event->cmd = args->cmd;
+            event->aux = args->aux;
+            bpf_probe_read_user_str(&event->source, sizeof(event->source), args->_key);
+            bpf_probe_read_user_str(&event->data, sizeof(event->data), args->_value);
+            return keep(event);
+        }
+
+        TRACEPOINT_PROBE(syscalls, sys_exit_fsconfig) { return finish(args->ret); }
+
+        TRACEPOINT_PROBE(syscalls, sys_enter_fsmount)
+        {
+            struct mountsnoop_event_t *event = begin(CALL_FSMOUNT, args->flags);
+            if (event == 0)
+                return 0;
+            event->fd = args->fs_fd;
+            event->attr_flags = args->attr_flags;
+            return keep(event);
+        }
+
+        TRACEPOINT_PROBE(syscalls, sys_exit_fsmount) { return finish(args->ret); }
+
+        TRACEPOINT_PROBE(syscalls, sys_enter_move_mount)
+        {
+            struct mountsnoop_event_t *event = begin(CALL_MOVE_MOUNT, args->flags);
+            if (event == 0)
+                return 0;
+            event->fd = args->from_dfd;
+            event->to_fd = args->to_dfd;
+            bpf_probe_read_user_str(&event->source, sizeof(event->source), args->from_pathname);
+            bpf_probe_read_user_str(&event->target, sizeof(event->target), args->to_pathname);
+            return keep(event);
+        }
+
+        TRACEPOINT_PROBE(syscalls, sys_exit_move_mount) { return finish(args->ret); }
+
         """
     }
 
@@ -121,6 +191,17 @@ public enum MountsnoopProgram {
                 + "\(mountFlags(event.flags)), \(quoted(event.dataString))) = \(result)"
         case .CALL_UMOUNT:
             call = "umount(\(quoted(event.targetString)), \(umountFlags(event.flags))) = \(result)"
+        case .CALL_FSOPEN:
+            call = "fsopen(\(quoted(event.typeString)), \(flagNames(event.flags, fsopenFlagNames).joined(separator: "|"))) = \(result)"
+        case .CALL_FSCONFIG:
+            call = "fsconfig(\(event.fd), \(fsconfigCommand(event.cmd)), \(quoted(event.sourceString)), "
+                + "\(quoted(event.dataString)), \(event.aux)) = \(result)"
+        case .CALL_FSMOUNT:
+            call = "fsmount(\(event.fd), \(flagNames(event.flags, fsmountFlagNames).joined(separator: "|")), "
+                + "\(flagNames(UInt64(event.attr_flags), mountAttrFlagNames).joined(separator: "|"))) = \(result)"
+        case .CALL_MOVE_MOUNT:
+            call = "move_mount(\(directoryFD(event.fd)), \(quoted(event.sourceString)), \(directoryFD(event.to_fd)), "
+                + "\(quoted(event.targetString)), \(flagNames(event.flags, moveMountFlagNames).joined(separator: "|"))) = \(result)"
         default:
             return nil
         }
@@ -151,6 +232,41 @@ public enum MountsnoopProgram {
 
     /// umount2(2)'s flags.
     static let umountFlagNames: [(String, UInt64)] = [("MNT_FORCE", 1), ("MNT_DETACH", 2), ("MNT_EXPIRE", 4), ("UMOUNT_NOFOLLOW", 8)]
+
+    /// fsopen(2)'s flags (bcc decodes them as mount flags; FSOPEN_CLOEXEC is their only one).
+    static let fsopenFlagNames: [(String, UInt64)] = [("FSOPEN_CLOEXEC", 1)]
+
+    /// fsmount(2)'s flags.
+    static let fsmountFlagNames: [(String, UInt64)] = [("FSMOUNT_CLOEXEC", 1)]
+
+    /// fsmount(2)'s MOUNT_ATTR_* flags.
+    static let mountAttrFlagNames: [(String, UInt64)] = [
+        ("MOUNT_ATTR_RDONLY", 0x1), ("MOUNT_ATTR_NOSUID", 0x2), ("MOUNT_ATTR_NODEV", 0x4), ("MOUNT_ATTR_NOEXEC", 0x8),
+        ("MOUNT_ATTR_NOATIME", 0x10), ("MOUNT_ATTR_STRICTATIME", 0x20), ("MOUNT_ATTR_NODIRATIME", 0x80),
+        ("MOUNT_ATTR_IDMAP", 0x100000), ("MOUNT_ATTR_NOSYMFOLLOW", 0x200000),
+    ]
+
+    /// move_mount(2)'s flags.
+    static let moveMountFlagNames: [(String, UInt64)] = [
+        ("MOVE_MOUNT_F_SYMLINKS", 0x1), ("MOVE_MOUNT_F_AUTOMOUNTS", 0x2), ("MOVE_MOUNT_F_EMPTY_PATH", 0x4),
+        ("MOVE_MOUNT_T_SYMLINKS", 0x10), ("MOVE_MOUNT_T_AUTOMOUNTS", 0x20), ("MOVE_MOUNT_T_EMPTY_PATH", 0x40),
+        ("MOVE_MOUNT_SET_GROUP", 0x100), ("MOVE_MOUNT_BENEATH", 0x200),
+    ]
+
+    /// fsconfig(2)'s commands, by number.
+    static let fsconfigCommands = ["FSCONFIG_SET_FLAG", "FSCONFIG_SET_STRING", "FSCONFIG_SET_BINARY", "FSCONFIG_SET_PATH",
+                                   "FSCONFIG_SET_PATH_EMPTY", "FSCONFIG_SET_FD", "FSCONFIG_CMD_CREATE",
+                                   "FSCONFIG_CMD_RECONFIGURE", "FSCONFIG_CMD_CREATE_EXCL"]
+
+    /// fsconfig's command by name, or the number in hex.
+    public static func fsconfigCommand(_ command: UInt32) -> String {
+        Int(command) < fsconfigCommands.count ? fsconfigCommands[Int(command)] : "0x" + String(command, radix: 16)
+    }
+
+    /// A directory descriptor: AT_FDCWD by name, else the number.
+    public static func directoryFD(_ fd: Int32) -> String {
+        fd == -100 ? "AT_FDCWD" : String(fd)
+    }
 
     /// Set flags joined by "|", with what no name covers (or 0 when nothing is set) in hex.
     static func flagNames(_ flags: UInt64, _ names: [(String, UInt64)]) -> [String] {

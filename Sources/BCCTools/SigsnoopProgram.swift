@@ -10,7 +10,7 @@ public enum SigsnoopProgram {
     /// `filterSignals` the signals in `signal_mask` (bit N-1 for signal N),
     /// `failedOnly` failed signals.
     public static func source(killOnly: Bool = false, filterPid: Bool = false, filterSignals: Bool = false,
-                              failedOnly: Bool = false, ringPages: Int = 16) -> String {
+                              failedOnly: Bool = false, ringPages: Int = 64) -> String {
         var tables: [String] = []
         var checks: [String] = []
         if filterSignals {

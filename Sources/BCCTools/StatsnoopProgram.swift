@@ -12,7 +12,7 @@ public enum StatsnoopProgram {
     /// `syscalls` whose tracepoints exist); `filterPid` keeps the process in
     /// `pid_filter`, `failedOnly` failed calls.
     public static func source(available: [String], filterPid: Bool = false, failedOnly: Bool = false,
-                              ringPages: Int = 64) -> String {
+                              ringPages: Int = 256) -> String {
         let probes = syscalls.enumerated().filter { available.contains($0.element) }.map { index, name in
             // stat, statfs, newstat and newlstat take the path first; the *at calls second.
             let path = ["statfs"].contains(name) ? "args->pathname" : "args->filename"

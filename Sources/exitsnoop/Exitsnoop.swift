@@ -44,6 +44,9 @@ struct Exitsnoop: ParsableCommand {
     @Option(name: [.customShort("d"), .long], help: "total duration of trace in seconds")
     var duration: Int?
 
+    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
+    var json = false
+
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
@@ -61,17 +64,24 @@ struct Exitsnoop: ParsableCommand {
         defer { b.close() }
         if let pid { try TableFilters.fill(b, value: "pid_filter", with: UInt64(UInt32(bitPattern: pid))) }
         try b.autoAttach()
-        let timestamps = timestamp || utc
-        let utc = utc
-        StandardOutput.printLine(ExitsnoopProgram.header(timeTitle: timestamps ? ExitsnoopProgram.timeTitle(utc: utc) : nil,
-                                                         label: label != nil))
-        // bcc: an empty --label prints "exit".
-        let label = label.map { $0.isEmpty ? "exit" : $0 }
+        // With -p, the main thread's exit ends the trace.
         var sawTarget = false
-        try b["events"].openRingBuffer(as: exitsnoop_event_t.self) { event in
-            let time = timestamps ? ExitsnoopProgram.timestamp(utc: utc) : nil
-            StandardOutput.printLine(ExitsnoopProgram.line(for: event, time: time, label: label))
-            if !perThread || event.tid == event.pid { sawTarget = true }
+        if json {
+            try b.printRecordsAsJSON(ring: "events") { event in
+                if event.pid?.int == event.tid?.int { sawTarget = true }
+            }
+        } else {
+            let timestamps = timestamp || utc
+            let utc = utc
+            StandardOutput.printLine(ExitsnoopProgram.header(timeTitle: timestamps ? ExitsnoopProgram.timeTitle(utc: utc) : nil,
+                                                             label: label != nil))
+            // bcc: an empty --label prints "exit".
+            let label = label.map { $0.isEmpty ? "exit" : $0 }
+            try b["events"].openRingBuffer(as: exitsnoop_event_t.self) { event in
+                let time = timestamps ? ExitsnoopProgram.timestamp(utc: utc) : nil
+                StandardOutput.printLine(ExitsnoopProgram.line(for: event, time: time, label: label))
+                if event.tid == event.pid { sawTarget = true }
+            }
         }
         try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)),
                                  done: { pid != nil && sawTarget })

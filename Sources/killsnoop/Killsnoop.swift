@@ -38,6 +38,9 @@ struct Killsnoop: ParsableCommand {
     @Option(name: [.customShort("d"), .long], help: "total duration of trace in seconds")
     var duration: Int?
 
+    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
+    var json = false
+
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
@@ -59,10 +62,14 @@ struct Killsnoop: ParsableCommand {
         if let tpid { try TableFilters.fill(b, value: "tpid_filter", with: UInt64(UInt32(bitPattern: tpid))) }
         if let signal, case .success(let mask) = SignalNames.mask(signal) { try TableFilters.fill(b, value: "signal_mask", with: mask) }
         try b.autoAttach()
-        let width = KillsnoopProgram.pidWidth(pidMax: try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))
-        StandardOutput.printLine(KillsnoopProgram.header(pidWidth: width))
-        try b["events"].openRingBuffer(as: killsnoop_event_t.self) { event in
-            StandardOutput.printLine(KillsnoopProgram.line(for: event, time: ToolClock.hhmmss(), pidWidth: width))
+        if json {
+            try b.printRecordsAsJSON(ring: "events")
+        } else {
+            let width = KillsnoopProgram.pidWidth(pidMax: try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))
+            StandardOutput.printLine(KillsnoopProgram.header(pidWidth: width))
+            try b["events"].openRingBuffer(as: killsnoop_event_t.self) { event in
+                StandardOutput.printLine(KillsnoopProgram.line(for: event, time: ToolClock.hhmmss(), pidWidth: width))
+            }
         }
         try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
     }

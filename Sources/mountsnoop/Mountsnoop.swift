@@ -9,9 +9,9 @@ struct Mountsnoop: ParsableCommand {
         commandName: "mountsnoop",
         abstract: "trace mount() and umount() syscalls",
         discussion: """
-            Uses the syscalls:sys_{enter,exit}_mount and _umount tracepoints (bcc's mountsnoop
-            uses kprobes and kretprobes, and also traces fsopen, fsconfig, fsmount and
-            move_mount, which this one does not). Strings are read up to 255 bytes (type: 63).
+            Uses the syscalls:sys_{enter,exit}_* tracepoints of mount, umount, fsopen, fsconfig,
+            fsmount and move_mount (bcc's mountsnoop uses kprobes and kretprobes on the same
+            calls). Strings are read up to 255 bytes (type and fsopen's name: 63).
             Dropped records are reported as "Possibly lost N samples".
             """)
 
@@ -20,6 +20,9 @@ struct Mountsnoop: ParsableCommand {
 
     @Option(name: [.customShort("d"), .long], help: "total duration of trace in seconds")
     var duration: Int?
+
+    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
+    var json = false
 
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
@@ -36,10 +39,14 @@ struct Mountsnoop: ParsableCommand {
         }
         let b = try BPF(text: source)
         defer { b.close() }
-        let parent = parentProcess
-        StandardOutput.printLine(MountsnoopProgram.header(parent: parent))
-        try b["events"].openRingBuffer(as: mountsnoop_event_t.self) { event in
-            if let line = MountsnoopProgram.line(for: event, parent: parent) { StandardOutput.printLine(line) }
+        if json {
+            try b.printRecordsAsJSON(ring: "events")
+        } else {
+            let parent = parentProcess
+            StandardOutput.printLine(MountsnoopProgram.header(parent: parent))
+            try b["events"].openRingBuffer(as: mountsnoop_event_t.self) { event in
+                if let line = MountsnoopProgram.line(for: event, parent: parent) { StandardOutput.printLine(line) }
+            }
         }
         try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
     }

@@ -39,6 +39,9 @@ struct Sigsnoop: ParsableCommand {
     @Option(name: [.customShort("d"), .long], help: "total duration of trace in seconds")
     var duration: Int?
 
+    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
+    var json = false
+
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
@@ -62,10 +65,14 @@ struct Sigsnoop: ParsableCommand {
             try TableFilters.fill(b, value: "signal_mask", with: mask)
         }
         try b.autoAttach()
-        StandardOutput.printLine(SigsnoopProgram.header)
-        let names = name
-        try b["events"].openRingBuffer(as: sigsnoop_event_t.self) { event in
-            StandardOutput.printLine(SigsnoopProgram.line(for: event, time: ToolClock.hhmmss(), names: names))
+        if json {
+            try b.printRecordsAsJSON(ring: "events")
+        } else {
+            StandardOutput.printLine(SigsnoopProgram.header)
+            let names = name
+            try b["events"].openRingBuffer(as: sigsnoop_event_t.self) { event in
+                StandardOutput.printLine(SigsnoopProgram.line(for: event, time: ToolClock.hhmmss(), names: names))
+            }
         }
         try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
     }

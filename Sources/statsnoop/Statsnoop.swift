@@ -37,6 +37,9 @@ struct Statsnoop: ParsableCommand {
     @Option(name: [.customShort("d"), .long], help: "total duration of trace in seconds")
     var duration: Int?
 
+    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
+    var json = false
+
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
@@ -56,12 +59,16 @@ struct Statsnoop: ParsableCommand {
         defer { b.close() }
         if let pid { try TableFilters.fill(b, value: "pid_filter", with: UInt64(UInt32(bitPattern: pid))) }
         try b.autoAttach()
-        let (timestamps, names) = (timestamp, sysname)
-        StandardOutput.printLine(StatsnoopProgram.header(timestamps: timestamps, syscallNames: names))
-        var start: UInt64 = 0
-        try b["events"].openRingBuffer(as: statsnoop_event_t.self) { event in
-            if start == 0 { start = event.ts_ns }
-            StandardOutput.printLine(StatsnoopProgram.line(for: event, start: start, timestamps: timestamps, syscallNames: names))
+        if json {
+            try b.printRecordsAsJSON(ring: "events")
+        } else {
+            let (timestamps, names) = (timestamp, sysname)
+            StandardOutput.printLine(StatsnoopProgram.header(timestamps: timestamps, syscallNames: names))
+            var start: UInt64 = 0
+            try b["events"].openRingBuffer(as: statsnoop_event_t.self) { event in
+                if start == 0 { start = event.ts_ns }
+                StandardOutput.printLine(StatsnoopProgram.line(for: event, start: start, timestamps: timestamps, syscallNames: names))
+            }
         }
         try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
     }

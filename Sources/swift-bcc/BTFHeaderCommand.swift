@@ -28,31 +28,21 @@ struct BTFHeaderCommand: ParsableCommand {
             throw ValidationError("\(btfPath): \(error)")
         }
         let header = try btf.cHeader()
-        try header.withUnsafeBytes { bytes in
-            var written = 0
-            while written < bytes.count {
-                let count = write(STDOUT_FILENO, bytes.baseAddress! + written, bytes.count - written)
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { throw ValidationError("cannot write the header: \(String(cString: strerror(errno)))") }
-                written += count
-            }
+        do {
+            try FileHandle.standardOutput.write(contentsOf: Data(header))
+        } catch {
+            throw ValidationError("cannot write the header: \(error)")
         }
     }
 
-    /// The file's bytes (BTF is megabytes: read in large chunks, without
-    /// going through Data).
+    /// The file's bytes.
     static func readFile(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ValidationError("cannot read \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw ValidationError("cannot read \(path): \(String(cString: strerror(errno)))") }
-            if count == 0 { return bytes }
-            chunk.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<count])) }
+        do {
+            let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? file.close() }
+            return Array(try file.readToEnd() ?? Data())
+        } catch {
+            throw ValidationError("cannot read \(path): \(error.localizedDescription)")
         }
     }
 }

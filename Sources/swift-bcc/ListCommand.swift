@@ -7,7 +7,7 @@ import ProbeSpec
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List tracepoints, raw tracepoints, kernel functions and a binary's functions matching a pattern.",
+        abstract: "List tracepoints, raw tracepoints, kernel functions, a binary's functions and USDT probes matching a pattern.",
         discussion: """
             Patterns take * and ? wildcards:
                 swift-bcc list                          # every tracepoint
@@ -16,7 +16,8 @@ struct ListCommand: ParsableCommand {
                 swift-bcc list 'rawtp:sched_*'          # raw tracepoints (from the kernel's BTF)
                 swift-bcc list 'c:malloc*'              # functions of libc (or any library or path)
                 swift-bcc list 'p::vfs_*'               # kernel functions (from /proc/kallsyms)
-            USDT probes of a binary or process: tplist -l BINARY or tplist -p PID.
+                swift-bcc list 'u:c'                    # USDT probes of a binary ('u:/usr/bin/python3:function__*')
+            Each line can be given to trace, funccount, argdist or stackcount as it is.
             """)
 
     @Flag(name: [.customShort("v"), .long], help: "Show each tracepoint's fields.")
@@ -32,7 +33,9 @@ struct ListCommand: ParsableCommand {
             for name in try BPF.rawTracepoints(matching: glob.matches) { output.write("rawtp:\(name)\n") }
             return
         }
+        var pattern = self.pattern
         let parts = pattern.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.count == 2 && parts[0] == "u" { pattern += ":*" }  // every probe of the binary
         // "category:event" is a tracepoint when the category exists (else "library:function").
         if parts.count == 2, !parts[0].isEmpty, parts[0] != "p", parts[0] != "t",
            try parts[0].contains("*") || BPF.tracepointCategories().contains(String(parts[0])) {
@@ -57,7 +60,16 @@ struct ListCommand: ParsableCommand {
                 output.write("\(binary):\(function.name)\n")
             }
         case .usdt:
-            throw ValidationError("USDT probes are listed by tplist: tplist -l \(parsed.point.library)")
+            let binary = try BPF.findBinary(parsed.point.library)
+            let provider = parsed.point.usdtProbe?.provider.map(Glob.init)
+            for probe in try USDT(path: binary).probes
+            where (provider?.matches(probe.provider) ?? true) && matcher.matches(probe.name) {
+                output.write("u:\(binary):\(probe.qualifiedName)\n")
+                if verbose, let location = probe.locations.first {
+                    let arguments = (try? location.site.arguments().map(\.text).joined(separator: " ")) ?? "unreadable"
+                    output.write("    \(probe.locations.count) location\(probe.locations.count == 1 ? "" : "s"), arguments: \(arguments)\n")
+                }
+            }
         }
     }
 

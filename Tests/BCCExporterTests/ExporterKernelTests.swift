@@ -143,7 +143,7 @@ import TestSupport
         }
         let config = try #require(exporter.configs.first)
         exporter.stop()
-        #expect(config.bpf.attachedProbes.isEmpty)
+        #expect(config.probes.isEmpty)
     }
 
     /// A ring of one page that wakes nobody: the exporter counts what reaches

@@ -50,6 +50,24 @@ import TestSupport
         #expect(bad.status != 0 && bad.stderr.contains("at column 1"), "\(bad.stderr)")
     }
 
+    /// USDT probes of a binary built here (Tests/Fixtures/usdt_target.c), in the form the tools take.
+    @Test func listsTheUSDTProbesOfABinary() throws {
+        let binary = try TestSupport.compileHostProgram("usdt_target.c").path
+        let all = try Self.swiftBCC(["list", "u:\(binary)"])
+        let lines = all.stdout.split(separator: "\n").map(String.init)
+        for probe in ["registers", "memory", "constants", "globals", "sites", "guarded"] {
+            #expect(lines.contains("u:\(binary):swiftbcc:\(probe)"), "\(all.stdout) \(all.stderr)")
+        }
+        let verbose = try Self.swiftBCC(["list", "-v", "u:\(binary):swiftbcc:sit*"])
+        // Two sites of one probe; the first passes a register and an immediate 22.
+        let described = verbose.stdout.split(separator: "\n").map(String.init)
+        #expect(described.count == 2 && described[0] == "u:\(binary):swiftbcc:sites"
+                && described[1].hasPrefix("    2 locations, arguments: -4@%") && described[1].hasSuffix(" 8@$22"),
+                "\(verbose.stdout) \(verbose.stderr)")
+        let none = try Self.swiftBCC(["list", "u:\(binary):nothing*"])
+        #expect(none.status == 0 && none.stdout.isEmpty)
+    }
+
     @Test func infoReportsWhatTheProbesFind() throws {
         let result = try Self.swiftBCC(["info"])
         #expect(result.status == 0, "\(result.stderr)")

@@ -42,6 +42,8 @@ import Testing
         #expect(MountsnoopProgram.umountFlags(2) == "MNT_DETACH")
         #expect(MountsnoopProgram.errnoText(-2) == "-ENOENT" && MountsnoopProgram.errnoText(0) == "0")
         #expect(MountsnoopProgram.errnoText(-4000) == "-4000")
+        #expect(MountsnoopProgram.fsconfigCommand(6) == "FSCONFIG_CMD_CREATE" && MountsnoopProgram.fsconfigCommand(20) == "0x14")
+        #expect(MountsnoopProgram.directoryFD(-100) == "AT_FDCWD" && MountsnoopProgram.directoryFD(5) == "5")
         #expect(MountsnoopProgram.quoted("a\"b\\\n\u{1}") == "\"a\\\"b\\\\\\n\\x01\"")
     }
 

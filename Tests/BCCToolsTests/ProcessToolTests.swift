@@ -4,7 +4,7 @@ import TestSupport
 
 /// syscount, killsnoop, sigsnoop, exitsnoop, statsnoop, mountsnoop, drsnoop
 /// and oomkill against events the tests cause: system calls of a child,
-/// signals to it, its exit, stats and mounts of this process, reclaim and an
+/// signals to it, its exit, stats and mounts of this process and a child, reclaim and an
 /// OOM kill in a memory cgroup of a few MiB.
 @Suite(.serialized) struct ProcessToolTests {
     static func columns(_ line: String) -> [String] {
@@ -99,9 +99,31 @@ import TestSupport
         #expect(Self.columns(failed)[3] == "0" && Self.columns(failed)[5] == "-3")
         #expect(tool.stop(signal: SIGTERM) == 0)
 
-        let failures = try ToolProcess("killsnoop", ["-x", "-s", "0,10", "-p", String(getpid())])
-        #expect(failures.waitForExit(timeout: 20) != 0)
-        #expect(failures.standardError.contains("invalid signal '0'"))
+        let json = try ToolProcess("killsnoop", ["-j", "-T", String(child.pid)])
+        let record = #"{"table":"events","fields":{"pid":\#(getpid()),"tpid":\#(child.pid),"sig":10,"ret":0,"comm":"\#(Self.ownComm)"}}"#
+        // -j prints no header: signal until the record shows (the probes attach after the compile).
+        var found: String?
+        let deadline = Date().addingTimeInterval(30)
+        while found == nil && Date() < deadline {
+            kill(child.pid, SIGUSR1)
+            found = json.waitForLine(timeout: 0.5) { $0 == record }
+        }
+        #expect(found != nil, "output: \(json.outputLines) stderr: \(json.standardError)")
+        #expect(json.stop() == 0)
+
+        // -x: the failed kill only.
+        let failures = try ToolProcess("killsnoop", ["-x", "-p", String(getpid())])
+        try #require(failures.waitForLine { $0.hasPrefix("TIME") } != nil, "stderr: \(failures.standardError)")
+        #expect(kill(child.pid, SIGUSR1) == 0)
+        #expect(kill(Int32.max, 0) == -1)
+        let failure = try #require(failures.waitForLine { Self.columns($0).count >= 6 && Self.columns($0)[4] == String(Int32.max) })
+        #expect(Self.columns(failure)[5] == "-3")
+        #expect(failures.stop() == 0)
+        #expect(!failures.outputLines.contains { Self.columns($0).count >= 6 && Self.columns($0)[4] == String(child.pid) })
+
+        let invalid = try ToolProcess("killsnoop", ["-s", "0,10"])
+        #expect(invalid.waitForExit(timeout: 20) != 0)
+        #expect(invalid.standardError.contains("invalid signal '0'"))
     }
 
     @Test func sigsnoopNamesTheTarget() throws {
@@ -189,6 +211,7 @@ import TestSupport
         try #require(tool.waitForLine { $0.hasPrefix("COMM") }
             == "COMM             PID     TID     PCOMM            PPID    MNT_NS      CALL", "stderr: \(tool.standardError)")
         let target = directory.path
+        defer { umount2(target, Int32(MNT_DETACH)) }   // should a step below fail with the tmpfs mounted
         let flags = UInt(MS_NOSUID | MS_NODEV)
         #expect(mount("swiftbcc-test", target, "tmpfs", flags, "size=1m") == 0, "errno \(errno)")
         #expect(umount2(target, 0) == 0)
@@ -209,6 +232,24 @@ import TestSupport
             #expect(Array(columns.prefix(3)) == [Self.ownComm, String(getpid()), String(ownTID)], "line \(line)")
             #expect(Array(columns.suffix(2)) == [String(getppid()), namespace], "line \(line)")
         }
+
+        // The mount API, from a child: its calls, the later ones with the descriptors the earlier returned.
+        let program = try TestSupport.compileHostProgram("mount_api.c")
+        defer { try? FileManager.default.removeItem(at: program.deletingLastPathComponent()) }
+        let child = try ChildProcess(program.path, [target])
+        #expect(child.waitForExit(timeout: 30) == 0)
+        func childCall(_ prefix: String) throws -> String {
+            let line = try #require(tool.waitForLine { $0.contains("  " + prefix) && Self.columns($0).starts(with: ["mount_api", String(child.pid)]) },
+                                    "output: \(tool.outputLines.suffix(20))")
+            #expect(Self.columns(line)[4] == String(getpid()), "line \(line)")
+            return String(line[line.range(of: "  " + prefix)!.upperBound...])
+        }
+        let fs = try #require(Int32(try childCall("fsopen(\"tmpfs\", FSOPEN_CLOEXEC) = ")))
+        #expect(try childCall("fsconfig(\(fs), FSCONFIG_SET_STRING, \"size\", \"1m\", 0) = ") == "0")
+        #expect(try childCall("fsconfig(\(fs), FSCONFIG_CMD_CREATE, \"\", \"\", 0) = ") == "0")
+        let mnt = try #require(Int32(try childCall("fsmount(\(fs), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID) = ")))
+        #expect(try childCall("move_mount(\(mnt), \"\", AT_FDCWD, \"\(target)\", MOVE_MOUNT_F_EMPTY_PATH) = ") == "0")
+        #expect(try childCall("umount(\"\(target)\", 0x0) = ") == "0")
         #expect(tool.stop() == 0)
     }
 

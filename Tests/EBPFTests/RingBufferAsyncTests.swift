@@ -36,6 +36,7 @@ private final class SharedCount: Sendable {
                 produced += count
             }
         }
+        let consumed = SharedCount()
         let consumer = Task { () throws -> (count: Int, inOrder: Bool) in
             let ring = try RingBuffer(map: map)
             defer { ring.close() }
@@ -45,12 +46,19 @@ private final class SharedCount: Sendable {
                 let value = record.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
                 if record.count != 8 || value != next { inOrder = false }
                 next += 1
+                consumed.value.store(Int(next), ordering: .relaxed)
                 if next == UInt64(total) { break }
             }
             return (Int(next), inOrder)
         }
+        // A stranded record stalls the stream: cancel when nothing arrives
+        // for 20 s (a loaded machine is slow, not stalled).
         let watchdog = Task {
-            try await Task.sleep(for: .seconds(60))
+            var seen = -1
+            while seen != consumed.value.load(ordering: .relaxed) {
+                seen = consumed.value.load(ordering: .relaxed)
+                try await Task.sleep(for: .seconds(20))
+            }
             consumer.cancel()
         }
         producerThread.start()

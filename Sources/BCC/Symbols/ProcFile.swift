@@ -1,23 +1,17 @@
 // Reading whole files from procfs, whose sizes stat reports as zero.
-import Foundation
+import EBPF
+import Glibc
 
 /// Reads pseudo-files such as /proc/kallsyms and /proc/PID/maps to the end.
 enum ProcFile {
     /// The bytes of `path`, read in chunks until end of file.
     static func bytes(_ path: String) throws(BCCError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .file(path: path, detail: "cannot read: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .file(path: path, detail: "cannot read: \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { return result }
-            result.append(contentsOf: chunk[0..<count])
+        do {
+            let file = try OwnedFD.open(path, flags: O_RDONLY)
+            defer { file.close() }
+            return try file.readAll(object: path)
+        } catch {
+            throw .file(path: path, detail: "cannot read: \(error)")
         }
     }
 

@@ -1,6 +1,7 @@
 import EBPF
 import ELF
 import Foundation
+import Synchronization
 
 /// The USDT probes of a binary or of a process, and which BPF function each
 /// enabled probe runs: bcc's `USDT(path=)` / `USDT(pid=)` and
@@ -15,9 +16,7 @@ import Foundation
 /// counter). For a pid, they fire in that process only, from the executable
 /// and every library it maps, and semaphores are raised in its memory
 /// (/proc/PID/mem) on attach and lowered when the BPF object closes.
-public final class USDT: @unchecked Sendable {
-    // @unchecked: `enabled` is only touched while `lock` is held.
-
+public final class USDT: Sendable {
     /// The process, for `USDT(pid:)`; nil for a path.
     public let pid: Int32?
     /// The binary, for `USDT(path:)`; the process's executable for a pid.
@@ -27,8 +26,7 @@ public final class USDT: @unchecked Sendable {
     /// The binaries searched: the path, or every file the process maps executable code from.
     public let binaries: [String]
 
-    private let lock = NSLock()
-    private var enabled: [EnabledProbe] = []
+    private let enabled = Mutex<[EnabledProbe]>([])
 
     /// A probe and the function enabled on it.
     public struct EnabledProbe: Sendable, Equatable {
@@ -119,20 +117,18 @@ public final class USDT: @unchecked Sendable {
             throw .invalidUse(object: "USDT probe \(found.qualifiedName)",
                                       detail: "its sites disagree on the argument count (\(counts.sorted()))")
         }
-        lock.lock()
-        defer { lock.unlock() }
-        guard !enabled.contains(where: { $0.probe == found && $0.fnName == fnName }) else {
+        let added = enabled.withLock { enabled in
+            guard !enabled.contains(where: { $0.probe == found && $0.fnName == fnName }) else { return false }
+            enabled.append(EnabledProbe(probe: found, fnName: fnName))
+            return true
+        }
+        guard added else {
             throw .invalidUse(object: "USDT probe \(found.qualifiedName)", detail: "is already enabled on function '\(fnName)'")
         }
-        enabled.append(EnabledProbe(probe: found, fnName: fnName))
     }
 
     /// The probes enabled so far, in order.
-    public var enabledProbes: [EnabledProbe] {
-        lock.lock()
-        defer { lock.unlock() }
-        return enabled
-    }
+    public var enabledProbes: [EnabledProbe] { enabled.withLock { $0 } }
 
     /// The probe `name` ("name" or "provider:name") stands for.
     func find(_ name: String) throws(BCCError) -> USDTProbe {

@@ -1,5 +1,6 @@
 import BCC
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -10,19 +11,21 @@ import Musl
 /// (`ksym`, `kstack`), block devices (`majorminor`), cgroups (`cgroup`) and
 /// network interfaces (`ifname`), each cached. The sources are injectable so
 /// that the decoders can be tested on text of the test's choosing.
-public final class DecoderSystem: @unchecked Sendable {
-    // The caches are guarded by `lock`; the sources are immutable.
-    private let lock = NSLock()
+public final class DecoderSystem: Sendable {
     private let loadSymbols: @Sendable () -> KernelSymbols?
     private let readPartitions: @Sendable () -> String?
     private let cgroupRoot: String
     private let interfaceName: @Sendable (UInt32) -> String?
 
-    private var symbols: KernelSymbols??
-    private var devices: [UInt32: String] = [:]
-    private var interfaces: [UInt32: String] = [:]
-    private var cgroups: [UInt64: String] = [:]
-    private var lastCgroupScan: ContinuousClock.Instant?
+    /// What has been looked up so far.
+    private struct Caches {
+        var symbols: KernelSymbols??
+        var devices: [UInt32: String] = [:]
+        var interfaces: [UInt32: String] = [:]
+        var cgroups: [UInt64: String] = [:]
+        var lastCgroupScan: ContinuousClock.Instant?
+    }
+    private let caches = Mutex(Caches())
 
     /// Lookups from the given sources.
     ///
@@ -69,12 +72,12 @@ public final class DecoderSystem: @unchecked Sendable {
     }
 
     private func kernelSymbols() -> KernelSymbols? {
-        lock.lock()
-        defer { lock.unlock() }
-        if let symbols { return symbols }
-        let loaded = loadSymbols()
-        symbols = .some(loaded)
-        return loaded
+        caches.withLock { caches in
+            if let symbols = caches.symbols { return symbols }
+            let loaded = loadSymbols()
+            caches.symbols = .some(loaded)
+            return loaded
+        }
     }
 
     // MARK: - Block devices
@@ -82,15 +85,15 @@ public final class DecoderSystem: @unchecked Sendable {
     /// The name /proc/partitions gives device `device` (user-space dev_t
     /// encoding), or "unknown:MAJOR:MINOR".
     func blockDevice(_ device: UInt32) -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        if let name = devices[device] { return name }
-        let (major, minor) = PlainDecoders.majorMinor(device)
-        guard let text = readPartitions(), let name = Self.partitionName(major: major, minor: minor, in: text) else {
-            return "unknown:\(major):\(minor)"
+        caches.withLock { caches in
+            if let name = caches.devices[device] { return name }
+            let (major, minor) = PlainDecoders.majorMinor(device)
+            guard let text = readPartitions(), let name = Self.partitionName(major: major, minor: minor, in: text) else {
+                return "unknown:\(major):\(minor)"
+            }
+            caches.devices[device] = name
+            return name
         }
-        devices[device] = name
-        return name
     }
 
     /// The name in /proc/partitions' text ("major minor #blocks name" lines) of major:minor.
@@ -106,12 +109,12 @@ public final class DecoderSystem: @unchecked Sendable {
 
     /// The name of interface `index`, or "unknown:INDEX".
     func interface(_ index: UInt32) -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        if let name = interfaces[index] { return name }
-        guard let name = interfaceName(index) else { return "unknown:\(index)" }
-        interfaces[index] = name
-        return name
+        caches.withLock { caches in
+            if let name = caches.interfaces[index] { return name }
+            guard let name = interfaceName(index) else { return "unknown:\(index)" }
+            caches.interfaces[index] = name
+            return name
+        }
     }
 
     // MARK: - cgroups
@@ -119,16 +122,16 @@ public final class DecoderSystem: @unchecked Sendable {
     /// The path of the cgroup v2 directory whose id (inode number) is `id`,
     /// or "unknown_cgroup_id:ID". A miss walks the hierarchy again, at most once a second.
     func cgroup(_ id: UInt64) -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        if let path = cgroups[id] { return path }
-        let now = ContinuousClock.now
-        if lastCgroupScan.map({ now - $0 >= .seconds(1) }) ?? true {
-            lastCgroupScan = now
-            cgroups = Self.scanCgroups(root: cgroupRoot)
-            if let path = cgroups[id] { return path }
+        caches.withLock { caches in
+            if let path = caches.cgroups[id] { return path }
+            let now = ContinuousClock.now
+            if caches.lastCgroupScan.map({ now - $0 >= .seconds(1) }) ?? true {
+                caches.lastCgroupScan = now
+                caches.cgroups = Self.scanCgroups(root: cgroupRoot)
+                if let path = caches.cgroups[id] { return path }
+            }
+            return "unknown_cgroup_id:\(id)"
         }
-        return "unknown_cgroup_id:\(id)"
     }
 
     /// Where cgroup v2 is mounted, from /proc/self/mounts' text.

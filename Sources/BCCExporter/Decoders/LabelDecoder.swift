@@ -1,5 +1,6 @@
 import BCC
 import Foundation
+import Synchronization
 
 // MARK: - A label's value on its way through the chain
 
@@ -138,18 +139,18 @@ public struct LabelDecoderChain: Sendable {
 }
 
 /// A compiled regular expression, shareable across the threads that decode.
-final class RegexBox: @unchecked Sendable {
-    // Regex is a value without mutable shared state; matching reads it only.
-    private let regex: Regex<AnyRegexOutput>
+final class RegexBox: Sendable {
+    // Regex is not Sendable: matches take turns.
+    private let regex: Mutex<Regex<AnyRegexOutput>>
 
     init(pattern: String) throws {
-        regex = try Regex(pattern)
+        regex = Mutex(try Regex(pattern))
     }
 
     /// The first capture group of the first match, or the whole match when
     /// the expression has no groups; nil when nothing matches.
     func firstMatch(in text: String) -> String? {
-        guard let match = try? regex.firstMatch(in: text) else { return nil }
+        guard let match = regex.withLock({ try? $0.firstMatch(in: text) }) else { return nil }
         let output = match.output
         if output.count > 1, let group = output[1].substring { return String(group) }
         return output[0].substring.map(String.init)

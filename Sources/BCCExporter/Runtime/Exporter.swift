@@ -1,6 +1,7 @@
 import BCC
 import EBPF
 import Foundation
+import Synchronization
 
 /// The running exporter: configs loaded and attached, ring buffers polled,
 /// tables read and written as Prometheus text on each scrape.
@@ -9,7 +10,7 @@ import Foundation
 ///     defer { exporter.stop() }
 ///     exporter.startPolling()
 ///     let text = exporter.scrape()
-public final class Exporter: @unchecked Sendable {
+public final class Exporter: Sendable {
     /// How the exporter runs.
     public struct Options: Sendable {
         /// Prefix of every metric name, with "_" after it ("" for none).
@@ -54,13 +55,15 @@ public final class Exporter: @unchecked Sendable {
 
     private let log: @Sendable (LogLevel, String) -> Void
     private let prefix: String
-    // Guarded by `lock`: scrapes run one at a time, and own these counts.
-    private let lock = NSLock()
-    private var decodeErrors: [String: UInt64] = [:]
-    private var readErrors: [String: UInt64] = [:]
-    private var entries: [String: Int] = [:]
-    private var lastScrapeSeconds = 0.0
-    private var pollers: [RingPoller] = []
+    /// What scrapes count (scrapes run one at a time, holding it) and the ring pollers.
+    private struct State {
+        var decodeErrors: [String: UInt64] = [:]
+        var readErrors: [String: UInt64] = [:]
+        var entries: [String: Int] = [:]
+        var lastScrapeSeconds = 0.0
+        var pollers: [RingPoller] = []
+    }
+    private let state = Mutex(State())
 
     private init(configs: [LoadedConfig], failures: [Failure], options: Options, log: @escaping @Sendable (LogLevel, String) -> Void) {
         self.configs = configs
@@ -141,27 +144,25 @@ public final class Exporter: @unchecked Sendable {
 
     /// Starts one thread a config that has ring-buffer counters, polling its rings.
     public func startPolling() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard pollers.isEmpty else { return }
-        for config in configs where !config.ringCounters.isEmpty {
-            let poller = RingPoller(config: config, log: log)
-            poller.start()
-            pollers.append(poller)
+        state.withLock { state in
+            guard state.pollers.isEmpty else { return }
+            for config in configs where !config.ringCounters.isEmpty {
+                let poller = RingPoller(config: config, log: log)
+                poller.start()
+                state.pollers.append(poller)
+            }
         }
     }
 
     /// Stops polling, then detaches every probe and closes every program. Idempotent.
     public func stop() {
-        lock.lock()
-        let running = pollers
-        pollers = []
-        lock.unlock()
+        let running = state.withLock { state in
+            defer { state.pollers = [] }
+            return state.pollers
+        }
         running.forEach { $0.stop() }
         // After any scrape under way: it reads the tables being closed.
-        lock.lock()
-        configs.forEach { $0.close() }
-        lock.unlock()
+        state.withLock { _ in configs.forEach { $0.close() } }
     }
 
     // MARK: - Scraping
@@ -170,8 +171,10 @@ public final class Exporter: @unchecked Sendable {
     /// then the exporter's own. `tableReading` overrides the options' (benchmarks compare them).
     public func scrape(tableReading: TableReading? = nil) -> [UInt8] {
         let reading = tableReading ?? options.tableReading
-        lock.lock()
-        defer { lock.unlock() }
+        return state.withLock { state in scrape(reading: reading, state: &state) }
+    }
+
+    private func scrape(reading: TableReading, state: inout State) -> [UInt8] {
         let started = ContinuousClock.now
         var writer = ExpositionWriter(capacity: 1 << 16)
         for config in configs {
@@ -181,26 +184,26 @@ public final class Exporter: @unchecked Sendable {
                 do {
                     result = try metric.read(reading)
                 } catch {
-                    if readErrors[key, default: 0] == 0 {
+                    if state.readErrors[key, default: 0] == 0 {
                         log(.error, "config '\(config.config.name)': reading table '\(metric.table)' for metric '\(metric.name)' failed: \(error)")
                     }
-                    readErrors[key, default: 0] += 1
+                    state.readErrors[key, default: 0] += 1
                     continue
                 }
-                if result.decodeErrors > 0, decodeErrors[key, default: 0] == 0, let first = result.firstDecodeError {
+                if result.decodeErrors > 0, state.decodeErrors[key, default: 0] == 0, let first = result.firstDecodeError {
                     log(.error, "config '\(config.config.name)': metric '\(metric.name)': \(result.decodeErrors) keys of table '\(metric.table)' could not be decoded, e.g. \(first)")
                 }
-                decodeErrors[key, default: 0] += UInt64(result.decodeErrors)
-                entries[key] = result.entries
+                state.decodeErrors[key, default: 0] += UInt64(result.decodeErrors)
+                state.entries[key] = result.entries
                 metric.write(result, prefix: prefix, to: &writer)
             }
             for counter in config.ringCounters {
                 let snapshot = counter.snapshot()
                 let key = config.config.name + "\u{1F}" + counter.metric.name
-                if snapshot.decodeErrors > 0, decodeErrors[key, default: 0] == 0, let first = snapshot.firstDecodeError {
+                if snapshot.decodeErrors > 0, state.decodeErrors[key, default: 0] == 0, let first = snapshot.firstDecodeError {
                     log(.error, "config '\(config.config.name)': metric '\(counter.metric.name)': ring records could not be decoded, e.g. \(first)")
                 }
-                decodeErrors[key] = snapshot.decodeErrors
+                state.decodeErrors[key] = snapshot.decodeErrors
                 let name = prefix + counter.metric.name
                 writer.family(name, help: counter.metric.help, type: .counter)
                 for (labels, value) in zip(snapshot.rows.labels, snapshot.rows.values) {
@@ -208,14 +211,14 @@ public final class Exporter: @unchecked Sendable {
                 }
             }
         }
-        writeSelfMetrics(to: &writer)
+        writeSelfMetrics(state, to: &writer)
         let elapsed = ContinuousClock.now - started
-        lastScrapeSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        state.lastScrapeSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return writer.bytes
     }
 
-    /// The exporter's own metrics (the caller holds `lock`).
-    private func writeSelfMetrics(to writer: inout ExpositionWriter) {
+    /// The exporter's own metrics.
+    private func writeSelfMetrics(_ state: State, to writer: inout ExpositionWriter) {
         let p = prefix
         writer.family(p + "enabled_configs", help: "Configs running (1 each)", type: .gauge)
         for config in configs { writer.sample(p + "enabled_configs", labels: ["name"], values: [config.config.name], value: 1 as UInt64) }
@@ -235,7 +238,7 @@ public final class Exporter: @unchecked Sendable {
         for config in configs {
             for metric in config.tableMetrics.map(\.name) + config.ringCounters.map(\.metric.name) {
                 writer.sample(p + "decode_errors_total", labels: ["config", "metric"], values: [config.config.name, metric],
-                              value: decodeErrors[config.config.name + "\u{1F}" + metric, default: 0])
+                              value: state.decodeErrors[config.config.name + "\u{1F}" + metric, default: 0])
             }
         }
 
@@ -245,13 +248,13 @@ public final class Exporter: @unchecked Sendable {
             for metric in config.tableMetrics {
                 let key = config.config.name + "\u{1F}" + metric.name
                 writer.sample(p + "table_read_errors_total", labels: ["config", "metric"], values: [config.config.name, metric.name],
-                              value: readErrors[key, default: 0])
+                              value: state.readErrors[key, default: 0])
             }
         }
         for config in configs {
             for metric in config.tableMetrics {
                 writer.sample(p + "table_entries", labels: ["config", "metric"], values: [config.config.name, metric.name],
-                              value: UInt64(entries[config.config.name + "\u{1F}" + metric.name, default: 0]))
+                              value: UInt64(state.entries[config.config.name + "\u{1F}" + metric.name, default: 0]))
             }
         }
 
@@ -278,6 +281,6 @@ public final class Exporter: @unchecked Sendable {
         }
 
         writer.family(p + "scrape_duration_seconds", help: "How long the previous scrape took to read the tables and write the text", type: .gauge)
-        writer.sample(p + "scrape_duration_seconds", value: lastScrapeSeconds)
+        writer.sample(p + "scrape_duration_seconds", value: state.lastScrapeSeconds)
     }
 }

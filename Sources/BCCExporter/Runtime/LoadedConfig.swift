@@ -2,6 +2,7 @@ import BCC
 import BCCDialect
 import EBPF
 import Foundation
+import Synchronization
 
 /// How tables are read at scrape time.
 public enum TableReading: String, Sendable, CaseIterable {
@@ -14,14 +15,14 @@ public enum TableReading: String, Sendable, CaseIterable {
 /// A config whose program is loaded (not yet attached) and whose metrics
 /// are bound to its tables, with their shapes checked.
 ///
-/// Once started, the `BPF` object belongs to the config's ring poller
-/// thread; scrapes read only the maps (`Map` is Sendable) and what was
-/// recorded at attach time, and closing waits for both to stop.
-public final class LoadedConfig: @unchecked Sendable {
+/// The `BPF` object (not Sendable) sits behind a mutex: the ring poller
+/// thread holds it while it polls, attach and close take it in turn; scrapes
+/// read only the maps (`Map` is Sendable).
+public final class LoadedConfig: Sendable {
     /// The config.
     public let config: ExporterConfig
     /// The loaded program.
-    public let bpf: BPF
+    private let program: Mutex<BPF>
     /// Counters and histograms read from tables at scrape time.
     let tableMetrics: [TableMetric]
     /// Counters fed by ring buffer records.
@@ -47,12 +48,14 @@ public final class LoadedConfig: @unchecked Sendable {
         } catch {
             throw .program(config: config.name, file: config.file, cause: Self.locatedInConfig(error, config))
         }
+        let bindings: Bindings
         do {
-            return try LoadedConfig(config: config, bpf: bpf, system: system)
+            bindings = try Bindings(config: config, bpf: bpf, system: system)
         } catch {
             bpf.close()
             throw error
         }
+        return LoadedConfig(config: config, program: bpf, bindings: bindings)
     }
 
     /// A compile error in inline code, moved to the config file's lines (the
@@ -70,9 +73,22 @@ public final class LoadedConfig: @unchecked Sendable {
         return .compileFailed(file: config.file, diagnostics: located)
     }
 
-    private init(config: ExporterConfig, bpf: BPF, system: DecoderSystem) throws(ExporterError) {
+    private init(config: ExporterConfig, program: sending BPF, bindings: Bindings) {
         self.config = config
-        self.bpf = bpf
+        tableMetrics = bindings.tableMetrics
+        ringCounters = bindings.ringCounters
+        lostCounters = bindings.lostCounters
+        self.program = Mutex(program)
+    }
+}
+
+/// A config's metrics bound to the tables of its loaded program, with their shapes checked.
+private struct Bindings {
+    var tableMetrics: [TableMetric]
+    var ringCounters: [RingCounter]
+    var lostCounters: [(table: String, counter: Map)]
+
+    init(config: ExporterConfig, bpf: BPF, system: DecoderSystem) throws(ExporterError) {
         var lostCounters: [(table: String, counter: Map)] = []
         for ring in bpf.declarations where ring.kind == .ringBuffer {
             do {
@@ -144,17 +160,24 @@ public final class LoadedConfig: @unchecked Sendable {
         return map
     }
 
-    /// What `attach()` attached, e.g. "tracepoint syscalls:sys_enter_openat -> tracepoint__syscalls__sys_enter_openat".
-    public private(set) var probes: [String] = []
+}
+
+extension LoadedConfig {
+    /// What is attached, e.g. "tracepoint syscalls:sys_enter_openat -> tracepoint__syscalls__sys_enter_openat".
+    public var probes: [String] { program.withLock { $0.attachedProbes } }
+
+    /// Runs `body` with the program, while no other thread uses it.
+    func withProgram<Result: Sendable>(_ body: @Sendable (BPF) throws -> Result) rethrows -> Result {
+        try program.withLock { try body($0) }
+    }
 
     /// Attaches the program's probes (auto-attach by name, as `BPF(text:)` does).
     public func attach() throws(ExporterError) {
         do {
-            try bpf.autoAttach()
+            try program.withLock { (bpf) throws(BCCError) in try bpf.autoAttach() }
         } catch {
             throw .attach(config: config.name, file: config.file, cause: error)
         }
-        probes = bpf.attachedProbes
         guard !probes.isEmpty else {
             throw .attach(config: config.name, file: config.file, cause: BCCError.invalidUse(
                 object: "the program", detail: "attaches nothing: name a function TRACEPOINT_PROBE(...), RAW_TRACEPOINT_PROBE(...) or tracepoint__CATEGORY__NAME"))
@@ -165,7 +188,9 @@ public final class LoadedConfig: @unchecked Sendable {
     func openRings() throws(ExporterError) {
         for counter in ringCounters {
             do {
-                try bpf[counter.metric.table].openRingBuffer { data in counter.record(data) }
+                try program.withLock { (bpf) throws(BCCError) in
+                    try bpf[counter.metric.table].openRingBuffer { data in counter.record(data) }
+                }
             } catch {
                 throw .attach(config: config.name, file: config.file, cause: error)
             }
@@ -173,5 +198,5 @@ public final class LoadedConfig: @unchecked Sendable {
     }
 
     /// Detaches the probes and closes the program and its tables.
-    public func close() { bpf.close() }
+    public func close() { program.withLock { $0.close() } }
 }

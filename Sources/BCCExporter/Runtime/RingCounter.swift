@@ -1,17 +1,19 @@
-import Foundation
+import Synchronization
 
 /// A counter fed by a ring buffer: each record is the labels' bytes,
 /// optionally followed by a u64 increment (else it counts 1). Records are
 /// counted as they arrive; the counts only grow.
-final class RingCounter: @unchecked Sendable {
+final class RingCounter: Sendable {
     let metric: CounterMetric
     let layout: KeyLayout
-    // Guarded by `lock`: the poller thread records, scrapes read.
-    private let lock = NSLock()
-    private var rows = TableMetric.Rows()
-    private var records: UInt64 = 0
-    private var decodeErrors: UInt64 = 0
-    private var firstDecodeError: String?
+    /// What has been counted: the poller thread records, scrapes read.
+    struct Counts {
+        var rows = TableMetric.Rows()
+        var records: UInt64 = 0
+        var decodeErrors: UInt64 = 0
+        var firstDecodeError: String?
+    }
+    private let counts = Mutex(Counts())
 
     init(metric: CounterMetric, layout: KeyLayout) {
         self.metric = metric
@@ -34,21 +36,17 @@ final class RingCounter: @unchecked Sendable {
         } else {
             failure = "a record of \(bytes.count) bytes; the labels cover \(layout.size) (then optionally a u64 increment)"
         }
-        lock.lock()
-        defer { lock.unlock() }
-        records &+= 1
-        if let failure {
-            decodeErrors &+= 1
-            if firstDecodeError == nil { firstDecodeError = failure }
-        } else if let labels {
-            rows.add(labels, increment)
+        counts.withLock { counts in
+            counts.records &+= 1
+            if let failure {
+                counts.decodeErrors &+= 1
+                if counts.firstDecodeError == nil { counts.firstDecodeError = failure }
+            } else if let labels {
+                counts.rows.add(labels, increment)
+            }
         }
     }
 
     /// What has been counted so far.
-    func snapshot() -> (rows: TableMetric.Rows, records: UInt64, decodeErrors: UInt64, firstDecodeError: String?) {
-        lock.lock()
-        defer { lock.unlock() }
-        return (rows, records, decodeErrors, firstDecodeError)
-    }
+    func snapshot() -> Counts { counts.withLock { $0 } }
 }

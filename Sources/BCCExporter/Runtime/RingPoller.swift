@@ -1,16 +1,15 @@
 import BCC
 import Foundation
+import Synchronization
 
 /// A thread that polls one config's ring buffers until stopped; a stop
 /// takes effect within one poll timeout (100 ms).
-final class RingPoller: @unchecked Sendable {
+final class RingPoller: Sendable {
     private let config: LoadedConfig
     private let log: @Sendable (Exporter.LogLevel, String) -> Void
-    // Guarded by `lock`.
-    private let lock = NSLock()
-    private var stopping = false
+    /// Whether the thread started, and whether it was asked to stop.
+    private let state = Mutex((started: false, stopping: false))
     private let finished = DispatchSemaphore(value: 0)
-    private var thread: Thread?
 
     init(config: LoadedConfig, log: @escaping @Sendable (Exporter.LogLevel, String) -> Void) {
         self.config = config
@@ -21,32 +20,26 @@ final class RingPoller: @unchecked Sendable {
     func start() {
         let thread = Thread { [self] in run() }
         thread.name = "ring-poller-\(config.config.name)"
-        lock.lock()
-        self.thread = thread
-        lock.unlock()
+        state.withLock { $0.started = true }
         thread.start()
     }
 
     /// Asks the thread to stop and waits until it has.
     func stop() {
-        lock.lock()
-        let started = thread != nil && !stopping
-        stopping = true
-        lock.unlock()
-        if started { finished.wait() }
+        let running = state.withLock { state in
+            defer { state.stopping = true }
+            return state.started && !state.stopping
+        }
+        if running { finished.wait() }
     }
 
-    private var shouldStop: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return stopping
-    }
+    private var shouldStop: Bool { state.withLock { $0.stopping } }
 
     private func run() {
         defer { finished.signal() }
         while !shouldStop {
             do {
-                _ = try config.bpf.ringBufferPoll(timeout: 100)
+                _ = try config.withProgram { try $0.ringBufferPoll(timeout: 100) }
             } catch {
                 log(.error, "config '\(config.config.name)': polling its ring buffers failed, they are no longer read: \(error)")
                 return

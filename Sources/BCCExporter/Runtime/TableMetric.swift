@@ -2,8 +2,8 @@ import EBPF
 import Foundation
 
 /// A counter or histogram read from a table at scrape time.
-final class TableMetric: @unchecked Sendable {
-    enum Kind { case counter, histogram }
+final class TableMetric: Sendable {
+    enum Kind: Sendable { case counter, histogram }
 
     let kind: Kind
     let name: String

@@ -19,9 +19,9 @@ public final class ProgramAttachment: Link {
 
     /// Attaches `program` to map `map` at `attachType` (`.skSKBStreamParser`,
     /// `.skSKBStreamVerdict`, `.skSKBVerdict`, `.skMsgVerdict`).
-    public convenience init(program: Program, map: Map, attachType: AttachType) throws {
+    public convenience init(program: Program, map: Map, attachType: AttachType) throws(BPFError) {
         guard map.type == .sockMap || map.type == .sockHash else {
-            throw BPFError.invalidArgument(operation: "attach \(attachType) program '\(program.name)' to", object: map.objectName,
+            throw .invalidArgument(operation: "attach \(attachType) program '\(program.name)' to", object: map.objectName,
                                            detail: "programs attach to sock map and sock hash maps only")
         }
         try self.init(program: program, targetFD: map.fd.rawValue, keepAlive: map, target: map.objectName, attachType: attachType)
@@ -31,12 +31,12 @@ public final class ProgramAttachment: Link {
     /// `namespacePath` (a /proc/PID/ns/net or /run/netns/NAME file), by
     /// default the calling thread's. A BPF link on the namespace (Linux 5.8+):
     /// it holds while this attachment is open.
-    public convenience init(flowDissector program: Program, namespacePath: String = "/proc/thread-self/ns/net") throws {
+    public convenience init(flowDissector program: Program, namespacePath: String = "/proc/thread-self/ns/net") throws(BPFError) {
         try program.requireType([.flowDissector], for: "the flow dissector of \(namespacePath)")
         let namespace = open(namespacePath, O_RDONLY | O_CLOEXEC)
         guard namespace >= 0 else {
-            if errno == ENOENT { throw BPFError.notFound(what: "network namespace \(namespacePath)") }
-            throw BPFError.system(operation: "open", object: "network namespace \(namespacePath)", errno: errno)
+            if errno == ENOENT { throw .notFound(what: "network namespace \(namespacePath)") }
+            throw .system(operation: "open", object: "network namespace \(namespacePath)", errno: errno)
         }
         let namespaceFD = OwnedFD(rawValue: namespace)
         defer { namespaceFD.close() }
@@ -56,7 +56,7 @@ public final class ProgramAttachment: Link {
     /// `keepAlive` holds the target's descriptor open until the detach, where
     /// this attachment owns it. `target` names it in errors.
     public init(program: Program, targetFD: Int32, keepAlive: (AnyObject & Sendable)? = nil, target: String,
-                attachType: AttachType) throws {
+                attachType: AttachType) throws(BPFError) {
         let expected = Self.programType(for: attachType)
         if let expected { try program.requireType([expected], for: "\(attachType) of \(target)") }
         let object = "'\(program.name)' to \(target)"

@@ -30,23 +30,23 @@ public final class RawSocketLink: Link {
     ///
     /// - Throws: `BPFError.invalidArgument` for a program of another type;
     ///   `.permissionDenied` without CAP_NET_RAW.
-    public init(program: Program, interface: NetworkInterface) throws {
+    public init(program: Program, interface: NetworkInterface) throws(BPFError) {
         let target = "raw socket on \(interface)"
         try program.requireType([.socketFilter], for: target)
         // Protocol 0: the socket receives nothing until it is bound with a protocol below.
         let raw = Glibc.socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard raw >= 0 else {
-            if errno == EPERM || errno == EACCES { throw BPFError.permissionDenied(operation: "open a raw packet socket (CAP_NET_RAW)") }
-            throw BPFError.system(operation: "open", object: "raw packet socket for \(interface)", errno: errno)
+            if errno == EPERM || errno == EACCES { throw .permissionDenied(operation: "open a raw packet socket (CAP_NET_RAW)") }
+            throw .system(operation: "open", object: "raw packet socket for \(interface)", errno: errno)
         }
         let socket = OwnedFD(rawValue: raw)
         var programFD = program.fd.rawValue
         guard setsockopt(raw, SOL_SOCKET, SO_ATTACH_BPF, &programFD, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
-            throw BPFError.system(operation: "attach socket filter '\(program.name)' to", object: target, errno: errno)
+            throw .system(operation: "attach socket filter '\(program.name)' to", object: target, errno: errno)
         }
         guard cbpf_bind_packet_socket(raw, interface.index, Self.allProtocols) == 0 else {
-            if errno == ENODEV { throw BPFError.notFound(what: "\(interface)") }
-            throw BPFError.system(operation: "bind", object: target, errno: errno)
+            if errno == ENODEV { throw .notFound(what: "\(interface)") }
+            throw .system(operation: "bind", object: target, errno: errno)
         }
         self.target = target
         self.interface = interface

@@ -46,7 +46,7 @@ public final class TCLink: Link {
     /// - Throws: `BPFError.invalidArgument` for a program of another type;
     ///   the kernel's refusal with its explanation.
     public init(program: Program, interface: NetworkInterface, direction: TrafficControlDirection,
-                mechanism: Mechanism = .automatic) throws {
+                mechanism: Mechanism = .automatic) throws(BPFError) {
         let target = "tc \(direction) of \(interface)"
         try program.requireType([.schedCLS], for: target)
         var chosen = mechanism
@@ -54,7 +54,12 @@ public final class TCLink: Link {
         if chosen == .tcx {
             let link = try Syscall.linkCreate(programFD: program.fd.rawValue, targetFD: interface.index,
                                               attachType: direction.tcxAttachType, object: "program '\(program.name)'")
-            resources = LinkResources(descriptors: [link])
+            resources = LinkResources(descriptors: [])
+            // Detached explicitly: a forked child that still holds the descriptor must not keep the program attached.
+            resources.addCleanup {
+                try? Syscall.linkDetach(linkFD: link.rawValue, object: target)
+                link.close()
+            }
             filter = nil
         } else {
             let added = try ClsactQdiscs.shared.attachFilter(program: program, interface: interface, direction: direction)
@@ -97,18 +102,19 @@ final class ClsactQdiscs: Sendable {
     /// filter running `program` at `direction`; the kernel picks the
     /// filter's priority and handle, which its echo reports.
     func attachFilter(program: Program, interface: NetworkInterface,
-                      direction: TrafficControlDirection) throws -> (priority: UInt16, handle: UInt32) {
-        try entries.withLock { entries in
+                      direction: TrafficControlDirection) throws(BPFError) -> (priority: UInt16, handle: UInt32) {
+        try entries.withLock { (entries) throws(BPFError) -> (priority: UInt16, handle: UInt32) in
             let socket = try NetlinkSocket()
             defer { socket.close() }
             var entry = entries[interface.index] ?? Entry(addedHere: false, filters: 0)
             if entries[interface.index] == nil {
-                do {
+                do throws(BPFError) {
                     try socket.change(type: NetlinkMessageType.newQdisc, flags: [.create, .exclusive],
                                       payload: TrafficControlMessage.clsactQdisc(interfaceIndex: interface.index).encoded(),
                                       operation: "add clsact qdisc to", object: interface.description)
                     entry.addedHere = true
-                } catch let error as BPFError where error.errno == EEXIST {
+                } catch {
+                    guard error.errno == EEXIST else { throw error }
                     entry.addedHere = false  // someone else's: it stays
                 }
             }
@@ -116,7 +122,7 @@ final class ClsactQdiscs: Sendable {
                                                           priority: 0, handle: 0, programFD: program.fd.rawValue,
                                                           programName: program.name)
             let echoed: [NetlinkMessage]
-            do {
+            do throws(BPFError) {
                 echoed = try socket.change(type: NetlinkMessageType.newFilter, flags: [.create, .exclusive, .echo],
                                            payload: request.encoded(),
                                            operation: "attach tc program '\(program.name)' to", object: "\(direction) of \(interface)")
@@ -126,8 +132,8 @@ final class ClsactQdiscs: Sendable {
             }
             guard let reply = echoed.first(where: { $0.type == NetlinkMessageType.newFilter }),
                   let added = try? TrafficControlMessage(decoding: reply.payload) else {
-                throw BPFError.malformed(what: "netlink reply to adding a tc filter on \(interface)",
-                                         detail: "the kernel did not echo the filter, so its handle is unknown")
+                throw .malformed(what: "netlink reply to adding a tc filter on \(interface)",
+                                 detail: "the kernel did not echo the filter, so its handle is unknown")
             }
             entry.filters += 1
             entries[interface.index] = entry

@@ -77,18 +77,18 @@ public final class XDPLink: Link {
     /// - Throws: `BPFError.invalidArgument` for a non-XDP program or
     ///   `.replace`; the kernel's refusal, with its explanation (e.g. the
     ///   driver lacks native XDP, or another program is attached).
-    public init(program: Program, interface: NetworkInterface, flags: XDPFlags = [], mechanism: Mechanism = .automatic) throws {
+    public init(program: Program, interface: NetworkInterface, flags: XDPFlags = [], mechanism: Mechanism = .automatic) throws(BPFError) {
         let requested = flags.intersection(.modes)
         let object = "program '\(program.name)'"
         var target = "XDP on \(interface) (\(requested))"
         try program.requireType([.xdp], for: target)
         guard !flags.contains(.replace) else {
-            throw BPFError.invalidArgument(operation: "attach", object: "\(object) to \(target)",
-                                           detail: "XDP_FLAGS_REPLACE is not supported: attaching replaces unless updateIfNoExist is given")
+            throw .invalidArgument(operation: "attach", object: "\(object) to \(target)",
+                                   detail: "XDP_FLAGS_REPLACE is not supported: attaching replaces unless updateIfNoExist is given")
         }
         guard requested.rawValue.nonzeroBitCount <= 1 else {
-            throw BPFError.invalidArgument(operation: "attach", object: "\(object) to \(target)",
-                                           detail: "give at most one mode of generic, driver and offload")
+            throw .invalidArgument(operation: "attach", object: "\(object) to \(target)",
+                                   detail: "give at most one mode of generic, driver and offload")
         }
         var chosen = mechanism
         if chosen == .automatic {
@@ -102,16 +102,25 @@ public final class XDPLink: Link {
         switch chosen {
         case .bpfLink:
             let link: OwnedFD
-            do {
+            do throws(BPFError) {
                 link = try Syscall.linkCreate(programFD: program.fd.rawValue, targetFD: interface.index, attachType: .xdp,
                                               flags: requested.rawValue, object: object)
-            } catch let error as BPFError where error.errno == EBUSY {
-                throw BPFError.system(operation: operation, object: "\(interface) (it already runs an XDP program)", errno: EBUSY)
-            } catch BPFError.invalidArgument {
-                throw BPFError.invalidArgument(operation: operation, object: interface.description, detail:
-                    "the kernel refused the XDP link (the device may not support \(requested), or another mode is in use)")
+            } catch {
+                if error.errno == EBUSY {
+                    throw .system(operation: operation, object: "\(interface) (it already runs an XDP program)", errno: EBUSY)
+                }
+                if case .invalidArgument = error {
+                    throw .invalidArgument(operation: operation, object: interface.description, detail:
+                        "the kernel refused the XDP link (the device may not support \(requested), or another mode is in use)")
+                }
+                throw error
             }
-            resources = LinkResources(descriptors: [link])
+            resources = LinkResources(descriptors: [])
+            // Detached explicitly: a forked child that still holds the descriptor must not keep the program attached.
+            resources.addCleanup { [target] in
+                try? Syscall.linkDetach(linkFD: link.rawValue, object: target)
+                link.close()
+            }
         default:
             let socket = try NetlinkSocket()
             defer { socket.close() }
@@ -149,7 +158,7 @@ public final class XDPLink: Link {
     ///
     /// A program held by a BPF link is not removed this way (the kernel
     /// refuses); close its link instead.
-    public static func detach(interface: NetworkInterface, flags: XDPFlags = []) throws {
+    public static func detach(interface: NetworkInterface, flags: XDPFlags = []) throws(BPFError) {
         let socket = try NetlinkSocket()
         defer { socket.close() }
         try socket.change(type: NetlinkMessageType.setLink,

@@ -20,14 +20,14 @@ final class NetlinkSocket {
     private static let strictCheck: Int32 = 12
     /// How long a reply may take before the request is reported as unanswered.
     private static let replyTimeoutSeconds = 10
-    /// How often a dump the kernel reports as interrupted (changed while read) is retried.
+    /// How often a dump the kernel reports as interrupted (changed while read) is asked again.
     private static let dumpRetries = 5
 
     /// Opens a route netlink socket with extended acks and strict checks. (It
     /// binds itself on the first send, and sends without an address go to the kernel.)
-    init() throws {
+    init() throws(BPFError) {
         let raw = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0 /* NETLINK_ROUTE */)
-        guard raw >= 0 else { throw BPFError.system(operation: "open", object: "route netlink socket", errno: errno) }
+        guard raw >= 0 else { throw .system(operation: "open", object: "route netlink socket", errno: errno) }
         fd = OwnedFD(rawValue: raw)
         // Best effort: kernels before 4.12 (extended ack) and 4.20 (strict checks) lack these.
         for option in [Self.extAck, Self.capAck, Self.strictCheck] {
@@ -51,39 +51,37 @@ final class NetlinkSocket {
     ///   - operation: what the request does, for errors ("attach XDP program 'count' to").
     ///   - object: what it acts on, for errors ("device veth0").
     @discardableResult
-    func change(type: UInt16, flags: NetlinkFlags = [], payload: [UInt8], operation: String, object: String) throws -> [NetlinkMessage] {
+    func change(type: UInt16, flags: NetlinkFlags = [], payload: [UInt8], operation: String,
+                object: String) throws(BPFError) -> [NetlinkMessage] {
         try exchange(type: type, flags: flags.union([.request, .acknowledge]), payload: payload,
-                     operation: operation, object: object)
+                     operation: operation, object: object).messages
     }
 
-    /// Sends a GET request with NLM_F_DUMP and returns every object of the dump.
-    func dump(type: UInt16, payload: [UInt8], operation: String, object: String) throws -> [NetlinkMessage] {
-        var attempt = 0
-        while true {
-            do {
-                return try exchange(type: type, flags: [.request, .dump], payload: payload, operation: operation, object: object)
-            } catch DumpInterrupted.interrupted where attempt < Self.dumpRetries {
-                attempt += 1
-            } catch DumpInterrupted.interrupted {
-                throw BPFError.system(operation: "\(operation) (the dump kept changing while read)", object: object, errno: EAGAIN)
-            }
+    /// Sends a GET request with NLM_F_DUMP and returns every object of the
+    /// dump, asking again when the kernel reports that the objects changed
+    /// while it was dumping them.
+    func dump(type: UInt16, payload: [UInt8], operation: String, object: String) throws(BPFError) -> [NetlinkMessage] {
+        for _ in 0...Self.dumpRetries {
+            let reply = try exchange(type: type, flags: [.request, .dump], payload: payload, operation: operation, object: object)
+            if !reply.interrupted { return reply.messages }
         }
+        throw .system(operation: "\(operation) (the dump kept changing while read)", object: object, errno: EAGAIN)
     }
 
     /// Sends one GET request for a single object and returns the reply.
-    func get(type: UInt16, payload: [UInt8], operation: String, object: String) throws -> NetlinkMessage {
-        let replies = try exchange(type: type, flags: .request, payload: payload, operation: operation, object: object,
-                                   endsWithFirstMessage: true)
-        guard let reply = replies.first else {
-            throw BPFError.malformed(what: "netlink reply to \(operation) \(object)", detail: "the kernel sent no object")
+    func get(type: UInt16, payload: [UInt8], operation: String, object: String) throws(BPFError) -> NetlinkMessage {
+        let reply = try exchange(type: type, flags: .request, payload: payload, operation: operation, object: object,
+                                 endsWithFirstMessage: true)
+        guard let message = reply.messages.first else {
+            throw .malformed(what: "netlink reply to \(operation) \(object)", detail: "the kernel sent no object")
         }
-        return reply
+        return message
     }
 
-    private enum DumpInterrupted: Error { case interrupted }
-
+    /// Sends a request and collects its replies: the data messages, and
+    /// whether a dump was interrupted (NLM_F_DUMP_INTR).
     private func exchange(type: UInt16, flags: NetlinkFlags, payload: [UInt8], operation: String, object: String,
-                          endsWithFirstMessage: Bool = false) throws -> [NetlinkMessage] {
+                          endsWithFirstMessage: Bool = false) throws(BPFError) -> (messages: [NetlinkMessage], interrupted: Bool) {
         sequence &+= 1
         let expected = sequence
         try send(NetlinkMessage(type: type, flags: flags, sequence: expected, payload: payload).encoded(),
@@ -96,23 +94,22 @@ final class NetlinkSocket {
             do {
                 messages = try NetlinkMessage.decodeAll(datagram)
             } catch {
-                throw BPFError.malformed(what: "netlink reply to \(operation) \(object)", detail: error.description)
+                throw .malformed(what: "netlink reply to \(operation) \(object)", detail: error.description)
             }
             for message in messages where message.sequence == expected {
                 let reply: NetlinkReply
                 do {
                     reply = try NetlinkReply(message)
                 } catch {
-                    throw BPFError.malformed(what: "netlink reply to \(operation) \(object)", detail: error.description)
+                    throw .malformed(what: "netlink reply to \(operation) \(object)", detail: error.description)
                 }
                 if message.flags.contains(.dumpInterrupted) { interrupted = true }
                 switch reply {
                 case .message(let data):
                     collected.append(data)
-                    if endsWithFirstMessage { return collected }
+                    if endsWithFirstMessage { return (collected, interrupted) }
                 case .acknowledgement, .done:
-                    if interrupted { throw DumpInterrupted.interrupted }
-                    return collected
+                    return (collected, interrupted)
                 case .error(let error):
                     throw error.bpfError(operation: operation, object: object)
                 case .ignored:
@@ -122,34 +119,35 @@ final class NetlinkSocket {
         }
     }
 
-    private func send(_ bytes: [UInt8], operation: String, object: String) throws {
-        while true {
-            let sent = bytes.withUnsafeBytes { Glibc.send(fd.rawValue, $0.baseAddress, $0.count, 0) }
-            if sent == bytes.count { return }
-            if sent < 0 && errno == EINTR { continue }
-            throw BPFError.system(operation: "send netlink request to \(operation)", object: object, errno: sent < 0 ? errno : EMSGSIZE)
+    private func send(_ bytes: [UInt8], operation: String, object: String) throws(BPFError) {
+        let sent: Result<Int, Errno> = bytes.withUnsafeBytes { buffer in
+            Result { () throws(Errno) in try Errno.retryingInterrupts { Glibc.send(fd.rawValue, buffer.baseAddress, buffer.count, 0) } }
+        }
+        guard case .success(let count) = sent, count == bytes.count else {
+            throw .system(operation: "send netlink request to \(operation)", object: object,
+                          errno: sent.errno != 0 ? sent.errno : EMSGSIZE)
         }
     }
 
     /// One datagram, sized first with MSG_PEEK | MSG_TRUNC so nothing is cut off.
-    private func receive(operation: String, object: String) throws -> [UInt8] {
+    private func receive(operation: String, object: String) throws(BPFError) -> [UInt8] {
         var probe: UInt8 = 0
-        while true {
-            let size = recv(fd.rawValue, &probe, 0, Int32(MSG_PEEK | MSG_TRUNC))
-            if size < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN || errno == EWOULDBLOCK {
-                    throw BPFError.system(operation: "wait for the kernel's netlink reply to \(operation)", object: object, errno: ETIMEDOUT)
-                }
-                throw BPFError.system(operation: "receive netlink reply to \(operation)", object: object, errno: errno)
+        let size = Result { () throws(Errno) in
+            try Errno.retryingInterrupts { recv(fd.rawValue, &probe, 0, Int32(MSG_PEEK | MSG_TRUNC)) }
+        }
+        var datagram = [UInt8](repeating: 0, count: max((try? size.get()) ?? 0, 1))
+        let received: Result<Int, Errno> = size.flatMap { _ in
+            datagram.withUnsafeMutableBytes { buffer in
+                Result { () throws(Errno) in try Errno.retryingInterrupts { recv(fd.rawValue, buffer.baseAddress, buffer.count, 0) } }
             }
-            var datagram = [UInt8](repeating: 0, count: max(size, 1))
-            let received = datagram.withUnsafeMutableBytes { recv(fd.rawValue, $0.baseAddress, $0.count, 0) }
-            if received < 0 {
-                if errno == EINTR { continue }
-                throw BPFError.system(operation: "receive netlink reply to \(operation)", object: object, errno: errno)
-            }
-            return Array(datagram.prefix(received))
+        }
+        switch received {
+        case .success(let count):
+            return Array(datagram.prefix(count))
+        case .failure(let error) where error.rawValue == EAGAIN || error.rawValue == EWOULDBLOCK:
+            throw .system(operation: "wait for the kernel's netlink reply to \(operation)", object: object, errno: ETIMEDOUT)
+        case .failure(let error):
+            throw .system(operation: "receive netlink reply to \(operation)", object: object, errno: error.rawValue)
         }
     }
 }

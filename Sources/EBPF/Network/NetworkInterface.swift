@@ -19,7 +19,7 @@ public struct NetworkInterface: Hashable, Sendable, CustomStringConvertible {
     /// The interface named `name`.
     ///
     /// - Throws: `BPFError.notFound` when there is no such interface.
-    public init(name: String) throws {
+    public init(name: String) throws(BPFError) {
         let index = if_nametoindex(name)
         guard index != 0 else { throw BPFError.notFound(what: "network interface '\(name)'") }
         self.index = Int32(bitPattern: index)
@@ -29,7 +29,7 @@ public struct NetworkInterface: Hashable, Sendable, CustomStringConvertible {
     /// The interface with index `index`.
     ///
     /// - Throws: `BPFError.notFound` when there is no such interface.
-    public init(index: Int32) throws {
+    public init(index: Int32) throws(BPFError) {
         var buffer = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
         guard if_indextoname(UInt32(bitPattern: index), &buffer) != nil else {
             throw BPFError.notFound(what: "network interface with index \(index)")
@@ -44,64 +44,68 @@ public struct NetworkInterface: Hashable, Sendable, CustomStringConvertible {
     // MARK: - Queries
 
     /// Every interface with its XDP state (one RTM_GETLINK dump).
-    public static func all() throws -> [(interface: NetworkInterface, xdp: LinkXDPState?)] {
+    public static func all() throws(BPFError) -> [(interface: NetworkInterface, xdp: LinkXDPState?)] {
         let socket = try NetlinkSocket()
         defer { socket.close() }
         let messages = try socket.dump(type: NetlinkMessageType.getLink, payload: LinkMessage().encoded(),
                                        operation: "list", object: "network interfaces")
-        return try messages.compactMap { message in
-            guard message.type == NetlinkMessageType.newLink else { return nil }
+        var interfaces: [(interface: NetworkInterface, xdp: LinkXDPState?)] = []
+        for message in messages where message.type == NetlinkMessageType.newLink {
             let link = try decode("link list") { () throws(NetlinkError) in try LinkMessage(decoding: message.payload) }
             let xdp = try decode("link \(link.index)") { () throws(NetlinkError) in try link.xdp() }
-            return (NetworkInterface(index: link.index, unchecked: link.name ?? "if\(link.index)"), xdp)
+            interfaces.append((NetworkInterface(index: link.index, unchecked: link.name ?? "if\(link.index)"), xdp))
         }
+        return interfaces
     }
 
     /// The XDP programs the interface runs (IFLA_XDP of RTM_GETLINK).
-    public func xdpState() throws -> LinkXDPState {
+    public func xdpState() throws(BPFError) -> LinkXDPState {
         let socket = try NetlinkSocket()
         defer { socket.close() }
         let reply = try socket.get(type: NetlinkMessageType.getLink, payload: LinkMessage(index: index).encoded(),
                                    operation: "read XDP state of", object: description)
-        let link = try Self.decode(description) { () throws(NetlinkError) in try LinkMessage(decoding: reply.payload) }
-        return try Self.decode(description) { () throws(NetlinkError) in try link.xdp() }
-            ?? (try Self.decode(description) { () throws(NetlinkError) in try LinkXDPState(attributes: []) })
+        return try Self.decode(description) { () throws(NetlinkError) in
+            if let state = try LinkMessage(decoding: reply.payload).xdp() { return state }
+            return try LinkXDPState(attributes: [])
+        }
     }
 
     /// The interface's qdiscs (RTM_GETQDISC dump), such as a clsact.
-    public func qdiscs() throws -> [TrafficControlMessage] {
+    public func qdiscs() throws(BPFError) -> [TrafficControlMessage] {
         let socket = try NetlinkSocket()
         defer { socket.close() }
         let messages = try socket.dump(type: NetlinkMessageType.getQdisc,
                                        payload: TrafficControlMessage(interfaceIndex: index).encoded(),
                                        operation: "list qdiscs of", object: description)
-        return try messages.compactMap { message in
-            guard message.type == NetlinkMessageType.newQdisc else { return nil }
+        var qdiscs: [TrafficControlMessage] = []
+        for message in messages where message.type == NetlinkMessageType.newQdisc {
             let qdisc = try Self.decode(description) { () throws(NetlinkError) in try TrafficControlMessage(decoding: message.payload) }
-            return qdisc.interfaceIndex == index ? qdisc : nil
+            if qdisc.interfaceIndex == index { qdiscs.append(qdisc) }
         }
+        return qdiscs
     }
 
     /// The tc filters at `parent` (`TrafficControlHandle.ingress` or `.egress` of a clsact qdisc).
-    public func filters(parent: UInt32) throws -> [TrafficControlMessage] {
+    public func filters(parent: UInt32) throws(BPFError) -> [TrafficControlMessage] {
         let socket = try NetlinkSocket()
         defer { socket.close() }
         return try filters(parent: parent, socket: socket)
     }
 
-    func filters(parent: UInt32, socket: NetlinkSocket) throws -> [TrafficControlMessage] {
+    func filters(parent: UInt32, socket: NetlinkSocket) throws(BPFError) -> [TrafficControlMessage] {
         let request = TrafficControlMessage(interfaceIndex: index, parent: parent)
         // Without a qdisc at `parent` the dump is empty.
         let messages = try socket.dump(type: NetlinkMessageType.getFilter, payload: request.encoded(),
                                        operation: "list tc filters of", object: description)
-        return try messages.compactMap { message in
-            guard message.type == NetlinkMessageType.newFilter else { return nil }
-            return try Self.decode(description) { () throws(NetlinkError) in try TrafficControlMessage(decoding: message.payload) }
+        var filters: [TrafficControlMessage] = []
+        for message in messages where message.type == NetlinkMessageType.newFilter {
+            filters.append(try Self.decode(description) { () throws(NetlinkError) in try TrafficControlMessage(decoding: message.payload) })
         }
+        return filters
     }
 
     /// The ids of the programs attached through tcx in `direction` (BPF_PROG_QUERY).
-    public func tcxProgramIDs(_ direction: TrafficControlDirection) throws -> [UInt32] {
+    public func tcxProgramIDs(_ direction: TrafficControlDirection) throws(BPFError) -> [UInt32] {
         try Syscall.progQuery(target: index, attachType: direction.tcxAttachType, object: description)
     }
 
@@ -113,11 +117,11 @@ public struct NetworkInterface: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Runs a pure decoder, turning its error into a `BPFError` naming `what`.
-    static func decode<T>(_ what: String, _ body: () throws(NetlinkError) -> T) throws -> T {
+    static func decode<T>(_ what: String, _ body: () throws(NetlinkError) -> T) throws(BPFError) -> T {
         do {
             return try body()
         } catch {
-            throw BPFError.malformed(what: "netlink reply about \(what)", detail: error.description)
+            throw .malformed(what: "netlink reply about \(what)", detail: error.description)
         }
     }
 }

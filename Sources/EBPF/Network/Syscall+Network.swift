@@ -12,8 +12,8 @@ import Musl
 extension Syscall {
     /// BPF_PROG_ATTACH: attaches `programFD` to `targetFD` (a sockmap, a
     /// network namespace, a cgroup) at `attachType`.
-    public static func progAttach(programFD: Int32, targetFD: Int32, attachType: AttachType, flags: UInt32 = 0,
-                                  object: String) throws {
+    package static func progAttach(programFD: Int32, targetFD: Int32, attachType: AttachType, flags: UInt32 = 0,
+                                  object: String) throws(BPFError) {
         var attr = bpf_attr()
         attr.target_fd = UInt32(bitPattern: targetFD)
         attr.attach_bpf_fd = UInt32(bitPattern: programFD)
@@ -32,7 +32,7 @@ extension Syscall {
     }
 
     /// BPF_PROG_DETACH: detaches `programFD` from `targetFD` at `attachType`.
-    public static func progDetach(programFD: Int32, targetFD: Int32, attachType: AttachType, object: String) throws {
+    package static func progDetach(programFD: Int32, targetFD: Int32, attachType: AttachType, object: String) throws(BPFError) {
         var attr = bpf_attr()
         attr.target_fd = UInt32(bitPattern: targetFD)
         attr.attach_bpf_fd = UInt32(bitPattern: programFD)
@@ -47,7 +47,7 @@ extension Syscall {
 
     /// BPF_PROG_QUERY: the ids of the programs attached to `target` (a
     /// descriptor, or for tcx an interface index) at `attachType`.
-    public static func progQuery(target: Int32, attachType: AttachType, object: String) throws -> [UInt32] {
+    package static func progQuery(target: Int32, attachType: AttachType, object: String) throws(BPFError) -> [UInt32] {
         var capacity = 16
         while true {
             var ids = [UInt32](repeating: 0, count: capacity)

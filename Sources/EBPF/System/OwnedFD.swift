@@ -71,10 +71,11 @@ extension OwnedFD {
     }
 
     /// Everything up to end of file (sysfs and procfs files report a size
-    /// of 0, so the size is not asked). `object` names the file in errors.
-    package func readAll(object: String) throws(BPFError) -> [UInt8] {
+    /// of 0, so the size is not asked), `chunkSize` bytes per read(2).
+    /// `object` names the file in errors.
+    package func readAll(object: String, chunkSize: Int = 1 << 16) throws(BPFError) -> [UInt8] {
         var bytes: [UInt8] = []
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 8)
         defer { chunk.deallocate() }
         while true {
             let count: Int

@@ -297,6 +297,19 @@ package enum Syscall {
         }
     }
 
+    /// Detaches a link from its hook now (BPF_LINK_DETACH), even while other
+    /// processes still hold a copy of its descriptor (a child between fork
+    /// and exec does). Links of kinds that cannot detach early report EOPNOTSUPP.
+    package static func linkDetach(linkFD: Int32, object: String) throws(BPFError) {
+        var attr = bpf_attr()
+        attr.link_detach.link_fd = UInt32(bitPattern: linkFD)
+        do {
+            _ = try bpf(BPF_LINK_DETACH, &attr)
+        } catch {
+            throw error.error(operation: "detach link of", object: object)
+        }
+    }
+
     // MARK: - Helpers
 
     /// A pointer as the __aligned_u64 bpf_attr expects.
