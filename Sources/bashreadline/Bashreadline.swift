@@ -24,6 +24,9 @@ struct Bashreadline: ParsableCommand {
     @Option(name: [.customShort("d"), .customLong("duration")], help: "total duration of trace in seconds")
     var duration: Int?
 
+    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
+    var json = false
+
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
@@ -41,9 +44,13 @@ struct Bashreadline: ParsableCommand {
         let b = try BPF(text: source)
         defer { b.close() }
         try b.attachUretprobe(name: binary, sym: "readline", fnName: "printret")
-        StandardOutput.printLine(BashreadlineProgram.header)
-        try b["events"].openRingBuffer(as: bashreadline_event_t.self) { event in
-            StandardOutput.printLine(BashreadlineProgram.line(for: event, clock: ToolClock.hhmmss()))
+        if json {
+            try b.printRecordsAsJSON(ring: "events")
+        } else {
+            StandardOutput.printLine(BashreadlineProgram.header)
+            try b["events"].openRingBuffer(as: bashreadline_event_t.self) { event in
+                StandardOutput.printLine(BashreadlineProgram.line(for: event, clock: ToolClock.hhmmss()))
+            }
         }
         try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
     }

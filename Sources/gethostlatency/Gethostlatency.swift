@@ -24,6 +24,9 @@ struct Gethostlatency: ParsableCommand {
     @Option(name: [.customShort("d"), .customLong("duration")], help: "total duration of trace in seconds")
     var duration: Int?
 
+    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
+    var json = false
+
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
@@ -43,9 +46,13 @@ struct Gethostlatency: ParsableCommand {
             try b.attachUprobe(name: "c", sym: function, fnName: "do_entry", pid: pid ?? -1)
             try b.attachUretprobe(name: "c", sym: function, fnName: "do_return", pid: pid ?? -1)
         }
-        StandardOutput.printLine(GethostlatencyProgram.header)
-        try b["events"].openRingBuffer(as: gethostlatency_event_t.self) { event in
-            StandardOutput.printLine(GethostlatencyProgram.line(for: event, clock: ToolClock.hhmmss()))
+        if json {
+            try b.printRecordsAsJSON(ring: "events")
+        } else {
+            StandardOutput.printLine(GethostlatencyProgram.header)
+            try b["events"].openRingBuffer(as: gethostlatency_event_t.self) { event in
+                StandardOutput.printLine(GethostlatencyProgram.line(for: event, clock: ToolClock.hhmmss()))
+            }
         }
         try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
     }

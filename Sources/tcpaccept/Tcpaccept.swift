@@ -44,6 +44,9 @@ struct Tcpaccept: ParsableCommand {
     @Option(name: [.customShort("d"), .customLong("duration")], help: "total duration of trace in seconds")
     var duration: Int?
 
+    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
+    var json = false
+
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
@@ -66,9 +69,13 @@ struct Tcpaccept: ParsableCommand {
         if let ports { try TCPPortFilter.fill(b, "lports", with: ports) }
         try b.autoAttach()
         var formatter = TcpacceptProgram.Formatter(time: time, timestamp: timestamp)
-        StandardOutput.printLine(formatter.header)
-        try b["events"].openRingBuffer(as: tcpaccept_event_t.self) { event in
-            StandardOutput.printLine(formatter.line(for: event, clock: ToolClock.hhmmss()))
+        if json {
+            try b.printRecordsAsJSON(ring: "events")
+        } else {
+            StandardOutput.printLine(formatter.header)
+            try b["events"].openRingBuffer(as: tcpaccept_event_t.self) { event in
+                StandardOutput.printLine(formatter.line(for: event, clock: ToolClock.hhmmss()))
+            }
         }
         try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
     }

@@ -60,6 +60,9 @@ struct Tcpconnect: ParsableCommand {
     @Option(name: [.customShort("d"), .customLong("duration")], help: "total duration of trace in seconds")
     var duration: Int?
 
+    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
+    var json = false
+
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
@@ -82,7 +85,7 @@ struct Tcpconnect: ParsableCommand {
         if let uid { try TableFilters.fill(b, value: "uid_filter", with: UInt64(uid)) }
         if let ports { try TCPPortFilter.fill(b, "dports", with: ports) }
         try b.autoAttach()
-        StandardOutput.printLine("Tracing connect ... Hit Ctrl-C to end")
+        if !json || count { StandardOutput.printLine("Tracing connect ... Hit Ctrl-C to end") }
         let stop = StopSignal(duration: duration.map(Double.init))
         if count {
             var counts = TcpconnectProgram.Counts()
@@ -92,9 +95,13 @@ struct Tcpconnect: ParsableCommand {
             return
         }
         var formatter = TcpconnectProgram.Formatter(timestamp: timestamp, printUID: printUID, localPort: localPort)
-        StandardOutput.printLine(formatter.header)
-        try b["events"].openRingBuffer(as: tcpconnect_event_t.self) { event in
-            StandardOutput.printLine(formatter.line(for: event))
+        if json {
+            try b.printRecordsAsJSON(ring: "events")
+        } else {
+            StandardOutput.printLine(formatter.header)
+            try b["events"].openRingBuffer(as: tcpconnect_event_t.self) { event in
+                StandardOutput.printLine(formatter.line(for: event))
+            }
         }
         try b.pollReportingDrops(rings: ["events"], until: stop)
     }

@@ -30,6 +30,9 @@ struct Tcpdrop: ParsableCommand {
     @Option(name: [.customShort("d"), .customLong("duration")], help: "total duration of trace in seconds")
     var duration: Int?
 
+    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
+    var json = false
+
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
@@ -49,12 +52,16 @@ struct Tcpdrop: ParsableCommand {
         let b = try BPF(text: source)
         defer { b.close() }
         let stacks = try b["stack_traces"]
-        StandardOutput.printLine(TcpdropProgram.header)
-        try b["events"].openRingBuffer(as: tcpdrop_event_t.self) { event in
-            StandardOutput.printLine(TcpdropProgram.line(for: event, clock: ToolClock.hhmmss(), reasons: reasons))
-            let frames = event.stack_id < 0 ? [] : ((try? stacks.walk(event.stack_id)) ?? [])
-            for address in frames { StandardOutput.printLine("\t" + BPF.ksym(address, showOffset: true)) }
-            StandardOutput.printLine("")
+        if json {
+            try b.printRecordsAsJSON(ring: "events")
+        } else {
+            StandardOutput.printLine(TcpdropProgram.header)
+            try b["events"].openRingBuffer(as: tcpdrop_event_t.self) { event in
+                StandardOutput.printLine(TcpdropProgram.line(for: event, clock: ToolClock.hhmmss(), reasons: reasons))
+                let frames = event.stack_id < 0 ? [] : ((try? stacks.walk(event.stack_id)) ?? [])
+                for address in frames { StandardOutput.printLine("\t" + BPF.ksym(address, showOffset: true)) }
+                StandardOutput.printLine("")
+            }
         }
         try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
     }

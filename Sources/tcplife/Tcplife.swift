@@ -56,6 +56,9 @@ struct Tcplife: ParsableCommand {
     @Option(name: [.customShort("d"), .customLong("duration")], help: "total duration of trace in seconds")
     var duration: Int?
 
+    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
+    var json = false
+
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
@@ -80,9 +83,13 @@ struct Tcplife: ParsableCommand {
         if let remote { try TCPPortFilter.fill(b, "dports", with: remote) }
         try b.autoAttach()
         var formatter = TcplifeProgram.Formatter(style: TCPLineStyle(time: time, timestamp: timestamp, wide: wide, csv: csv))
-        StandardOutput.printLine(formatter.header)
-        try b["events"].openRingBuffer(as: tcplife_event_t.self) { event in
-            StandardOutput.printLine(formatter.line(for: event, clock: ToolClock.hhmmss()))
+        if json {
+            try b.printRecordsAsJSON(ring: "events")
+        } else {
+            StandardOutput.printLine(formatter.header)
+            try b["events"].openRingBuffer(as: tcplife_event_t.self) { event in
+                StandardOutput.printLine(formatter.line(for: event, clock: ToolClock.hhmmss()))
+            }
         }
         try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
     }

@@ -39,6 +39,9 @@ struct Tcpretrans: ParsableCommand {
     @Option(name: [.customShort("d"), .customLong("duration")], help: "total duration of trace in seconds")
     var duration: Int?
 
+    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
+    var json = false
+
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
@@ -56,7 +59,7 @@ struct Tcpretrans: ParsableCommand {
         let b = try BPF(text: source)
         defer { b.close() }
         if lossprobe { try b.attachKprobe(event: "tcp_send_loss_probe", fnName: "trace_tlp") }
-        StandardOutput.printLine("Tracing retransmits ... Hit Ctrl-C to end")
+        if !json || count { StandardOutput.printLine("Tracing retransmits ... Hit Ctrl-C to end") }
         let stop = StopSignal(duration: duration.map(Double.init))
         if count {
             var counts = TcpretransProgram.Counts()
@@ -65,10 +68,14 @@ struct Tcpretrans: ParsableCommand {
             counts.report.forEach(StandardOutput.printLine)
             return
         }
-        StandardOutput.printLine(TcpretransProgram.header(sequence: sequence))
-        let sequence = sequence
-        try b["events"].openRingBuffer(as: tcpretrans_event_t.self) { event in
-            StandardOutput.printLine(TcpretransProgram.line(for: event, clock: ToolClock.hhmmss(), sequence: sequence))
+        if json {
+            try b.printRecordsAsJSON(ring: "events")
+        } else {
+            StandardOutput.printLine(TcpretransProgram.header(sequence: sequence))
+            let sequence = sequence
+            try b["events"].openRingBuffer(as: tcpretrans_event_t.self) { event in
+                StandardOutput.printLine(TcpretransProgram.line(for: event, clock: ToolClock.hhmmss(), sequence: sequence))
+            }
         }
         try b.pollReportingDrops(rings: ["events"], until: stop)
     }

@@ -53,6 +53,9 @@ struct Tcpstates: ParsableCommand {
     @Option(name: [.customShort("d"), .customLong("duration")], help: "total duration of trace in seconds")
     var duration: Int?
 
+    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
+    var json = false
+
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
@@ -76,9 +79,13 @@ struct Tcpstates: ParsableCommand {
         if let remote { try TCPPortFilter.fill(b, "dports", with: remote) }
         try b.autoAttach()
         var formatter = TcpstatesProgram.Formatter(style: TCPLineStyle(time: time, timestamp: timestamp, wide: wide, csv: csv))
-        StandardOutput.printLine(formatter.header)
-        try b["events"].openRingBuffer(as: tcpstates_event_t.self) { event in
-            StandardOutput.printLine(formatter.line(for: event, clock: ToolClock.hhmmss()))
+        if json {
+            try b.printRecordsAsJSON(ring: "events")
+        } else {
+            StandardOutput.printLine(formatter.header)
+            try b["events"].openRingBuffer(as: tcpstates_event_t.self) { event in
+                StandardOutput.printLine(formatter.line(for: event, clock: ToolClock.hhmmss()))
+            }
         }
         try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
     }

@@ -86,6 +86,28 @@ import TestSupport
         #expect(connect.stop() == 0)
     }
 
+    @Test func tcpacceptPrintsJSONRecords() throws {
+        let tcp = LoopbackTCP(family: AF_INET)
+        let (listener, port) = try tcp.listen()
+        defer { close(listener) }
+        let tool = try ToolProcess("tcpaccept", ["-j", "-P", String(port)])
+        // -j prints no header: connect until a record shows (the probes attach after the compile).
+        var found: String?
+        let deadline = Date().addingTimeInterval(30)
+        while found == nil && Date() < deadline {
+            let client = try tcp.connect(port: port)
+            close(accept(listener, nil, nil))
+            close(client.descriptor)
+            found = tool.waitForLine(timeout: 0.5) {
+                $0.hasPrefix(#"{"table":"events","fields":{"#) && $0.contains(#""pid":\#(getpid()),"#)
+                    && $0.contains(#""family":2,"lport":\#(port),"#)
+            }
+        }
+        #expect(found != nil, "output: \(tool.outputLines) stderr: \(tool.standardError)")
+        #expect(tool.outputLines.allSatisfy { $0.hasPrefix("{") })
+        #expect(tool.stop() == 0)
+    }
+
     @Test func retransmitsAndDropsOfAFilteredSYN() throws {
         let retrans = try ToolProcess("tcpretrans", ["-s"])
         let drop = try ToolProcess("tcpdrop", [])
