@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "ProbeSpec"),
         .target(name: "BCC", dependencies: ["BCCDialect", "BCCEvents", "CBPF", "EBPF", "BPFObject", "BTF", "ELF"]),
         // What the bcc-style tools share: stopping on signals, output formats.
-        .target(name: "BCCTools", dependencies: ["BCC", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(name: "BCCTools", dependencies: ["BCC", "EBPF", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "opensnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "execsnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Examples/: the reference guide's ring buffer examples and bcc's examples/ringbuf, in Swift.

@@ -9,7 +9,8 @@ Implementations starting with "swift" are ours; every other one is a peer.
 Output: one row per name with the median, min, max, spread and run count, then for
 our rows the ratio to each peer in the same group (>1 always means we are better:
 ours/peer for rates, peer/ours for times, CPU and memory), and a last line
-`ratios: ringbuf_b2b_vs_libbpf=X ringbuf_vs_bcc=Y compile_warm_vs_bcc=Z btf_header_vs_bpftool=W xdp_vs_bcc=V`.
+`ratios: ringbuf_b2b_vs_libbpf=X ringbuf_vs_bcc=Y compile_warm_vs_bcc=Z btf_header_vs_bpftool=W xdp_vs_bcc=V
+opensnoop_cpu_vs_libbpf_tools=C opensnoop_rss_vs_libbpf_tools=R`.
 """
 
 import re
@@ -76,6 +77,7 @@ TARGETS = [
     ("BPF(text:) warm <= 1/10 of bcc", "compile.warm", "swift", "bcc", 10.0),
     ("btf-header no slower than bpftool", "btf_header", "swift", "bpftool", 1.0),
     ("XDP counter over veth: as many packets per second as bcc's", "xdp.pps", "swift", "bcc", 0.95),
+    ("opensnoop storm: CPU per printed event at or below libbpf-tools'", "opensnoop_storm.cpu_per_event", "swift", "libbpf_tools", 1.0),
 ]
 
 
@@ -109,6 +111,13 @@ def targets(medians, units):
     if cpu_pairs:
         lines.append("Swift callback, back-to-back 16 B, by CPU per record (independent of machine load): "
                      + ", ".join(cpu_pairs))
+    # The opensnoop storm: nothing lost with the default buffer, peak RSS at most 16 MiB.
+    lost = medians.get("opensnoop_storm.lost.swift")
+    if lost is not None:
+        lines.append(f"opensnoop loses nothing in the storm: {lost:.0f} lost, {'met' if lost == 0 else 'NOT met'}")
+    rss = medians.get("opensnoop_storm.maxrss.swift")
+    if rss is not None:
+        lines.append(f"opensnoop peak RSS <= 16 MiB: {rss / 1024:.1f} MiB, {'met' if rss <= 16 * 1024 else 'NOT met'}")
     return lines or ["(no paired results)"]
 
 
@@ -203,7 +212,9 @@ def main():
           f"ringbuf_vs_bcc={pair('ringbuf.b2b.16.rate', 'swift_callback', 'bcc', 'ringbuf.parallel.16.rate')} "
           f"compile_warm_vs_bcc={pair('compile.warm', 'swift', 'bcc')} "
           f"btf_header_vs_bpftool={pair('btf_header', 'swift', 'bpftool')} "
-          f"xdp_vs_bcc={pair('xdp.pps', 'swift', 'bcc')}")
+          f"xdp_vs_bcc={pair('xdp.pps', 'swift', 'bcc')} "
+          f"opensnoop_cpu_vs_libbpf_tools={pair('opensnoop_storm.cpu_per_event', 'swift', 'libbpf_tools')} "
+          f"opensnoop_rss_vs_libbpf_tools={pair('opensnoop_storm.maxrss', 'swift', 'libbpf_tools')}")
 
 
 if __name__ == "__main__":

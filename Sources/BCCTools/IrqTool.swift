@@ -20,18 +20,12 @@ public struct IrqOptions: ParsableArguments {
     @Flag(name: .customLong("ebpf"), help: .hidden)
     public var ebpf = false
 
-    @Argument(help: "output interval, in seconds")
-    public var interval: Int = 99_999_999
-
-    @Argument(help: "number of outputs")
-    public var outputs: Int = 99_999_999
+    @OptionGroup public var summary: SummaryArguments
 
     public init() {}
 
     public func validate() throws {
         if let cpu, cpu < 0 { throw ValidationError("-c must be a CPU number, got \(cpu)") }
-        guard interval > 0 else { throw ValidationError("interval must be positive, got \(interval)") }
-        guard outputs > 0 else { throw ValidationError("number of outputs must be positive, got \(outputs)") }
     }
 
     /// The tool's -C flag (named `flag`) cannot go with the time options.
@@ -86,7 +80,7 @@ public struct IrqTool {
         let unit = IrqMeasure.unit(count: counting, nanoseconds: options.nanoseconds)
         StandardOutput.printLine(counting ? "Tracing \(what) events... Hit Ctrl-C to end." : "Tracing \(what) event time... Hit Ctrl-C to end.")
         let table = try b["dist"]
-        var loop = SummaryIntervals(interval: Double(options.interval), count: options.outputs, stop: StopSignal())
+        var loop = options.summary.intervals()
         while true {
             let last = loop.waitForSummary()
             var summary = HistogramSummary.header(timestamp: options.timestamp)

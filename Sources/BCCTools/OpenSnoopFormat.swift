@@ -1,5 +1,6 @@
 // opensnoop's columns, as bcc's tools/opensnoop.py prints them.
-import Foundation
+import BCC
+import Glibc
 
 /// One completed open, as opensnoop's BPF program reports it.
 public struct OpenEvent: Hashable, Sendable {
@@ -77,29 +78,94 @@ public struct OpenSnoopFormatter: Sendable {
     /// The line for `event`, or nil when a filter hides it. The first event
     /// seen (shown or not) starts the TIME(s) clock, as in bcc.
     public mutating func line(for event: OpenEvent) -> String? {
-        let initial = initialTimestamp ?? event.timestampMicros
-        initialTimestamp = initial
-        if failedOnly && event.ret >= 0 { return nil }
-        if let nameFilter, !event.comm.contains(nameFilter) { return nil }
-        let fd = event.ret >= 0 ? Int(event.ret) : -1
-        let err = event.ret >= 0 ? 0 : -Int(event.ret)
-        var line = ""
-        if timestamps {
-            let delta = Double(event.timestampMicros &- initial) / 1_000_000
-            line += CText.left(String(format: "%.9f", delta), 14)
-        }
-        if printUID { line += CText.left(String(event.uid), 6) }
-        let id = showTID ? event.tid : event.pid
-        line += "\(CText.left(String(id), 6)) \(CText.left(event.comm, 16)) \(CText.right(String(fd), 4)) \(CText.right(String(err), 3)) "
-        if extendedFields {
-            // open(2) ignores the mode unless O_CREAT or O_TMPFILE is given.
-            let oCreat: Int32 = 0o100, oTmpfile: Int32 = 0o20_200_000
-            if event.mode == 0 && event.flags & oCreat == 0 && event.flags & oTmpfile != oTmpfile {
-                line += String(format: "%08o n/a  ", event.flags)
-            } else {
-                line += String(format: "%08o %04o ", event.flags, event.mode)
+        let output = OutputBuffer(descriptor: -1, capacity: 1024)
+        var comm = event.comm, path = event.path
+        let shown = comm.withUTF8 { comm in
+            path.withUTF8 { path in
+                append(pid: event.pid, tid: event.tid, timestampMicros: event.timestampMicros, uid: event.uid, ret: event.ret,
+                       flags: event.flags, mode: event.mode, comm: UnsafeRawBufferPointer(comm),
+                       path: UnsafeRawBufferPointer(path), to: output)
             }
         }
-        return line + event.path
+        guard shown else { return nil }
+        return String(output.text.dropLast())
+    }
+
+    /// Appends the line for one opensnoop record to `output` without making
+    /// a String; false when a filter hides it.
+    public mutating func append(_ record: opensnoop_data_t, to output: OutputBuffer) -> Bool {
+        var record = record
+        return withUnsafeBytes(of: &record.comm) { comm in
+            withUnsafeBytes(of: &record.name) { path in
+                append(pid: UInt32(truncatingIfNeeded: record.id >> 32), tid: UInt32(truncatingIfNeeded: record.id),
+                       timestampMicros: record.ts, uid: record.uid, ret: record.ret, flags: record.flags, mode: record.mode,
+                       comm: comm, path: path, to: output)
+            }
+        }
+    }
+
+    /// The one formatting of a line: `comm` and `path` are C strings (up to
+    /// a NUL or their end).
+    private mutating func append(pid: UInt32, tid: UInt32, timestampMicros: UInt64, uid: UInt32, ret: Int32, flags: Int32,
+                                 mode: UInt32, comm: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer,
+                                 to output: OutputBuffer) -> Bool {
+        let initial = initialTimestamp ?? timestampMicros
+        initialTimestamp = initial
+        if failedOnly && ret >= 0 { return false }
+        let commLength = OutputBuffer.cStringLength(comm)
+        if let nameFilter, !Self.contains(UnsafeRawBufferPointer(rebasing: comm[0 ..< commLength]), nameFilter) { return false }
+        if timestamps {
+            // bcc's "%-14.9f" of the seconds: microseconds, so the last three digits are zeros.
+            let delta = timestampMicros &- initial
+            let seconds = delta / 1_000_000
+            output.append(Int64(truncatingIfNeeded: seconds))
+            output.append(UInt8(ascii: "."))
+            output.append(zeroPadded: delta % 1_000_000, digits: 6)
+            output.append("000", width: 7 - Self.digitCount(seconds))
+        }
+        if printUID { output.append(Int64(uid), width: 6, leftAligned: true) }
+        output.append(Int64(showTID ? tid : pid), width: 6, leftAligned: true)
+        output.append(UInt8(ascii: " "))
+        output.append(cString: comm, width: 16)
+        output.append(UInt8(ascii: " "))
+        output.append(ret >= 0 ? Int64(ret) : -1, width: 4)
+        output.append(UInt8(ascii: " "))
+        output.append(ret >= 0 ? 0 : -Int64(ret), width: 3)
+        output.append(UInt8(ascii: " "))
+        if extendedFields {
+            output.append(octal: UInt64(UInt32(bitPattern: flags)), digits: 8)
+            // open(2) ignores the mode unless O_CREAT or O_TMPFILE is given.
+            let oCreat: Int32 = 0o100, oTmpfile: Int32 = 0o20_200_000
+            if mode == 0 && flags & oCreat == 0 && flags & oTmpfile != oTmpfile {
+                output.append(" n/a  ", width: 0)
+            } else {
+                output.append(UInt8(ascii: " "))
+                output.append(octal: UInt64(mode), digits: 4)
+                output.append(UInt8(ascii: " "))
+            }
+        }
+        output.append(cString: path)
+        output.append(UInt8(ascii: "\n"))
+        return true
+    }
+
+    private static func digitCount(_ value: UInt64) -> Int {
+        var digits = 1, rest = value
+        while rest >= 10 { digits += 1; rest /= 10 }
+        return digits
+    }
+
+    /// True when the bytes contain `text`'s UTF-8.
+    private static func contains(_ bytes: UnsafeRawBufferPointer, _ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { needle in
+            guard !needle.isEmpty else { return true }
+            guard needle.count <= bytes.count else { return false }
+            let first = needle[0]
+            for start in 0 ... bytes.count - needle.count where bytes[start] == first {
+                if memcmp(bytes.baseAddress! + start, needle.baseAddress!, needle.count) == 0 { return true }
+            }
+            return false
+        }
     }
 }

@@ -3,20 +3,44 @@
 // ring buffer. Its records are read through opensnoop_data_t
 // (OpenSnoopEvent.swift), which `swift-bcc types` writes from this program.
 import BCC
+import EBPF
 
 /// The BPF side of opensnoop.
 public enum OpenSnoopProgram {
     /// Bytes in a record's path (bcc's NAME_MAX).
     public static let nameSize = 255
 
+    /// Pages of opensnoop's one ring for `perCPU` pages per CPU (bcc's and
+    /// libbpf-tools' perf buffers have that many on each CPU): the product,
+    /// rounded up to a power of two as the kernel requires.
+    public static func ringPages(perCPU: Int, cpus: Int? = nil) throws(BCCError) -> Int {
+        var count = cpus ?? 1
+        if cpus == nil {
+            do throws(BPFError) {
+                count = try PossibleCPUs.count()
+            } catch {
+                throw .kernel(operation: "count", object: "possible CPUs", cause: error)
+            }
+        }
+        var pages = 1
+        while pages < perCPU * max(count, 1) { pages <<= 1 }
+        return pages
+    }
+
     /// The program for the given filters. `bufferPages` sizes the ring buffer
-    /// (a power of two); `pid` / `tid` keep only that process or thread.
-    public static func source(pid: Int32? = nil, tid: Int32? = nil, uid: UInt32? = nil,
+    /// (a power of two); `filterPid`, `filterTid` and `filterUID` keep only
+    /// the process, thread or user the tool puts in `pid_filter`,
+    /// `tid_filter` or `uid_filter` (``TableFilters``) before attaching, so a
+    /// run for another pid hits the compile cache.
+    public static func source(filterPid: Bool = false, filterTid: Bool = false, filterUID: Bool = false,
                               bufferPages: Int = 64) -> String {
         var filter = ""
-        if let pid { filter += "if (pid != \(pid)) { return 0; }\n" }
-        if let tid { filter += "    if (tid != \(tid)) { return 0; }\n" }
-        if let uid { filter += "    if (uid != \(uid)) { return 0; }\n" }
+        var tables = ""
+        for (enabled, name, value) in [(filterPid, "pid_filter", "pid"), (filterTid, "tid_filter", "tid"), (filterUID, "uid_filter", "uid")]
+        where enabled {
+            tables += TableFilters.value(name) + "\n"
+            filter += "if (\(value) != \(name)_value()) { return 0; }\n    "
+        }
         return """
             #include <uapi/linux/ptrace.h>
             #include <linux/sched.h>
@@ -41,6 +65,7 @@ public enum OpenSnoopProgram {
 
             BPF_HASH(infotmp, u64, struct val_t);
             BPF_RINGBUF_OUTPUT(events, \(bufferPages));
+            \(tables)
 
             static int trace_entry(const char *filename, int flags, u32 mode)
             {

@@ -1,5 +1,6 @@
 // The summary loop of bcc's interval tools (runqlat, funccount, argdist...):
 // sleep an interval, print, repeat until a count, a duration or Ctrl-C.
+import ArgumentParser
 import Foundation
 
 /// Paces a tool that prints a summary every `interval` seconds, `count`
@@ -39,5 +40,26 @@ public enum ToolClock {
         var parts = tm()
         localtime_r(&seconds, &parts)
         return String(format: "%02d:%02d:%02d", parts.tm_hour, parts.tm_min, parts.tm_sec)
+    }
+}
+
+/// The trailing `[interval [count]]` arguments of bcc's summarizing tools.
+public struct SummaryArguments: ParsableArguments {
+    @Argument(help: "output interval, in seconds")
+    public var interval: Int = 99_999_999
+
+    @Argument(help: "number of outputs")
+    public var count: Int = 99_999_999
+
+    public init() {}
+
+    public func validate() throws {
+        guard interval > 0 else { throw ValidationError("interval must be positive, got \(interval)") }
+        guard count > 0 else { throw ValidationError("count must be positive, got \(count)") }
+    }
+
+    /// The summary loop these arguments ask for, ended early by `stop`.
+    public func intervals(stop: StopSignal = StopSignal()) -> SummaryIntervals {
+        SummaryIntervals(interval: Double(interval), count: count, stop: stop)
     }
 }

@@ -44,14 +44,15 @@ struct Bashreadline: ParsableCommand {
         let b = try BPF(text: source)
         defer { b.close() }
         try b.attachUretprobe(name: binary, sym: "readline", fnName: "printret")
+        let output = OutputBuffer()
         if json {
-            try b.printRecordsAsJSON(ring: "events")
+            try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             StandardOutput.printLine(BashreadlineProgram.header)
             try b["events"].openRingBuffer(as: bashreadline_event_t.self) { event in
-                StandardOutput.printLine(BashreadlineProgram.line(for: event, clock: ToolClock.hhmmss()))
+                output.appendLine(BashreadlineProgram.line(for: event, clock: ToolClock.hhmmss()))
             }
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)))
     }
 }

@@ -48,15 +48,9 @@ struct Biolatency: ParsableCommand {
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
-    @Argument(help: "output interval, in seconds")
-    var interval: Int = 99_999_999
-
-    @Argument(help: "number of outputs")
-    var count: Int = 99_999_999
+    @OptionGroup var summary: SummaryArguments
 
     func validate() throws {
-        guard interval > 0 else { throw ValidationError("interval must be positive, got \(interval)") }
-        guard count > 0 else { throw ValidationError("count must be positive, got \(count)") }
         if flags && disks { throw ValidationError("can only use -D or -F") }
     }
 
@@ -83,7 +77,7 @@ struct Biolatency: ParsableCommand {
         let dist = try b["dist"]
         let devices = BlockDevices.current()
         let stop = StopSignal()
-        var loop = SummaryIntervals(interval: Double(interval), count: count, stop: stop)
+        var loop = summary.intervals(stop: stop)
         while true {
             let last = loop.waitForSummary()
             var text = HistogramSummary.header(timestamp: timestamp)

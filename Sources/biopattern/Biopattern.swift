@@ -20,16 +20,7 @@ struct Biopattern: ParsableCommand {
     @Option(name: [.customShort("d"), .long], help: "Trace this disk only")
     var disk: String?
 
-    @Argument(help: "Output interval in seconds")
-    var interval: Int = 99_999_999
-
-    @Argument(help: "Number of outputs")
-    var count: Int = 99_999_999
-
-    func validate() throws {
-        guard interval > 0 else { throw ValidationError("interval must be positive, got \(interval)") }
-        guard count > 0 else { throw ValidationError("count must be positive, got \(count)") }
-    }
+    @OptionGroup var summary: SummaryArguments
 
     func run() throws {
         let device: UInt32?
@@ -45,7 +36,7 @@ struct Biopattern: ParsableCommand {
         let counters = try b["counters"].typed(key: UInt32.self, value: BiopatternProgram.Counter.self)
         let devices = BlockDevices.current()
         StandardOutput.printLine(BiopatternProgram.header)
-        var loop = SummaryIntervals(interval: Double(interval), count: count, stop: StopSignal())
+        var loop = summary.intervals()
         while true {
             let last = loop.waitForSummary()
             let time = ToolClock.hhmmss()

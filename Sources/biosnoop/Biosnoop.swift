@@ -56,10 +56,12 @@ struct Biosnoop: ParsableCommand {
         if let device { try TableFilters.fill(b, value: "disk_filter", with: UInt64(device)) }
         try b.autoAttach()
         var formatter = BiosnoopFormatter(showPattern: pattern, showQueued: queue, devices: BlockDevices.current())
-        StandardOutput.printLine(formatter.header)
+        let output = OutputBuffer()
+        output.appendLine(formatter.header)
+        output.flush()
         try b["events"].openRingBuffer(as: biosnoop_event_t.self) { event in
-            StandardOutput.printLine(formatter.line(for: event))
+            output.appendLine(formatter.line(for: event))
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, until: StopSignal(duration: duration.map(Double.init)))
     }
 }

@@ -28,16 +28,7 @@ struct Bitesize: ParsableCommand {
     @Flag(name: [.customShort("T"), .long], help: "include timestamp on output")
     var timestamp = false
 
-    @Argument(help: "output interval, in seconds")
-    var interval: Int = 99_999_999
-
-    @Argument(help: "number of outputs")
-    var count: Int = 99_999_999
-
-    func validate() throws {
-        guard interval > 0 else { throw ValidationError("interval must be positive, got \(interval)") }
-        guard count > 0 else { throw ValidationError("count must be positive, got \(count)") }
-    }
+    @OptionGroup var summary: SummaryArguments
 
     func run() throws {
         let device: UInt32?
@@ -53,7 +44,7 @@ struct Bitesize: ParsableCommand {
         try b.autoAttach()
         StandardOutput.printLine("Tracing block I/O... Hit Ctrl-C to end.")
         let dist = try b["dist"]
-        var loop = SummaryIntervals(interval: Double(interval), count: count, stop: StopSignal())
+        var loop = summary.intervals()
         while true {
             let last = loop.waitForSummary()
             var text = timestamp ? HistogramSummary.header(timestamp: true) : ""

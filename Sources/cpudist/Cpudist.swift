@@ -51,15 +51,9 @@ struct Cpudist: ParsableCommand {
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
-    @Argument(help: "output interval, in seconds")
-    var interval: Int = 99_999_999
-
-    @Argument(help: "number of outputs")
-    var count: Int = 99_999_999
+    @OptionGroup var summary: SummaryArguments
 
     func validate() throws {
-        guard interval > 0 else { throw ValidationError("interval must be positive, got \(interval)") }
-        guard count > 0 else { throw ValidationError("count must be positive, got \(count)") }
         if pids && tids { throw ValidationError("-P and -L cannot be used together") }
     }
 
@@ -78,7 +72,7 @@ struct Cpudist: ParsableCommand {
         let unit = milliseconds ? "msecs" : "usecs"
         StandardOutput.printLine("Tracing \(offcpu ? "off" : "on")-CPU time... Hit Ctrl-C to end.")
         let dist = try b["dist"]
-        var loop = SummaryIntervals(interval: Double(interval), count: count, stop: StopSignal())
+        var loop = summary.intervals()
         while true {
             let last = loop.waitForSummary()
             var text = HistogramSummary.header(timestamp: timestamp)

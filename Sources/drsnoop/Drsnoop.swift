@@ -11,10 +11,11 @@ struct Drsnoop: ParsableCommand {
         abstract: "Trace direct reclaim",
         discussion: """
             Uses the vmscan:mm_vmscan_direct_reclaim_begin and _end tracepoints, as bcc's
-            drsnoop does; --memcg adds mm_vmscan_memcg_reclaim_begin/_end, the reclaim a task
-            does itself when its memory cgroup is at its limit. -v's FREE(KB) is MemFree from
-            /proc/meminfo when the line is printed (bcc reads vm_zone_stat, which needs
-            CONFIG_KALLSYMS_ALL). Dropped records are reported as "Possibly lost N samples".
+            drsnoop does; --memcg adds mm_vmscan_memcg_reclaim_begin/_end, the reclaim a
+            task does itself when its memory cgroup is at its limit. -v's FREE(KB) is
+            MemFree from /proc/meminfo when the line is printed (bcc reads vm_zone_stat,
+            which needs CONFIG_KALLSYMS_ALL). Dropped records are reported as "Possibly
+            lost N samples".
 
             examples:
                 drsnoop           # trace all direct reclaim
@@ -81,13 +82,14 @@ struct Drsnoop: ParsableCommand {
         let (timestamps, showUID, thread, verbose, name) = (timestamp, printUID, tid != nil, verbose, name)
         StandardOutput.printLine(DrsnoopProgram.header(timestamps: timestamps, uid: showUID, thread: thread, verbose: verbose))
         var start: UInt64 = 0
+        let output = OutputBuffer()
         try b["events"].openRingBuffer(as: drsnoop_event_t.self) { event in
             if start == 0 { start = event.ts }
             if let name, !event.nameString.contains(name) { return }
             let free = verbose ? (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)).flatMap(DrsnoopProgram.freeKB) : nil
-            StandardOutput.printLine(DrsnoopProgram.line(for: event, start: start, timestamps: timestamps, uid: showUID,
+            output.appendLine(DrsnoopProgram.line(for: event, start: start, timestamps: timestamps, uid: showUID,
                                                          thread: thread, freeKB: free))
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, until: StopSignal(duration: duration.map(Double.init)))
     }
 }

@@ -68,14 +68,14 @@ struct ExecSnoop: ParsableCommand {
                                            namePattern: name, linePattern: line, quote: quote,
                                            printParentComm: printParentComm)
         let stop = StopSignal(duration: duration.map(Double.init))
-        StandardOutput.printLine(formatter.header)
+        let output = OutputBuffer()
+        output.appendLine(formatter.header)
+        output.flush()
         // Checks execsnoop_data_t against the program's BTF before the first record.
         try b["events"].openRingBuffer(as: execsnoop_data_t.self) { data in
             guard let record = ExecRecord(data) else { return }
-            if let line = formatter.line(for: record) { StandardOutput.printLine(line) }
+            if let line = formatter.line(for: record) { output.appendLine(line) }
         }
-        while !stop.isStopped {
-            try b.ringBufferPoll(timeout: stop.pollTimeout())
-        }
+        try b.pollReportingDrops(rings: ["events"], output: output, until: stop)
     }
 }

@@ -10,8 +10,8 @@ struct Exitsnoop: ParsableCommand {
         abstract: "Trace all process termination (exit, fatal signal)",
         discussion: """
             Uses the sched:sched_process_exit tracepoint, as bcc's exitsnoop does. With -p
-            it ends after that process's exit. Dropped records are reported as
-            "Possibly lost N samples".
+            it ends after that process's exit. Dropped records are reported as "Possibly
+            lost N samples".
 
             examples:
                 exitsnoop                # trace all process termination
@@ -66,8 +66,9 @@ struct Exitsnoop: ParsableCommand {
         try b.autoAttach()
         // With -p, the main thread's exit ends the trace.
         var sawTarget = false
+        let output = OutputBuffer()
         if json {
-            try b.printRecordsAsJSON(ring: "events") { event in
+            try b.printRecordsAsJSON(ring: "events", output: output) { event in
                 if event.pid?.int == event.tid?.int { sawTarget = true }
             }
         } else {
@@ -79,11 +80,11 @@ struct Exitsnoop: ParsableCommand {
             let label = label.map { $0.isEmpty ? "exit" : $0 }
             try b["events"].openRingBuffer(as: exitsnoop_event_t.self) { event in
                 let time = timestamps ? ExitsnoopProgram.timestamp(utc: utc) : nil
-                StandardOutput.printLine(ExitsnoopProgram.line(for: event, time: time, label: label))
+                output.appendLine(ExitsnoopProgram.line(for: event, time: time, label: label))
                 if event.tid == event.pid { sawTarget = true }
             }
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)),
+        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)),
                                  done: { pid != nil && sawTarget })
     }
 }

@@ -46,14 +46,15 @@ struct Gethostlatency: ParsableCommand {
             try b.attachUprobe(name: "c", sym: function, fnName: "do_entry", pid: pid ?? -1)
             try b.attachUretprobe(name: "c", sym: function, fnName: "do_return", pid: pid ?? -1)
         }
+        let output = OutputBuffer()
         if json {
-            try b.printRecordsAsJSON(ring: "events")
+            try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             StandardOutput.printLine(GethostlatencyProgram.header)
             try b["events"].openRingBuffer(as: gethostlatency_event_t.self) { event in
-                StandardOutput.printLine(GethostlatencyProgram.line(for: event, clock: ToolClock.hhmmss()))
+                output.appendLine(GethostlatencyProgram.line(for: event, clock: ToolClock.hhmmss()))
             }
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)))
     }
 }

@@ -10,9 +10,9 @@ struct Killsnoop: ParsableCommand {
         commandName: "killsnoop",
         abstract: "Trace signals issued by the kill() syscall",
         discussion: """
-            Uses the syscalls:sys_enter_kill and sys_exit_kill tracepoints (bcc's killsnoop
-            uses a kprobe and kretprobe on the kill syscall). Dropped records are reported
-            as "Possibly lost N samples".
+            Uses the syscalls:sys_enter_kill and sys_exit_kill tracepoints (bcc's
+            killsnoop uses a kprobe and kretprobe on the kill syscall). Dropped records
+            are reported as "Possibly lost N samples".
 
             examples:
                 killsnoop           # trace all kill() signals
@@ -62,15 +62,16 @@ struct Killsnoop: ParsableCommand {
         if let tpid { try TableFilters.fill(b, value: "tpid_filter", with: UInt64(UInt32(bitPattern: tpid))) }
         if let signal, case .success(let mask) = SignalNames.mask(signal) { try TableFilters.fill(b, value: "signal_mask", with: mask) }
         try b.autoAttach()
+        let output = OutputBuffer()
         if json {
-            try b.printRecordsAsJSON(ring: "events")
+            try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             let width = KillsnoopProgram.pidWidth(pidMax: try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))
             StandardOutput.printLine(KillsnoopProgram.header(pidWidth: width))
             try b["events"].openRingBuffer(as: killsnoop_event_t.self) { event in
-                StandardOutput.printLine(KillsnoopProgram.line(for: event, time: ToolClock.hhmmss(), pidWidth: width))
+                output.appendLine(KillsnoopProgram.line(for: event, time: ToolClock.hhmmss(), pidWidth: width))
             }
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)))
     }
 }

@@ -9,10 +9,10 @@ struct Mountsnoop: ParsableCommand {
         commandName: "mountsnoop",
         abstract: "trace mount() and umount() syscalls",
         discussion: """
-            Uses the syscalls:sys_{enter,exit}_* tracepoints of mount, umount, fsopen, fsconfig,
-            fsmount and move_mount (bcc's mountsnoop uses kprobes and kretprobes on the same
-            calls). Strings are read up to 255 bytes (type and fsopen's name: 63).
-            Dropped records are reported as "Possibly lost N samples".
+            Uses the syscalls:sys_{enter,exit}_* tracepoints of mount, umount, fsopen,
+            fsconfig, fsmount and move_mount (bcc's mountsnoop uses kprobes and kretprobes
+            on the same calls). Strings are read up to 255 bytes (type and fsopen's name:
+            63). Dropped records are reported as "Possibly lost N samples".
             """)
 
     @Flag(name: [.customShort("P"), .customLong("parent_process")], help: "also snoop the parent process")
@@ -39,15 +39,16 @@ struct Mountsnoop: ParsableCommand {
         }
         let b = try BPF(text: source)
         defer { b.close() }
+        let output = OutputBuffer()
         if json {
-            try b.printRecordsAsJSON(ring: "events")
+            try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             let parent = parentProcess
             StandardOutput.printLine(MountsnoopProgram.header(parent: parent))
             try b["events"].openRingBuffer(as: mountsnoop_event_t.self) { event in
-                if let line = MountsnoopProgram.line(for: event, parent: parent) { StandardOutput.printLine(line) }
+                if let line = MountsnoopProgram.line(for: event, parent: parent) { output.appendLine(line) }
             }
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)))
     }
 }

@@ -84,27 +84,17 @@ struct Offcputime: ParsableCommand {
         guard duration > 0 else { throw ValidationError("duration must be nonzero, got \(duration)") }
         guard stackStorageSize > 0 else { throw ValidationError("--stack-storage-size must be nonzero") }
         guard minBlockTime > 0, maxBlockTime > 0 else { throw ValidationError("block times must be nonzero") }
-        _ = try Self.ids(pids, "-p")
-        _ = try Self.ids(tids, "-t")
-    }
-
-    /// A comma-separated list of non-negative ids.
-    static func ids(_ text: String?, _ option: String) throws -> [Int32]? {
-        guard let text else { return nil }
-        let ids = text.split(separator: ",").map { Int32($0.trimmingCharacters(in: .whitespaces)) }
-        guard !ids.isEmpty, ids.allSatisfy({ ($0 ?? -1) >= 0 }) else {
-            throw ValidationError("\(option) must be a comma-separated list of positive integers, got '\(text)'")
-        }
-        return ids.compactMap { $0 }
+        _ = try IDList.parse(pids, option: "-p")
+        _ = try IDList.parse(tids, option: "-t")
     }
 
     func run() throws {
         let threads: OffcputimeProgram.Threads
         let threadContext: String
-        if let ids = try Self.ids(pids, "-p") {
+        if let ids = try IDList.parse(pids, option: "-p") {
             threads = .processes(ids)
             threadContext = "PIDs " + ids.map(String.init).joined(separator: ",")
-        } else if let ids = try Self.ids(tids, "-t") {
+        } else if let ids = try IDList.parse(tids, option: "-t") {
             threads = .threads(ids)
             threadContext = "TIDs " + ids.map(String.init).joined(separator: ",")
         } else if userThreadsOnly {

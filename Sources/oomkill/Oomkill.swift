@@ -37,6 +37,7 @@ struct Oomkill: ParsableCommand {
         StandardOutput.printLine("Tracing OOM kills... Ctrl-C to stop.")
         let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
         let stacks = try b["stack_traces"]
+        let output = OutputBuffer()
         try b["events"].openRingBuffer(as: oomkill_event_t.self) { event in
             let loadavg = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
@@ -47,8 +48,8 @@ struct Oomkill: ParsableCommand {
             } else {
                 lines.append("  Failed to capture stack trace")
             }
-            StandardOutput.printLine(lines.joined(separator: "\n"))
+            output.appendLine(lines.joined(separator: "\n"))
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, until: StopSignal(duration: duration.map(Double.init)))
     }
 }

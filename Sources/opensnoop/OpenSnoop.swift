@@ -50,7 +50,7 @@ struct OpenSnoop: ParsableCommand {
     var extendedFields = false
 
     @Option(name: [.customShort("b"), .customLong("buffer-pages")],
-            help: "size of the ring buffer (must be a power of two number of pages and defaults to 64)")
+            help: "size of the ring buffer in pages per CPU (must be a power of two number of pages and defaults to 64)")
     var bufferPages = 64
 
     func validate() throws {
@@ -61,18 +61,26 @@ struct OpenSnoop: ParsableCommand {
     }
 
     func run() throws {
-        let b = try BPF(text: OpenSnoopProgram.source(pid: pid, tid: tid, uid: uid, bufferPages: bufferPages))
+        // bcc's -b is pages per CPU (a perf buffer each); one ring serves
+        // every CPU, so it gets that many pages for each of them, as libbpf-tools' buffers do.
+        let ringPages = try OpenSnoopProgram.ringPages(perCPU: bufferPages)
+        let b = try BPF(text: OpenSnoopProgram.source(filterPid: pid != nil, filterTid: tid != nil, filterUID: uid != nil,
+                                                      bufferPages: ringPages), autoAttach: false)
         defer { b.close() }
+        if let pid { try TableFilters.fill(b, value: "pid_filter", with: UInt64(UInt32(bitPattern: pid))) }
+        if let tid { try TableFilters.fill(b, value: "tid_filter", with: UInt64(UInt32(bitPattern: tid))) }
+        if let uid { try TableFilters.fill(b, value: "uid_filter", with: UInt64(uid)) }
+        try b.autoAttach()
         var formatter = OpenSnoopFormatter(timestamps: timestamp, printUID: printUID, failedOnly: failed,
                                            nameFilter: name, showTID: tid != nil, extendedFields: extendedFields)
         let stop = StopSignal(duration: duration.map(Double.init))
-        StandardOutput.printLine(formatter.header)
+        let output = OutputBuffer()
+        output.append(formatter.header + "\n")
+        output.flush()
         // Checks opensnoop_data_t against the program's BTF before the first record.
         try b["events"].openRingBuffer(as: opensnoop_data_t.self) { record in
-            if let line = formatter.line(for: OpenEvent(record)) { StandardOutput.printLine(line) }
+            _ = formatter.append(record, to: output)
         }
-        while !stop.isStopped {
-            try b.ringBufferPoll(timeout: stop.pollTimeout())
-        }
+        try b.pollReportingDrops(rings: ["events"], output: output, until: stop)
     }
 }

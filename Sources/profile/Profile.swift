@@ -80,26 +80,16 @@ struct Profile: ParsableCommand {
         if frequency == 0 || count == 0 { throw ValidationError("-F and -c must be positive") }
         guard duration > 0 else { throw ValidationError("duration must be nonzero, got \(duration)") }
         guard hashStorageSize > 0, stackStorageSize > 0 else { throw ValidationError("storage sizes must be nonzero") }
-        _ = try Self.ids(pid, "-p")
-        _ = try Self.ids(tid, "-L")
-    }
-
-    /// A comma-separated list of non-negative ids.
-    static func ids(_ text: String?, _ option: String) throws -> [Int32]? {
-        guard let text else { return nil }
-        let ids = text.split(separator: ",").map { Int32($0.trimmingCharacters(in: .whitespaces)) }
-        guard !ids.isEmpty, ids.allSatisfy({ ($0 ?? -1) >= 0 }) else {
-            throw ValidationError("\(option) must be a comma-separated list of positive integers, got '\(text)'")
-        }
-        return ids.compactMap { $0 }
+        _ = try IDList.parse(pid, option: "-p")
+        _ = try IDList.parse(tid, option: "-L")
     }
 
     func run() throws {
         let threads: ProfileProgram.Threads
         let threadContext: String
-        if let ids = try Self.ids(pid, "-p") {
+        if let ids = try IDList.parse(pid, option: "-p") {
             (threads, threadContext) = (.processes(ids), "PID \(ids)")
-        } else if let ids = try Self.ids(tid, "-L") {
+        } else if let ids = try IDList.parse(tid, option: "-L") {
             (threads, threadContext) = (.threads(ids), "TID \(ids)")
         } else {
             (threads, threadContext) = (.all, "all threads")

@@ -2,7 +2,6 @@
 import ArgumentParser
 import BCC
 import BCCTools
-import Foundation
 
 @main
 struct Runqlat: ParsableCommand {
@@ -37,15 +36,9 @@ struct Runqlat: ParsableCommand {
     @Option(name: [.customShort("d"), .long], help: "total duration of trace in seconds")
     var duration: Int?
 
-    @Argument(help: "output interval, in seconds")
-    var interval: Int = 99_999_999
-
-    @Argument(help: "number of outputs")
-    var count: Int = 99_999_999
+    @OptionGroup var summary: SummaryArguments
 
     func validate() throws {
-        guard interval > 0 else { throw ValidationError("interval must be positive, got \(interval)") }
-        guard count > 0 else { throw ValidationError("count must be positive, got \(count)") }
         if pids && tids { throw ValidationError("-P and -L cannot be used together") }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
     }
@@ -59,27 +52,16 @@ struct Runqlat: ParsableCommand {
         let stop = StopSignal(duration: duration.map(Double.init))
         StandardOutput.printLine("Tracing run queue latency... Hit Ctrl-C to end.")
         let dist = try b["dist"]
-        var remaining = count
+        var loop = summary.intervals(stop: stop)
         while true {
-            // Sleep for one interval, or until Ctrl-C or the duration ends it early.
-            let intervalEnd = Date().addingTimeInterval(Double(interval))
-            while !stop.isStopped && Date() < intervalEnd {
-                Thread.sleep(forTimeInterval: min(0.1, max(0, intervalEnd.timeIntervalSinceNow)))
-            }
+            let last = loop.waitForSummary()
             var text = "\n"
-            if timestamp { text += Self.clock() + "\n" }
+            if timestamp { text += ToolClock.hhmmss() + "\n" }
             var output = StandardOutput()
             output.write(text)
             try dist.printLog2Hist(valType: label, sectionHeader: section)
             try dist.clear()
-            remaining -= 1
-            if stop.isStopped || remaining == 0 { return }
+            if last { return }
         }
-    }
-
-    static func clock() -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "HH:mm:ss"
-        return formatter.string(from: Date())
     }
 }

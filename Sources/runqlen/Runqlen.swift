@@ -33,16 +33,7 @@ struct Runqlen: ParsableCommand {
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
-    @Argument(help: "output interval, in seconds")
-    var interval: Int = 99_999_999
-
-    @Argument(help: "number of outputs")
-    var count: Int = 99_999_999
-
-    func validate() throws {
-        guard interval > 0 else { throw ValidationError("interval must be positive, got \(interval)") }
-        guard count > 0 else { throw ValidationError("count must be positive, got \(count)") }
-    }
+    @OptionGroup var summary: SummaryArguments
 
     /// `cpu_key_t`.
     struct CPUKey: BitwiseCopyable {
@@ -62,7 +53,7 @@ struct Runqlen: ParsableCommand {
         try PerfSampling.attachCPUClock(b, fnName: "do_perf_event", rate: .frequency(99))
         StandardOutput.printLine("Sampling run queue length... Hit Ctrl-C to end.")
         let dist = try b["dist"]
-        var loop = SummaryIntervals(interval: Double(interval), count: count, stop: StopSignal())
+        var loop = summary.intervals()
         while true {
             let last = loop.waitForSummary()
             var text = HistogramSummary.header(timestamp: timestamp)

@@ -59,9 +59,10 @@ struct Runqslower: ParsableCommand {
         StandardOutput.printLine("Tracing run queue latency higher than \(minUs) us")
         StandardOutput.printLine(RunqslowerProgram.header(previous: previous))
         let previous = previous
+        let output = OutputBuffer()
         try b["events"].openRingBuffer(as: runqslower_event_t.self) { event in
-            StandardOutput.printLine(RunqslowerProgram.line(for: event, time: ToolClock.hhmmss(), previous: previous))
+            output.appendLine(RunqslowerProgram.line(for: event, time: ToolClock.hhmmss(), previous: previous))
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, until: StopSignal(duration: duration.map(Double.init)))
     }
 }

@@ -9,9 +9,9 @@ struct Sigsnoop: ParsableCommand {
         commandName: "sigsnoop",
         abstract: "Trace standard and real-time signals.",
         discussion: """
-            Uses the signal:signal_generate tracepoint, or with -k the syscalls tracepoints
-            of kill, tkill and tgkill, as libbpf-tools' sigsnoop (TCOMM is N/A with -k).
-            Dropped records are reported as "Possibly lost N samples".
+            Uses the signal:signal_generate tracepoint, or with -k the syscalls
+            tracepoints of kill, tkill and tgkill, as libbpf-tools' sigsnoop (TCOMM is N/A
+            with -k). Dropped records are reported as "Possibly lost N samples".
 
             examples:
                 sigsnoop             # trace signals system-wide
@@ -65,15 +65,16 @@ struct Sigsnoop: ParsableCommand {
             try TableFilters.fill(b, value: "signal_mask", with: mask)
         }
         try b.autoAttach()
+        let output = OutputBuffer()
         if json {
-            try b.printRecordsAsJSON(ring: "events")
+            try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             StandardOutput.printLine(SigsnoopProgram.header)
             let names = name
             try b["events"].openRingBuffer(as: sigsnoop_event_t.self) { event in
-                StandardOutput.printLine(SigsnoopProgram.line(for: event, time: ToolClock.hhmmss(), names: names))
+                output.appendLine(SigsnoopProgram.line(for: event, time: ToolClock.hhmmss(), names: names))
             }
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)))
     }
 }

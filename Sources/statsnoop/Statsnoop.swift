@@ -9,10 +9,10 @@ struct Statsnoop: ParsableCommand {
         commandName: "statsnoop",
         abstract: "Trace stat() syscalls",
         discussion: """
-            Uses the syscalls:sys_enter_* and sys_exit_* tracepoints of stat, statx, statfs,
-            newstat, newlstat, fstatat64 and newfstatat, those this kernel has (bcc's
-            statsnoop uses kprobes and kretprobes on the same calls). Dropped records are
-            reported as "Possibly lost N samples".
+            Uses the syscalls:sys_enter_* and sys_exit_* tracepoints of stat, statx,
+            statfs, newstat, newlstat, fstatat64 and newfstatat, those this kernel has
+            (bcc's statsnoop uses kprobes and kretprobes on the same calls). Dropped
+            records are reported as "Possibly lost N samples".
 
             examples:
                 statsnoop           # trace all stat() syscalls
@@ -59,17 +59,18 @@ struct Statsnoop: ParsableCommand {
         defer { b.close() }
         if let pid { try TableFilters.fill(b, value: "pid_filter", with: UInt64(UInt32(bitPattern: pid))) }
         try b.autoAttach()
+        let output = OutputBuffer()
         if json {
-            try b.printRecordsAsJSON(ring: "events")
+            try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             let (timestamps, names) = (timestamp, sysname)
             StandardOutput.printLine(StatsnoopProgram.header(timestamps: timestamps, syscallNames: names))
             var start: UInt64 = 0
             try b["events"].openRingBuffer(as: statsnoop_event_t.self) { event in
                 if start == 0 { start = event.ts_ns }
-                StandardOutput.printLine(StatsnoopProgram.line(for: event, start: start, timestamps: timestamps, syscallNames: names))
+                output.appendLine(StatsnoopProgram.line(for: event, start: start, timestamps: timestamps, syscallNames: names))
             }
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)))
     }
 }

@@ -14,7 +14,9 @@ struct RunCommand: ParsableCommand {
         discussion: """
             Each ring buffer or perf buffer record is printed on one line as TABLE field=value ..., \
             decoded with the struct the program sends; with --json as {"table": NAME, "fields": {...}}. \
-            bpf_trace_printk lines are printed as they arrive.
+            bpf_trace_printk lines are printed as they arrive. Records a full buffer dropped are reported \
+            as they happen ("Possibly lost N samples"; with --json {"table": NAME, "lost": N}) and in total \
+            at exit ("Lost N samples in total"; with --json {"table": NAME, "lost_total": N} per table).
             """)
 
     @Argument(help: "The BPF program in bcc's C dialect.")
@@ -31,10 +33,14 @@ struct RunCommand: ParsableCommand {
         let b = try BPF(srcFile: file)
         defer { b.close() }
         let output = EventPrinter(json: json)
+        let lost = LostSamples(b.tables.filter { $0.definition?.kind == .ringBuffer })
         for table in b.tables {
             switch table.definition?.kind {
             case .ringBuffer?: try table.openRingBuffer { record in output.print(record, of: table) }
-            case .perfOutput?: try table.openPerfBuffer { _, record in output.print(record, of: table) }
+            case .perfOutput?:
+                try table.openPerfBuffer(lostCallback: lost.perfBufferLostCallback(for: table.name)) { _, record in
+                    output.print(record, of: table)
+                }
             default: break
             }
         }
@@ -42,17 +48,16 @@ struct RunCommand: ParsableCommand {
             try b.openTracePipe { line in output.printTrace(line) }
         }
         FileHandle.standardError.write(Data("Tracing... Hit Ctrl-C to end.\n".utf8))
-        while !stop.isStopped {
-            try b.poll(timeout: stop.pollTimeout(slice: 100))
-        }
-        // What arrived before the stop is still printed; then close() detaches every probe.
-        try b.poll(timeout: 0)
+        // What arrives before the stop is still printed; then close() detaches every probe.
+        try b.pollReportingDrops(lost, output: output.buffer, json: json, until: stop)
     }
 }
 
-/// Formats events as `TABLE field=value ...` or JSON lines on standard output.
+/// Formats events as `TABLE field=value ...` or JSON lines, gathered for
+/// standard output in one buffer written once per poll pass.
 struct EventPrinter {
     var json: Bool
+    let buffer = OutputBuffer()
 
     /// Prints one record of `table`, decoded with the struct the program
     /// recorded for it; a record that cannot be decoded prints as hex with
@@ -60,14 +65,14 @@ struct EventPrinter {
     func print(_ record: UnsafeRawBufferPointer, of table: Table) {
         do {
             let event = try table.event(record)
-            StandardOutput.printLine(json ? event.json(table: table.name) : "\(table.name) \(event)")
+            buffer.appendLine(json ? event.json(table: table.name) : "\(table.name) \(event)")
         } catch {
             let hex = record.map { String(format: "%02x", $0) }.joined()
             let raw = DecodedEvent(typeName: "raw", fields: [
                 EventField(name: "raw", value: .text(hex)),
                 EventField(name: "error", value: .text("\(error)")),
             ])
-            StandardOutput.printLine(json ? raw.json(table: table.name) : "\(table.name) \(raw)")
+            buffer.appendLine(json ? raw.json(table: table.name) : "\(table.name) \(raw)")
         }
     }
 
@@ -75,7 +80,7 @@ struct EventPrinter {
     /// (rendered as a decoded event is, so strings are escaped the same way).
     func printTrace(_ line: String) {
         guard json else {
-            StandardOutput.printLine(line)
+            buffer.appendLine(line)
             return
         }
         guard let fields = TraceFields(line: line[...]) else { return }
@@ -86,6 +91,6 @@ struct EventPrinter {
             EventField(name: "timestamp", value: .float(fields.timestamp)),
             EventField(name: "message", value: .text(fields.message)),
         ])
-        StandardOutput.printLine(event.json(table: "trace_printk"))
+        buffer.appendLine(event.json(table: "trace_printk"))
     }
 }

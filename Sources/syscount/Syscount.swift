@@ -10,8 +10,8 @@ struct Syscount: ParsableCommand {
         commandName: "syscount",
         abstract: "Summarize syscall counts and latencies.",
         discussion: """
-            Uses the raw_syscalls:sys_enter and sys_exit tracepoints, as bcc's syscount does.
-            System call names are this architecture's (bcc's syscall_name table).
+            Uses the raw_syscalls:sys_enter and sys_exit tracepoints, as bcc's syscount
+            does. System call names are this architecture's (bcc's syscall_name table).
 
             examples:
                 syscount                 # count system calls, print the top 10 on Ctrl-C

@@ -69,14 +69,15 @@ struct Tcpaccept: ParsableCommand {
         if let ports { try TCPPortFilter.fill(b, "lports", with: ports) }
         try b.autoAttach()
         var formatter = TcpacceptProgram.Formatter(time: time, timestamp: timestamp)
+        let output = OutputBuffer()
         if json {
-            try b.printRecordsAsJSON(ring: "events")
+            try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             StandardOutput.printLine(formatter.header)
             try b["events"].openRingBuffer(as: tcpaccept_event_t.self) { event in
-                StandardOutput.printLine(formatter.line(for: event, clock: ToolClock.hhmmss()))
+                output.appendLine(formatter.line(for: event, clock: ToolClock.hhmmss()))
             }
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)))
     }
 }

@@ -95,14 +95,15 @@ struct Tcpconnect: ParsableCommand {
             return
         }
         var formatter = TcpconnectProgram.Formatter(timestamp: timestamp, printUID: printUID, localPort: localPort)
+        let output = OutputBuffer()
         if json {
-            try b.printRecordsAsJSON(ring: "events")
+            try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             StandardOutput.printLine(formatter.header)
             try b["events"].openRingBuffer(as: tcpconnect_event_t.self) { event in
-                StandardOutput.printLine(formatter.line(for: event))
+                output.appendLine(formatter.line(for: event))
             }
         }
-        try b.pollReportingDrops(rings: ["events"], until: stop)
+        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: stop)
     }
 }

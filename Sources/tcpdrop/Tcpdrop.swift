@@ -52,17 +52,18 @@ struct Tcpdrop: ParsableCommand {
         let b = try BPF(text: source)
         defer { b.close() }
         let stacks = try b["stack_traces"]
+        let output = OutputBuffer()
         if json {
-            try b.printRecordsAsJSON(ring: "events")
+            try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             StandardOutput.printLine(TcpdropProgram.header)
             try b["events"].openRingBuffer(as: tcpdrop_event_t.self) { event in
-                StandardOutput.printLine(TcpdropProgram.line(for: event, clock: ToolClock.hhmmss(), reasons: reasons))
+                output.appendLine(TcpdropProgram.line(for: event, clock: ToolClock.hhmmss(), reasons: reasons))
                 let frames = event.stack_id < 0 ? [] : ((try? stacks.walk(event.stack_id)) ?? [])
-                for address in frames { StandardOutput.printLine("\t" + BPF.ksym(address, showOffset: true)) }
-                StandardOutput.printLine("")
+                for address in frames { output.appendLine("\t" + BPF.ksym(address, showOffset: true)) }
+                output.appendLine("")
             }
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)))
     }
 }

@@ -68,15 +68,16 @@ struct Tcpretrans: ParsableCommand {
             counts.report.forEach(StandardOutput.printLine)
             return
         }
+        let output = OutputBuffer()
         if json {
-            try b.printRecordsAsJSON(ring: "events")
+            try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             StandardOutput.printLine(TcpretransProgram.header(sequence: sequence))
             let sequence = sequence
             try b["events"].openRingBuffer(as: tcpretrans_event_t.self) { event in
-                StandardOutput.printLine(TcpretransProgram.line(for: event, clock: ToolClock.hhmmss(), sequence: sequence))
+                output.appendLine(TcpretransProgram.line(for: event, clock: ToolClock.hhmmss(), sequence: sequence))
             }
         }
-        try b.pollReportingDrops(rings: ["events"], until: stop)
+        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: stop)
     }
 }

@@ -79,14 +79,15 @@ struct Tcpstates: ParsableCommand {
         if let remote { try TCPPortFilter.fill(b, "dports", with: remote) }
         try b.autoAttach()
         var formatter = TcpstatesProgram.Formatter(style: TCPLineStyle(time: time, timestamp: timestamp, wide: wide, csv: csv))
+        let output = OutputBuffer()
         if json {
-            try b.printRecordsAsJSON(ring: "events")
+            try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             StandardOutput.printLine(formatter.header)
             try b["events"].openRingBuffer(as: tcpstates_event_t.self) { event in
-                StandardOutput.printLine(formatter.line(for: event, clock: ToolClock.hhmmss()))
+                output.appendLine(formatter.line(for: event, clock: ToolClock.hhmmss()))
             }
         }
-        try b.pollReportingDrops(rings: ["events"], until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)))
     }
 }

@@ -121,7 +121,8 @@ struct Trace: ParsableCommand {
         let b = try OneLinerProbes.load(program.source, probes: program.probes.map(\.generated), pid: pid)
         defer { b.close() }
 
-        let printer = TracePrinter(command: self, startNanoseconds: BPF.monotonicTime(), startDate: Date())
+        let output = OutputBuffer()
+        let printer = TracePrinter(command: self, startNanoseconds: BPF.monotonicTime(), startDate: Date(), output: output)
         for probe in program.probes {
             let table = try b[probe.eventsTable]
             let stacks = try probe.stacksTable.map { try b[$0] }
@@ -134,9 +135,10 @@ struct Trace: ParsableCommand {
         if printCPU { header += CText.left("CPU", 3) + " " }
         let trivial = parsed.allSatisfy { $0.format == nil }
         header += "\(CText.left("PID", 7)) \(CText.left("TID", 7)) \(CText.left("COMM", 15)) \(CText.left("FUNC", 16)) \(trivial ? "" : "-")"
-        StandardOutput.printLine(header)
+        output.appendLine(header)
+        output.flush()
 
-        try b.pollReportingDrops(rings: program.probes.map(\.eventsTable),
+        try b.pollReportingDrops(rings: program.probes.map(\.eventsTable), output: output,
                                  until: StopSignal(duration: duration.map(Double.init)), done: { printer.isDone })
     }
 }
@@ -146,12 +148,15 @@ final class TracePrinter {
     let command: Trace
     let startNanoseconds: UInt64
     let startDate: Date
+    /// Where lines gather until the poll pass ends.
+    let output: OutputBuffer
     private(set) var printed = 0
 
-    init(command: Trace, startNanoseconds: UInt64, startDate: Date) {
+    init(command: Trace, startNanoseconds: UInt64, startDate: Date, output: OutputBuffer) {
         self.command = command
         self.startNanoseconds = startNanoseconds
         self.startDate = startDate
+        self.output = output
     }
 
     /// True once -M events were printed.
@@ -194,8 +199,7 @@ final class TracePrinter {
             if command.userStack { line += stackText(stacks, id: event["user_stack_id"]?.int ?? -1, pid: tgid) }
             line += "\n"
         }
-        var output = StandardOutput()
-        output.write(line)
+        output.append(line)
         printed += 1
     }
 

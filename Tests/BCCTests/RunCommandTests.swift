@@ -113,3 +113,58 @@ private func runTracer(program: URL, in directory: URL, opening trigger: String,
     #expect(text(errorPath).contains("Tracing... Hit Ctrl-C to end."))
     return (text(outputPath), text(errorPath))
 }
+
+/// A one-page ring that refuses most of a burst: `swift-bcc run --json`
+/// reports the drops as JSON records as they happen and their total at
+/// exit, and with what it printed they account for every record sent.
+@Test func runCommandReportsDropsAsJSONRecords() throws {
+    let directory = try TestSupport.temporaryDirectory("bcc-run-lost")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let thread = TestSupport.threadID()
+    let program = directory.appendingPathComponent("burst.c")
+    try """
+        struct big_t { u32 tid; char payload[500]; };
+        BPF_RINGBUF_OUTPUT(bursts, 1);
+
+        TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
+            if ((u32)bpf_get_current_pid_tgid() != \(thread))
+                return 0;
+            struct big_t *record = bursts.ringbuf_reserve(sizeof(struct big_t));
+            if (record == 0)
+                return 0;
+            record->tid = \(thread);
+            bursts.ringbuf_submit(record, 0);
+            return 0;
+        }
+        """.write(to: program, atomically: true, encoding: .utf8)
+    let outputPath = directory.appendingPathComponent("stdout").path
+    let errorPath = directory.appendingPathComponent("stderr").path
+    func text(_ path: String) -> String { String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: TestSupport.builtProduct("swift-bcc"))
+    process.arguments = ["run", program.path, "--json"]
+    try #require(FileManager.default.createFile(atPath: outputPath, contents: nil))
+    try #require(FileManager.default.createFile(atPath: errorPath, contents: nil))
+    process.standardOutput = FileHandle(forWritingAtPath: outputPath)
+    process.standardError = FileHandle(forWritingAtPath: errorPath)
+    try process.run()
+    let deadline = Date().addingTimeInterval(60)
+    while Date() < deadline, process.isRunning, !text(errorPath).contains("Tracing... Hit Ctrl-C to end.") { usleep(50_000) }
+    let sent = 5_000
+    for _ in 0 ..< sent { _ = getppid() }
+    usleep(500_000)
+    process.terminate()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "stderr: \(text(errorPath))")
+    var printed = 0, reported: UInt64 = 0, total: UInt64?
+    for line in text(outputPath).split(separator: "\n") {
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+        #expect(object["table"] as? String == "bursts")
+        if let lost = object["lost"] as? NSNumber { reported += lost.uint64Value }
+        if let lost = object["lost_total"] as? NSNumber { total = lost.uint64Value }
+        if let fields = object["fields"] as? [String: Any], fields["tid"] as? Int == Int(thread) { printed += 1 }
+    }
+    #expect(reported > 0, "a one-page ring kept up with \(sent) records")
+    #expect(total == reported)
+    #expect(UInt64(printed) + reported == UInt64(sent), "printed \(printed), reported lost \(reported)")
+}

@@ -52,6 +52,60 @@ import TestSupport
         #expect(!tool.outputLines.contains { $0.hasSuffix(" " + existing) })
     }
 
+    /// Opens `path` `count` times from this thread, as fast as it can.
+    static func storm(_ path: String, count: Int) {
+        for _ in 0 ..< count {
+            let fd = open(path, O_RDONLY)
+            if fd >= 0 { close(fd) }
+        }
+    }
+
+    /// The lines of a stopped opensnoop: events for `path`, and the drop reports.
+    static func stormCounts(_ lines: [String], path: String) -> (printed: Int, reported: Int, total: Int?) {
+        let printed = lines.filter { $0.hasSuffix(" " + path) }.count
+        let reported = lines.compactMap { line -> Int? in
+            guard line.hasPrefix("Possibly lost "), line.hasSuffix(" samples") else { return nil }
+            return Int(columns(line)[2])
+        }.reduce(0, +)
+        let total = lines.last { $0.hasPrefix("Lost ") && $0.hasSuffix(" samples in total") }.flatMap { Int(columns($0)[1]) }
+        return (printed, reported, total)
+    }
+
+    @Test func opensnoopReportsEveryRecordATinyRingDropped() throws {
+        // One page per CPU and a burst from this thread: most records find the ring full.
+        let tid = TestSupport.threadID()
+        let tool = try ToolProcess("opensnoop", ["-b", "1", "-t", String(tid)])
+        try #require(tool.waitForLine { $0.hasPrefix("TID") } != nil, "stderr: \(tool.standardError)")
+        let path = Self.uniquePath("opensnoop-storm")
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let generated = 20_000
+        Self.storm(path, count: generated)
+        // Stopped without reading its output in between, so no other open of this thread is in flight.
+        usleep(300_000)
+        #expect(tool.stop() == 0)
+        let (printed, reported, total) = Self.stormCounts(tool.outputLines, path: path)
+        #expect(reported > 0, "a one-page ring kept up with \(generated) opens")
+        #expect(total == reported)
+        #expect(printed + reported == generated, "printed \(printed), reported lost \(reported)")
+    }
+
+    @Test func opensnoopKeepsUpWithAStormWithItsDefaultBuffer() throws {
+        let tid = TestSupport.threadID()
+        let tool = try ToolProcess("opensnoop", ["-t", String(tid)])
+        try #require(tool.waitForLine { $0.hasPrefix("TID") } != nil, "stderr: \(tool.standardError)")
+        let path = Self.uniquePath("opensnoop-default-storm")
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let generated = 50_000
+        Self.storm(path, count: generated)
+        usleep(500_000)
+        #expect(tool.stop() == 0)
+        let (printed, reported, total) = Self.stormCounts(tool.outputLines, path: path)
+        #expect(total ?? 0 == reported)
+        #expect(printed + reported == generated, "printed \(printed), reported lost \(reported)")
+    }
+
     @Test func opensnoopNameFilter() throws {
         let tool = try ToolProcess("opensnoop", ["-n", "cat", "-d", "20"])
         try #require(tool.waitForLine { $0.hasPrefix("PID") } != nil, "stderr: \(tool.standardError)")

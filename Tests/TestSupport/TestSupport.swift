@@ -106,6 +106,13 @@ public enum TestSupport {
         }
         return tid
     }
+
+    /// The calling thread's id (gettid(2), which Glibc's module lacks):
+    /// /proc/thread-self links to "PID/task/TID".
+    public static func threadID() -> Int32 {
+        let link = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")) ?? ""
+        return link.split(separator: "/").last.flatMap { Int32($0) } ?? getpid()
+    }
 }
 
 /// A fixture could not be built.

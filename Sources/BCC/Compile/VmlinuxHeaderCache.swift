@@ -1,4 +1,5 @@
 import BTF
+import EBPF
 import Foundation
 import Synchronization
 
@@ -67,20 +68,19 @@ public final class VmlinuxHeaderCache: Sendable {
     // MARK: - Creation
 
     private func create(compilerFlags: [String]) throws(BCCError) -> Paths {
-        guard let data = FileManager.default.contents(atPath: btfPath) else {
-            throw .file(path: btfPath, detail: "cannot read the kernel's BTF (needs CONFIG_DEBUG_INFO_BTF)")
-        }
-        let btfBytes = Array(data)
         var key = CacheKey()
         key.update(field: VmlinuxHeaderCache.formatVersion)
-        key.update(btfBytes)
+        try Self.hash(file: btfPath, into: &key)
         let headerDirectory = directory.appendingPathComponent(key.hex)
         let header = headerDirectory.appendingPathComponent("vmlinux.h")
         try CacheFile.createDirectory(headerDirectory, for: "header cache")
         if !FileManager.default.fileExists(atPath: header.path) {
+            guard let data = FileManager.default.contents(atPath: btfPath) else {
+                throw .file(path: btfPath, detail: "cannot read the kernel's BTF (needs CONFIG_DEBUG_INFO_BTF)")
+            }
             let text: [UInt8]
             do {
-                text = try BTF(bytes: btfBytes).cHeader()
+                text = try BTF(bytes: Array(data)).cHeader()
             } catch {
                 throw .file(path: btfPath, detail: "\(error)")
             }
@@ -104,6 +104,32 @@ public final class VmlinuxHeaderCache: Sendable {
             }
         }
         return (header, pch)
+    }
+
+    /// Adds the bytes of the file at `path` to `key`, read in chunks: a
+    /// warm start names the header directory without holding the kernel's
+    /// 5 MB of BTF (twice, as Data and as an array, it was most of a tool's
+    /// peak memory).
+    private static func hash(file path: String, into key: inout CacheKey) throws(BCCError) {
+        let detail = "cannot read the kernel's BTF (needs CONFIG_DEBUG_INFO_BTF)"
+        let file: OwnedFD
+        do {
+            file = try OwnedFD.open(path, flags: O_RDONLY)
+        } catch {
+            throw .file(path: path, detail: "\(detail): \(error)")
+        }
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
+        defer { chunk.deallocate() }
+        while true {
+            let count: Int
+            do {
+                count = try file.read(into: chunk)
+            } catch {
+                throw .file(path: path, detail: "\(detail): read: errno \(error.rawValue)")
+            }
+            if count == 0 { return }
+            key.update(UnsafeRawBufferPointer(rebasing: chunk[..<count]))
+        }
     }
 
     /// A PCH of the header with the types of `renaming` renamed, for the

@@ -1,8 +1,9 @@
 // Standard output without stdio buffering.
-import Foundation
+import Glibc
 
 /// Standard output, written straight to descriptor 1 without
 /// stdio buffering, so `opensnoop | grep x` shows each event as it happens.
+/// Event tools gather a batch in an ``OutputBuffer`` instead.
 public struct StandardOutput: TextOutputStream {
     /// Creates a writer to standard output.
     public init() {}
@@ -10,22 +11,28 @@ public struct StandardOutput: TextOutputStream {
     /// Writes `text` at once, retrying short writes and interruptions.
     public mutating func write(_ text: String) {
         var text = text
-        text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(1, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return  // stdout closed (e.g. `| head`): nothing useful left to do
-                }
-                offset += written
-            }
-        }
+        text.withUTF8 { Self.writeAll(STDOUT_FILENO, UnsafeRawBufferPointer($0)) }
     }
 
     /// Writes `line` and a newline.
     public static func printLine(_ line: String) {
         var output = StandardOutput()
         output.write(line + "\n")
+    }
+
+    /// Writes all of `bytes` to `descriptor`, retrying short writes and
+    /// interruptions; stops quietly when the descriptor is closed (e.g.
+    /// `| head`): nothing useful is left to do.
+    static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else { return }
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += written
+        }
     }
 }

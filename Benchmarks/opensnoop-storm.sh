@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Benchmarks/opensnoop-storm.sh [COUNT]: our opensnoop and Debian's
+# libbpf-tools opensnoop, each watching a process that opens /dev/null COUNT
+# times (default 200,000, about 0.3 s on a quiet machine): events printed,
+# lost, CPU per printed event, peak RSS (Benchmarks/opensnoop/storm.py).
+# Installs libbpf-tools when missing (BENCH_SKIP_INSTALL=1: don't). Prints
+# RESULT lines (Benchmarks/run picks them up); run alone, also their table.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+export PATH=/opt/swift/usr/bin:$PATH
+
+if [[ $(id -u) != 0 ]]; then
+    echo "opensnoop-storm.sh: run as root (the tools load BPF programs)" >&2
+    exit 1
+fi
+
+if [[ ${BENCH_SKIP_INSTALL:-0} != 1 ]] && ! dpkg-query -W -f='${Status}' libbpf-tools 2>/dev/null | grep -q 'install ok installed'; then
+    echo "opensnoop-storm.sh: installing libbpf-tools" >&2
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libbpf-tools >&2
+fi
+
+work=${BENCH_WORK:-$root/.build/benchmarks}/opensnoop
+mkdir -p "$work"
+if [[ -z ${BENCH_BIN:-} ]]; then
+    echo "opensnoop-storm.sh: building opensnoop (release)..." >&2
+    swift build -c release --product opensnoop >"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log" >&2; exit 1; }
+    BENCH_BIN=$(swift build -c release --show-bin-path)
+fi
+clang -O2 -o "$work/storm" "$root/Benchmarks/opensnoop/storm.c"
+
+python=${BENCH_PYTHON:-/usr/bin/python3}
+count=${1:-200000}
+# The first run of ours compiles (cold cache): once with -p before measuring.
+"$BENCH_BIN/opensnoop" -p 1 -d 1 >/dev/null 2>&1 || true
+run() { "$python" "$root/Benchmarks/opensnoop/storm.py" "$work/storm" "$count" swift="$BENCH_BIN/opensnoop" libbpf_tools=/usr/sbin/opensnoop; }
+if [[ -n ${BENCH_RUN:-} ]]; then
+    run
+else
+    : >"$work/results.txt"
+    for ((i = 1; i <= ${BENCH_REPEAT:-1}; i++)); do run | tee -a "$work/results.txt"; done
+    echo
+    "$python" "$root/Benchmarks/lib/aggregate.py" "$work/results.txt"
+fi
