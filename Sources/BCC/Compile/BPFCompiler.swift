@@ -31,6 +31,8 @@ struct CompileEnvironment: Sendable {
     /// True when the kernel's header defines `type` ("struct T", "union T",
     /// "enum T" or a typedef name), for a program that defines it too.
     var kernelDefinesType: @Sendable (_ type: String) throws(BCCError) -> Bool
+    /// True when member `member` of kernel type `record` ("struct task_struct") is a bitfield.
+    var kernelBitfield: @Sendable (_ record: String, _ member: String) throws(BCCError) -> Bool = { _, _ in false }
     /// A precompiled header with those of the kernel's types renamed, or nil
     /// to read the text header instead.
     var renamedPrecompiledHeader: @Sendable (_ renaming: KernelTypeRenaming) throws(BCCError) -> String? = { _ in nil }
@@ -54,7 +56,7 @@ struct CompiledProgram: Sendable {
 /// its diagnostics back to the user's lines.
 struct BPFCompiler: Sendable {
     /// Bump when the prelude or the rewriting changes, so old objects are not reused.
-    static let formatVersion = "swift-bcc-object-3"
+    static let formatVersion = "swift-bcc-object-4"
 
     /// The flags of every compile, before the PCH, include directory and
     /// user's flags. The precompiled kernel header is built with exactly
@@ -116,7 +118,7 @@ struct BPFCompiler: Sendable {
         }
 
         let prelude = DialectPrelude(kernel: try environment.kernelFacts(), availableHelpers: try environment.availableHelpers(),
-                                     programNames: rewritten.programNames)
+                                     programNames: rewritten.programNames, kconfigNames: rewritten.kconfigNames)
         let quotedFile = fileName.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         let renaming = try KernelTypeRenaming(definedTypes: rewritten.definedTypes, kernelDefines: environment.kernelDefinesType)
         var unit = ""

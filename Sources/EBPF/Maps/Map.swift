@@ -302,8 +302,9 @@ public final class Map: Sendable, CustomStringConvertible {
             }
             return
         }
-        // Cgroup storage is sized by its cgroups: the kernel wants max_entries 0.
-        guard maxEntries > 0 || type == .cgroupStorage || type == .perCPUCgroupStorage else {
+        // Local storage is sized by its owners (cgroups, sockets, inodes, tasks): the kernel wants max_entries 0.
+        let localStorage: Set<MapType> = [.cgroupStorage, .perCPUCgroupStorage, .skStorage, .inodeStorage, .taskStorage, .cgrpStorage]
+        guard maxEntries > 0 || localStorage.contains(type) else {
             throw BPFError.invalidArgument(operation: "create", object: object, detail: "max entries must be at least 1")
         }
     }
