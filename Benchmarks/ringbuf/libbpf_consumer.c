@@ -1,9 +1,10 @@
 // libbpf's ring buffer consumer for the benchmark: opens the benchmark's ring
 // and producer program by id, and counts records with ring_buffer__poll.
 //
-//   libbpf_consumer b2b|parallel RING_MAP_ID PRODUCER_PROG_ID SECONDS
+//   libbpf_consumer b2b|parallel RING_MAP_ID PRODUCER_PROG_ID SECONDS [BATCHES]
 //
-// b2b: trigger one batch (BPF_PROG_TEST_RUN), then ring_buffer__poll(-1), repeat.
+// b2b: trigger one batch (BPF_PROG_TEST_RUN), then ring_buffer__poll(-1), repeat
+// (BATCHES times when given, for a run under callgrind, else for SECONDS).
 // parallel: a producer thread triggers batches flat out while the main thread polls.
 // Prints "records N seconds S cpu C maxrss K": C is the consuming thread's
 // user + system CPU seconds, K the program's peak RSS in KiB (VmHWM).
@@ -62,14 +63,15 @@ static void *produce(void *argument) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 5) {
-        fprintf(stderr, "usage: %s b2b|parallel RING_MAP_ID PRODUCER_PROG_ID SECONDS\n", argv[0]);
+    if (argc != 5 && argc != 6) {
+        fprintf(stderr, "usage: %s b2b|parallel RING_MAP_ID PRODUCER_PROG_ID SECONDS [BATCHES]\n", argv[0]);
         return 64;
     }
     int back_to_back = strcmp(argv[1], "b2b") == 0;
     int ring_fd = bpf_map_get_fd_by_id((unsigned)atoi(argv[2]));
     program_fd = bpf_prog_get_fd_by_id((unsigned)atoi(argv[3]));
     double seconds = atof(argv[4]);
+    long batches = argc == 6 ? atol(argv[5]) : 0;
     if (ring_fd < 0 || program_fd < 0) {
         perror("open map or program by id");
         return 1;
@@ -83,7 +85,12 @@ int main(int argc, char **argv) {
     getrusage(RUSAGE_THREAD, &usage);
     double cpu_start = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
     double start = now();
-    if (back_to_back) {
+    if (back_to_back && batches > 0) {
+        for (long batch = 0; batch < batches; batch++) {
+            trigger();
+            if (ring_buffer__poll(ring, -1) < 0) { perror("ring_buffer__poll"); return 1; }
+        }
+    } else if (back_to_back) {
         while (now() - start < seconds) {
             trigger();
             if (ring_buffer__poll(ring, -1) < 0) { perror("ring_buffer__poll"); return 1; }

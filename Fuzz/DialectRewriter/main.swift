@@ -2,7 +2,8 @@
 // DialectRewriter, RewrittenSource): any text must rewrite or throw a
 // diagnostic, never trap, hang or read out of bounds; a rewrite keeps the
 // line count, every output position maps back inside the input, and every
-// function's section parses.
+// function's section parses. The same bytes as a kernel .config
+// (KernelConfig) give only CONFIG_ names with values a macro can hold.
 import BCCDialect
 import BPFObject
 
@@ -12,6 +13,10 @@ nonisolated(unsafe) var resultChecksum = 0
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzDialectRewriter(_ start: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
     let text = String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
+    for symbol in KernelConfig(text: text).symbols {
+        precondition(symbol.name.hasPrefix("CONFIG_") && !symbol.value.isEmpty && !symbol.value.contains("\n"))
+        resultChecksum &+= symbol.value.utf8.count
+    }
     let rewriter = DialectRewriter(fileName: "fuzz.c", pageSize: 4096, possibleCPUs: 4)
     guard let result = try? rewriter.rewrite(text) else { return 0 }
     let original = LineIndex(result.original)

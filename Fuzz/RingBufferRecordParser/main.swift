@@ -26,6 +26,29 @@ public func fuzzRingBufferRecords(_ start: UnsafePointer<UInt8>, _ count: Int) -
     guard let parser = try? RingBufferRecordParser(data: UnsafeRawBufferPointer(area), size: size, name: "fuzz") else {
         fatalError("a power-of-two ring over twice its size must be accepted")
     }
+    // The span path, as RingBuffer reads: positions checked once, spans of
+    // at most a quarter of the ring, records across a span's end extended.
+    if var span = try? parser.span(consumer: consumer, producer: producer, limit: UInt64(size / 4)) {
+        walk: for _ in 0..<4096 {
+            let start = span.position
+            switch parser.next(in: &span) {
+            case .end:
+                guard span.position != producer,
+                      let next = try? parser.span(consumer: span.position, producer: producer, limit: UInt64(size / 4))
+                else { break walk }
+                span = next
+            case .busy:
+                break walk
+            case .discarded:
+                precondition(span.position &- start <= producer &- start, "discard moved past the producer")
+            case .sample(let bytes):
+                precondition(span.position &- start <= producer &- start, "sample moved past the producer")
+                for byte in bytes { payloadChecksum &+= byte }
+            case .pastEnd(let total):
+                guard (try? parser.extend(&span, toCover: total, producer: producer, limit: UInt64(size / 4))) != nil else { break walk }
+            }
+        }
+    }
     var position = consumer
     for _ in 0..<4096 {
         guard let step = try? parser.step(consumer: position, producer: producer) else { break }

@@ -10,12 +10,15 @@ package struct DialectPrelude: Sendable {
     package var availableHelpers: Set<String>
     /// Names the program defines itself, which the kernel vocabulary leaves out.
     package var programNames: Set<String>
+    /// libbpf Kconfig externs the program declares: their values follow the vocabulary.
+    package var kconfigNames: Set<String>
 
     /// The prelude for a kernel with these facts and helpers, for a program defining `programNames`.
-    package init(kernel: KernelFacts, availableHelpers: Set<String>, programNames: Set<String> = []) {
+    package init(kernel: KernelFacts, availableHelpers: Set<String>, programNames: Set<String> = [], kconfigNames: Set<String> = []) {
         self.kernel = kernel
         self.availableHelpers = availableHelpers
         self.programNames = programNames
+        self.kconfigNames = kconfigNames
     }
 
     /// The prelude's C text.
@@ -23,6 +26,7 @@ package struct DialectPrelude: Sendable {
         var lines: [String] = ["/* swift-bcc dialect prelude */"]
         lines.append(Self.basics)
         lines.append(KernelVocabulary.text(facts: kernel, omitting: programNames))
+        lines += KernelConfig.externDefinitions(kconfigNames, configuration: kernel.configuration, versionCode: kernel.versionCode)
         lines.append(registerMacros)
         lines.append(helperDeclarations)
         lines.append(Self.dialectHelpers)

@@ -155,6 +155,15 @@ extension TableDefinition.Kind {
         case .sockHash: return "BPF_SOCKHASH"
         case .perfOutput: return "BPF_PERF_OUTPUT"
         case .lpmTrie: return "BPF_LPM_TRIE"
+        case .perfArray: return "BPF_PERF_ARRAY"
+        case .queue: return "BPF_QUEUE"
+        case .stack: return "BPF_STACK"
+        case .cgroupArray: return "BPF_CGROUP_ARRAY"
+        case .skStorage: return "BPF_SK_STORAGE"
+        case .inodeStorage: return "BPF_INODE_STORAGE"
+        case .taskStorage: return "BPF_TASK_STORAGE"
+        case .cgroupStorage: return "BPF_CGROUP_STORAGE"
+        case .perCPUCgroupStorage: return "BPF_PERCPU_CGROUP_STORAGE"
         default: return "BPF_TABLE(\"\(rawValue)\")"
         }
     }

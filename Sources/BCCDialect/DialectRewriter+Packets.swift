@@ -19,7 +19,7 @@ extension RewritePass {
         let name = tokenizer.text(tokens[index])
         if name == "incr_cksum_l3" || name == "incr_cksum_l4" { return checksumUpdate(at: index, limit: limit) }
         guard packetHeadersIncluded else { return nil }
-        if index >= 1, tokenizer.matches(tokens[index - 1], "struct"), let header = PacketHeader.all[name] {
+        if index >= 1, tokenizer.matches(tokens[index - 1], "struct"), let header = PacketHeader.all[name] ?? userPacketHeaders[name] {
             var next = index + 1
             while next < limit, tokenizer.matches(tokens[next], "*") { next += 1 }
             if next > index + 1, next < limit, tokens[next].kind == .identifier {
@@ -101,5 +101,64 @@ extension RewritePass {
             i += 1
         }
         return i
+    }
+}
+
+extension RewritePass {
+    // MARK: - The program's own packet headers
+
+    /// `struct NAME { members } BPF_PACKET_HEADER;`: a header of the
+    /// program's own, read and written through the packet like proto.h's.
+    /// Members are integers or bitfields (`u8 flags:4;`) in network order,
+    /// as bcc lays them out; anything else is reported at its member.
+    mutating func collectUserPacketHeaders() {
+        for index in tokens.indices where tokens[index].kind == .identifier && tokenizer.matches(tokens[index], "BPF_PACKET_HEADER") {
+            guard index >= 1, tokenizer.matches(tokens[index - 1], "}"), let open = matchingOpenBrace(index - 1),
+                  open >= 2, tokenizer.matches(tokens[open - 2], "struct"), tokens[open - 1].kind == .identifier else { continue }
+            let name = tokenizer.text(tokens[open - 1])
+            var members: [PacketHeader.Member] = []
+            var start = open + 1
+            for end in (open + 1)..<(index - 1) where tokenizer.matches(tokens[end], ";") {
+                let words = tokens[start..<end].map { tokenizer.text($0) }
+                start = end + 1
+                var bits: Int? = nil
+                var declaration = words
+                if let colon = words.firstIndex(of: ":"), colon + 1 < words.count, let width = Int(words[colon + 1]) {
+                    bits = width
+                    declaration = Array(words[..<colon])
+                }
+                guard declaration.count >= 2, let type = Self.packetIntegerBits[declaration.dropLast().joined(separator: " ")] else {
+                    report(at: tokens[end].start, "packet header '\(name)': member '\(words.joined(separator: " "))' must be an integer or an integer bitfield")
+                    continue
+                }
+                let member = declaration[declaration.count - 1]
+                members.append(PacketHeader.Member(name: member, type: declaration.dropLast().joined(separator: " "),
+                                                   bits: bits ?? type, isBitfield: bits != nil))
+            }
+            userPacketHeaders[name] = PacketHeader(name: name, members: members)
+        }
+    }
+
+    /// Integer types a packet header member can have, by their width in bits.
+    private static let packetIntegerBits: [String: Int] = [
+        "char": 8, "unsigned char": 8, "signed char": 8, "u8": 8, "__u8": 8, "uint8_t": 8, "s8": 8, "int8_t": 8,
+        "short": 16, "unsigned short": 16, "u16": 16, "__u16": 16, "uint16_t": 16, "s16": 16, "int16_t": 16, "__be16": 16,
+        "int": 32, "unsigned int": 32, "unsigned": 32, "u32": 32, "__u32": 32, "uint32_t": 32, "s32": 32, "int32_t": 32, "__be32": 32,
+        "long long": 64, "unsigned long long": 64, "u64": 64, "__u64": 64, "uint64_t": 64, "s64": 64, "int64_t": 64, "__be64": 64,
+    ]
+
+    /// The index of the `{` that the `}` at `close` ends.
+    func matchingOpenBrace(_ close: Int) -> Int? {
+        var depth = 0
+        var i = close
+        while i >= 0 {
+            if tokenizer.matches(tokens[i], "}") { depth += 1 }
+            if tokenizer.matches(tokens[i], "{") {
+                depth -= 1
+                if depth == 0 { return i }
+            }
+            i -= 1
+        }
+        return nil
     }
 }

@@ -27,6 +27,8 @@ package struct RewriteResult: Sendable {
     package var programNames: Set<String> = []
     /// The types the program defines: "struct T", "union T", "enum T" (with a body) and typedef names.
     package var definedTypes: Set<String> = []
+    /// libbpf Kconfig externs the program declares (`extern int CONFIG_HZ __kconfig;`), whose values the prelude gives.
+    package var kconfigNames: Set<String> = []
 }
 
 /// Rewrites bcc's C dialect into plain C.
@@ -75,6 +77,10 @@ struct RewritePass {
     var conditionalTables: Set<String> = []
     /// True once the program includes <bcc/proto.h> (DialectRewriter+Packets).
     var packetHeadersIncluded = false
+    /// The names of libbpf's Kconfig externs the program declares (DialectRewriter+Kconfig).
+    var kconfigNames: Set<String> = []
+    /// The program's own packet headers (BPF_PACKET_HEADER), by tag.
+    var userPacketHeaders: [String: PacketHeader] = [:]
     /// The current function's packet header pointers, by variable name.
     var packetPointers: [String: PacketHeader] = [:]
     /// The current function's first parameter: the context packet accesses go through.
@@ -97,7 +103,8 @@ struct RewritePass {
         RewriteResult(
             original: tokenizer.bytes, body: output, tables: tableDefinitions,
             functions: functions, eventTypes: eventTypes, tracepoints: tracepoints,
-            programNames: ProgramNames.declared(in: tokens, of: tokenizer), definedTypes: userTypeNames)
+            programNames: ProgramNames.declared(in: tokens, of: tokenizer).union(kconfigNames), definedTypes: userTypeNames,
+            kconfigNames: kconfigNames)
     }
 
     // MARK: - Top level
@@ -105,6 +112,7 @@ struct RewritePass {
     mutating func run() throws(DialectError) {
         collectUserTypeNames()
         collectTracepointStructReferences()
+        collectUserPacketHeaders()
         var index = 0
         var copiedUpTo = 0
         var braceDepth = 0
@@ -264,18 +272,25 @@ struct RewritePass {
         let name = tokenizer.text(tokens[index])
         if braceDepth == 0 && parenDepth == 0 {
             if name.hasPrefix("BPF_"), let edit = tableMacro(at: index, macro: name) { return edit }
+            if name == "extern", let edit = kconfigExtern(at: index) { return edit }
             switch name {
             case "TRACEPOINT_PROBE": return probeMacro(at: index, kind: .tracepoint)
             case "RAW_TRACEPOINT_PROBE": return probeMacro(at: index, kind: .rawTracepoint)
             case "KFUNC_PROBE": return probeMacro(at: index, kind: .fentry)
             case "KRETFUNC_PROBE": return probeMacro(at: index, kind: .fexit)
             case "LSM_PROBE": return probeMacro(at: index, kind: .lsm)
+            case "KMOD_RET": return probeMacro(at: index, kind: .modifyReturn)
+            case "MODULE_KFUNC_PROBE": return probeMacro(at: index, kind: .moduleFentry)
+            case "MODULE_KRETFUNC_PROBE": return probeMacro(at: index, kind: .moduleFexit)
+            case "BPF_PROG": return probeMacro(at: index, kind: .program)
+            case "BPF_ITER": return probeMacro(at: index, kind: .iterator)
             default: break
             }
             if let edit = functionDefinition(at: index, declarationStart: declarationStart) { return edit }
         }
         if braceDepth > 0 {
             if name == "bpf_usdt_readarg" || name == "bpf_usdt_readarg_p" { return usdtReadargCall(at: index) }
+            if name == "bpf_num_cpus" { return numberOfCPUsCall(at: index) }
             return mapMethodCall(at: index, limit: tokens.count) ?? packetAccess(at: index, limit: tokens.count)
         }
         return nil
@@ -350,8 +365,9 @@ struct RewritePass {
             guard let shared = libraryTable(macro: macro, args: args, arguments: arguments, at: index, line: line) else { return nil }
             table = shared
         default:
-            guard let network = networkTable(macro: macro, args: args, at: index, line: line) else { return nil }
-            table = network
+            guard let other = networkTable(macro: macro, args: args, at: index, line: line)
+                ?? storageTable(macro: macro, args: args, at: index, line: line) else { return nil }
+            table = other
         }
         guard checkNetworkTable(table, at: index) else { return nil }
         guard isIdentifier(table.name) else {
@@ -374,14 +390,18 @@ struct RewritePass {
     // MARK: - Probe macros
 
     enum ProbeMacro {
-        case tracepoint, rawTracepoint, fentry, fexit, lsm
+        case tracepoint, rawTracepoint, fentry, fexit, lsm, modifyReturn, moduleFentry, moduleFexit, program, iterator
 
         /// For the BTF-typed probes: the macro's name, the program name's
-        /// prefix (bcc's) and the section's.
+        /// prefix (bcc's) and the section's (libbpf's).
         var trampoline: (macro: String, prefix: String, section: String) {
             switch self {
             case .fexit: return ("KRETFUNC_PROBE", "kretfunc", "fexit/")
             case .lsm: return ("LSM_PROBE", "lsm", "lsm/")
+            case .modifyReturn: return ("KMOD_RET", "kmod_ret", "fmod_ret/")
+            case .moduleFentry: return ("MODULE_KFUNC_PROBE", "kfunc", "fentry/")
+            case .moduleFexit: return ("MODULE_KRETFUNC_PROBE", "kretfunc", "fexit/")
+            case .program: return ("BPF_PROG", "", "")
             default: return ("KFUNC_PROBE", "kfunc", "fentry/")
             }
         }
@@ -411,19 +431,44 @@ struct RewritePass {
             let name = "raw_tracepoint__\(args[0])"
             functions.append(ProbeFunction(name: name, section: "raw_tracepoint/\(args[0])", line: line))
             header = "SEC(\"raw_tracepoint/\(args[0])\") int \(name)(struct bpf_raw_tracepoint_args *ctx)"
-        case .fentry, .fexit, .lsm:
-            let (macro, prefix, sectionPrefix) = kind.trampoline
-            guard let target = args.first, isIdentifier(target) else {
-                report(at: start, "\(macro)(\(kind == .lsm ? "hook" : "function"), args...) needs a kernel \(kind == .lsm ? "security hook" : "function") name")
+        case .iterator:
+            // bcc's BPF_ITER(task): `int bpf_iter__task(struct bpf_iter__task *ctx)`, loaded and attached by hand.
+            guard args.count == 1, isIdentifier(args[0]) else {
+                report(at: start, "BPF_ITER(target) takes an iterator target, e.g. task")
                 return nil
             }
-            let section = sectionPrefix + target
-            let name = "\(prefix)__\(target)", inner = "____\(prefix)__\(target)"
-            let parameters = Array(args.dropFirst())
+            let name = "bpf_iter__\(args[0])"
+            functions.append(ProbeFunction(name: name, section: "iter/\(args[0])", line: line))
+            header = "SEC(\"iter/\(args[0])\") int \(name)(struct \(name) *ctx)"
+        case .fentry, .fexit, .lsm, .modifyReturn, .moduleFentry, .moduleFexit, .program:
+            let (macro, prefix, sectionPrefix) = kind.trampoline
+            // MODULE_KFUNC_PROBE(module, function, ...) names the module first; BPF_PROG(name, ...) the program.
+            let named = kind == .moduleFentry || kind == .moduleFexit ? 2 : 1
+            guard args.count >= named, args.prefix(named).allSatisfy(isIdentifier) else {
+                let what = kind == .lsm ? "security hook" : kind == .program ? "program" : "function"
+                report(at: start, "\(macro)(\(named == 2 ? "module, " : "")\(what), args...) needs a \(named == 2 ? "module and a " : "")\(what) name")
+                return nil
+            }
+            let target = args[named - 1]
+            let name: String, section: String
+            switch kind {
+            case .program:
+                // bcc's own prefixes still decide where a BPF_PROG attaches; another name is loaded by hand.
+                name = target
+                section = ProbeFunction.trampolineSection(name: target) ?? "fentry"
+            case .moduleFentry, .moduleFexit:
+                name = "\(prefix)__\(args[0])__\(target)"
+                section = sectionPrefix + target
+            default:
+                name = "\(prefix)__\(target)"
+                section = sectionPrefix + target
+            }
+            let inner = "____\(name)"
+            let parameters = Array(args.dropFirst(named))
             var casts: [String] = []
             for (position, parameter) in parameters.enumerated() {
                 guard let type = parameterType(parameter) else {
-                    report(at: tokens[arguments[position + 1].lowerBound].start, "\(macro) argument '\(parameter)' needs a type and a name")
+                    report(at: tokens[arguments[position + named].lowerBound].start, "\(macro) argument '\(parameter)' needs a type and a name")
                     return nil
                 }
                 casts.append("(\(type))ctx[\(position)]")
@@ -529,7 +574,7 @@ struct RewritePass {
         "lookup", "lookup_or_try_init", "lookup_or_init", "update", "insert", "delete",
         "increment", "atomic_increment", "perf_submit", "ringbuf_output", "ringbuf_reserve",
         "ringbuf_submit", "ringbuf_discard", "ringbuf_query", "get_stackid", "call",
-    ]).union(networkMethods.keys)
+    ]).union(networkMethods.keys).union(storageMethodNames)
 
     mutating func mapMethodCall(at index: Int, limit: Int) -> Edit? {
         guard index + 3 < limit, let table = tables[tokenizer.text(tokens[index])],
@@ -549,6 +594,9 @@ struct RewritePass {
         }
         if let network = networkMethodCall(table: table, method: method, arguments: arguments, at: index, edit: edit) {
             return network
+        }
+        if let storage = storageMethodCall(table: table, method: method, arguments: arguments, at: index, edit: edit) {
+            return storage
         }
         guard Self.methods.contains(method) else {
             report(at: tokens[index + 2].start, "unknown method '\(method)' on table '\(table.name)'")

@@ -31,6 +31,14 @@ public struct ProbeFunction: Sendable, Equatable {
         ProgramSection(sectionName: section)?.attachTarget ?? .none
     }
 
+    /// True when the section names where it attaches, so `BPF(text:)` loads
+    /// it with the object and auto-attaches it; bcc loads every other
+    /// function only when it is attached or loaded by hand.
+    public var attachesAutomatically: Bool {
+        let target = attachTarget
+        return target != .none && target != .perfEvent
+    }
+
     /// The section for a function name by bcc's auto-attach prefixes
     /// (kprobe__X, kretprobe__X, tracepoint__CAT__NAME, raw_tracepoint__NAME),
     /// or nil for other names.
@@ -43,6 +51,22 @@ public struct ProbeFunction: Sendable, Equatable {
             return "tracepoint/\(category)/\(event)"
         }
         if let rest = name.dropPrefix("raw_tracepoint__") { return "raw_tracepoint/\(rest)" }
+        return nil
+    }
+
+    /// The section for a BPF_PROG name with one of bcc's BTF-typed prefixes
+    /// (kfunc__X, kretfunc__X, kmod_ret__X, lsm__X; a module's kfunc__MODULE__X),
+    /// or nil for other names.
+    package static func trampolineSection(name: String) -> String? {
+        let prefixes = [("kfunc__", "fentry/"), ("kretfunc__", "fexit/"), ("kmod_ret__", "fmod_ret/"), ("lsm__", "lsm/")]
+        for (prefix, section) in prefixes {
+            guard var rest = name.dropPrefix(prefix) else { continue }
+            // bcc's newer names put the module first: kfunc__vmlinux__X, kfunc__MODULE__X.
+            if prefix != "lsm__", let split = rest.firstRange(of: "__"), split.lowerBound != rest.startIndex {
+                rest = String(rest[split.upperBound...])
+            }
+            return rest.isEmpty ? nil : section + rest
+        }
         return nil
     }
 }

@@ -8,6 +8,8 @@ public struct TableDefinition: Sendable, Equatable {
         case stackTrace, perfOutput, ringBuffer, programArray, perfArray
         // Network tables (Table+Network in BCC; DialectRewriter+Network).
         case lpmTrie, devMap, cpuMap, xskMap, sockMap, sockHash, arrayOfMaps, hashOfMaps
+        // Queues, cgroup arrays and local storage (DialectRewriter+StorageTables).
+        case queue, stack, cgroupArray, skStorage, inodeStorage, taskStorage, cgroupStorage, perCPUCgroupStorage
 
         /// The map type the table is created with.
         package func mapType(keyType: String) -> MapType {
@@ -32,6 +34,14 @@ public struct TableDefinition: Sendable, Equatable {
             case .sockHash: return .sockHash
             case .arrayOfMaps: return .arrayOfMaps
             case .hashOfMaps: return .hashOfMaps
+            case .queue: return .queue
+            case .stack: return .stack
+            case .cgroupArray: return .cgroupArray
+            case .skStorage: return .skStorage
+            case .inodeStorage: return .inodeStorage
+            case .taskStorage: return .taskStorage
+            case .cgroupStorage: return .cgroupStorage
+            case .perCPUCgroupStorage: return .perCPUCgroupStorage
             }
         }
 
@@ -58,6 +68,14 @@ public struct TableDefinition: Sendable, Equatable {
             case "sockhash": self = .sockHash
             case "array_of_maps": self = .arrayOfMaps
             case "hash_of_maps": self = .hashOfMaps
+            case "queue": self = .queue
+            case "stack": self = .stack
+            case "cgroup_array": self = .cgroupArray
+            case "sk_storage": self = .skStorage
+            case "inode_storage": self = .inodeStorage
+            case "task_storage": self = .taskStorage
+            case "cgroup_storage": self = .cgroupStorage
+            case "percpu_cgroup_storage": self = .perCPUCgroupStorage
             default: return nil
             }
         }
@@ -105,7 +123,7 @@ public struct TableDefinition: Sendable, Equatable {
     /// True when keys are indexes into preallocated slots: elements cannot be
     /// created by an update, only overwritten.
     package var isArrayLike: Bool {
-        [.array, .perCPUArray, .programArray, .perfEventArray].contains(mapType)
+        [.array, .perCPUArray, .programArray, .perfEventArray, .cgroupArray].contains(mapType)
     }
 
     /// The libbpf-style BTF map definition, on one line (the rewriter keeps line numbers).
@@ -115,8 +133,11 @@ public struct TableDefinition: Sendable, Equatable {
         case .ringBuffer:
             break
         // The kernel refuses BTF key/value types for these map types: sizes only.
-        case .perfOutput, .perfArray, .programArray:
+        case .perfOutput, .perfArray, .programArray, .cgroupArray:
             fields += "__uint(key_size, sizeof(u32)); __uint(value_size, sizeof(u32)); "
+        // Queues and stacks have no key.
+        case .queue, .stack:
+            fields += "__type(value, \(leafType)); "
         case .stackTrace:
             // BPF_STACK_TRACE_BUILDID's frames are struct bpf_stack_build_id, plain ones addresses.
             let frame = leafType.hasPrefix("struct bpf_stack_build_id") ? "struct bpf_stack_build_id" : "u64"
@@ -126,7 +147,8 @@ public struct TableDefinition: Sendable, Equatable {
         default:
             fields += "__type(key, \(keyType)); __type(value, \(leafType)); "
         }
-        fields += "__uint(max_entries, \(maxEntries));"
+        // Local storage lives with its object: the kernel wants max_entries 0.
+        if !kind.isLocalStorage { fields += "__uint(max_entries, \(maxEntries));" }
         if let flags { fields += " __uint(map_flags, \(flags));" }
         // The outer map's values are maps shaped like the inner table (the loader makes the
         // template); a flexible array member, so last.

@@ -10,6 +10,8 @@ public struct ProgramSection: Hashable, Sendable {
     public var expectedAttachType: AttachType?
     /// Where the program attaches, parsed from the rest of the section name.
     public var attachTarget: AttachTarget
+    /// For `iter/TARGET`: the iterator target ("task", "bpf_map", ...).
+    public var iteratorTarget: String?
 
     /// Where a program attaches, as named by its section.
     public enum AttachTarget: Hashable, Sendable {
@@ -75,6 +77,16 @@ public struct ProgramSection: Hashable, Sendable {
             programType = .tracing
             expectedAttachType = .traceFexit
             attachTarget = target.isEmpty ? .none : .tracing(function: target, isExit: true)
+        } else if let target = rest(after: "fmod_ret") {
+            programType = .tracing
+            expectedAttachType = .modifyReturn
+            attachTarget = target.isEmpty ? .none : .tracing(function: target, isExit: false)
+        } else if let target = rest(after: "iter") {
+            // Iterators are not attached to an event: a link makes an iterator the caller reads.
+            programType = .tracing
+            expectedAttachType = .traceIterator
+            iteratorTarget = target.isEmpty ? nil : target
+            attachTarget = .none
         } else if let target = rest(after: "lsm", "lsm.s") {
             programType = .lsm
             expectedAttachType = .lsmMAC

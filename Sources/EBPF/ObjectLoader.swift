@@ -208,6 +208,10 @@ public final class BPFObjectLoader {
     /// fentry and fexit first check that the kernel runs BPF trampolines, so
     /// a kernel that forbids them gives `.notSupported`, not EPERM.
     private static func attachBTFID(_ spec: ProgramSpec) throws(BPFError) -> BTFTypeID {
+        if let target = spec.section.iteratorTarget {
+            // An iterator names its target by the kernel function bpf_iter_TARGET (no trampoline runs it).
+            return try TracingLink.btfID(ofFunction: "bpf_iter_" + target)
+        }
         switch spec.section.attachTarget {
         case let .btfTracepoint(event):
             return try TracingLink.btfID(ofTracepoint: event)

@@ -142,6 +142,42 @@ extension BPFKernelTests {
                 "the UDP checksum is valid over the new address and port")
     }
 
+    /// A header struct of the program's own, marked BPF_PACKET_HEADER (as
+    /// bcc's dns_matching example declares its DNS header), is read and
+    /// written through the packet like proto.h's, bitfields in network order.
+    @Test func programsOwnPacketHeadersReadAndWriteThePacket() throws {
+        let b = try BPF(text: """
+            #include <bcc/proto.h>
+            struct payload_t {
+                u16 first;
+                u8 high:4;
+                u8 low:4;
+                unsigned char last;
+            } BPF_PACKET_HEADER;
+            BPF_ARRAY(fields, u64, 4);
+            static void put(int index, u64 value) { fields.update(&index, &value); }
+            int payload(struct __sk_buff *skb) {
+                u8 *cursor = 0;
+                cursor_advance(cursor, sizeof(struct ethernet_t) + sizeof(struct ip_t) + sizeof(struct udp_t));
+                struct payload_t *payload = cursor_advance(cursor, sizeof(*payload));
+                put(0, payload->first);
+                put(1, payload->high);
+                put(2, payload->low);
+                put(3, payload->last);
+                payload->last = 0x42;
+                return TC_ACT_OK;
+            }
+            """)
+        defer { b.close() }
+        let run = try b.loadFunc("payload", .schedCLS).testRun(data: udpPacket())
+        let fields = try b.map(named: "fields")
+        #expect([0, 1, 2, 3].map { u64(try? fields.lookup(key: key32($0))) } == [0xdead, 0xb, 0xe, 0xef])
+        #expect(run.dataOut.last == 0x42)
+        #expect(throws: BCCError.self) {
+            try BPF(text: "#include <bcc/proto.h>\nstruct odd_t { float f; } BPF_PACKET_HEADER;\n")
+        }
+    }
+
     /// BPF_TABLE_PUBLIC and BPF_TABLE_SHARED export a table; a program loaded
     /// later names it BPF_TABLE("extern", ...) and uses the same map.
     @Test(arguments: ["BPF_TABLE_PUBLIC", "BPF_TABLE_SHARED"])

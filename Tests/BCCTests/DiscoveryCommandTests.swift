@@ -105,3 +105,32 @@ import TestSupport
         #expect(missing.status != 0 && missing.stderr.contains("no type 'struct no_such_kernel_type'"), "\(missing.stderr)")
     }
 }
+
+extension DiscoveryCommandTests {
+    /// `swift-bcc check` loads every function without attaching: a helper
+    /// the verifier refuses fails the file (with its line), `--init-only`
+    /// loads only what BPF(text:) loads, as bcc before an attach.
+    @Test func checkLoadsEveryFunctionOrOnlyTheAutoAttachedOnes() throws {
+        let directory = try TestSupport.temporaryDirectory("check")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("prog.c")
+        try """
+            BPF_ARRAY(hits, u64, 1);
+            int dummy(void *ctx) {
+                u64 far = 4096;
+                return *(u64 *)((char *)ctx + far);
+            }
+            TRACEPOINT_PROBE(syscalls, sys_enter_getpgid) {
+                hits.atomic_increment(0);
+                return 0;
+            }
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let every = try Self.swiftBCC(["check", file.path])
+        #expect(every.status == 1)
+        #expect(every.stdout.hasPrefix("\(file.path): failed\n"), "\(every.stdout)")
+        #expect(every.stdout.contains("function 'dummy'") && every.stdout.contains("prog.c:4"), "\(every.stdout)")
+        let initOnly = try Self.swiftBCC(["check", "--init-only", file.path])
+        #expect(initOnly.status == 0, "\(initOnly.stdout)\(initOnly.stderr)")
+        #expect(initOnly.stdout == "\(file.path): ok (2 functions)\n")
+    }
+}

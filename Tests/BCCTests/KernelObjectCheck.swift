@@ -13,11 +13,13 @@ import TestSupport
 func expectKernelObjectsFreed(loading load: () throws -> BPF, _ use: (BPF) throws -> Void,
                               sourceLocation: SourceLocation = #_sourceLocation) throws {
     let b = try load()
-    let programs = b.object.programs.values.map(\.id)
     let maps = try b.object.maps.values.map { try $0.id }
+    // Programs load as they are attached (as in bcc): the ids are taken after use.
+    var programs: [UInt32] = []
     do {
         defer { b.close() }
         try use(b)
+        programs = b.loadedPrograms.map(\.id)
     }
     expectKernelObjectsFreed(programs: programs, maps: maps, sourceLocation: sourceLocation)
 }

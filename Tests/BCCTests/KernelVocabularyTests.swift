@@ -53,10 +53,27 @@ private let constantUses: [VocabularyUse] = KernelVocabulary.constantGroups.map 
 
 private let factUses: VocabularyUse = {
     let facts = (try? runningKernelFacts()) ?? KernelFacts(pageSize: 4096, architecture: "x86_64", versionCode: 0)
-    var uses = facts.definitions.map { ($0.name, "(long long)(\($0.name))") }
+    let configured = Set(configUses.uses.map(\.name))
+    var uses = facts.definitions.filter { !configured.contains($0.name) }.map { ($0.name, "(long long)(\($0.name))") }
     uses.removeAll { $0.0 == "KERNEL_VERSION" }
     uses.append(("KERNEL_VERSION", "(long long)(KERNEL_VERSION(5, 15, 300))"))
     return VocabularyUse(group: "kernel facts", uses: uses, hostHeaders: ["net/if.h", "linux/fcntl.h"])
+}()
+
+/// The kernel configuration's symbols (strings by their size) and kconfig.h's tests.
+private let configUses: VocabularyUse = {
+    let facts = (try? runningKernelFacts()) ?? KernelFacts(pageSize: 4096, architecture: "x86_64", versionCode: 0)
+    var uses = (facts.configuration?.symbols ?? []).map { symbol in
+        symbol.value == "m" ? (symbol.name + "_MODULE", "(long long)(\(symbol.name)_MODULE)")
+            : symbol.value.hasPrefix("\"") ? (symbol.name, "(long long)(sizeof(\(symbol.name)))") : (symbol.name, "(long long)(\(symbol.name))")
+    }
+    uses += [("IS_ENABLED", "(long long)(IS_ENABLED(CONFIG_BPF_SYSCALL))"), ("IS_BUILTIN", "(long long)(IS_BUILTIN(CONFIG_BPF_SYSCALL))"),
+             ("IS_MODULE", "(long long)(IS_MODULE(CONFIG_BPF_SYSCALL))")]
+    // The helpers behind IS_ENABLED, used through it.
+    uses += ["__ARG_PLACEHOLDER_1", "__take_second_arg", "__is_defined", "___is_defined", "____is_defined"].map {
+        ($0, "(long long)(IS_ENABLED(CONFIG_NO_SUCH_OPTION_HERE))")
+    }
+    return VocabularyUse(group: "kernel config", uses: uses)
 }()
 
 /// Function-like macros and inline functions, each called as a program would.
@@ -137,7 +154,7 @@ private let aliasUses = VocabularyUse(group: "member aliases", uses: KernelVocab
     return (alias.name, bitfields.contains(alias.name) ? "(u64)stack_\(base)->\(alias.name)" : "(u64)&\(base)->\(alias.name)")
 })
 
-private let allUses = constantUses + [factUses, functionUses, aliasUses]
+private let allUses = constantUses + [factUses, configUses, functionUses, aliasUses]
 
 /// A program using every name of `use`; for constant groups the values land in
 /// section .rodata.vocabulary, in order.
@@ -243,6 +260,65 @@ private func compileForRunningKernel(_ source: String) throws -> [UInt8] {
         #expect(facts.pageSize == Int(sysconf(Int32(_SC_PAGESIZE))))
         // /proc/self/ns/net exists exactly when the kernel has CONFIG_NET_NS.
         #expect(facts.hasNetworkNamespaces == FileManager.default.fileExists(atPath: "/proc/self/ns/net"))
+    }
+}
+
+extension KernelVocabularyTests {
+    /// The CONFIG_ symbols are the running kernel's own configuration, as
+    /// autoconf.h would define them, and IS_ENABLED tests them.
+    @Test func kernelConfigIsTheRunningKernels() throws {
+        guard FileManager.default.fileExists(atPath: "/proc/config.gz") else {
+            Issue.record("this kernel has no /proc/config.gz (CONFIG_IKCONFIG_PROC) to compare with")
+            return
+        }
+        let facts = try runningKernelFacts()
+        let configuration = try #require(facts.configuration)
+        let run = try TestSupport.run("/usr/bin/env", ["gzip", "-dc", "/proc/config.gz"])
+        let assignments = run.stdout.split(separator: "\n").filter { $0.hasPrefix("CONFIG_") }
+        #expect(configuration.symbols.count == assignments.count)
+        let values = try constantValues(of: configUses)
+        for line in assignments {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            switch parts[1] {
+            case "y": #expect(values[parts[0]] == 1, "\(parts[0])")
+            case "m": #expect(values[parts[0] + "_MODULE"] == 1, "\(parts[0])")
+            case let text where text.hasPrefix("\""):
+                #expect(values[parts[0]] == Int64(text.utf8.count - 1), "\(parts[0]): the string and its NUL")
+            case let number:
+                // A large hexadecimal value (an address) is the same 64 bits as the object's signed one.
+                let value = number.hasPrefix("0x") ? UInt64(number.dropFirst(2), radix: 16).map { Int64(bitPattern: $0) } : Int64(number)
+                #expect(values[parts[0]] == value, "\(parts[0])")
+            }
+        }
+        #expect(values["IS_ENABLED"] == 1 && values["IS_BUILTIN"] == 1 && values["IS_MODULE"] == 0)
+        #expect(values["__is_defined"] == 0, "IS_ENABLED of an option that is not set")
+    }
+
+    @Test func kernelConfigParsesAssignmentsOnly() {
+        let config = KernelConfig(text: """
+            #
+            # Automatically generated file; DO NOT EDIT.
+            CONFIG_BPF=y
+            CONFIG_EXT4_FS=m
+            # CONFIG_KPROBES is not set
+            CONFIG_HZ=250
+            CONFIG_PHYSICAL_START=0x1000000
+            CONFIG_LSM="landlock,bpf"
+            CONFIG_BROKEN="unterminated
+            CONFIG_=y
+            CONFIG_SPACE=a b
+            NOT_CONFIG=y
+            """)
+        #expect(config.symbols.map(\.name) == ["CONFIG_BPF", "CONFIG_EXT4_FS", "CONFIG_HZ", "CONFIG_PHYSICAL_START", "CONFIG_LSM"])
+        let facts = { () -> KernelFacts in
+            var facts = KernelFacts(pageSize: 4096, architecture: "x86_64", versionCode: 0)
+            facts.configuration = config
+            return facts
+        }()
+        let lines = facts.definitions.map(\.text)
+        #expect(lines.contains("#define CONFIG_BPF 1") && lines.contains("#define CONFIG_EXT4_FS_MODULE 1"))
+        #expect(lines.contains("#define CONFIG_LSM \"landlock,bpf\"") && lines.contains("#define CONFIG_PHYSICAL_START 0x1000000"))
+        #expect(!lines.contains("#define CONFIG_X86_64 1"), "with a configuration, every CONFIG_ symbol is its own")
     }
 }
 

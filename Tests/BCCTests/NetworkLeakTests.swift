@@ -33,9 +33,9 @@ import TestSupport
         try b.attachFunc(fnName: "msg_pass", table: "socks", attachType: .skMsgVerdict)
         #expect(try pair.ping(count: 1) == 1)
 
-        let programs = b.object.programs.values.map(\.id) + b.object.laterPrograms.map(\.program.id)
+        let programs = b.loadedPrograms.map(\.id)
         let maps = try b.object.maps.values.map { try $0.id }
-        #expect(Set(programs).count == 4, "xdp_pass and msg_pass with the object, tc_pass and keep_all by their attaches")
+        #expect(Set(programs).count == 4, "xdp_pass, msg_pass, tc_pass and keep_all, each loaded by its attach")
         let interfaces = [pair.host, other.host, other.peer]
         #expect(try Self.xdpProgramIDs(on: interfaces).count == 2)
         #expect(try interfaces.contains { try NetworkInterface(name: $0).qdiscs().contains { $0.kind == "clsact" } })

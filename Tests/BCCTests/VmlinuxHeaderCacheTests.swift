@@ -54,6 +54,53 @@ struct VmlinuxHeaderCacheTests {
         #expect(!compiled.fromCache && compiled.object.starts(with: [0x7F, 0x45, 0x4C, 0x46]))
     }
 
+    @Test(.enabled(if: hasBTF, "kernel has no BTF (CONFIG_DEBUG_INFO_BTF)"))
+    func aNewKernelCompilesFromTheHeaderTextWhileThePCHIsBuilt() throws {
+        let root = try TestSupport.temporaryDirectory("vmlinux-cache")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let cache = VmlinuxHeaderCache(btfPath: Self.kernelBTF, directory: root, clang: TestSupport.clang)
+        // The first call writes the header and does not wait for the PCH.
+        let first = try cache.headerAndBuiltPrecompiledHeader()
+        #expect(first.pch == nil)
+        #expect(FileManager.default.fileExists(atPath: first.header.path))
+        // A caller that needs the PCH gets the one the background thread builds.
+        let paths = try cache.headerPaths()
+        #expect(paths.header == first.header && FileManager.default.fileExists(atPath: paths.pch.path))
+        let later = try VmlinuxHeaderCache(btfPath: Self.kernelBTF, directory: root, clang: TestSupport.clang).headerAndBuiltPrecompiledHeader()
+        #expect(later.pch == paths.pch)
+
+        // The object compiled from the header's text is the one a run with the PCH finds.
+        func environment(pch: String?) -> CompileEnvironment {
+            CompileEnvironment(
+                headerPath: paths.header.path, precompiledHeaderPath: pch, headerIdentity: "text-or-pch",
+                pageSize: 4096, possibleCPUs: 2, architecture: KernelCompileEnvironment.architecture,
+                clang: ClangDriver(path: TestSupport.clang), cacheDirectory: root.appendingPathComponent("objects"),
+                tracepointArgs: { (category, name) throws(BCCError) in
+                    throw .tracepointFormat(tracepoint: "\(category):\(name)", detail: "no tracefs in this test")
+                },
+                availableHelpers: { Set(HelperPrototypes.all.map(\.name)) },
+                kernelRelease: "text-or-pch",
+                kernelFacts: { KernelFacts(pageSize: 4096, architecture: KernelCompileEnvironment.architecture, versionCode: 0x061200) },
+                kernelDefinesType: { _ in false })
+        }
+        let source = "BPF_HASH(counts, u32, u64);\nint on_exec(struct pt_regs *ctx) { u32 k = sizeof(struct task_struct); counts.increment(k); return 0; }\n"
+        let fromText = try BPFCompiler(environment: environment(pch: nil)).compile(source: source, fileName: "prog.c", cflags: [], includeDirectory: nil)
+        #expect(!fromText.fromCache && fromText.object.starts(with: [0x7F, 0x45, 0x4C, 0x46]))
+        let withPCH = try BPFCompiler(environment: environment(pch: paths.pch.path)).compile(source: source, fileName: "prog.c", cflags: [], includeDirectory: nil)
+        #expect(withPCH.fromCache && withPCH.object == fromText.object)
+    }
+
+    @Test func temporariesOfEndedProcessesAreRemoved() throws {
+        let root = try TestSupport.temporaryDirectory("vmlinux-cache")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let pch = root.appendingPathComponent("vmlinux-0123.pch").path
+        let abandoned = pch + ".\(Int32.max).42.tmp", ours = pch + ".\(getpid()).7.tmp", other = root.appendingPathComponent("vmlinux.h.1.2.tmp").path
+        for path in [abandoned, ours, other] { #expect(FileManager.default.createFile(atPath: path, contents: Data([1]))) }
+        CacheFile.removeAbandonedTemporaries(of: pch)
+        #expect(!FileManager.default.fileExists(atPath: abandoned))
+        #expect(FileManager.default.fileExists(atPath: ours) && FileManager.default.fileExists(atPath: other))
+    }
+
     @Test func reportsAMissingBTFFile() throws {
         let root = try TestSupport.temporaryDirectory("vmlinux-cache")
         defer { try? FileManager.default.removeItem(at: root) }

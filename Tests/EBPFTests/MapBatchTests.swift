@@ -114,4 +114,59 @@ import Testing
         }
         #expect(try map.entries().count == 0)
     }
+
+    // MARK: - Delete, update, lookup and delete
+
+    /// `keys` packed as u32 keys.
+    static func packed(_ keys: [UInt32]) -> [UInt8] { keys.flatMap { key in withUnsafeBytes(of: key) { Array($0) } } }
+
+    @Test func lookupAndDeleteBatchTakesEveryEntryAndEmptiesTheMap() throws {
+        let map = try Self.filledHash(count: 5_000)
+        defer { map.close() }
+        let values = Self.dictionary(try map.lookupAndDeleteBatch(batchSize: 300))
+        #expect(values.count == 5_000)
+        #expect(values[4_999] == 14_997)
+        #expect(try map.lookupEach().count == 0)
+    }
+
+    @Test func deleteBatchRemovesOnlyTheKeysGiven() throws {
+        let map = try Self.filledHash(count: 100)
+        defer { map.close() }
+        try map.deleteBatch(keys: Self.packed(Array(0 ..< 60)))
+        let left = Self.dictionary(try map.entries())
+        #expect(left.keys.sorted() == Array(60 ..< 100))
+        // A key that is not there is an error that names the map.
+        let error = expectBPFError(.notFound) { try map.deleteBatch(keys: Self.packed([70, 5])) }
+        #expect("\(String(describing: error))".contains("batch_hash"))
+        #expect(Self.dictionary(try map.entries())[70] == nil)
+    }
+
+    @Test func updateBatchStoresEveryPair() throws {
+        let map = try Map(type: .hash, name: "batch_update", keySize: 4, valueSize: 8, maxEntries: 1_000)
+        defer { map.close() }
+        let keys = Array(UInt32(0) ..< 1_000)
+        let values = keys.flatMap { key in withUnsafeBytes(of: UInt64(key) + 1) { Array($0) } }
+        try map.updateBatch(keys: Self.packed(keys), values: values)
+        let stored = Self.dictionary(try map.entries())
+        #expect(stored.count == 1_000 && stored.allSatisfy { $0.value == UInt64($0.key) + 1 })
+        expectBPFError(.invalidArgument) { try map.updateBatch(keys: Self.packed([1, 2]), values: [UInt8](repeating: 0, count: 8)) }
+        expectBPFError(.invalidArgument) { try map.deleteBatch(keys: [1, 2, 3]) }
+    }
+
+    @Test func arraysHaveNoLookupAndDeleteButClearZeroesThem() throws {
+        let map = try Map(type: .array, name: "batch_arr_del", keySize: 4, valueSize: 8, maxEntries: 64)
+        defer { map.close() }
+        try map.update(UInt32(5), UInt64(9))
+        expectBPFError(.notSupported) { try map.lookupAndDeleteBatch() }
+        try map.clear()
+        let values = Self.dictionary(try map.entries())
+        #expect(values.count == 64 && values.values.allSatisfy { $0 == 0 })
+    }
+
+    @Test func clearEmptiesAHashInBatches() throws {
+        let map = try Self.filledHash(count: 3_000)
+        defer { map.close() }
+        try map.clear()
+        #expect(try map.keys().isEmpty)
+    }
 }

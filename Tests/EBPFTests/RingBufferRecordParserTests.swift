@@ -90,6 +90,57 @@ private func parseAll(_ parser: RingBufferRecordParser, consumer start: UInt64, 
         expectBPFError(.malformed) { try crafted.withParser { try $0.step(consumer: 0, producer: 4) } }
     }
 
+    @Test func aLimitedSpanStopsBeforeARecordAcrossItsEndAndExtends() throws {
+        var crafted = CraftedRing(size: 64)
+        crafted.write(at: 0, header: 3, payload: [1, 2, 3])                     // 16 bytes
+        crafted.write(at: 16, header: 20, payload: Array(0..<20))              // 32 bytes, across 24
+        try crafted.withParser { parser in
+            var span = try parser.span(consumer: 0, producer: 48, limit: 24)
+            guard case .sample(let first) = parser.next(in: &span) else { Issue.record("expected a sample"); return }
+            #expect(Array(first) == [1, 2, 3])
+            guard case .pastEnd(let total) = parser.next(in: &span) else { Issue.record("expected pastEnd"); return }
+            #expect(total == 32 && span.position == 16 && span.remaining == 8)
+            try parser.extend(&span, toCover: total, producer: 48, limit: 24)
+            guard case .sample(let second) = parser.next(in: &span) else { Issue.record("expected a sample"); return }
+            #expect(Array(second) == Array(0..<20))
+            guard case .end = parser.next(in: &span) else { Issue.record("expected the end"); return }
+            #expect(span.position == 48)
+        }
+    }
+
+    @Test func aDiscardedRecordAcrossASpansEndIsSkippedAfterExtending() throws {
+        var crafted = CraftedRing(size: 64)
+        crafted.write(at: 0, header: 20 | RingBufferRecordParser.discardBit)   // 32 bytes, across 16
+        crafted.write(at: 32, header: 2, payload: [4, 5])
+        try crafted.withParser { parser in
+            var span = try parser.span(consumer: 0, producer: 48, limit: 16)
+            guard case .pastEnd(let total) = parser.next(in: &span) else { Issue.record("expected pastEnd"); return }
+            #expect(total == 32)
+            try parser.extend(&span, toCover: total, producer: 48, limit: 16)
+            guard case .discarded = parser.next(in: &span) else { Issue.record("expected the discard"); return }
+            #expect(span.position == 32)
+            // The extended span covered that record only; the next span has the rest.
+            guard case .end = parser.next(in: &span) else { Issue.record("expected the span's end"); return }
+            span = try parser.span(consumer: span.position, producer: 48, limit: 16)
+            guard case .sample(let bytes) = parser.next(in: &span) else { Issue.record("expected a sample"); return }
+            #expect(Array(bytes) == [4, 5] && span.position == 48)
+        }
+    }
+
+    @Test func aRecordPastTheProducerCannotBeCoveredByExtending() throws {
+        var crafted = CraftedRing(size: 64)
+        crafted.write(at: 0, header: 40, payload: [9])                          // claims 48 bytes
+        let error = expectBPFError(.malformed) {
+            try crafted.withParser { parser in
+                var span = try parser.span(consumer: 0, producer: 16, limit: 8)
+                guard case .pastEnd(let total) = parser.next(in: &span) else { return }
+                try parser.extend(&span, toCover: total, producer: 16, limit: 8)
+            }
+        }
+        guard case .malformed(_, let detail) = error else { return }
+        #expect(detail.contains("40") && detail.contains("8 are committed"))
+    }
+
     @Test func areaMustHoldTheRingTwice() {
         let bytes = [UInt8](repeating: 0, count: 64)
         bytes.withUnsafeBytes { area in

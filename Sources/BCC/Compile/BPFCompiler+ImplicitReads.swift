@@ -18,7 +18,8 @@ extension BPFCompiler {
             plan = try ImplicitReads.plan(
                 astDump: json, unit: unit, mainFile: unitPath, editable: [0..<body.upperBound], probes: rewritten.functions.map { ($0.name, $0.section) },
                 helpers: .init(kernel: helpers.contains("probe_read_kernel") ? "bpf_probe_read_kernel" : "bpf_probe_read",
-                               user: helpers.contains("probe_read_user") ? "bpf_probe_read_user" : "bpf_probe_read"))
+                               user: helpers.contains("probe_read_user") ? "bpf_probe_read_user" : "bpf_probe_read"),
+                isBitfield: { record, member in (try? environment.kernelBitfield(record, member)) ?? false })
         } catch {
             throw .compilerFailed(command: environment.clang.path, detail: "cannot read clang's AST: \(error)")
         }

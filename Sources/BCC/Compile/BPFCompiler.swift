@@ -31,9 +31,14 @@ struct CompileEnvironment: Sendable {
     /// True when the kernel's header defines `type` ("struct T", "union T",
     /// "enum T" or a typedef name), for a program that defines it too.
     var kernelDefinesType: @Sendable (_ type: String) throws(BCCError) -> Bool
+    /// True when member `member` of kernel type `record` ("struct task_struct") is a bitfield.
+    var kernelBitfield: @Sendable (_ record: String, _ member: String) throws(BCCError) -> Bool = { _, _ in false }
     /// A precompiled header with those of the kernel's types renamed, or nil
     /// to read the text header instead.
     var renamedPrecompiledHeader: @Sendable (_ renaming: KernelTypeRenaming) throws(BCCError) -> String? = { _ in nil }
+    /// The PCH of the header, built now if `precompiledHeaderPath` is nil
+    /// because it was not built yet (a new kernel); nil when there is none.
+    var precompiledHeader: @Sendable () throws(BCCError) -> String? = { nil }
 }
 
 /// A compiled bcc program: the object and what the rewriter learned.
@@ -99,10 +104,14 @@ struct BPFCompiler: Sendable {
         let usdtReaders = USDTArgumentReaders(functions: usdtFunctions).cText
         let arguments = compilerArguments(cflags: cflags, includeDirectory: includeDirectory)
 
+        // The PCH only speeds the header up: an object compiled with it is
+        // the one compiled from the header's text, so its path is no part of the key.
+        var keyArguments = arguments
+        if let pch = keyArguments.firstIndex(of: "-include-pch") { keyArguments.removeSubrange(pch...(pch + 1)) }
         var key = CacheKey()
         for field in [Self.formatVersion, environment.headerIdentity, environment.clang.identity(), environment.architecture,
                       String(environment.pageSize), environment.kernelRelease, fileName, rewritten.body.text, epilogue, usdtReaders]
-                          + tracepointStructs + arguments {
+                          + tracepointStructs + keyArguments {
             key.update(field: field)
         }
         let objectsDirectory = environment.cacheDirectory.appendingPathComponent("objects")
@@ -116,11 +125,19 @@ struct BPFCompiler: Sendable {
         }
 
         let prelude = DialectPrelude(kernel: try environment.kernelFacts(), availableHelpers: try environment.availableHelpers(),
-                                     programNames: rewritten.programNames)
+                                     programNames: rewritten.programNames, kconfigNames: rewritten.kconfigNames)
         let quotedFile = fileName.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         let renaming = try KernelTypeRenaming(definedTypes: rewritten.definedTypes, kernelDefines: environment.kernelDefinesType)
         var unit = ""
         var compileArguments = arguments
+        if compileArguments.firstIndex(of: "-include-pch") == nil,
+           ImplicitReads.mayApply(sections: rewritten.functions.map(\.section), body: rewritten.body.text),
+           let pch = try environment.precompiledHeader() {
+            // clang's AST dump of a unit that reads the header as text is
+            // 150 MB of JSON: a program that may need implicit reads waits
+            // for the PCH, which keeps the header out of the dump.
+            compileArguments += ["-include-pch", pch]
+        }
         let pchArgument = compileArguments.firstIndex(of: "-include-pch")
         if !renaming.isEmpty, let pchArgument, let renamed = try environment.renamedPrecompiledHeader(renaming) {
             compileArguments[pchArgument + 1] = renamed

@@ -93,6 +93,21 @@ enum CacheFile {
     }
 
     /// Creates `directory` and its parents; `purpose` says what for in the error.
+    /// Removes the temporary files ``publish(_:write:)`` left for
+    /// `destination` in processes that ended before publishing (a run that
+    /// exits while a PCH is being built on its thread): their names carry
+    /// the writer's pid.
+    static func removeAbandonedTemporaries(of destination: String) {
+        let url = URL(fileURLWithPath: destination)
+        let prefix = url.lastPathComponent + "."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path) else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            let fields = name.dropFirst(prefix.count).split(separator: ".")
+            guard fields.count == 3, let pid = Int32(fields[0]), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink(url.deletingLastPathComponent().appendingPathComponent(name).path)
+        }
+    }
+
     static func createDirectory(_ directory: URL, for purpose: String) throws(BCCError) {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -43,10 +43,12 @@ enum KernelCompileEnvironment {
         let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
         let clang = try ClangDriver.locate()
         let cache = VmlinuxHeaderCache.shared
-        let header = try cache.headerPaths(compilerFlags: BPFCompiler.compilerFlags(architecture: architecture))
+        // A new kernel's PCH is built in the background: compiles read the
+        // header as text until it is there.
+        let header = try cache.headerAndBuiltPrecompiledHeader(compilerFlags: BPFCompiler.compilerFlags(architecture: architecture))
         return CompileEnvironment(
             headerPath: header.header.path,
-            precompiledHeaderPath: header.pch.path,
+            precompiledHeaderPath: header.pch?.path,
             // The header's directory is named by a hash of the kernel's BTF.
             headerIdentity: header.header.path,
             pageSize: pageSize,
@@ -64,12 +66,18 @@ enum KernelCompileEnvironment {
             kernelRelease: release,
             kernelFacts: { () throws(BCCError) in
                 let btf = try BCCError.wrapping("read", KernelBTF.path) { try KernelBTF.shared() }
-                return KernelFacts(btf: btf, pageSize: pageSize, architecture: architecture,
-                                   version: KernelVersion(release: release) ?? KernelVersion(0, 0))
+                var facts = KernelFacts(btf: btf, pageSize: pageSize, architecture: architecture,
+                                        version: KernelVersion(release: release) ?? KernelVersion(0, 0))
+                facts.configuration = KernelConfigFile.read(release: release)
+                return facts
             },
             kernelDefinesType: { (type) throws(BCCError) in try kernelDefines(type) },
+            kernelBitfield: { (record, member) throws(BCCError) in try kernelBitfield(record, member) },
             renamedPrecompiledHeader: { (renaming) throws(BCCError) in
                 try cache.precompiledHeader(renaming: renaming, compilerFlags: BPFCompiler.compilerFlags(architecture: architecture)).path
+            },
+            precompiledHeader: { () throws(BCCError) in
+                try cache.headerPaths(compilerFlags: BPFCompiler.compilerFlags(architecture: architecture)).pch.path
             })
     }
 
@@ -86,6 +94,29 @@ enum KernelCompileEnvironment {
         case "union": return btf.firstType(named: name, kind: .union) != nil
         default: return btf.firstType(named: name, kind: .enum) != nil || btf.firstType(named: name, kind: .enum64) != nil
         }
+    }
+
+    /// True when member `member` of the kernel's `record` ("struct task_struct",
+    /// "union T", or a typedef of one) is a bitfield, looking into anonymous members.
+    static func kernelBitfield(_ record: String, _ member: String) throws(BCCError) -> Bool {
+        let btf = try BCCError.wrapping("read", KernelBTF.path) { try KernelBTF.shared() }
+        let parts = record.split(separator: " ")
+        let type: BTFTypeID?
+        switch (parts.count, parts.first) {
+        case (2, "struct"?): type = btf.firstType(named: String(parts[1]), kind: .struct)?.id
+        case (2, "union"?): type = btf.firstType(named: String(parts[1]), kind: .union)?.id
+        case (1, _): type = btf.firstType(named: record, kind: .typedef).map { btf.resolved($0.id) }
+        default: type = nil
+        }
+        guard let type else { return false }
+        func find(in type: BTFTypeID, depth: Int) -> Bool {
+            for candidate in btf.members(of: type) {
+                if candidate.name == member { return candidate.isBitfield }
+                if candidate.name.isEmpty, depth < 8, find(in: btf.resolved(candidate.type), depth: depth + 1) { return true }
+            }
+            return false
+        }
+        return find(in: type, depth: 0)
     }
 
     /// The names (without bpf_) of the kernel's `enum bpf_func_id` enumerators

@@ -39,6 +39,8 @@ public final class VmlinuxHeaderCache: Sendable {
     public let directory: URL
     private let clangPath: String?
     private let ready = Mutex<[String: Paths]>([:])
+    /// PCHs this process builds or built on a thread of their own.
+    private let building = Mutex<Set<String>>([])
 
     /// The header and its precompiled form.
     public typealias Paths = (header: URL, pch: URL)
@@ -59,52 +61,96 @@ public final class VmlinuxHeaderCache: Sendable {
         let flagsKey = compilerFlags.joined(separator: "\u{0}")
         return try ready.withLock { (ready: inout [String: Paths]) throws(BCCError) -> Paths in
             if let paths = ready[flagsKey] { return paths }
-            let paths = try create(compilerFlags: compilerFlags)
-            ready[flagsKey] = paths
-            return paths
+            let header = try self.header()
+            let pch = try precompiledHeaderPath(header: header, compilerFlags: compilerFlags)
+            if !FileManager.default.fileExists(atPath: pch.path) {
+                try buildPrecompiledHeader(header: header, pch: pch, compilerFlags: compilerFlags)
+            }
+            ready[flagsKey] = (header, pch)
+            return (header, pch)
         }
+    }
+
+    /// The header, written now when missing, and its PCH for `compilerFlags`
+    /// when one is already built. When none is, this call does not wait for
+    /// it: the PCH is built on a thread of its own for the compiles of later
+    /// runs, and this run's compiles read the header as text, which on a new
+    /// machine brings the first event about a second sooner (the PCH takes
+    /// longer to build than a compile saves).
+    func headerAndBuiltPrecompiledHeader(compilerFlags: [String] = VmlinuxHeaderCache.defaultCompilerFlags) throws(BCCError) -> (header: URL, pch: URL?) {
+        let header = try self.header()
+        let pch = try precompiledHeaderPath(header: header, compilerFlags: compilerFlags)
+        if FileManager.default.fileExists(atPath: pch.path) { return (header, pch) }
+        let starts = building.withLock { $0.insert(pch.path).inserted }
+        if starts {
+            // Through headerPaths, under its lock: a compile of this process
+            // that needs the PCH now waits for this build instead of starting one.
+            Thread.detachNewThread { [self] in
+                _ = try? headerPaths(compilerFlags: compilerFlags)
+            }
+        }
+        return (header, nil)
     }
 
     // MARK: - Creation
 
-    private func create(compilerFlags: [String]) throws(BCCError) -> Paths {
+    /// The header of this cache's BTF, written when it is missing, with a
+    /// progress line while it is written when standard error is a terminal.
+    private func header() throws(BCCError) -> URL {
         var key = CacheKey()
         key.update(field: VmlinuxHeaderCache.formatVersion)
         try Self.hash(file: btfPath, into: &key)
         let headerDirectory = directory.appendingPathComponent(key.hex)
         let header = headerDirectory.appendingPathComponent("vmlinux.h")
-        try CacheFile.createDirectory(headerDirectory, for: "header cache")
+        // Each process passes here first: temporary files a killed one left go now.
         CacheFile.removeStale(in: headerDirectory)
-        if !FileManager.default.fileExists(atPath: header.path) {
-            guard let data = FileManager.default.contents(atPath: btfPath) else {
-                throw .file(path: btfPath, detail: "cannot read the kernel's BTF (needs CONFIG_DEBUG_INFO_BTF)")
-            }
-            let text: [UInt8]
-            do {
-                text = try BTF(bytes: Array(data)).cHeader()
-            } catch {
-                throw .file(path: btfPath, detail: "\(error)")
-            }
-            try CacheFile.publish(header.path) { (temporary: String) throws(BCCError) in
-                guard FileManager.default.createFile(atPath: temporary, contents: Data(text)) else {
-                    throw .file(path: temporary, detail: "cannot write the header")
-                }
+        if FileManager.default.fileExists(atPath: header.path) { return header }
+        try CacheFile.createDirectory(headerDirectory, for: "header cache")
+        guard let data = FileManager.default.contents(atPath: btfPath) else {
+            throw .file(path: btfPath, detail: "cannot read the kernel's BTF (needs CONFIG_DEBUG_INFO_BTF)")
+        }
+        let progress = isatty(STDERR_FILENO) == 1
+        if progress { Self.writeToStandardError("Preparing kernel types (once per kernel)...") }
+        // Erase the line, so that it leaves no trace in the tool's output.
+        defer { if progress { Self.writeToStandardError("\r\u{1B}[K") } }
+        let text: [UInt8]
+        do {
+            text = try BTF(bytes: Array(data)).cHeader()
+        } catch {
+            throw .file(path: btfPath, detail: "\(error)")
+        }
+        try CacheFile.publish(header.path) { (temporary: String) throws(BCCError) in
+            guard FileManager.default.createFile(atPath: temporary, contents: Data(text)) else {
+                throw .file(path: temporary, detail: "cannot write the header")
             }
         }
+        return header
+    }
 
+    /// Where the PCH of `header` built with `compilerFlags` by this cache's clang lives.
+    private func precompiledHeaderPath(header: URL, compilerFlags: [String]) throws(BCCError) -> URL {
         let clang = if let clangPath { ClangDriver(path: clangPath) } else { try ClangDriver.locate() }
         var pchKey = CacheKey()
         for field in [clang.identity()] + compilerFlags { pchKey.update(field: field) }
-        let pch = headerDirectory.appendingPathComponent("vmlinux-\(pchKey.hex).pch")
-        if !FileManager.default.fileExists(atPath: pch.path) {
-            try CacheFile.publish(pch.path) { (temporary: String) throws(BCCError) in
-                let output = try clang.compile(source: header.path, arguments: compilerFlags + ["-x", "c-header"], output: temporary)
-                guard output.status == 0 else {
-                    throw .compilerFailed(command: clang.path, detail: "precompiling \(header.path): \(output.diagnostics)")
-                }
+        return header.deletingLastPathComponent().appendingPathComponent("vmlinux-\(pchKey.hex).pch")
+    }
+
+    /// Precompiles `header` into `pch` (published atomically), first removing
+    /// the temporary files of builds whose process ended before publishing.
+    private func buildPrecompiledHeader(header: URL, pch: URL, compilerFlags: [String]) throws(BCCError) {
+        CacheFile.removeAbandonedTemporaries(of: pch.path)
+        let clang = if let clangPath { ClangDriver(path: clangPath) } else { try ClangDriver.locate() }
+        try CacheFile.publish(pch.path) { (temporary: String) throws(BCCError) in
+            let output = try clang.compile(source: header.path, arguments: compilerFlags + ["-x", "c-header"], output: temporary)
+            guard output.status == 0 else {
+                throw .compilerFailed(command: clang.path, detail: "precompiling \(header.path): \(output.diagnostics)")
             }
         }
-        return (header, pch)
+    }
+
+    private static func writeToStandardError(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
     }
 
     /// Adds the bytes of the file at `path` to `key`, read in chunks: a

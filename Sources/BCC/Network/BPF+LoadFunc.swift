@@ -37,9 +37,9 @@ extension BPF {
         guard let function = functions.first(where: { $0.name == fnName }) else {
             throw .functionNotFound(name: fnName, available: functions.map(\.name))
         }
-        if !function.loadsOnAttach, let program = object.programs[fnName], program.type != type {
+        if !function.loadsOnAttach, let own = object.spec.program(named: fnName)?.section.programType, own != type {
             throw .invalidUse(object: "function '\(fnName)'",
-                              detail: "is a \(program.type) program (its context parameter makes it one); \(target) needs a \(type) program")
+                              detail: "is a \(own) program (its context parameter makes it one); \(target) needs a \(type) program")
         }
         return try loadFunc(fnName, type, expectedAttachType: expectedAttachType)
     }

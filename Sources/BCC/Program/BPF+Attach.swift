@@ -17,6 +17,8 @@ struct AttachmentKey: Hashable, CustomStringConvertible {
         case usdt(probe: String, binary: String, fileOffset: UInt64, pid: Int32?)
         /// A USDT probe's semaphore, raised in a process.
         case usdtSemaphore(probe: String, binary: String, address: UInt64, pid: Int32)
+        /// A BPF iterator (BPF_ITER), linked to its target.
+        case iterator
     }
 
     var point: Point
@@ -45,6 +47,7 @@ struct AttachmentKey: Hashable, CustomStringConvertible {
             return "usdt \(probe) \(binary):0x\(String(fileOffset, radix: 16))" + (pid.map { " pid \($0)" } ?? "")
         case let .usdtSemaphore(probe, binary, address, pid):
             return "usdt semaphore \(probe) \(binary) at 0x\(String(address, radix: 16)) pid \(pid)"
+        case .iterator: return "iterator"
         case let .section(target, pid):
             switch target {
             case .none: return "none"
@@ -111,12 +114,32 @@ extension BPF {
     /// Attaches function `fnName` at `target` and keeps the link.
     func attach(_ fnName: String, at target: ProgramSection.AttachTarget, pid: Int32? = nil) throws(BCCError) {
         let key = AttachmentKey(target, pid: pid, function: fnName)
-        let program = try function(named: fnName)
+        let program = try program(fnName, attachingTo: target)
         try adopt(key) { () throws(BCCError) -> any Link in
             let link = try BCCError.wrapping("attach \(fnName) to", key.target) { try target.link(program: program, pid: pid) }
             guard let link else { throw .invalidUse(object: key.description, detail: "names no attach point") }
             return link
         }
+    }
+
+    /// The program of `fnName` for an attach at `target`: as bcc's attach
+    /// calls do, loaded with the type the attach needs (a `void *ctx` or
+    /// `struct pt_regs *` function attached to a tracepoint is a tracepoint
+    /// program); BTF-typed targets take the section's own type.
+    func program(_ fnName: String, attachingTo target: ProgramSection.AttachTarget) throws(BCCError) -> Program {
+        let type: ProgramType
+        switch target {
+        case .tracepoint: type = .tracepoint
+        case .rawTracepoint: type = .rawTracepoint
+        case .kprobe, .uprobe: type = .kprobe
+        case .perfEvent: type = .perfEvent
+        case .none, .btfTracepoint, .tracing, .lsm: return try function(named: fnName)
+        }
+        if let loaded = object.programs[fnName], loaded.type == type { return loaded }
+        guard functions.contains(where: { $0.name == fnName }) else {
+            throw .functionNotFound(name: fnName, available: functions.map(\.name))
+        }
+        return try loadFunc(fnName, type, expectedAttachType: type == .perfEvent ? .perfEvent : nil)
     }
 
     // MARK: - kprobes
@@ -200,7 +223,7 @@ extension BPF {
             throw .invalidUse(object: "attachPerfEvent(\(fnName))", detail: "give exactly one of samplePeriod and sampleFreq")
         }
         let key = AttachmentKey(perfEvent: evType, config: evConfig, function: fnName)
-        let program = try function(named: fnName)
+        let program = try program(fnName, attachingTo: .perfEvent)
         let sampling: PerfEventLink.Sampling = samplePeriod > 0 ? .period(samplePeriod) : .frequency(sampleFreq)
         try adopt(key) { () throws(BCCError) -> any Link in
             try BCCError.wrapping("attach \(fnName) to", key.target) {
@@ -213,6 +236,28 @@ extension BPF {
     /// Detaches function `fnName` from perf event (`evType`, `evConfig`).
     public func detachPerfEvent(evType: UInt32, evConfig: UInt64, fnName: String) throws(BCCError) {
         try detach(AttachmentKey(perfEvent: evType, config: evConfig, function: fnName))
+    }
+
+    // MARK: - Iterators
+
+    /// Links BPF_ITER function `fnName` to its target (libbcc's
+    /// `bcc_iter_attach`); ``readIter(fnName:)`` then runs it.
+    public func attachIter(fnName: String) throws(BCCError) {
+        let key = AttachmentKey(point: .iterator, function: fnName)
+        let program = try function(named: fnName)
+        try adopt(key) { () throws(BCCError) -> any Link in
+            try BCCError.wrapping("attach \(fnName) to", key.target) { try IteratorLink(program: program) }
+        }
+    }
+
+    /// Runs attached iterator `fnName` once (libbcc's `bcc_iter_create`,
+    /// read to the end) and returns what it wrote with bpf_seq_write and bpf_seq_printf.
+    public func readIter(fnName: String) throws(BCCError) -> [UInt8] {
+        let key = AttachmentKey(point: .iterator, function: fnName)
+        guard let link = attachments[key] as? IteratorLink else {
+            throw .invalidUse(object: "function '\(fnName)'", detail: "is not an attached iterator: call attachIter(fnName:) first")
+        }
+        return try BCCError.wrapping("read", key.description) { try link.read() }
     }
 
     // MARK: - Arguments

@@ -114,8 +114,10 @@ public final class BPF {
         let object: LoadedObject
         verifierLogSource = VerifierLogSource(fileName: fileName, original: Array(source.utf8))
         do {
-            // A `struct __sk_buff *` function's type depends on its attach: loaded then (Network/BPF+LoadFunc).
-            object = try loader.load(deferring: Set(compiled.functions.filter(\.loadsOnAttach).map(\.name)))
+            // As in bcc, a function is loaded when it is attached or loaded by hand, with the type
+            // that attach needs (a `void *ctx` function attached to a tracepoint, a dummy helper the
+            // verifier would refuse); the functions auto-attach names are loaded here.
+            object = try loader.load(deferring: Set(compiled.functions.filter { !$0.attachesAutomatically }.map(\.name)))
         } catch {
             switch error {
             case let .verifierRejected(program, log):
@@ -180,13 +182,26 @@ public final class BPF {
         return counter
     }
 
-    /// The loaded program of function `name`.
+    /// The program of function `name`: loaded now, with the type its
+    /// section names, if nothing loaded it yet (bcc loads on first use).
+    ///
+    /// - Throws: ``BCCError/functionNotFound(name:available:)``; the
+    ///   verifier's rejection, showing the user's lines.
     public func function(named name: String) throws(BCCError) -> Program {
-        guard let program = object.programs[name] else {
-            if let deferred = try loadedOnAttach(name) { return deferred }
+        if let program = object.programs[name] { return program }
+        if let deferred = try loadedOnAttach(name) { return deferred }
+        // The one an attach loaded, when it loaded one.
+        let loaded = object.laterPrograms.filter { $0.name == name }
+        if loaded.count == 1 { return loaded[0].program }
+        guard let section = object.spec.program(named: name)?.section else {
             throw .functionNotFound(name: name, available: functions.map(\.name))
         }
-        return program
+        return try loadFunc(name, section.programType, expectedAttachType: section.expectedAttachType)
+    }
+
+    /// Every program loaded so far: with the object, and by attaches and ``loadFunc(_:_:expectedAttachType:)``.
+    public var loadedPrograms: [Program] {
+        Array(object.programs.values) + object.laterPrograms.map(\.program)
     }
 
     // MARK: - Attachments

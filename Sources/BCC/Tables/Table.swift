@@ -98,14 +98,17 @@ public final class Table {
         try kernel("iterate") { try map.keys() }
     }
 
-    /// Every (key, value) pair. Keys deleted between listing and lookup are
-    /// skipped, as in bcc.
+    /// Every (key, value) pair: read in batches (BPF_MAP_LOOKUP_BATCH) where
+    /// the kernel has them for this map, else key by key, where keys deleted
+    /// between listing and lookup are skipped, as in bcc. For per-CPU maps
+    /// use ``itemsLookupBatch()`` or ``perCPUValues(_:)``.
     public func items() throws(BCCError) -> [(key: [UInt8], value: [UInt8])] {
-        var result: [(key: [UInt8], value: [UInt8])] = []
-        for key in try keys() {
-            if let value = try self[key] { result.append((key, value)) }
+        if map.type.isPerCPU {
+            // Throws lookup's error, which names the per-CPU calls.
+            for key in try keys() { _ = try self[key] }
+            return []
         }
-        return result
+        return try kernel("read") { try pairs(map.entries()) }
     }
 
     /// Every value, in key order.

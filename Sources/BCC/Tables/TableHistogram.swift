@@ -133,16 +133,18 @@ extension Table {
             throw .invalidUse(object: "table '\(name)'", detail: "histogram counts must be integers, the values are \(valueSize) bytes")
         }
         let size = valueSize
-        func count(_ value: [UInt8]) -> UInt64 {
-            value.count < size ? 0 : value.withUnsafeBytes { EventDecoder.unsignedInteger(size, at: 0, in: $0) }
-        }
+        // In batches where the kernel has them, else key by key.
+        let entries = try kernel("read") { try map.entries() }
+        let slot = map.type.isPerCPU ? map.perCPUSlotSize : entries.valueStride
         var result: [(key: [UInt8], count: UInt64)] = []
-        for key in try keys() {
-            if map.type.isPerCPU {
-                guard let values = try perCPUValues(key) else { continue }
-                result.append((key, values.reduce(0) { $0 &+ count($1) }))
-            } else if let value = try self[key] {
-                result.append((key, count(value)))
+        result.reserveCapacity(entries.count)
+        entries.values.withUnsafeBytes { values in
+            for index in 0..<entries.count {
+                var total: UInt64 = 0
+                for offset in stride(from: index * entries.valueStride, to: (index + 1) * entries.valueStride, by: slot) {
+                    total &+= EventDecoder.unsignedInteger(size, at: offset, in: values)
+                }
+                result.append((Array(entries.key(at: index)), total))
             }
         }
         return result

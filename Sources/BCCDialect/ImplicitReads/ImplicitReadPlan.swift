@@ -40,7 +40,10 @@ package struct ImplicitReadPlan: Sendable {
     package private(set) var unwritable: [ExternalLoad] = []
 
     /// Plans the rewrite of `loads` in `unit`; only text inside `editable` ranges is touched.
-    package init(loads: [ExternalLoad], unit: [UInt8], editable: [Range<Int>], helpers: ReadHelpers) {
+    /// `isBitfield(record, member)` says whether member `member` of `record`
+    /// ("struct task_struct") is a bitfield, whose address C cannot take.
+    package init(loads: [ExternalLoad], unit: [UInt8], editable: [Range<Int>], helpers: ReadHelpers,
+                 isBitfield: (_ record: String, _ member: String) -> Bool = { _, _ in false }) {
         var wraps: [(range: Range<Int>, load: ExternalLoad)] = []
         for load in loads {
             guard let range = Self.sourceRange(of: load.expression, in: unit),
@@ -60,6 +63,18 @@ package struct ImplicitReadPlan: Sendable {
             guard open.last.map({ wrap.range.upperBound <= $0.upperBound }) ?? true,
                   let text = Self.expressionText(unit, wrap.range) else {
                 unwritable.append(wrap.load)
+                continue
+            }
+            if let bitfield = Self.bitfieldAccess(wrap.load.expression, unit: unit, isBitfield: isBitfield),
+               bitfield.base.lowerBound == wrap.range.lowerBound, bitfield.base.upperBound < wrap.range.upperBound,
+               let baseText = Self.expressionText(unit, bitfield.base) {
+                let pieces = Self.bitfieldWrapping(text: text, baseText: baseText, member: bitfield.member,
+                                                   isArrow: bitfield.isArrow, space: wrap.load.space, helpers: helpers)
+                pending.append((Insertion(offset: wrap.range.lowerBound, text: pieces.prefix), false, open.count))
+                // After the base (and after its own read closes): the rest of the original text must follow.
+                pending.append((Insertion(offset: bitfield.base.upperBound, text: pieces.middle), true, open.count))
+                pending.append((Insertion(offset: wrap.range.upperBound, text: pieces.suffix), true, open.count))
+                open.append(wrap.range)
                 continue
             }
             let (prefix, suffix) = Self.wrapping(text: text, space: wrap.load.space, helpers: helpers)
@@ -107,6 +122,53 @@ package struct ImplicitReadPlan: Sendable {
         }
     }
 
+    // MARK: - Bitfields
+
+    /// For a load of `base->member` or `base.member` where the member is a
+    /// bitfield: the base's range, the member and the operator.
+    static func bitfieldAccess(_ node: ClangNode, unit: [UInt8], isBitfield: (String, String) -> Bool)
+        -> (base: Range<Int>, member: String, isArrow: Bool)?
+    {
+        guard node.kind == "MemberExpr", let member = node.name, let base = node.expressionChildren.first,
+              var record = base.canonicalType else { return nil }
+        if node.isArrow {
+            guard let star = record.lastIndex(of: "*") else { return nil }
+            record = String(record[..<star])
+        }
+        let words = record.split(separator: " ").filter { !["const", "volatile", "restrict", "__restrict"].contains($0) }
+        guard isBitfield(words.joined(separator: " "), member), let range = sourceRange(of: base, in: unit) else { return nil }
+        return (range, member, node.isArrow)
+    }
+
+    /// A bitfield read as libbpf's BPF_CORE_READ_BITFIELD_PROBED does it
+    /// (little-endian): the bytes that hold it read into a u64, shifted up
+    /// and back down by the field's CO-RE positions, so no address of the
+    /// bitfield is taken. The original text stays in place: the base between
+    /// `prefix` and `middle` (its address is what is read from), `->member`
+    /// between `middle` and `suffix` (inside an unevaluated sizeof).
+    static func bitfieldWrapping(text: String, baseText: String, member: String, isArrow: Bool, space: AddressSpace,
+                                 helpers: ReadHelpers) -> (prefix: String, middle: String, suffix: String) {
+        let pointer = isArrow ? "(__typeof__(\(baseText)))" : "(__typeof__(\(baseText)) *)"
+        func info(_ kind: Int) -> String { "__builtin_preserve_field_info((\(pointer)__bcc_base)->\(member), \(kind))" }
+        // enum bpf_field_info_kind: BYTE_OFFSET 0, BYTE_SIZE 1, SIGNED 3, LSHIFT_U64 4, RSHIFT_U64 5.
+        let source = "__bcc_base + \(info(0))"
+        let read: String
+        switch space {
+        case .kernel, .user:
+            read = "\(space == .kernel ? helpers.kernel : helpers.user)(&__bcc_bits, \(info(1)), \(source)); "
+        case .unknown:
+            read = "if (\(helpers.kernel)(&__bcc_bits, \(info(1)), \(source))) \(helpers.user)(&__bcc_bits, \(info(1)), \(source)); "
+        }
+        // clang refuses __typeof__ and sizeof of a bitfield itself, not of `bitfield + 0` (its promoted value).
+        let prefix = "({ __typeof__((\(text)) + 0) __bcc_val; const char *__bcc_base = (const char *)\(isArrow ? "" : "&")("
+        let middle = "); unsigned long long __bcc_bits = 0; " + read
+            + "__bcc_bits <<= \(info(4)); "
+            + "__bcc_val = \(info(3)) ? (__typeof__(__bcc_val))(((long long)__bcc_bits) >> \(info(5))) "
+            + ": (__typeof__(__bcc_val))(__bcc_bits >> \(info(5))); "
+            + "(void)sizeof((\(isArrow ? "(__typeof__(\(baseText)))0" : "*(__typeof__(\(baseText)) *)0"))"
+        return (prefix, middle, " + 0); __bcc_val; })")
+    }
+
     /// The expression's tokens on one line (comments and line breaks become
     /// one space), or nil when it spans a preprocessor directive.
     static func expressionText(_ unit: [UInt8], _ range: Range<Int>) -> String? {
@@ -145,7 +207,55 @@ package struct ImplicitReadPlan: Sendable {
                   !isFunctionLikeUse(use, unit) else { return nil }
             return checked(first, use.offset + use.tokenLength, unit)
         }
+        // Both ends in one macro's own body (`#define PARENT(t) ((t)->real_parent)`): wrapped
+        // in the #define, so every expansion reads through a probe read (one that is not
+        // external memory reads the same bytes, just as a probe read).
+        if begin.isMacro && end.isMacro && !begin.isMacroArgument && !end.isMacroArgument {
+            guard let first = begin.spelling, let last = end.spelling, first.inMainFile, last.inMainFile, last.offset >= first.offset,
+                  let body = macroBody(containing: first.offset, unit), body.contains(last.offset) else { return nil }
+            return checked(first, last.offset + last.tokenLength, unit)
+        }
+        // A macro expansion that starts the expression (`PARENT(t)->pid`): wrapped where the
+        // macro is used, when the expression starts with the macro body's first token.
+        if begin.isMacro && !begin.isMacroArgument && !end.isMacro {
+            guard let first = begin.spelling, first.inMainFile, let use = begin.expansion, use.inMainFile, let last = end.spelling,
+                  let body = macroBody(containing: first.offset, unit), body.lowerBound == first.offset,
+                  last.offset > use.offset else { return nil }
+            return checked(use, last.offset + last.tokenLength, unit)
+        }
         return nil
+    }
+
+    /// The body of the `#define` whose text holds `offset`: from its first
+    /// token after the name (and parameter list) to the end of its line
+    /// (continuation lines included); nil when `offset` is in none.
+    static func macroBody(containing offset: Int, _ unit: [UInt8]) -> Range<Int>? {
+        guard offset < unit.count else { return nil }
+        var start = offset
+        // Back to the start of the logical line (a newline not escaped by a backslash).
+        while start > 0, !(unit[start - 1] == 0x0A && (start < 2 || unit[start - 2] != UInt8(ascii: "\\"))) { start -= 1 }
+        var end = offset
+        while end < unit.count, !(unit[end] == 0x0A && (end == 0 || unit[end - 1] != UInt8(ascii: "\\"))) { end += 1 }
+        var index = start
+        func skipSpaces() { while index < end, unit[index] == 0x20 || unit[index] == 0x09 { index += 1 } }
+        func isNameByte(_ byte: UInt8) -> Bool {
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
+        }
+        skipSpaces()
+        guard index < end, unit[index] == UInt8(ascii: "#") else { return nil }
+        index += 1
+        skipSpaces()
+        guard unit[index..<min(index + 6, end)].elementsEqual("define".utf8) else { return nil }
+        index += 6
+        skipSpaces()
+        while index < end, isNameByte(unit[index]) { index += 1 }
+        if index < end, unit[index] == UInt8(ascii: "(") {
+            while index < end, unit[index] != UInt8(ascii: ")") { index += 1 }
+            index += 1
+        }
+        skipSpaces()
+        guard index <= offset, offset < end else { return nil }
+        return index..<end
     }
 
     private static func checked(_ first: ClangFilePosition, _ end: Int, _ unit: [UInt8]) -> Range<Int>? {

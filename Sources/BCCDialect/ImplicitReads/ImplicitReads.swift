@@ -9,11 +9,12 @@ package enum ImplicitReads {
     /// in the functions of `probes` and what they call, and plans their
     /// rewrite inside the `editable` byte ranges of the unit.
     package static func plan(astDump: [UInt8], unit: [UInt8], mainFile: String, editable: [Range<Int>],
-                             probes: [(name: String, section: String)], helpers: ImplicitReadPlan.ReadHelpers) throws(ClangASTError) -> ImplicitReadPlan {
+                             probes: [(name: String, section: String)], helpers: ImplicitReadPlan.ReadHelpers,
+                             isBitfield: (_ record: String, _ member: String) -> Bool = { _, _ in false }) throws(ClangASTError) -> ImplicitReadPlan {
         var decoder = ClangASTDecoder(mainFile: mainFile)
         let root = try decoder.decode(astDump)
         let analysis = ExternalPointerAnalysis(unit: root, source: unit, probes: probes)
-        return ImplicitReadPlan(loads: analysis.loads, unit: unit, editable: editable, helpers: helpers)
+        return ImplicitReadPlan(loads: analysis.loads, unit: unit, editable: editable, helpers: helpers, isBitfield: isBitfield)
     }
 }
 

@@ -10,7 +10,9 @@ package enum BCCLibrary {
     /// header and the prelude have what they define).
     static func replacement(forInclude directive: String) -> String {
         guard includedPath(directive) == "bcc/proto.h" else { return "" }
-        return PacketHeader.all.keys.sorted().compactMap { PacketHeader.all[$0]?.cDefinition }.joined(separator: " ")
+        // BPF_PACKET_HEADER marks a program's own header struct (bcc: packed, and "packet" to its rewriter).
+        return "#define BPF_PACKET_HEADER __attribute__((packed))\n"
+            + PacketHeader.all.keys.sorted().compactMap { PacketHeader.all[$0]?.cDefinition }.joined(separator: " ")
     }
 
     /// `#include <a/b.h>` -> "a/b.h".

@@ -26,6 +26,9 @@ package struct KernelFacts: Sendable, Equatable {
     package var requestFlags: [RequestFlag] = []
     /// CONFIG_NET_NS: possible_net_t has a `net` member.
     package var hasNetworkNamespaces = true
+    /// The kernel's build configuration, when the system has it (/proc/config.gz,
+    /// /boot/config-RELEASE): every CONFIG_ symbol then comes from it.
+    package var configuration: KernelConfig?
 
     /// Facts with the classic sizes, for a kernel whose BTF has not been read.
     package init(pageSize: Int, architecture: String, versionCode: UInt32) {
@@ -72,19 +75,23 @@ package struct KernelFacts: Sendable, Equatable {
             ("PAGE_SHIFT", "\(pageSize.trailingZeroBitCount)"),
             ("PAGE_MASK", "(~(PAGE_SIZE - 1))"),
         ]
+        // Without the kernel's configuration, the symbols the architecture implies.
+        if configuration == nil {
+            lines += isArm64 ? [("CONFIG_ARM64", "1"), ("CONFIG_64BIT", "1")] : [("CONFIG_X86_64", "1"), ("CONFIG_64BIT", "1")]
+            if hasNetworkNamespaces { lines.append(("CONFIG_NET_NS", "1")) }
+        }
         if isArm64 {
             // The linear map starts at -(1 << VA_BITS); 48-bit virtual addresses are the default.
-            lines += [("CONFIG_ARM64", "1"), ("CONFIG_64BIT", "1"), ("PAGE_OFFSET", "0xffff000000000000UL"),
+            lines += [("PAGE_OFFSET", "0xffff000000000000UL"),
                       ("O_DIRECTORY", "040000"), ("O_NOFOLLOW", "0100000"), ("O_DIRECT", "0200000"), ("O_LARGEFILE", "0400000")]
         } else {
             // The direct map's base without KASLR (the kernel randomizes it with RANDOMIZE_MEMORY).
-            lines += [("CONFIG_X86_64", "1"), ("CONFIG_64BIT", "1"),
-                      ("__PAGE_OFFSET_BASE_L4", "0xffff888000000000UL"),
+            lines += [("__PAGE_OFFSET_BASE_L4", "0xffff888000000000UL"),
                       ("__PAGE_OFFSET_BASE_L5", "0xff11000000000000UL"),
                       ("PAGE_OFFSET", "__PAGE_OFFSET_BASE_L4"),
                       ("O_DIRECT", "00040000"), ("O_LARGEFILE", "00100000"), ("O_DIRECTORY", "00200000"), ("O_NOFOLLOW", "00400000")]
         }
-        if hasNetworkNamespaces { lines.append(("CONFIG_NET_NS", "1")) }
         return lines.map { (name: String($0.0.prefix { $0 != "(" }), text: "#define \($0.0) \($0.1)") }
+            + (configuration?.definitions ?? []) + KernelConfig.testMacros
     }
 }

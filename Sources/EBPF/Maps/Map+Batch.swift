@@ -69,8 +69,113 @@ extension Map {
     /// - Throws: `BPFError.notSupported` where the kernel has no batch
     ///   lookup for this map type (before 5.6, or rings, queues, tries).
     public func lookupBatch(batchSize: Int = 4096) throws(BPFError) -> MapEntries {
+        try readBatches(BPF_MAP_LOOKUP_BATCH, operation: "batch lookup in", batchSize: batchSize)
+    }
+
+    /// Every entry, deleted as it is read, `batchSize` at a time with
+    /// BPF_MAP_LOOKUP_AND_DELETE_BATCH (bcc's `items_lookup_and_delete_batch`):
+    /// an entry the program adds during the call is either returned or left
+    /// in the map, never lost.
+    ///
+    /// - Throws: `BPFError.notSupported` where the kernel has no such batch
+    ///   operation for this map type (before 5.6, or arrays, whose entries
+    ///   cannot be deleted).
+    public func lookupAndDeleteBatch(batchSize: Int = 4096) throws(BPFError) -> MapEntries {
+        try readBatches(BPF_MAP_LOOKUP_AND_DELETE_BATCH, operation: "batch lookup and delete in", batchSize: batchSize)
+    }
+
+    /// Every entry, then deleted: `lookupAndDeleteBatch()` where the kernel
+    /// has it, else key by key (each key read, then deleted; a key the
+    /// program deletes meanwhile is skipped).
+    public func takeEntries() throws(BPFError) -> MapEntries {
+        do {
+            return try lookupAndDeleteBatch()
+        } catch .notSupported {
+            let entries = try lookupEach()
+            for index in 0..<entries.count { _ = try deleteRaw(key: Array(entries.key(at: index))) }
+            return entries
+        }
+    }
+
+    /// Deletes the keys packed back to back in `keys` (`keySize` bytes each)
+    /// with BPF_MAP_DELETE_BATCH, one system call for all of them (bcc's
+    /// `items_delete_batch(keys)`). A key that is not in the map stops the
+    /// call with an error (ENOENT) naming how many were deleted before it.
+    ///
+    /// - Throws: `BPFError.notSupported` where the kernel has no batch
+    ///   delete for this map type.
+    public func deleteBatch(keys: [UInt8]) throws(BPFError) {
+        let count = try batchCount(keys: keys, operation: "batch delete in")
+        guard count > 0 else { return }
+        try writeBatch(BPF_MAP_DELETE_BATCH, operation: "batch delete in", keys: keys, values: nil, count: count, flags: .any)
+    }
+
+    /// Stores `values[i]` under `keys[i]`, both packed back to back (values
+    /// `kernelValueSize()` bytes each: one slot per possible CPU for per-CPU
+    /// maps), with BPF_MAP_UPDATE_BATCH (bcc's `items_update_batch`).
+    ///
+    /// - Throws: `BPFError.notSupported` where the kernel has no batch
+    ///   update for this map type; `.invalidArgument` when the lengths do not
+    ///   match or there are more keys than the map holds.
+    public func updateBatch(keys: [UInt8], values: [UInt8], flags: UpdateFlags = .any) throws(BPFError) {
+        let count = try batchCount(keys: keys, operation: "batch update in")
+        let stride = try kernelValueSize()
+        guard values.count == count * stride else {
+            throw .invalidArgument(operation: "batch update in", object: objectName,
+                                   detail: "\(count) keys need \(count * stride) bytes of values (\(stride) each), got \(values.count)")
+        }
+        guard count <= maxEntries else {
+            throw .invalidArgument(operation: "batch update in", object: objectName,
+                                   detail: "\(count) entries do not fit in the map's \(maxEntries)")
+        }
+        guard count > 0 else { return }
+        try writeBatch(BPF_MAP_UPDATE_BATCH, operation: "batch update in", keys: keys, values: values, count: count, flags: flags)
+    }
+
+    /// How many keys `keys` packs; throws unless it is a whole number of them.
+    private func batchCount(keys: [UInt8], operation: String) throws(BPFError) -> Int {
         guard keySize > 0 else {
-            throw .invalidArgument(operation: "batch lookup in", object: objectName, detail: "the map has no keys")
+            throw .invalidArgument(operation: operation, object: objectName, detail: "the map has no keys")
+        }
+        guard keys.count % keySize == 0 else {
+            throw .invalidArgument(operation: operation, object: objectName,
+                                   detail: "\(keys.count) bytes of keys are not a whole number of \(keySize)-byte keys")
+        }
+        return keys.count / keySize
+    }
+
+    /// BPF_MAP_UPDATE_BATCH or BPF_MAP_DELETE_BATCH over `count` keys (and values).
+    private func writeBatch(_ command: bpf_cmd, operation: String, keys: [UInt8], values: [UInt8]?, count: Int,
+                            flags: UpdateFlags) throws(BPFError) {
+        var attr = bpf_attr()
+        let outcome: Result<Void, Errno> = keys.withUnsafeBytes { keyBytes in
+            (values ?? []).withUnsafeBytes { valueBytes in
+                attr.batch.map_fd = UInt32(bitPattern: fd.rawValue)
+                attr.batch.keys = Syscall.address(keyBytes.baseAddress)
+                attr.batch.values = values == nil ? 0 : Syscall.address(valueBytes.baseAddress)
+                attr.batch.count = UInt32(count)
+                attr.batch.elem_flags = flags.rawValue
+                return Result { () throws(Errno) in _ = try Syscall.bpf(command, &attr) }
+            }
+        }
+        guard case .failure(let error) = outcome else { return }
+        if Map.batchUnsupported(error) {
+            throw .notSupported(feature: "\(operation) \(objectName) (BPF_MAP_\(command == BPF_MAP_DELETE_BATCH ? "DELETE" : "UPDATE")_BATCH)",
+                                requirement: "Linux 5.6+ and a map type with batch operations")
+        }
+        let done = Int(attr.batch.count)
+        if error.rawValue == ENOENT, command == BPF_MAP_DELETE_BATCH, done < count {
+            let key = Array(keys[done * keySize ..< (done + 1) * keySize])
+            throw .notFound(what: "key \(Map.hex(key)) in \(objectName) (batch delete stopped there, after \(done) of \(count) keys)")
+        }
+        throw error.error(operation: "\(operation) (after \(done) of \(count) entries)", object: objectName)
+    }
+
+    /// BPF_MAP_LOOKUP_BATCH or BPF_MAP_LOOKUP_AND_DELETE_BATCH until the
+    /// kernel says the walk is over.
+    private func readBatches(_ command: bpf_cmd, operation: String, batchSize: Int) throws(BPFError) -> MapEntries {
+        guard keySize > 0 else {
+            throw .invalidArgument(operation: operation, object: objectName, detail: "the map has no keys")
         }
         let stride = try kernelValueSize()
         var entries = MapEntries(keySize: keySize, valueStride: stride)
@@ -95,7 +200,7 @@ extension Map {
                             attr.batch.keys = Syscall.address(keyBytes.baseAddress)
                             attr.batch.values = Syscall.address(valueBytes.baseAddress)
                             attr.batch.count = UInt32(capacity)
-                            return Result { () throws(Errno) in _ = try Syscall.bpf(BPF_MAP_LOOKUP_BATCH, &attr) }
+                            return Result { () throws(Errno) in _ = try Syscall.bpf(command, &attr) }
                         }
                     }
                 }
@@ -111,16 +216,16 @@ extension Map {
                 return entries
             case .failure(let error) where error.rawValue == ENOSPC && copied == 0:
                 // One hash bucket holds more entries than the buffers: grow them.
-                guard capacity < Int(UInt32.max) / 2 else { throw error.error(operation: "batch lookup in", object: objectName) }
+                guard capacity < Int(UInt32.max) / 2 else { throw error.error(operation: operation, object: objectName) }
                 capacity *= 2
                 keyBuffer = [UInt8](repeating: 0, count: capacity * keySize)
                 valueBuffer = [UInt8](repeating: 0, count: capacity * stride)
                 continue
             case .failure(let error) where first && Map.batchUnsupported(error):
-                throw .notSupported(feature: "batch lookup (BPF_MAP_LOOKUP_BATCH) in \(objectName)",
+                throw .notSupported(feature: "\(operation) \(objectName) (\(command == BPF_MAP_LOOKUP_BATCH ? "BPF_MAP_LOOKUP_BATCH" : "BPF_MAP_LOOKUP_AND_DELETE_BATCH"))",
                                     requirement: "Linux 5.6+ and a map type with batch operations")
             case .failure(let error):
-                throw error.error(operation: "batch lookup in", object: objectName)
+                throw error.error(operation: operation, object: objectName)
             }
             first = false
             swap(&inToken, &outToken)

@@ -103,8 +103,9 @@ public final class Map: Sendable, CustomStringConvertible {
         return try PossibleCPUs.count() * perCPUSlotSize
     }
 
-    /// The stride of one CPU's value in a per-CPU buffer.
-    var perCPUSlotSize: Int { (valueSize + 7) & ~7 }
+    /// The stride of one CPU's value in a per-CPU buffer (the value size
+    /// rounded up to 8 bytes).
+    public var perCPUSlotSize: Int { (valueSize + 7) & ~7 }
 
     /// "hash map 'counts'": how errors name this map.
     public var objectName: String { Map.objectName(type: type, name: name) }
@@ -188,16 +189,31 @@ public final class Map: Sendable, CustomStringConvertible {
     }
 
     /// Empties the map: deletes every key of a hash-like map, zeroes every
-    /// value of an array (array entries cannot be deleted).
+    /// value of an array (array entries cannot be deleted). Batch operations
+    /// where the kernel has them (BPF_MAP_LOOKUP_AND_DELETE_BATCH,
+    /// BPF_MAP_UPDATE_BATCH), else key by key.
     public func clear() throws(BPFError) {
         if type == .array || type == .perCPUArray {
-            let zeros = [UInt8](repeating: 0, count: try kernelValueSize())
-            for index in 0..<UInt32(maxEntries) {
-                try updateRaw(key: withUnsafeBytes(of: index) { Array($0) }, value: zeros, flags: .any)
+            let stride = try kernelValueSize()
+            var indexes = [UInt8](repeating: 0, count: maxEntries * 4)
+            indexes.withUnsafeMutableBytes { bytes in
+                for index in 0..<maxEntries { bytes.storeBytes(of: UInt32(index), toByteOffset: index * 4, as: UInt32.self) }
+            }
+            do {
+                try updateBatch(keys: indexes, values: [UInt8](repeating: 0, count: maxEntries * stride))
+            } catch .notSupported {
+                let zeros = [UInt8](repeating: 0, count: stride)
+                for index in 0..<maxEntries {
+                    try updateRaw(key: Array(indexes[index * 4 ..< index * 4 + 4]), value: zeros, flags: .any)
+                }
             }
             return
         }
-        for key in try keys() { _ = try deleteRaw(key: key) }
+        do {
+            _ = try lookupAndDeleteBatch()
+        } catch .notSupported {
+            for key in try keys() { _ = try deleteRaw(key: key) }
+        }
     }
 
     /// Forbids further writes from user space (BPF_MAP_FREEZE); programs can still write.
@@ -232,7 +248,7 @@ public final class Map: Sendable, CustomStringConvertible {
     }
 
     /// Removes `key`; false when it is not there.
-    private func deleteRaw(key: [UInt8]) throws(BPFError) -> Bool {
+    func deleteRaw(key: [UInt8]) throws(BPFError) -> Bool {
         try explainingFreeze("delete from") { () throws(BPFError) in
             try key.withBytes { (keyBytes) throws(BPFError) in
                 try Syscall.mapDelete(fd: fd.rawValue, key: keyPointer(keyBytes), object: objectName)
@@ -302,8 +318,9 @@ public final class Map: Sendable, CustomStringConvertible {
             }
             return
         }
-        // Cgroup storage is sized by its cgroups: the kernel wants max_entries 0.
-        guard maxEntries > 0 || type == .cgroupStorage || type == .perCPUCgroupStorage else {
+        // Local storage is sized by its owners (cgroups, sockets, inodes, tasks): the kernel wants max_entries 0.
+        let localStorage: Set<MapType> = [.cgroupStorage, .perCPUCgroupStorage, .skStorage, .inodeStorage, .taskStorage, .cgrpStorage]
+        guard maxEntries > 0 || localStorage.contains(type) else {
             throw BPFError.invalidArgument(operation: "create", object: object, detail: "max entries must be at least 1")
         }
     }

@@ -37,13 +37,16 @@ public final class RingBuffer {
     /// Published this often within one pass, so a long pass under a fast
     /// producer does not hold the whole ring.
     private let publishInterval: UInt64
-    /// The consumer position last published to the kernel.
-    private var position: UInt64
-    /// Where reading continues: ahead of `position` while a pass of
-    /// ``takeRecord(into:spins:)`` has not been published yet.
-    private var cursor: UInt64
-    /// The producer position as last read by ``takeRecord(into:spins:)``.
-    private var producerSnapshot: UInt64
+    /// The consumer position last published to the kernel. (The per-record
+    /// state is only touched by the thread consuming the ring: no dynamic
+    /// exclusivity checks, which callgrind counted on every record.)
+    @exclusivity(unchecked) private var position: UInt64
+    /// Where reading continues (`span.position`: ahead of `position` while a
+    /// pass has not been published yet), and the committed bytes after it
+    /// that ``takeRecord(into:spins:)`` has checked and not read yet.
+    @exclusivity(unchecked) private var span: RingBufferRecordParser.Span
+    /// Where reading continues.
+    private var cursor: UInt64 { span.position }
     private var isClosed = false
 
     /// Maps the ring buffer `map` for reading. Throws when the map is not a
@@ -85,8 +88,7 @@ public final class RingBuffer {
         publishInterval = UInt64(max(size / 4, pageSize))
         // A reused or pinned map may already have been consumed past 0.
         position = cbpf_load_acquire_u64(consumerPage)
-        cursor = position
-        producerSnapshot = position
+        span = RingBufferRecordParser.Span(position: position)
     }
 
     deinit { close() }
@@ -152,55 +154,107 @@ public final class RingBuffer {
         guard !isClosed else {
             throw BPFError.closed(object: "ring buffer \(name)")
         }
-        // Locals, so the per-record path touches no class state.
-        let parser = self.parser, interval = publishInterval, consumerPage = self.consumerPage
-        var consumer = cursor, published = position
-        var producer = cbpf_load_acquire_u64(producerPage)
-        var count = 0
-        let lazy = passEnd == .whenIdle
-        // Set after a publish and fence; if the ring still has nothing for
-        // us then, any later commit will wake the waiter.
-        var fenced = false
-        // Where the last record handed over starts.
-        var lastRecord = consumer
-        @inline(__always) func publish(upTo position: UInt64) {
+        // The positions are checked once per span (one producer position, at
+        // most `publishInterval` bytes); a record then costs one compare of
+        // its length against what is left of the span. What only the span's
+        // ends need lives in `pass`, handled out of line.
+        let parser = self.parser
+        var pass = Pass(ring: self, lazy: passEnd == .whenIdle)
+        var span = try parser.span(consumer: cursor, producer: pass.producer, limit: pass.interval)
+        pass.lastRecord = span.position
+        var left = limit
+        defer { finish(pass, at: span.position) }
+        while left > 0 {
+            let start = span.position
+            switch parser.next(in: &span) {
+            case .sample(let bytes):
+                pass.lastRecord = start
+                left &-= 1
+                try handler(bytes)
+            case .discarded:
+                continue
+            case .pastEnd(let total):
+                try pass.extend(&span, toCover: total)
+            case .end, .busy:
+                guard try pass.continues(&span, handled: limit &- left) else { return limit &- left }
+            }
+        }
+        return limit &- left
+    }
+
+    /// Publishes where a pass of ``consume(max:publishing:_:)`` ended.
+    private func finish(_ pass: Pass, at end: UInt64) {
+        var pass = pass
+        if !pass.lazy {
+            pass.publish(upTo: end)
+        } else if Int64(bitPattern: pass.lastRecord &- pass.published) > 0 {
+            pass.publish(upTo: pass.lastRecord)
+        }
+        span = RingBufferRecordParser.Span(position: end)
+        position = pass.published
+    }
+
+    /// What a pass needs at the ends of its spans: the positions it
+    /// published and read, and where its last record starts.
+    private struct Pass {
+        let parser: RingBufferRecordParser
+        let consumerPage: UnsafeMutableRawPointer
+        let producerPage: UnsafeRawPointer
+        let interval: UInt64
+        let lazy: Bool
+        var published: UInt64
+        var producer: UInt64
+        /// Where the last record handed over starts.
+        var lastRecord: UInt64 = 0
+        /// Where the last publish and fence left the reader: if the ring
+        /// still has nothing for us there, any later commit wakes the waiter.
+        var fencedAt: UInt64?
+
+        init(ring: RingBuffer, lazy: Bool) {
+            parser = ring.parser
+            consumerPage = ring.consumerPage
+            producerPage = ring.producerPage
+            interval = ring.publishInterval
+            self.lazy = lazy
+            published = ring.position
+            producer = cbpf_load_acquire_u64(ring.producerPage)
+        }
+
+        mutating func publish(upTo position: UInt64) {
+            guard position != published else { return }
             cbpf_store_release_u64(consumerPage, position)
             published = position
         }
-        @inline(__always) func publish() {
-            guard consumer != published else { return }
-            publish(upTo: consumer)
+
+        /// A record across the span's end: the span covered `interval`
+        /// bytes, so publish, and cover the record if the producer does.
+        @inline(never)
+        mutating func extend(_ span: inout RingBufferRecordParser.Span, toCover total: UInt64) throws {
+            try parser.extend(&span, toCover: total, producer: producer, limit: interval)
+            publish(upTo: span.position)
         }
-        defer {
-            if !lazy {
-                publish()
-            } else if Int64(bitPattern: lastRecord &- published) > 0 {
-                publish(upTo: lastRecord)
-            }
-            cursor = consumer
-            position = published
-        }
-        while count < limit {
-            switch try parser.step(consumer: consumer, producer: producer) {
-            case .sample(let bytes, let next):
-                lastRecord = consumer
-                consumer = next
-                count += 1
-                fenced = false
-                try handler(bytes)
-                if consumer &- published >= interval { publish() }
-            case .discarded(let next):
-                consumer = next
-                fenced = false
-            case .empty, .busy:
-                if fenced || (lazy && count > 0) { return count }
-                publish()
+
+        /// The span is used up or stopped at a busy record: starts the next
+        /// span and returns true, or returns false when the pass is over.
+        /// Before it waits, a reader publishes and fences, then reads the
+        /// producer once more (the lost-wakeup race); a lazy pass that handed
+        /// over records ends without that (see ``PassEnd/whenIdle``).
+        @inline(never)
+        mutating func continues(_ span: inout RingBufferRecordParser.Span, handled: Int) throws -> Bool {
+            let position = span.position
+            if span.remaining == 0 && position != producer {
+                // The interval is used up, not the committed bytes.
+                publish(upTo: position)
+            } else {
+                if fencedAt == position || (lazy && handled > 0) { return false }
+                publish(upTo: position)
                 cbpf_fence_seq_cst()
                 producer = cbpf_load_acquire_u64(producerPage)
-                fenced = true
+                fencedAt = position
             }
+            span = try parser.span(consumer: position, producer: producer, limit: interval)
+            return true
         }
-        return count
     }
 
     /// Copies the next committed record into `buffer` (reusing its storage
@@ -208,27 +262,17 @@ public final class RingBuffer {
     /// ring has nothing more after publishing the position and fencing, so
     /// that the next commit is guaranteed to wake the ring's waiters.
     ///
-    /// With `spins` > 0, an empty ring is re-checked up to that many times,
-    /// with a spin-wait hint in between, before the position is published: a
-    /// producer in the middle of a burst usually commits again within
-    /// microseconds, and the record is then read without a wakeup (an
-    /// interrupt on the producer's CPU) or a thread switch to wait for it.
+    /// Records come from a span checked once (``RingBufferRecordParser/span(consumer:producer:limit:)``):
+    /// a record costs one length compare and the copy; the span's end goes
+    /// out of line (``nextSpan(spins:)``).
     @usableFromInline
     func takeRecord(into buffer: inout [UInt8], spins: Int) throws(BPFError) -> Bool {
         guard !isClosed else {
             throw BPFError.closed(object: "ring buffer \(name)")
         }
-        var fenced = false
-        var spinsLeft = spins
         while true {
-            let step: RingBufferRecordParser.Step
-            do {
-                step = try parser.step(consumer: cursor, producer: producerSnapshot)
-            } catch {
-                throw (error as? BPFError) ?? .malformed(what: "ring buffer \(name)", detail: "\(error)")
-            }
-            switch step {
-            case .sample(let bytes, let next):
+            switch parser.next(in: &span) {
+            case .sample(let bytes):
                 if buffer.count == bytes.count {
                     // Same size as the last record (the common case): one copy,
                     // into the same storage when nobody else holds it.
@@ -237,24 +281,59 @@ public final class RingBuffer {
                     buffer.removeAll(keepingCapacity: true)
                     buffer.append(contentsOf: bytes)
                 }
-                cursor = next
-                if cursor &- position >= publishInterval { publish(cursor) }
                 return true
-            case .discarded(let next):
-                cursor = next
-            case .empty, .busy:
-                if fenced { return false }
-                if spinsLeft > 0 {
-                    spinsLeft -= 1
-                    cbpf_cpu_relax()
-                    producerSnapshot = cbpf_load_acquire_u64(producerPage)
-                    continue
-                }
-                publish(cursor)
-                cbpf_fence_seq_cst()
-                producerSnapshot = cbpf_load_acquire_u64(producerPage)
-                fenced = true
+            case .discarded:
+                continue
+            case .end, .busy, .pastEnd:
+                guard try nextSpan(spins: spins) else { return false }
             }
+        }
+    }
+
+    /// Starts the span of committed records after the current one and
+    /// returns true, or returns false when there is none even after
+    /// publishing the position and fencing (the next commit then wakes the
+    /// waiters).
+    ///
+    /// With `spins` > 0, an empty ring is re-checked up to that many times,
+    /// with a spin-wait hint in between, before the position is published: a
+    /// producer in the middle of a burst usually commits again within
+    /// microseconds, and the record is then read without a wakeup (an
+    /// interrupt on the producer's CPU) or a thread switch to wait for it.
+    @inline(never)
+    private func nextSpan(spins: Int) throws(BPFError) -> Bool {
+        let at = span.position
+        if at &- position >= publishInterval { publish(at) }
+        var spinsLeft = spins
+        var fenced = false
+        while true {
+            let producer = cbpf_load_acquire_u64(producerPage)
+            do {
+                var fresh = try parser.span(consumer: at, producer: producer, limit: publishInterval)
+                var first = fresh
+                switch parser.next(in: &first) {
+                case .end, .busy:
+                    break
+                case .pastEnd(let total):
+                    try parser.extend(&fresh, toCover: total, producer: producer, limit: publishInterval)
+                    span = fresh
+                    return true
+                case .sample, .discarded:
+                    span = fresh
+                    return true
+                }
+            } catch {
+                throw (error as? BPFError) ?? .malformed(what: "ring buffer \(name)", detail: "\(error)")
+            }
+            if fenced { return false }
+            if spinsLeft > 0 {
+                spinsLeft -= 1
+                cbpf_cpu_relax()
+                continue
+            }
+            publish(at)
+            cbpf_fence_seq_cst()
+            fenced = true
         }
     }
 

@@ -35,8 +35,50 @@ public struct RingBufferRecordParser {
         case sample(UnsafeRawBufferPointer, next: UInt64)
     }
 
+    /// A run of committed bytes whose positions were checked once
+    /// (``span(consumer:producer:limit:)``), so that each record in it costs
+    /// one compare: its rounded length against ``remaining``.
+    public struct Span: Sendable {
+        /// Where the next record starts.
+        public fileprivate(set) var position: UInt64
+        /// Committed bytes from ``position`` that the span still covers.
+        public fileprivate(set) var remaining: UInt64
+
+        /// An empty span at `position`: where a reader stands before it has
+        /// checked what follows.
+        public init(position: UInt64) {
+            self.position = position
+            remaining = 0
+        }
+
+        fileprivate init(position: UInt64, remaining: UInt64) {
+            self.position = position
+            self.remaining = remaining
+        }
+    }
+
+    /// What ``next(in:)`` found at the span's position.
+    public enum Record {
+        /// The span is used up.
+        case end
+        /// Reserved and not committed yet: a pass ends here.
+        case busy
+        /// A discarded record, skipped (the span moved past it).
+        case discarded
+        /// A record's payload (its exact length); the span moved past it.
+        case sample(UnsafeRawBufferPointer)
+        /// The record (`total` bytes with header and padding) reaches past
+        /// the span: check it with ``extend(_:toCover:producer:limit:)``. The
+        /// span did not move.
+        case pastEnd(total: UInt64)
+    }
+
     /// The data area, at least `2 * size` bytes.
     public let data: UnsafeRawBufferPointer
+    /// Where payloads start: the data area plus a header. Records are
+    /// addressed from here, so a payload's start is one addition and its
+    /// header a fixed displacement (callgrind: two instructions a record).
+    private let payloads: UnsafeRawPointer
     /// The ring size in bytes, a power of two.
     public let size: UInt64
     /// Names the ring in errors.
@@ -57,40 +99,92 @@ public struct RingBufferRecordParser {
                 detail: "data area of \(data.count) bytes is shorter than twice the ring size \(size)")
         }
         self.data = data
+        payloads = data.baseAddress! + Int(Self.headerSize)
         self.size = UInt64(size)
         self.name = name
     }
 
-    /// Reads the record at `consumer`, given the producer position read
-    /// (with acquire ordering) before this call. The header is loaded with
-    /// acquire ordering, pairing with the kernel's commit.
+    /// Checks the positions once and returns the span of committed bytes
+    /// from `consumer`, at most `limit` of them (records that reach past a
+    /// limited span are checked against `producer` by
+    /// ``extend(_:toCover:producer:limit:)``). `producer` must have been read
+    /// with acquire ordering.
     ///
-    /// It throws only `BPFError.malformed`, but untyped on purpose: inlined
-    /// into ``RingBuffer``'s record loop, the typed form costs one more
-    /// instruction per record (callgrind, Benchmarks/ringbuf).
+    /// Throws `BPFError.malformed` when the producer is more than a ring
+    /// ahead, behind, or either position is not 8-byte aligned; untyped, as
+    /// ``next(in:)``'s callers are (typed throws cost an instruction per
+    /// record once inlined into RingBuffer's loop, by callgrind).
     @inline(__always)
-    public func step(consumer: UInt64, producer: UInt64) throws -> Step {
+    public func span(consumer: UInt64, producer: UInt64, limit: UInt64 = .max) throws -> Span {
         let available = producer &- consumer
-        if available == 0 { return .empty }
-        guard available <= size, available % 8 == 0, consumer % 8 == 0 else {
+        guard available <= size, (available | consumer) & 7 == 0 else {
             throw corrupt(consumer: consumer, detail:
                 "positions are inconsistent: producer \(producer), consumer \(consumer), ring size \(size)")
         }
-        // available >= 8 here, so the header lies within the committed bytes.
-        let offset = Int(consumer & (size - 1))
-        let header = cbpf_load_acquire_u32(data.baseAddress! + offset)
+        return Span(position: consumer, remaining: min(available, limit, Self.maximumSpan))
+    }
+
+    /// Reads the record at the span's position. The header is loaded with
+    /// acquire ordering, pairing with the kernel's commit; a record is handed
+    /// out only when its whole length lies inside the span.
+    @inline(__always)
+    public func next(in span: inout Span) -> Record {
+        if span.remaining == 0 { return .end }
+        // remaining >= 8 (a multiple of 8), so the header is committed bytes.
+        let offset = Int(truncatingIfNeeded: span.position & (size &- 1))
+        let payload = payloads + offset
+        let header = cbpf_load_acquire_u32(payload - Int(Self.headerSize))
         if header & Self.busyBit != 0 { return .busy }
-        let length = UInt64(header & ~(Self.busyBit | Self.discardBit))
-        let total = (length + Self.headerSize + 7) & ~7
-        guard total <= available else {
-            throw corrupt(consumer: consumer, detail:
-                "record claims \(length) bytes but only \(available - Self.headerSize) are committed")
+        // With the discard flag in it, the length is at least 2^30, more than
+        // a span holds (``maximumSpan``): a discarded record takes the branch
+        // below, and a sample costs no test of the flag.
+        let total = (UInt64(header) &+ (Self.headerSize + 7)) & ~7
+        guard total <= span.remaining else {
+            guard header & Self.discardBit != 0 else { return .pastEnd(total: total) }
+            let discarded = (UInt64(header & ~Self.discardBit) &+ (Self.headerSize + 7)) & ~7
+            guard discarded <= span.remaining else { return .pastEnd(total: discarded) }
+            span.remaining &-= discarded
+            span.position &+= discarded
+            return .discarded
         }
-        let next = consumer &+ total
-        if header & Self.discardBit != 0 { return .discarded(next: next) }
-        let payload = UnsafeRawBufferPointer(
-            start: data.baseAddress! + offset + Int(Self.headerSize), count: Int(length))
-        return .sample(payload, next: next)
+        span.remaining &-= total
+        span.position &+= total
+        return .sample(UnsafeRawBufferPointer(start: payload, count: Int(truncatingIfNeeded: header)))
+    }
+
+    /// Extends a span whose next record (`total` bytes) reaches past it up to
+    /// `producer` (the one the span was made with), at most `limit` bytes
+    /// unless the record needs more; throws `BPFError.malformed` when the
+    /// record reaches past `producer`, a corrupt length.
+    public func extend(_ span: inout Span, toCover total: UInt64, producer: UInt64, limit: UInt64 = .max) throws {
+        let available = producer &- span.position
+        guard total <= available, available <= size else {
+            let header = cbpf_load_acquire_u32(data.baseAddress.unsafelyUnwrapped + Int(span.position & (size &- 1)))
+            throw corrupt(consumer: span.position, detail:
+                "record claims \(header & ~(Self.busyBit | Self.discardBit)) bytes but only "
+                + "\(available &- min(available, Self.headerSize)) are committed")
+        }
+        span.remaining = max(total, min(available, limit, Self.maximumSpan))
+    }
+
+    /// The most bytes a span covers beyond one record: less than a length
+    /// with the discard flag (2^30), which ``next(in:)`` relies on.
+    public static let maximumSpan: UInt64 = 1 << 29
+
+    /// Reads the record at `consumer`, given the producer position read
+    /// (with acquire ordering) before this call: one record of a fresh
+    /// ``span(consumer:producer:limit:)``, for readers that keep no span.
+    public func step(consumer: UInt64, producer: UInt64) throws -> Step {
+        var span = try span(consumer: consumer, producer: producer)
+        switch next(in: &span) {
+        case .end: return .empty
+        case .busy: return .busy
+        case .discarded: return .discarded(next: span.position)
+        case .sample(let bytes): return .sample(bytes, next: span.position)
+        case .pastEnd(let total):
+            try extend(&span, toCover: total, producer: producer)
+            preconditionFailure("a span up to the producer covers every record that fits")
+        }
     }
 
     private func corrupt(consumer: UInt64, detail: String) -> BPFError {

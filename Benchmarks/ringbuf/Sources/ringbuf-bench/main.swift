@@ -6,7 +6,10 @@
 // decides the rate) and in parallel mode (a producer thread runs flat out).
 //
 //   ringbuf-bench [--seconds S] [--batch N] [--sizes 16,128,1024] [--mode b2b|parallel]
-//                 [--only NAME]... [--libbpf PATH] [--bcc PATH]
+//                 [--only NAME]... [--libbpf PATH] [--bcc PATH] [--batches N]
+//
+// --batches N: back-to-back runs stop after N batches instead of after S
+// seconds, so that a run under callgrind handles a known number of records.
 //
 // Prints, per measurement, `RESULT name=ringbuf.<mode>.<size>.<metric>.<impl>
 // value=N unit=U` (metric: rate rec/s, lost records, lostshare % of produced, cpu s/Mrec,
@@ -36,6 +39,8 @@ struct Options {
     var bccConsumer: String?
     /// Consumers to run (substrings of their impl names); all when empty.
     var only: [String] = []
+    /// Back-to-back runs stop after this many batches when > 0.
+    var batches = 0
 
     init(_ arguments: [String]) {
         var iterator = arguments.makeIterator()
@@ -48,6 +53,7 @@ struct Options {
             case "--libbpf": libbpfConsumer = iterator.next()
             case "--bcc": bccConsumer = iterator.next()
             case "--only": only.append(iterator.next() ?? "")
+            case "--batches": batches = Int(iterator.next() ?? "") ?? batches
             default:
                 FileHandle.standardError.write("unknown argument \(argument)\n".data(using: .utf8)!)
                 exit(64)
@@ -152,6 +158,11 @@ func measure(_ impl: String, _ mode: Mode, producer: BatchProducer, lost: () thr
     let start = now()
     var producerCPU = 0.0
     switch mode {
+    case .backToBack where options.batches > 0:
+        for _ in 0..<options.batches {
+            try producer.trigger()
+            try poll(-1)
+        }
     case .backToBack:
         while now() - start < options.seconds {
             try producer.trigger()
@@ -189,7 +200,7 @@ func swiftAsyncSequence(_ mode: Mode, ring: Map, producer: BatchProducer) async 
         for try await _ in reader.records() {
             records += 1
             if records % producer.batch == 0 {
-                if now() - start >= options.seconds { break }
+                if options.batches > 0 ? records / producer.batch >= options.batches : now() - start >= options.seconds { break }
                 try producer.trigger()
             }
         }
@@ -230,7 +241,7 @@ func external(_ impl: String, command: [String], mode: Mode, ring: Map, producer
     process.executableURL = URL(fileURLWithPath: command[0])
     process.arguments = Array(command.dropFirst()) + [
         mode.rawValue, String(try ring.id), String(producer.program.id), String(options.seconds),
-    ]
+    ] + (options.batches > 0 ? [String(options.batches)] : [])
     let output = Pipe(), errors = Pipe()
     process.standardOutput = output
     process.standardError = errors
