@@ -81,8 +81,9 @@ enum CacheFile {
         let now = Date()
         for name in names {
             let parts = name.split(separator: ".")
-            guard let tmp = parts.lastIndex(of: "tmp"), tmp >= 3, let pid = pid_t(parts[tmp - 2]),
-                  UInt64(parts[tmp - 1]) != nil else { continue }
+            // clang's own temporary beside its output adds "-XXXXXXXX.tmp" to ours.
+            guard let tmp = parts.firstIndex(of: "tmp"), tmp >= 3, let pid = pid_t(parts[tmp - 2]),
+                  UInt64(parts[tmp - 1].prefix { $0 != "-" }) != nil else { continue }
             let path = directory.appendingPathComponent(name).path
             let owned = pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
             let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date

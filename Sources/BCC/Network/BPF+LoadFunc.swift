@@ -23,7 +23,8 @@ extension BPF {
         do {
             return try object.loadProgram(named: name, type: type, expectedAttachType: expectedAttachType)
         } catch BPFError.verifierRejected(let program, let log) {
-            throw .verifierRejected(file: fileName, program: program, log: verifierLogSource.mapped(log))
+            throw .kernel(operation: "load", object: "function '\(name)' as a \(type) program",
+                          cause: .verifierRejected(program: program, log: verifierLogSource.mapped(log)))
         } catch {
             throw .kernel("load function '\(name)' as a \(type) program of", fileName, error)
         }
