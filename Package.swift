@@ -87,6 +87,16 @@ let package = Package(
         .executableTarget(name: "mountsnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "drsnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "oomkill", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Network and user-space tools (sock, tcp and skb tracepoints, uprobes).
+        .executableTarget(name: "tcpstates", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "tcplife", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "tcpconnect", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "tcpaccept", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "tcpretrans", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "tcpdrop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "bashreadline", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "memleak", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "gethostlatency", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "swift-bcc",
             dependencies: ["BCC", "BCCTools", "BTF", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -125,6 +135,9 @@ let package = Package(
                                                            "wakeuptime", "runqslower", "runqlen", "profile", "hardirqs", "softirqs",
                                                            "syscount", "killsnoop", "sigsnoop", "exitsnoop", "statsnoop",
                                                            "mountsnoop", "drsnoop", "oomkill",
-                                                           "tplist", "ucalls"]),
+                                                           "tplist", "ucalls",
+                                                           "tcpstates", "tcplife", "tcpconnect", "tcpaccept", "tcpretrans", "tcpdrop",
+                                                           "bashreadline", "gethostlatency", "memleak"]),
+
     ]
 )

@@ -10,10 +10,18 @@
 //   workload stat PATH COUNT      COUNT stat() of PATH
 //   workload exit COUNT           COUNT children that exit with code 3, one at a time
 //   workload mount DIR COUNT      COUNT mounts of a tmpfs on DIR, each unmounted
+//   workload connect PORT COUNT   COUNT TCP connections to itself on
+//                                 127.0.0.1:PORT (connect, accept, 1 KiB
+//                                 sent, client closes first, then server)
+//   workload resolve COUNT        COUNT getaddrinfo("localhost") calls
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <stdio.h>
@@ -32,7 +40,7 @@ int main(int argc, char **argv) {
     char go;
     if (argc < 3 || read(0, &go, 1) != 1) {
         fprintf(stderr, "usage: workload sleep COUNT MICROS | spin SECONDS | read PATH COUNT | kill COUNT | stat PATH COUNT"
-                        " | exit COUNT | mount DIR COUNT (after a byte on stdin)\n");
+                        " | exit COUNT | mount DIR COUNT | connect PORT COUNT | resolve COUNT (after a byte on stdin)\n");
         return 2;
     }
     if (strcmp(argv[1], "sleep") == 0 && argc == 4) {
@@ -86,6 +94,43 @@ int main(int argc, char **argv) {
         for (long i = 0; i < count; i++) {
             if (mount("workload", argv[2], "tmpfs", MS_NOSUID, "size=1m") != 0) { perror("mount"); return 1; }
             umount2(argv[2], 0);
+        }
+        return 0;
+    }
+    if (strcmp(argv[1], "connect") == 0 && argc == 4) {
+        long count = atol(argv[3]);
+        struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[2])),
+                                      .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        int one = 1, listener = socket(AF_INET, SOCK_STREAM, 0);
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(listener, (struct sockaddr *)&address, sizeof(address)) != 0 || listen(listener, 16) != 0) {
+            perror("listen");
+            return 1;
+        }
+        char payload[1024] = {0};
+        for (long i = 0; i < count; i++) {
+            int client = socket(AF_INET, SOCK_STREAM, 0);
+            if (connect(client, (struct sockaddr *)&address, sizeof(address)) != 0) { perror("connect"); return 1; }
+            int server = accept(listener, NULL, NULL);
+            if (server < 0 || write(client, payload, sizeof(payload)) != sizeof(payload)) { perror("accept/write"); return 1; }
+            for (ssize_t got = 0; got < (ssize_t)sizeof(payload);) {
+                ssize_t n = read(server, payload, sizeof(payload) - got);
+                if (n <= 0) { perror("read"); return 1; }
+                got += n;
+            }
+            close(client);
+            (void)read(server, payload, 1);  // the client's FIN
+            close(server);
+        }
+        close(listener);
+        return 0;
+    }
+    if (strcmp(argv[1], "resolve") == 0 && argc == 3) {
+        long count = atol(argv[2]);
+        for (long i = 0; i < count; i++) {
+            struct addrinfo *result;
+            if (getaddrinfo("localhost", NULL, NULL, &result) != 0) { fprintf(stderr, "getaddrinfo failed\n"); return 1; }
+            freeaddrinfo(result);
         }
         return 0;
     }

@@ -28,7 +28,15 @@ import Testing
                                      ("statsnoop", StatsnoopProgram.source(available: ["newstat"]), "StatsnoopEvent.swift"),
                                      ("mountsnoop", MountsnoopProgram.source(), "MountsnoopEvent.swift"),
                                      ("drsnoop", DrsnoopProgram.source(), "DrsnoopEvent.swift"),
-                                     ("oomkill", OomkillProgram.source(), "OomkillEvent.swift")] {
+                                     ("oomkill", OomkillProgram.source(), "OomkillEvent.swift"),
+                                     ("tcpstates", TcpstatesProgram.source(), "TcpstatesEvent.swift"),
+                                     ("tcplife", TcplifeProgram.source(), "TcplifeEvent.swift"),
+                                     ("tcpconnect", TcpconnectProgram.source(), "TcpconnectEvent.swift"),
+                                     ("tcpaccept", TcpacceptProgram.source(), "TcpacceptEvent.swift"),
+                                     ("tcpretrans", TcpretransProgram.source(), "TcpretransEvent.swift"),
+                                     ("tcpdrop", TcpdropProgram.source(), "TcpdropEvent.swift"),
+                                     ("bashreadline", BashreadlineProgram.source(), "BashreadlineEvent.swift"),
+                                     ("gethostlatency", GethostlatencyProgram.source(), "GethostlatencyEvent.swift")] {
             let generated = try Self.generatedMirror(tool: tool, source: source)
             let path = TestSupport.repositoryRoot.appendingPathComponent("Sources/BCCTools/\(file)")
             let committed = try String(contentsOf: path, encoding: .utf8)

@@ -9,12 +9,13 @@ final class ChildProcess: @unchecked Sendable {
     let pid: pid_t
     private var status: Int32?
 
-    /// Starts `path` with `arguments`; stdout and stderr go to the given files (or /dev/null).
-    init(_ path: String, _ arguments: [String], stdout: String = "/dev/null", stderr: String = "/dev/null") throws {
+    /// Starts `path` with `arguments`; stdin comes from, stdout and stderr go to the given files (or /dev/null).
+    init(_ path: String, _ arguments: [String], stdin: String = "/dev/null", stdout: String = "/dev/null",
+         stderr: String = "/dev/null") throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         let argv = ([path] + arguments).map { strdup($0) } + [nil]

@@ -129,4 +129,18 @@ extension BPF {
         }
         return has(type.id, depth: 0)
     }
+
+    /// The enumerators of the running kernel's `enum enumName`, by name
+    /// (empty when the kernel has no such enum), for tools that print a
+    /// kernel enum's names (`enum skb_drop_reason` in tcpdrop).
+    ///
+    /// - Throws: ``BCCError/kernel(operation:object:cause:)`` when the kernel has no BTF.
+    public static func kernelEnumerators(_ enumName: String) throws(BCCError) -> [String: Int64] {
+        let btf = try BCCError.wrapping("read", KernelBTF.path) { try KernelBTF.shared() }
+        let id = btf.firstType(named: enumName, kind: .enum)?.id ?? btf.firstType(named: enumName, kind: .enum64)?.id
+        guard let id else { return [:] }
+        var values: [String: Int64] = [:]
+        for value in btf.enumValues(of: id) { values[value.name] = Int64(bitPattern: value.bits) }
+        return values
+    }
 }
