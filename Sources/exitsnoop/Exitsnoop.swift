@@ -41,22 +41,11 @@ struct Exitsnoop: ParsableCommand {
     @Flag(name: .customLong("per-thread"), help: "trace per thread termination")
     var perThread = false
 
-    @Option(name: [.customShort("d"), .long], help: "total duration of trace in seconds")
-    var duration: Int?
-
-    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
-    var json = false
-
-    @Flag(name: .customLong("ebpf"), help: .hidden)
-    var ebpf = false
-
-    func validate() throws {
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
-    }
+    @OptionGroup var stream: EventStreamOptions
 
     func run() throws {
         let source = ExitsnoopProgram.source(filterPid: pid != nil, perThread: perThread, failedOnly: failed)
-        if ebpf {
+        if stream.ebpf {
             StandardOutput.printLine(source)
             return
         }
@@ -67,7 +56,7 @@ struct Exitsnoop: ParsableCommand {
         // With -p, the main thread's exit ends the trace.
         var sawTarget = false
         let output = OutputBuffer()
-        if json {
+        if stream.json {
             try b.printRecordsAsJSON(ring: "events", output: output) { event in
                 if event.pid?.int == event.tid?.int { sawTarget = true }
             }
@@ -84,7 +73,7 @@ struct Exitsnoop: ParsableCommand {
                 if event.tid == event.pid { sawTarget = true }
             }
         }
-        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)),
+        try b.pollReportingDrops(rings: ["events"], output: output, json: stream.json, until: stream.stop,
                                  done: { pid != nil && sawTarget })
     }
 }

@@ -35,24 +35,16 @@ struct Killsnoop: ParsableCommand {
     @Option(name: [.customShort("s"), .long], help: "trace a signal or a signal list")
     var signal: String?
 
-    @Option(name: [.customShort("d"), .long], help: "total duration of trace in seconds")
-    var duration: Int?
-
-    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
-    var json = false
-
-    @Flag(name: .customLong("ebpf"), help: .hidden)
-    var ebpf = false
+    @OptionGroup var stream: EventStreamOptions
 
     func validate() throws {
         if let signal, case .failure(let error) = SignalNames.mask(signal) { throw ValidationError(error.description) }
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
     }
 
     func run() throws {
         let source = KillsnoopProgram.source(filterPid: pid != nil, filterTargetPid: tpid != nil,
                                              filterSignals: signal != nil, failedOnly: failed)
-        if ebpf {
+        if stream.ebpf {
             StandardOutput.printLine(source)
             return
         }
@@ -63,7 +55,7 @@ struct Killsnoop: ParsableCommand {
         if let signal, case .success(let mask) = SignalNames.mask(signal) { try TableFilters.fill(b, value: "signal_mask", with: mask) }
         try b.autoAttach()
         let output = OutputBuffer()
-        if json {
+        if stream.json {
             try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             let width = KillsnoopProgram.pidWidth(pidMax: try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))
@@ -72,6 +64,6 @@ struct Killsnoop: ParsableCommand {
                 output.appendLine(KillsnoopProgram.line(for: event, time: ToolClock.hhmmss(), pidWidth: width))
             }
         }
-        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, json: stream.json, until: stream.stop)
     }
 }

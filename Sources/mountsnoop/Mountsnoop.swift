@@ -18,29 +18,18 @@ struct Mountsnoop: ParsableCommand {
     @Flag(name: [.customShort("P"), .customLong("parent_process")], help: "also snoop the parent process")
     var parentProcess = false
 
-    @Option(name: [.customShort("d"), .long], help: "total duration of trace in seconds")
-    var duration: Int?
-
-    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
-    var json = false
-
-    @Flag(name: .customLong("ebpf"), help: .hidden)
-    var ebpf = false
-
-    func validate() throws {
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
-    }
+    @OptionGroup var stream: EventStreamOptions
 
     func run() throws {
         let source = MountsnoopProgram.source()
-        if ebpf {
+        if stream.ebpf {
             StandardOutput.printLine(source)
             return
         }
         let b = try BPF(text: source)
         defer { b.close() }
         let output = OutputBuffer()
-        if json {
+        if stream.json {
             try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             let parent = parentProcess
@@ -49,6 +38,6 @@ struct Mountsnoop: ParsableCommand {
                 if let line = MountsnoopProgram.line(for: event, parent: parent) { output.appendLine(line) }
             }
         }
-        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, json: stream.json, until: stream.stop)
     }
 }

@@ -36,25 +36,17 @@ struct Sigsnoop: ParsableCommand {
     @Flag(name: [.customShort("n"), .long], help: "Output signal name instead of signal number.")
     var name = false
 
-    @Option(name: [.customShort("d"), .long], help: "total duration of trace in seconds")
-    var duration: Int?
-
-    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
-    var json = false
-
-    @Flag(name: .customLong("ebpf"), help: .hidden)
-    var ebpf = false
+    @OptionGroup var stream: EventStreamOptions
 
     func validate() throws {
         if let pid, pid <= 0 { throw ValidationError("Invalid PID: \(pid)") }
         if let signal, case .failure(let error) = SignalNames.mask(signal, maximum: 31) { throw ValidationError(error.description) }
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
     }
 
     func run() throws {
         let source = SigsnoopProgram.source(killOnly: kill, filterPid: pid != nil, filterSignals: signal != nil,
                                             failedOnly: failed)
-        if ebpf {
+        if stream.ebpf {
             StandardOutput.printLine(source)
             return
         }
@@ -66,7 +58,7 @@ struct Sigsnoop: ParsableCommand {
         }
         try b.autoAttach()
         let output = OutputBuffer()
-        if json {
+        if stream.json {
             try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             StandardOutput.printLine(SigsnoopProgram.header)
@@ -75,6 +67,6 @@ struct Sigsnoop: ParsableCommand {
                 output.appendLine(SigsnoopProgram.line(for: event, time: ToolClock.hhmmss(), names: names))
             }
         }
-        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, json: stream.json, until: stream.stop)
     }
 }

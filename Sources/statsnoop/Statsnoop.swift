@@ -34,24 +34,13 @@ struct Statsnoop: ParsableCommand {
     @Option(name: [.customShort("p"), .long], help: "trace this PID only")
     var pid: Int32?
 
-    @Option(name: [.customShort("d"), .long], help: "total duration of trace in seconds")
-    var duration: Int?
-
-    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
-    var json = false
-
-    @Flag(name: .customLong("ebpf"), help: .hidden)
-    var ebpf = false
-
-    func validate() throws {
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
-    }
+    @OptionGroup var stream: EventStreamOptions
 
     func run() throws {
         let present = Set(try BPF.tracepoints { $0.hasPrefix("syscalls:sys_enter_") })
         let available = StatsnoopProgram.syscalls.filter { present.contains("syscalls:sys_enter_\($0)") }
         let source = StatsnoopProgram.source(available: available, filterPid: pid != nil, failedOnly: failed)
-        if ebpf {
+        if stream.ebpf {
             StandardOutput.printLine(source)
             return
         }
@@ -60,7 +49,7 @@ struct Statsnoop: ParsableCommand {
         if let pid { try TableFilters.fill(b, value: "pid_filter", with: UInt64(UInt32(bitPattern: pid))) }
         try b.autoAttach()
         let output = OutputBuffer()
-        if json {
+        if stream.json {
             try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             let (timestamps, names) = (timestamp, sysname)
@@ -71,6 +60,6 @@ struct Statsnoop: ParsableCommand {
                 output.appendLine(StatsnoopProgram.line(for: event, start: start, timestamps: timestamps, syscallNames: names))
             }
         }
-        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, json: stream.json, until: stream.stop)
     }
 }
