@@ -2,13 +2,9 @@
 # Fuzzes the attach code's parsers (EBPF's LinkerCache for /etc/ld.so.cache,
 # BPFObject's TracepointFormat for tracefs format files) with libFuzzer and
 # AddressSanitizer for a bounded time.
-#   Fuzz/fuzz-attach.sh [seconds] [libFuzzer arguments...]     (default 60 s)
-# e.g. Fuzz/fuzz-attach.sh 0 crash-1234 replays one crashing input.
+#   Fuzz/fuzz-attach.sh [seconds | --replay FILE...]     (Fuzz/lib/run.sh)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-seconds="${1:-60}"
-shift || true
-export PATH="/opt/swift/usr/bin:$PATH"
+source "$(dirname "$0")/lib/run.sh"
 work=".build/fuzz-attach"
 rm -rf "$work"
 mkdir -p "$work"
@@ -29,7 +25,4 @@ if [ -r /etc/ld.so.cache ]; then { printf '\x00'; cat /etc/ld.so.cache; } > "$co
   printf '\tfield:__data_loc char[] filename;\toffset:8;\tsize:4;\tsigned:0;\n'
   printf '\tfield:char comm[16];\toffset:12;\tsize:16;\tsigned:0;\n'
   printf '\nprint fmt: "filename=%%s", __get_str(filename)\n'; } > "$corpus/format"
-if [ "$#" -gt 0 ]; then
-    exec "$work/fuzz-attach" "$@"
-fi
-exec "$work/fuzz-attach" -max_total_time="$seconds" -max_len=131072 -timeout=10 -artifact_prefix="$work/" "$corpus"
+fuzz_run "$work/fuzz-attach" "$corpus" -max_len=131072

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Fuzzes the BTF decoder, the layout queries and the C header writer
 # (Sources/BTF) with libFuzzer and AddressSanitizer for a bounded time.
-#   Fuzz/fuzz-btf.sh [seconds]     (default 60)
+#   Fuzz/fuzz-btf.sh [seconds | --replay FILE...]     (Fuzz/lib/run.sh)
 # Seeds: the .BTF of Tests/Fixtures/btf_layout.c and of the ELF fixtures.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-seconds="${1:-60}"
-export PATH="/opt/swift/usr/bin:$PATH"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib/run.sh"
+work=".build/fuzz-btf"
+rm -rf "$work"
+mkdir -p "$work"
 
-swiftc -parse-as-library -O -sanitize=fuzzer,address -module-name BTF \
-    Sources/BTF/*.swift Fuzz/BTF/main.swift -o "$work/fuzz-btf"
+# The target is compiled into the BTF module itself (it reaches internal API).
+swiftc -parse-as-library "$optimization" -sanitize=fuzzer,address -module-name BTF \
+    Sources/BTF/*.swift Fuzz/BTF/main.swift -o "$work/fuzz-btf" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 
 corpus="$work/corpus"
 mkdir -p "$corpus"
@@ -22,5 +22,4 @@ for fixture in Tests/Fixtures/btf_layout.c Tests/Fixtures/*.bpf.c; do
         llvm-objcopy --dump-section ".BTF=$corpus/$name" "$work/$name.o" 2>/dev/null || true
     fi
 done
-ls "$corpus" | sed 's/^/seed: /'
-"$work/fuzz-btf" -max_total_time="$seconds" -max_len=16384 -timeout=10 "$corpus"
+fuzz_run "$work/fuzz-btf" "$corpus" -max_len=16384

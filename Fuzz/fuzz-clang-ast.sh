@@ -3,18 +3,14 @@
 # reader, the AST decoder, the external-pointer analysis and the plan) with
 # libFuzzer and AddressSanitizer for a bounded time. Seeds: clang's AST dumps
 # of small bcc-style units, each as UNIT, a separator line, then the JSON.
-#   Fuzz/fuzz-clang-ast.sh [seconds] [libFuzzer arguments...]     (default 60 s)
-# e.g. Fuzz/fuzz-clang-ast.sh 0 crash-1234 replays one crashing input.
+#   Fuzz/fuzz-clang-ast.sh [seconds | --replay FILE...]     (Fuzz/lib/run.sh)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-seconds="${1:-60}"
-shift || true
-export PATH="/opt/swift/usr/bin:$PATH"
+source "$(dirname "$0")/lib/run.sh"
 work=".build/fuzz-clang-ast"
 rm -rf "$work/corpus" "$work/build.log"
 mkdir -p "$work/corpus"
 
-swiftc -parse-as-library -O -sanitize=fuzzer,address -module-name ClangASTFuzz -package-name swift_bcc \
+swiftc -parse-as-library "$optimization" -sanitize=fuzzer,address -module-name ClangASTFuzz -package-name swift_bcc \
     Sources/BCCDialect/ImplicitReads/*.swift Sources/BCCDialect/CTokenizer.swift \
     Fuzz/ClangAST/main.swift -o "$work/fuzz-clang-ast" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 
@@ -62,7 +58,4 @@ int raw_tracepoint__sched_switch(struct bpf_raw_tracepoint_args *ctx) {
     return next->pid + *where;
 }
 C
-if [ "$#" -gt 0 ]; then
-    exec "$work/fuzz-clang-ast" "$@"
-fi
-exec "$work/fuzz-clang-ast" -max_total_time="$seconds" -max_len=262144 -timeout=10 -artifact_prefix="$work/" "$work/corpus"
+fuzz_run "$work/fuzz-clang-ast" "$work/corpus" -max_len=262144

@@ -2,18 +2,18 @@
 # Fuzzes the rtnetlink decoders (Sources/Netlink: messages, replies with
 # extended ack, link and traffic-control payloads, nested attributes) with
 # libFuzzer and AddressSanitizer for a bounded time.
-#   Fuzz/fuzz-netlink.sh [seconds]     (default 60)
+#   Fuzz/fuzz-netlink.sh [seconds | --replay FILE...]     (Fuzz/lib/run.sh)
 # Seeds: a link dump entry with IFLA_XDP, a bpf filter, an error with an
 # extended-ack message, written by the encoders themselves.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-seconds="${1:-60}"
-export PATH="/opt/swift/usr/bin:$PATH"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib/run.sh"
+work=".build/fuzz-netlink"
+rm -rf "$work"
+mkdir -p "$work"
 
-swiftc -parse-as-library -O -sanitize=fuzzer,address -module-name Netlink \
-    Sources/Netlink/*.swift Fuzz/Netlink/main.swift -o "$work/fuzz-netlink"
+# The target is compiled into the Netlink module itself (it reaches internal API).
+swiftc -parse-as-library "$optimization" -sanitize=fuzzer,address -module-name Netlink \
+    Sources/Netlink/*.swift Fuzz/Netlink/main.swift -o "$work/fuzz-netlink" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 
 corpus="$work/corpus"
 mkdir -p "$corpus"
@@ -43,7 +43,7 @@ error += NetlinkAttribute.encode([NetlinkAttribute(type: 1, string: "XDP program
 write("error", NetlinkMessage(type: NetlinkMessageType.error, flags: [.capped, .acknowledgementAttributes], sequence: 1,
                               payload: error).encoded())
 SWIFT
-swiftc -O -module-name Netlink Sources/Netlink/*.swift "$work/seeds/main.swift" -o "$work/seeds/write-seeds"
+# -Onone: the seed writer runs once, so compiling it fast matters more.
+swiftc -Onone -module-name Netlink Sources/Netlink/*.swift "$work/seeds/main.swift" -o "$work/seeds/write-seeds"
 "$work/seeds/write-seeds" "$corpus"
-ls "$corpus" | sed 's/^/seed: /'
-"$work/fuzz-netlink" -max_total_time="$seconds" -max_len=16384 "$corpus"
+fuzz_run "$work/fuzz-netlink" "$corpus" -max_len=16384

@@ -2,13 +2,9 @@
 # Fuzzes the BPF object parsers (Sources/ELF, Sources/BPFObject and
 # Sources/BTF/BTFExt.swift, plus the BTF decoder they call) with libFuzzer
 # and AddressSanitizer for a bounded time, seeded with the test fixtures.
-#   Fuzz/fuzz-object.sh [seconds] [libFuzzer arguments...]     (default 60 s)
-# e.g. Fuzz/fuzz-object.sh 0 crash-1234 replays one crashing input.
+#   Fuzz/fuzz-object.sh [seconds | --replay FILE...]     (Fuzz/lib/run.sh)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-seconds="${1:-60}"
-shift || true
-export PATH="/opt/swift/usr/bin:$PATH"
+source "$(dirname "$0")/lib/run.sh"
 work=".build/fuzz-object"
 rm -rf "$work"
 mkdir -p "$work"
@@ -19,8 +15,10 @@ mkdir -p "$work"
 # ASan internals are harmless; the log keeps them.)
 source Fuzz/lib/modules.sh
 {
-    for name in ELF BTF BPFObject; do module "$name"; done
-    swiftc "${flags[@]}" Fuzz/ObjectParser/main.swift -L "$work" -lBPFObject -lBTF -lELF -o "$work/fuzz-object"
+    module ELF
+    module BTF
+    module BPFObject ELF BTF
+    swiftc "${flags[@]}" Fuzz/ObjectParser/main.swift -L "$modules" -lBPFObject -lBTF -lELF -o "$work/fuzz-object"
 } > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 
 # Seeds: the BPF fixtures compiled as the tests compile them, and a host executable.
@@ -30,7 +28,4 @@ for fixture in elf_sections object_globals object_core object_rejected; do
     clang -target bpf -O2 -g -I Tests/Fixtures/include -c "Tests/Fixtures/$fixture.bpf.c" -o "$corpus/$fixture.o"
 done
 clang -O0 Tests/Fixtures/elf_host.c -o "$corpus/elf_host"
-if [ "$#" -gt 0 ]; then
-    exec "$work/fuzz-object" "$@"
-fi
-exec "$work/fuzz-object" -max_total_time="$seconds" -max_len=65536 -timeout=10 -artifact_prefix="$work/" "$corpus"
+fuzz_run "$work/fuzz-object" "$corpus" -max_len=65536

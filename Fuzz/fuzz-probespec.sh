@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Fuzzes the one-liner probe specifier parsers (the ProbeSpec module) with
 # libFuzzer and AddressSanitizer for a bounded time.
-#   Fuzz/fuzz-probespec.sh [seconds]     (default 60)
+#   Fuzz/fuzz-probespec.sh [seconds | --replay FILE...]     (Fuzz/lib/run.sh)
 # Seeds: specifiers in the style of bcc's trace, argdist and funccount examples.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-seconds="${1:-60}"
-export PATH="/opt/swift/usr/bin:$PATH"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib/run.sh"
+work=".build/fuzz-probespec"
+rm -rf "$work"
+mkdir -p "$work"
 
-flags=(-parse-as-library -O -sanitize=fuzzer,address -I "$work")
-swiftc "${flags[@]}" -module-name ProbeSpec -emit-module -emit-module-path "$work/ProbeSpec.swiftmodule" \
-    -emit-library -static Sources/ProbeSpec/*.swift -o "$work/libProbeSpec.a"
-swiftc "${flags[@]}" -module-name ProbeSpecFuzz Fuzz/ProbeSpec/main.swift -L "$work" -lProbeSpec -o "$work/fuzz-probespec"
+# ProbeSpec (Fuzz/lib/modules.sh), then the target linked against it.
+source Fuzz/lib/modules.sh
+{
+    module ProbeSpec
+    swiftc "${flags[@]}" -module-name ProbeSpecFuzz Fuzz/ProbeSpec/main.swift -L "$modules" -lProbeSpec -o "$work/fuzz-probespec"
+} > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 
 corpus="$work/corpus"
 mkdir -p "$corpus"
@@ -31,4 +32,4 @@ t:block:block_rq_complete "sectors=%d", args->nr_sector
 p:c:malloc(size_t size):size_t:size
 c:^(malloc|free)$
 SEEDS
-"$work/fuzz-probespec" -max_total_time="$seconds" -max_len=512 "$corpus"
+fuzz_run "$work/fuzz-probespec" "$corpus" -max_len=512

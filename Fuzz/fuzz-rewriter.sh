@@ -2,28 +2,24 @@
 # Fuzzes the bcc dialect rewriter (the BCCDialect module: CTokenizer,
 # DialectRewriter, RewrittenSource) with libFuzzer and AddressSanitizer for a
 # bounded time.
-#   Fuzz/fuzz-rewriter.sh [seconds] [libFuzzer arguments...]     (default 60 s)
-# e.g. Fuzz/fuzz-rewriter.sh 0 crash-1234 replays one crashing input.
+#   Fuzz/fuzz-rewriter.sh [seconds | --replay FILE...]     (Fuzz/lib/run.sh)
 # Seeds: the C programs of Benchmarks/compile and a guide-style program.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-seconds="${1:-60}"
-shift || true
-export PATH="/opt/swift/usr/bin:$PATH"
+source "$(dirname "$0")/lib/run.sh"
 work=".build/fuzz-rewriter"
 rm -rf "$work"
 mkdir -p "$work"
 
-# BCCDialect and the pure modules under it are each compiled instrumented
-# into a static library (one package, so the rewriter's package API is
+# BCCDialect and the pure modules under it, built from their Sources folders
+# (Fuzz/lib/modules.sh; one package, so the rewriter's package API is
 # visible), then the target links them with libFuzzer's main.
-flags=(-parse-as-library -O -sanitize=fuzzer,address -package-name swift_bcc -I "$work")
+source Fuzz/lib/modules.sh
 {
-    for module in ELF BTF BPFObject BCCDialect; do
-        swiftc "${flags[@]}" -module-name "$module" -emit-module -emit-module-path "$work/$module.swiftmodule" \
-            -emit-library -static $(find Sources/"$module" -name "*.swift" | sort) -o "$work/lib$module.a"
-    done
-    swiftc "${flags[@]}" Fuzz/DialectRewriter/main.swift -L "$work" -lBCCDialect -lBPFObject -lBTF -lELF \
+    module ELF
+    module BTF
+    module BPFObject ELF BTF
+    module BCCDialect BPFObject ELF
+    swiftc "${flags[@]}" Fuzz/DialectRewriter/main.swift -L "$modules" -lBCCDialect -lBPFObject -lBTF -lELF \
         -o "$work/fuzz-rewriter"
 } > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 
@@ -44,7 +40,4 @@ int kprobe__do_nanosleep(struct pt_regs *ctx, void *t) {
 }
 int on_switch(struct bpf_raw_tracepoint_args *ctx) { return 0; }
 C
-if [ "$#" -gt 0 ]; then
-    exec "$work/fuzz-rewriter" "$@"
-fi
-exec "$work/fuzz-rewriter" -max_total_time="$seconds" -max_len=16384 -timeout=10 -artifact_prefix="$work/" "$corpus"
+fuzz_run "$work/fuzz-rewriter" "$corpus" -max_len=16384

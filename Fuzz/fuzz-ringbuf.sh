@@ -1,12 +1,9 @@
 #!/usr/bin/env bash
 # Fuzzes the ring buffer record parser (EBPF's RingBufferRecordParser) with
 # libFuzzer and AddressSanitizer for a bounded time.
-#   Fuzz/fuzz-ringbuf.sh [seconds] [libFuzzer arguments...]     (default 60 s)
+#   Fuzz/fuzz-ringbuf.sh [seconds | --replay FILE...]     (Fuzz/lib/run.sh)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-seconds="${1:-60}"
-shift || true
-export PATH="/opt/swift/usr/bin:$PATH"
+source "$(dirname "$0")/lib/run.sh"
 work=".build/fuzz-ringbuf"
 rm -rf "$work"
 mkdir -p "$work"
@@ -24,7 +21,4 @@ mkdir -p "$corpus"
 printf '\x00\x00\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00abc\x00\x00\x00\x00\x00' > "$corpus/sample"
 printf '\x00\x00\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x40\x00\x00\x00\x00abcd\x00\x00\x00\x00' > "$corpus/discard"
 printf '\x00\x00\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x80\x00\x00\x00\x00abcd\x00\x00\x00\x00' > "$corpus/busy"
-if [ "$#" -gt 0 ]; then
-    exec "$work/fuzz-ringbuf" "$@"
-fi
-exec "$work/fuzz-ringbuf" -max_total_time="$seconds" -max_len=4096 -timeout=10 -artifact_prefix="$work/" "$corpus"
+fuzz_run "$work/fuzz-ringbuf" "$corpus" -max_len=4096

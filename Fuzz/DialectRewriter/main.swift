@@ -23,7 +23,7 @@ public func fuzzDialectRewriter(_ start: UnsafePointer<UInt8>, _ count: Int) -> 
     let output = LineIndex(Array(result.body.text.utf8))
     precondition(output.lineCount == original.lineCount, "the rewrite keeps line numbers")
     for line in stride(from: 1, through: output.lineCount, by: max(1, output.lineCount / 8)) {
-        let location = result.body.originalLocation(line: line, column: 1, original: original)
+        let location = result.body.originalLocation(line: line, column: 1, output: output, original: original)
         precondition(location.line >= 1 && location.line <= original.lineCount, "positions map back inside the input")
         resultChecksum &+= location.column
     }

@@ -6,11 +6,13 @@ import Foundation
 package enum ClangDiagnostics {
     package static func parse(_ output: String, userFile: String, rewritten: RewriteResult) -> [CompileDiagnostic] {
         let originalLines = LineIndex(rewritten.original)
+        let outputLines = LineIndex(rewritten.body.bytes)
         var diagnostics: [CompileDiagnostic] = []
         for line in output.split(separator: "\n") {
             guard let parsed = parseLine(Substring(line)) else { continue }
             if parsed.file == userFile {
-                let location = rewritten.body.originalLocation(line: parsed.line, column: parsed.column, original: originalLines)
+                let location = rewritten.body.originalLocation(line: parsed.line, column: parsed.column,
+                                                                output: outputLines, original: originalLines)
                 let sourceLine = originalLines.range(ofLine: location.line).map {
                     String(decoding: rewritten.original[$0], as: UTF8.self)
                 } ?? ""

@@ -29,12 +29,21 @@ public struct CompileDiagnostic: Sendable, Equatable, CustomStringConvertible {
         self.sourceLine = sourceLine
     }
 
-    /// clang's layout: `file:line:col: error: message`, the source line and a caret.
+    /// clang's layout: `file:line:col: error: message`, the source line and
+    /// a caret; of a very long line, only the part around the column.
     public var description: String {
+        let window = 160
+        var shown = Substring(sourceLine)
+        var caretColumn = max(column - 1, 0)
+        if shown.count > window {
+            let start = max(0, min(caretColumn - window / 2, shown.count - window))
+            shown = shown.dropFirst(start).prefix(window)
+            caretColumn -= start
+        }
         var caretPrefix = ""
-        for character in sourceLine.prefix(max(column - 1, 0)) {
+        for character in shown.prefix(caretColumn) {
             caretPrefix.append(character == "\t" ? "\t" : " ")
         }
-        return "\(file):\(line):\(column): \(severity.rawValue): \(message)\n    \(sourceLine)\n    \(caretPrefix)^"
+        return "\(file):\(line):\(column): \(severity.rawValue): \(message)\n    \(shown)\n    \(caretPrefix)^"
     }
 }

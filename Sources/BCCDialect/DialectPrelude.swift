@@ -114,7 +114,7 @@ package struct DialectPrelude: Sendable {
     /// format, and the ring buffer drop counter the rewritten ringbuf calls bump.
     private static let dialectHelpers = """
         #define lock_xadd(ptr, val) ((void)__sync_fetch_and_add(ptr, val))
-        #define bpf_trace_printk(fmt, ...) ({ char ____fmt[] = fmt; bpf_trace_printk(____fmt, sizeof(____fmt), ##__VA_ARGS__); })
+        #define bpf_trace_printk(fmt, ...) __builtin_choose_expr(1, ({ char ____fmt[] = fmt; bpf_trace_printk(____fmt, sizeof(____fmt), ##__VA_ARGS__); }), 0)
         static __always_inline unsigned int bpf_log2(unsigned int v) {
             unsigned int r = 0, shift;
             shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;

@@ -54,6 +54,7 @@ package struct DialectRewriter {
 
     /// Rewrites `source`; throws `DialectError.compileFailed` naming the user's lines.
     package func rewrite(_ source: String) throws(DialectError) -> RewriteResult {
+        try SourceText.check(Array(source.utf8), fileName: fileName)
         var pass = RewritePass(source: source, options: self)
         try pass.run()
         return pass.result
@@ -139,7 +140,15 @@ struct RewritePass {
                 let start = max(declarationStart, lastEditEnd)
                 if let edit = rewriteAt(index, braceDepth: braceDepth, parenDepth: parenDepth, declarationStart: start) {
                     flush(upTo: edit.replacedStart, from: &copiedUpTo)
+                    // A statement rewritten to `({ ... })` or `((T *)...)` would continue the line
+                    // before it when that line lacks its ';' (`u32 key = 1 ({ ...` parses as a
+                    // call): clang would say "expected expression" on this line. Begun with an
+                    // identifier, clang says "expected ';'" at the end of the line before, as it
+                    // does for the user's own text. __builtin_choose_expr(1, e, 0) is e itself.
+                    let guarded = braceDepth > 0 && startsLine(edit.replacedStart) && edit.startsWithParenthesis
+                    if guarded { output.appendGenerated("__builtin_choose_expr(1, ", anchor: edit.replacedStart) }
                     apply(edit)
+                    if guarded { output.appendGenerated(", 0)", anchor: max(edit.replacedStart, edit.replacedEnd - 1)) }
                     copiedUpTo = edit.replacedEnd
                     // Consumed tokens still open and close blocks (a function header ends with its '{').
                     for consumed in tokens[index..<edit.nextToken] where consumed.kind == .punctuator {
@@ -179,6 +188,26 @@ struct RewritePass {
         var replacedEnd: Int
         var pieces: [Piece]
         var nextToken: Int
+
+        /// True when the replacement begins with generated text that opens a parenthesis.
+        var startsWithParenthesis: Bool {
+            guard case let .text(text, _)? = pieces.first else { return false }
+            return text.hasPrefix("(")
+        }
+    }
+
+    /// True when the user's text from the start of its line to `offset` is blank.
+    func startsLine(_ offset: Int) -> Bool {
+        var at = offset
+        while at > 0 {
+            at -= 1
+            switch tokenizer.bytes[at] {
+            case 0x0A: return true
+            case 0x20, 0x09, 0x0D, 0x0B, 0x0C: continue
+            default: return false
+            }
+        }
+        return true
     }
 
     /// Part of a replacement: generated text or a rewritten copy of original tokens.
@@ -304,6 +333,14 @@ struct RewritePass {
             guard let pages = integerValue(args[1]), pages > 0, pages & (pages - 1) == 0 else {
                 report(at: tokens[arguments[1].lowerBound].start,
                        "BPF_RINGBUF_OUTPUT page count '\(args[1])' must be a power of two (the kernel needs a power-of-two number of pages)")
+                return nil
+            }
+            // max_entries is the size in bytes, a 32-bit power of two: 2 GiB at most.
+            let maximumPages = (1 << 31) / max(options.pageSize, 1)
+            guard pages <= maximumPages else {
+                report(at: tokens[arguments[1].lowerBound].start,
+                       "BPF_RINGBUF_OUTPUT(\(args[0]), \(args[1])): \(pages) pages of \(options.pageSize) bytes is more than a ring "
+                           + "buffer can hold; the limit is \(maximumPages) pages (2 GiB: its size in bytes is a 32-bit power of two)")
                 return nil
             }
             table = TableDefinition(name: args[0], kind: .ringBuffer, keyType: "int", leafType: "u32", maxEntries: String(pages * options.pageSize), line: line)

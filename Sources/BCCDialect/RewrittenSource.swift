@@ -14,7 +14,7 @@ package struct RewrittenSource: Sendable {
         var verbatim: Bool
     }
 
-    private(set) var bytes: [UInt8] = []
+    package private(set) var bytes: [UInt8] = []
     private var segments: [Segment] = []
 
     /// An empty text.
@@ -88,11 +88,11 @@ package struct RewrittenSource: Sendable {
         return offset >= last.outputEnd && last.verbatim ? last.originalStart + (last.outputEnd - last.outputStart) : last.originalStart
     }
 
-    /// Maps a 1-based (line, column) in the output to a 1-based (line, column) in `original`.
-    package func originalLocation(line: Int, column: Int, original: LineIndex) -> (line: Int, column: Int) {
-        let outputIndex = LineIndex(bytes)
-        let offset = outputIndex.offset(line: line, column: column)
-        return original.location(of: originalOffset(forOutputOffset: offset))
+    /// Maps a 1-based (line, column) in the output (whose lines `output`
+    /// indexes: built once by the caller, not per diagnostic) to a 1-based
+    /// (line, column) in `original`.
+    package func originalLocation(line: Int, column: Int, output: LineIndex, original: LineIndex) -> (line: Int, column: Int) {
+        original.location(of: originalOffset(forOutputOffset: output.offset(line: line, column: column)))
     }
 }
 

@@ -15,12 +15,16 @@ public final class StopSignal: Sendable {
 
     private let flag = Flag()
     private let sources: Mutex<[any DispatchSourceSignal]>
-    private let deadline: Date?
+    private let duration: Double?
+    /// Set by the first ``isStopped`` or ``pollTimeout(slice:)``: the duration
+    /// counts from then, when tracing runs, not from before the compile.
+    private let deadline = Mutex<Date?>(nil)
 
-    /// Starts watching SIGINT and SIGTERM; with `duration`, also stops once
-    /// that many seconds have passed.
+    /// Starts watching SIGINT and SIGTERM at once (Ctrl-C during a compile
+    /// counts); with `duration`, also stops once that many seconds have
+    /// passed since the loop first asked (``isStopped``, ``pollTimeout(slice:)``).
     public init(duration: Double? = nil) {
-        deadline = duration.map { Date().addingTimeInterval($0) }
+        self.duration = duration
         var sources: [any DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
@@ -45,13 +49,22 @@ public final class StopSignal: Sendable {
 
     /// True once a signal arrived or the duration passed.
     public var isStopped: Bool {
-        if let deadline, Date() >= deadline { return true }
+        if let deadline = startedDeadline(), Date() >= deadline { return true }
         return flag.stopped.load(ordering: .acquiring)
+    }
+
+    /// The deadline, started on the first call.
+    private func startedDeadline() -> Date? {
+        guard let duration else { return nil }
+        return deadline.withLock { deadline in
+            if deadline == nil { deadline = Date().addingTimeInterval(duration) }
+            return deadline
+        }
     }
 
     /// Milliseconds to wait in one poll: at most `slice`, and no later than the deadline.
     public func pollTimeout(slice: Int = 100) -> Int {
-        guard let deadline else { return slice }
+        guard let deadline = startedDeadline() else { return slice }
         let remaining = Int((deadline.timeIntervalSinceNow * 1000).rounded(.up))
         return max(0, min(slice, remaining))
     }

@@ -135,8 +135,10 @@ private struct ExtReader {
             let count = Int(try u32(at + 4, what))
             at += 8
             guard count <= (end - at) / recordSize else {
+                // Both come from the file as 32-bit values: their product can pass Int.max.
+                let (needed, overflow) = count.multipliedReportingOverflow(by: recordSize)
                 throw .truncated(what: "\(what) records (\(count) of \(recordSize) bytes)", offset: at,
-                                 needed: count * recordSize, available: end)
+                                 needed: overflow ? .max : needed, available: end)
             }
             var records: [Record] = []
             records.reserveCapacity(count)

@@ -1,8 +1,13 @@
 #define _GNU_SOURCE
 #include "CBPF.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <linux/if_packet.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -71,4 +76,57 @@ _Static_assert(EPOLLIN == 0x001 && (uint32_t)EPOLLET == (1u << 31), "epoll bits"
 int cbpf_bind_packet_socket(int fd, int ifindex, uint16_t protocol_be) {
     struct sockaddr_ll address = { .sll_family = AF_PACKET, .sll_protocol = protocol_be, .sll_ifindex = ifindex };
     return bind(fd, (struct sockaddr *)&address, sizeof(address));
+}
+
+pid_t cbpf_spawn_tied(const char *path, char *const argv[], char *const envp[], int output_fd, int error_fd) {
+    // The child reports a failed exec's errno through this pipe; a successful exec closes it.
+    int status[2];
+    if (pipe2(status, O_CLOEXEC) != 0) return -errno;
+    pid_t parent = getpid();
+    // No handler of the parent's may run in the child between fork and exec.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t child = fork();
+    if (child == 0) {
+        // Only async-signal-safe calls from here to exec.
+        struct sigaction standard = { .sa_handler = SIG_DFL };
+        sigaction(SIGINT, &standard, NULL);
+        sigaction(SIGTERM, &standard, NULL);
+        sigaction(SIGPIPE, &standard, NULL);
+        int error = 0;
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) error = errno;
+        // The parent may have died before prctl: then no signal would come.
+        else if (getppid() != parent) _exit(127);
+        int input = error ? -1 : open("/dev/null", O_RDONLY);
+        if (!error && (input < 0 || dup2(input, 0) < 0 || dup2(output_fd, 1) < 0 || dup2(error_fd, 2) < 0)) error = errno;
+        if (!error) {
+            sigset_t none;
+            sigemptyset(&none);
+            sigprocmask(SIG_SETMASK, &none, NULL);
+            execve(path, argv, envp);
+            error = errno;
+        }
+        ssize_t ignored = write(status[1], &error, sizeof(error));
+        (void)ignored;
+        _exit(127);
+    }
+    int fork_error = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    close(status[1]);
+    if (child < 0) {
+        close(status[0]);
+        return -fork_error;
+    }
+    int child_error = 0;
+    ssize_t count;
+    do {
+        count = read(status[0], &child_error, sizeof(child_error));
+    } while (count < 0 && errno == EINTR);
+    close(status[0]);
+    if (count == (ssize_t)sizeof(child_error)) {
+        while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
+        return -child_error;
+    }
+    return child;
 }

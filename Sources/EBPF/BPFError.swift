@@ -15,7 +15,8 @@ public enum BPFError: Error, Equatable, Sendable, CustomStringConvertible {
     case notSupported(feature: String, requirement: String)
     /// `operation` on `object` was given something it cannot accept.
     case invalidArgument(operation: String, object: String, detail: String)
-    /// The verifier refused `program`; `log` is its complete output.
+    /// The verifier refused `program`; `log` is its complete output (the
+    /// description shows its reason and last lines: ``VerifierLogSummary``).
     case verifierRejected(program: String, log: String)
     /// `operation` on `object` failed with `errno`.
     case system(operation: String, object: String, errno: Int32)
@@ -40,8 +41,8 @@ public enum BPFError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidArgument(operation, object, detail):
             return "\(operation) \(object): invalid argument: \(detail)"
         case let .verifierRejected(program, log):
-            let trimmed = log.hasSuffix("\n") ? String(log.dropLast()) : log
-            return "the verifier rejected program '\(program)':\n\(trimmed)"
+            // The reason first and a bounded tail: the whole log is in `log`.
+            return "the verifier rejected program '\(program)': \(VerifierLogSummary(log).text)"
         case let .system(operation, object, errno):
             return "\(operation) \(object): \(BPFError.errorName(errno))"
         case let .notFound(what):

@@ -29,9 +29,11 @@ struct RunCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        // Watches Ctrl-C from the start; the duration counts from the first poll, once tracing runs.
         let stop = StopSignal(duration: duration)
         let b = try BPF(srcFile: file)
         defer { b.close() }
+        guard !b.attachedProbes.isEmpty else { throw Self.nothingAttached(file, functions: b.functions.map(\.name)) }
         let output = EventPrinter(json: json)
         let lost = LostSamples(b.tables.filter { $0.definition?.kind == .ringBuffer })
         for table in b.tables {
@@ -46,10 +48,32 @@ struct RunCommand: ParsableCommand {
         }
         if b.printsToTracePipe {
             try b.openTracePipe { line in output.printTrace(line) }
+            FileHandle.standardError.write(Data(Self.tracePipeNote.utf8))
         }
         FileHandle.standardError.write(Data("Tracing... Hit Ctrl-C to end.\n".utf8))
         // What arrives before the stop is still printed; then close() detaches every probe.
         try b.pollReportingDrops(lost, output: output.buffer, json: json, until: stop)
+    }
+}
+
+extension RunCommand {
+    /// Said once when the program prints with bpf_trace_printk: trace_pipe is one per kernel.
+    static let tracePipeNote = "Note: bpf_trace_printk output comes through the kernel's one trace_pipe: "
+        + "lines other programs print appear here too, and any other reader of trace_pipe takes some of these.\n"
+
+    /// The error for a program none of whose functions names an attach point:
+    /// tracing it would wait forever for events that cannot come.
+    static func nothingAttached(_ file: String, functions: [String]) -> BCCError {
+        .invalidUse(object: file, detail: """
+            no function attaches to anything, so nothing would be traced\
+            \(functions.isEmpty ? " (the program defines no BPF functions)" : " (functions: \(functions.joined(separator: ", ")))").
+            Name functions by what they attach to, as bcc does:
+                int kprobe__do_sys_openat2(struct pt_regs *ctx) { ... }        (kretprobe__FUNC for the return)
+                int tracepoint__sched__sched_switch(struct tracepoint__sched__sched_switch *args) { ... }
+                TRACEPOINT_PROBE(sched, sched_switch) { ... }                  (args-> has the event's fields)
+                RAW_TRACEPOINT_PROBE(sched_switch) { ... }
+            or load it from Swift and attach its functions there: BPF(srcFile:), then attachTracepoint, attachUprobe, ...
+            """)
     }
 }
 

@@ -144,6 +144,6 @@ import Testing
         #expect(inserted.originalOffset(forOutputOffset: 2) == 1)          // "b"
         #expect(inserted.originalOffset(forOutputOffset: 8) == 5)          // "]" before "e"
         #expect(inserted.originalOffset(forOutputOffset: 9) == 5)          // "e"
-        #expect(inserted.originalLocation(line: 2, column: 4, original: lines) == (2, 3))
+        #expect(inserted.originalLocation(line: 2, column: 4, output: LineIndex(inserted.bytes), original: lines) == (2, 3))
     }
 }

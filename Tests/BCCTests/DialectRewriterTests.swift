@@ -169,7 +169,7 @@ private func lineCount(_ text: String) -> Int { text.split(separator: "\n", omit
     let original = LineIndex(result.original)
     let rewrittenLine = Array(body.split(separator: "\n", omittingEmptySubsequences: false)[6].utf8)
     let column = try #require(rewrittenLine.indices.first { rewrittenLine[$0...].starts(with: Array("&z".utf8)) }) + 1
-    #expect(result.body.originalLocation(line: 7, column: column, original: original) == (8, 9))
+    #expect(result.body.originalLocation(line: 7, column: column, output: LineIndex(result.body.bytes), original: original) == (8, 9))
 }
 
 @Test func unknownMethodAndWrongArityNameTheUserLine() throws {

@@ -26,14 +26,22 @@ import TestSupport
         return instructions
     }
 
+    /// Reads the lines of a tracing instance of its own: bpf_trace_printk
+    /// output is the event bpf_trace:bpf_trace_printk, which an instance with
+    /// the event enabled receives in its own buffer, so another process
+    /// reading the global trace_pipe (another test, a tool) takes none of them.
     @Test func readsPrintkOutputAsBccFields() throws {
+        let instance = try Tracefs.root() + "/instances/swift-bcc-test-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        try #require(mkdir(instance, 0o700) == 0, "cannot create the tracing instance \(instance): errno \(errno)")
+        defer { rmdir(instance) }
+        try "1".write(toFile: instance + "/events/bpf_trace/bpf_trace_printk/enable", atomically: false, encoding: .utf8)
         var programID: UInt32 = 0
         do {
             let message = "swift-bcc \(getpid()) \(UInt32.random(in: 0 ... .max))"
             let program = try Program(type: .socketFilter, instructions: Self.printkProgram(message), license: "GPL",
                                       name: "printk_test")
             programID = program.id
-            let pipe = try TracePipe()
+            let pipe = try TracePipe(path: instance + "/trace_pipe")
             #expect(Self.openTracePipes() == 1)
             let threadID = try ProcFile.text("/proc/thread-self/stat").split(separator: " ").first.flatMap { Int($0) }
             _ = try program.testRun(data: [UInt8](repeating: 0, count: 64))

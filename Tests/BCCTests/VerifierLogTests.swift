@@ -18,11 +18,48 @@ extension BPFKernelTests {
         #expect {
             try BPF(text: source)
         } throws: { error in
-            guard case let BCCError.kernel("load", "<text>", .verifierRejected(program, log)) = error else { return false }
+            guard case let BCCError.verifierRejected("<text>", program, log, logFile) = error else { return false }
+            let description = "\(error)"
             return program.contains("tracepoint__syscalls__sys_enter_getppid")
                 && log.contains("; *value += 1; @ <text>:5")
                 && !log.contains("__bcc")
+                // The reason and the user's line lead the message; the whole log is in the file it names.
+                && description.hasPrefix("<text>: the verifier rejected program '\(program)': R")
+                && description.contains("\n  at: *value += 1; @ <text>:5\n")
+                && logFile.map { (try? String(contentsOfFile: $0, encoding: .utf8)) == log } == true
+                && description.hasSuffix("lines): \(logFile ?? "")")
         }
+    }
+
+    /// A loop the verifier cannot bound gives a log of a hundred thousand
+    /// lines with the reason at the very end: the error leads with that
+    /// reason, shows a bounded tail and names the file with the whole log.
+    @Test func longVerifierRejectionIsBoundedAndLeadsWithItsReason() throws {
+        let source = """
+            BPF_ARRAY(counts, u64, 1);
+            TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
+                u64 total = 0;
+                for (u64 i = 0; i < bpf_ktime_get_ns(); i++) {
+                    total += i;
+                }
+                counts.update(&(int){0}, &total);
+                return 0;
+            }
+            """
+        let error = #expect(throws: BCCError.self) { try BPF(text: source) }
+        guard case let .verifierRejected(file, _, log, logFile)? = error else {
+            Issue.record("expected a verifier rejection, got \(String(describing: error))")
+            return
+        }
+        #expect(file == "<text>")
+        let description = "\(error!)"
+        let lines = description.split(separator: "\n")
+        #expect(log.split(separator: "\n").count > 1000, "a short log: \(log.suffix(500))")
+        #expect(lines.count <= 30, "\(description.prefix(3000))")
+        #expect(lines.first?.contains("too large") == true || lines.first?.contains("loop") == true, "\(lines.first ?? "")")
+        #expect(description.contains("@ <text>:"))
+        let path = try #require(logFile)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == log)
     }
 
     /// kprobe__X auto-attaches; on a kernel without kprobes the error names CONFIG_KPROBES and nothing stays loaded.

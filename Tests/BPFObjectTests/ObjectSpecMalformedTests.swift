@@ -83,3 +83,27 @@ extension ObjectSpecMalformedTests {
         #expect(error?.description.contains(".data") == true, "\(String(describing: error))")
     }
 }
+
+extension ObjectSpecMalformedTests {
+    /// The input Fuzz/fuzz-object.sh found: a .BTF.ext whose func_info record
+    /// size and count are both 0xFFFFFFFF. Their product in the error path
+    /// passed Int.max and trapped; now it is an error naming the records.
+    @Test func btfExtRecordCountTimesSizeBeyondIntMax() throws {
+        var bytes = try TestSupport.compileBPFFixture("object_globals.bpf.c")
+        let ext = try #require(try ELFFile(bytes: bytes).sections.first { $0.name == ".BTF.ext" })
+        func word(_ at: Int) -> Int { bytes[at..<at + 4].reversed().reduce(0) { $0 << 8 | Int($1) } }
+        // Header: magic, version, flags, hdr_len, then func_info_off and _len (relative to the header's end).
+        let functionInfo = ext.offset + word(ext.offset + 4) + word(ext.offset + 8)
+        // The part starts with the record size, then per section a name offset and a record count.
+        for field in [functionInfo, functionInfo + 8] {
+            bytes.replaceSubrange(field..<field + 4, with: [0xff, 0xff, 0xff, 0xff])
+        }
+        let error = #expect(throws: BPFObjectError.self) { try ObjectSpec(bytes: bytes) }
+        guard case .btf(.truncated(let what, _, let needed, _))? = error else {
+            Issue.record("expected the records to be reported truncated, got \(String(describing: error))")
+            return
+        }
+        #expect(what == "func_info records (4294967295 of 4294967295 bytes)")
+        #expect(needed == .max)
+    }
+}

@@ -33,6 +33,11 @@ import Testing
         #expect(throws: BTFError.truncated(what: "BTF.ext header", offset: 4, needed: 4, available: 4)) { try BTFExt(bytes: [0x9f, 0xeb, 1, 0]) }
         // A record count that runs past the part.
         #expect(throws: BTFError.truncated(what: "func_info records (1000 of 8 bytes)", offset: 44, needed: 8000, available: 52)) { try BTFExt(bytes: Self.ext(functions: [8, 1, 1000, 0, 10], lines: [], core: [])) }
+        // A record count and size whose product passes Int.max (Fuzz/fuzz-object.sh found the trap).
+        #expect(throws: BTFError.truncated(what: "func_info records (4294967295 of 4294967295 bytes)", offset: 44,
+                                           needed: .max, available: 52)) {
+            try BTFExt(bytes: Self.ext(functions: [0xffff_ffff, 1, 0xffff_ffff, 0, 0], lines: [], core: []))
+        }
         // A record smaller than the kernel's.
         #expect(throws: BTFError.badHeader("func_info record size 4 is smaller than 8")) {
             try BTFExt(bytes: Self.ext(functions: [4, 1, 1, 0], lines: [], core: []))

@@ -185,8 +185,17 @@ case "tracefs-unprivileged":
         print(error)
         exit("\(error)".contains("mount -t tracefs nodev /sys/kernel/tracing") ? 0 : 1)
     }
+case "as-nobody":
+    // Runs a program as user nobody with no capabilities (BCC's tests of privilege errors).
+    guard CommandLine.arguments.count >= 3 else { exit(64) }
+    dropPrivileges()
+    let arguments = Array(CommandLine.arguments.dropFirst(2))
+    var cArguments = arguments.map { strdup($0) } + [nil]
+    execv(arguments[0], &cArguments)
+    print("cannot run \(arguments[0]): errno \(errno)")
+    exit(127)
 default:
     print("usage: ebpf-test-helper unprivileged | fd-leak | object-fd-leak GOOD.o BAD.o... | buffer-leak"
-        + " | attach-leak UPROBE_TARGET | tracefs-mount | tracefs-unprivileged")
+        + " | attach-leak UPROBE_TARGET | tracefs-mount | tracefs-unprivileged | as-nobody PROGRAM [ARGUMENT...]")
     exit(64)
 }

@@ -155,7 +155,8 @@ struct BPFCompiler: Sendable {
         unit += "\n#line 1 \"<swift-bcc generated>\"\n" + epilogue
 
         try CacheFile.createDirectory(objectsDirectory, for: "object cache")
-        let unitPath = objectsDirectory.appendingPathComponent("\(key.hex).\(getpid())-\(UInt64.random(in: 0...UInt64.max)).c").path
+        CacheFile.removeStale(in: objectsDirectory)
+        let unitPath = CacheFile.temporaryPath(for: objectsDirectory.appendingPathComponent(key.hex).path, fileExtension: ".c")
         defer { unlink(unitPath) }
         guard FileManager.default.createFile(atPath: unitPath, contents: Data(unit.utf8)) else {
             throw .file(path: unitPath, detail: "cannot write the translation unit")

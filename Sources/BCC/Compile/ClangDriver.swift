@@ -1,3 +1,4 @@
+import CBPF
 import Foundation
 
 /// Runs the Swift toolchain's clang with the BPF target.
@@ -61,8 +62,13 @@ struct ClangDriver: Sendable {
     /// Runs clang with `arguments`, its standard output going to the file
     /// `standardOutput` (created or truncated), its diagnostics returned.
     ///
-    /// Spawned with posix_spawn rather than Foundation's Process, which keeps
-    /// monitoring descriptors (epoll, timers, sockets) open for the process's life.
+    /// clang is tied to its caller: it dies with this process (SIGKILL
+    /// included, so no orphan keeps writing into the cache), Ctrl-C at a
+    /// terminal stops it with the tool (a tool's ignored SIGINT is not
+    /// inherited), and cancelling the calling Swift task kills it at once.
+    /// Started with fork and exec in CBPF rather than Foundation's Process,
+    /// which keeps monitoring descriptors (epoll, timers, sockets) open for
+    /// the process's life.
     func run(_ arguments: [String], standardOutput: String = "/dev/null") throws(BCCError) -> Output {
         let argv = [path] + arguments
         var pipeEnds: [Int32] = [-1, -1]
@@ -72,41 +78,61 @@ struct ClangDriver: Sendable {
         let readEnd = pipeEnds[0], writeEnd = pipeEnds[1]
         // Neither end may leak into children other threads spawn.
         _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(readEnd, F_SETFL, O_NONBLOCK)
         _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
         defer { Glibc.close(readEnd) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, standardOutput, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+        let output = open(standardOutput, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard output >= 0 else {
+            Glibc.close(writeEnd)
+            throw .file(path: standardOutput, detail: "cannot write clang's output: \(String(cString: strerror(errno)))")
+        }
         var cArguments = argv.map { strdup($0) } + [nil]
         defer { for argument in cArguments { free(argument) } }
-        var child: pid_t = 0
-        var spawned = posix_spawn(&child, path, &actions, nil, &cArguments, environ)
+        var spawned = cbpf_spawn_tied(path, &cArguments, environ, output, writeEnd)
         // A compiler (or wrapper script) written just before it runs is busy
         // (ETXTBSY) while a fork elsewhere in the process still holds its
         // write descriptor; that ends when the forked child execs.
-        for _ in 0..<100 where spawned == ETXTBSY {
+        for _ in 0..<100 where spawned == -ETXTBSY {
             usleep(10_000)
-            spawned = posix_spawn(&child, path, &actions, nil, &cArguments, environ)
+            spawned = cbpf_spawn_tied(path, &cArguments, environ, output, writeEnd)
         }
         Glibc.close(writeEnd)
-        guard spawned == 0 else {
-            throw .compilerFailed(command: path, detail: "cannot run: \(String(cString: strerror(spawned)))")
+        Glibc.close(output)
+        guard spawned > 0 else {
+            throw .compilerFailed(command: path, detail: "cannot run: \(String(cString: strerror(-spawned)))")
         }
+        let child = spawned
         var diagnostics: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
+        var cancelled = false
         while true {
+            // Wake every 50 ms to notice the caller's cancellation.
+            var ready = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+            let events = poll(&ready, 1, 50)
+            if events < 0 { continue }  // EINTR: the read below must not block where cancellation is not seen
+            if events == 0 {
+                guard Task.isCancelled else { continue }
+                // Not waiting for end of file: a child of clang's may still hold the pipe.
+                cancelled = true
+                kill(child, SIGKILL)
+                break
+            }
             let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
             if count > 0 { diagnostics.append(contentsOf: buffer[0..<count]); continue }
-            if count < 0 && errno == EINTR { continue }
+            if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
             break
         }
         var status: Int32 = 0
         while waitpid(child, &status, 0) < 0 && errno == EINTR {}
-        // WIFEXITED / WEXITSTATUS are macros Swift cannot import.
-        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Output(status: exitStatus, diagnostics: String(decoding: diagnostics, as: UTF8.self))
+        if cancelled {
+            throw .compilerFailed(command: path, detail: "cancelled: the calling task was cancelled, and clang was stopped")
+        }
+        // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift cannot import.
+        let signal = status & 0x7f
+        guard signal == 0 else {
+            // Ctrl-C at the terminal reaches clang too: say that, not "failed" with no diagnostics.
+            throw .compilerFailed(command: path, detail: "stopped by signal \(signal) (\(String(cString: strsignal(signal))))")
+        }
+        return Output(status: (status >> 8) & 0xff, diagnostics: String(decoding: diagnostics, as: UTF8.self))
     }
 }

@@ -52,12 +52,44 @@ enum CacheFile {
     /// equal). Filesystems without hard links get a rename, which may
     /// replace. The temporary file is removed in every case.
     static func publish(_ destination: String, write: (_ temporaryPath: String) throws(BCCError) -> Void) throws(BCCError) {
-        let temporary = destination + ".\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
+        let temporary = temporaryPath(for: destination)
         defer { unlink(temporary) }
         try write(temporary)
         if link(temporary, destination) == 0 || errno == EEXIST { return }
         guard rename(temporary, destination) == 0 else {
             throw .file(path: destination, detail: "cannot move \(temporary) into place: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// A path of this process's own beside `destination`, ending in `.tmp`
+    /// and then `fileExtension` (clang needs a source's `.c`): named
+    /// `DESTINATION.PID.RANDOM.tmp` so that ``removeStale(in:)`` can tell
+    /// whose it is.
+    static func temporaryPath(for destination: String, fileExtension: String = "") -> String {
+        destination + ".\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp" + fileExtension
+    }
+
+    /// A temporary file older than this is stale even if its pid is alive
+    /// again (reused): no compile or header build takes this long.
+    static let staleAge: TimeInterval = 3600
+
+    /// Removes the temporary files in `directory` that a process which no
+    /// longer runs left behind (killed mid-compile: a PCH half written is
+    /// 14 MB), or that are older than ``staleAge``. Live processes' files stay.
+    static func removeStale(in directory: URL) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
+        let now = Date()
+        for name in names {
+            let parts = name.split(separator: ".")
+            // clang's own temporary beside its output adds "-XXXXXXXX.tmp" to ours.
+            guard let tmp = parts.firstIndex(of: "tmp"), tmp >= 3, let pid = pid_t(parts[tmp - 2]),
+                  UInt64(parts[tmp - 1].prefix { $0 != "-" }) != nil else { continue }
+            let path = directory.appendingPathComponent(name).path
+            let owned = pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
+            let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+            if !owned || modified.map({ now.timeIntervalSince($0) > staleAge }) == true {
+                unlink(path)
+            }
         }
     }
 

@@ -12,6 +12,19 @@ enum KernelCompileEnvironment {
         try shared.get()
     }
 
+    /// The environment for loading the program `fileName`: first checks that
+    /// this process may load tracing programs at all, before the compiler
+    /// runs or the header cache is written (a user without CAP_BPF and
+    /// CAP_PERFMON is told so at once, and nothing lands in their cache).
+    static func forLoading(_ fileName: String) throws(BCCError) -> CompileEnvironment {
+        do {
+            try Capabilities.requireTracing(for: "loading BPF programs")
+        } catch {
+            throw .kernel(operation: "load", object: fileName, cause: error)
+        }
+        return try current()
+    }
+
     /// `uname -m` of this machine ("x86_64", "aarch64").
     static let architecture: String = {
         var system = utsname()

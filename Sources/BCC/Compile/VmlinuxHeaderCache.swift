@@ -59,15 +59,24 @@ public final class VmlinuxHeaderCache: Sendable {
     /// kernel; later calls, in any process, only read the BTF to hash it).
     public func headerPaths(compilerFlags: [String] = VmlinuxHeaderCache.defaultCompilerFlags) throws(BCCError) -> Paths {
         let flagsKey = compilerFlags.joined(separator: "\u{0}")
-        return try ready.withLock { (ready: inout [String: Paths]) throws(BCCError) -> Paths in
-            if let paths = ready[flagsKey] { return paths }
-            let header = try self.header()
-            let pch = try precompiledHeaderPath(header: header, compilerFlags: compilerFlags)
-            if !FileManager.default.fileExists(atPath: pch.path) {
-                try buildPrecompiledHeader(header: header, pch: pch, compilerFlags: compilerFlags)
+        // While another thread builds the PCH (a background build holds the
+        // lock), wait in steps that notice the calling task's cancellation.
+        while true {
+            let paths = try ready.withLockIfAvailable { (ready: inout [String: Paths]) throws(BCCError) -> Paths in
+                if let paths = ready[flagsKey] { return paths }
+                let header = try self.header()
+                let pch = try precompiledHeaderPath(header: header, compilerFlags: compilerFlags)
+                if !FileManager.default.fileExists(atPath: pch.path) {
+                    try buildPrecompiledHeader(header: header, pch: pch, compilerFlags: compilerFlags)
+                }
+                ready[flagsKey] = (header, pch)
+                return (header, pch)
             }
-            ready[flagsKey] = (header, pch)
-            return (header, pch)
+            if let paths { return paths }
+            if Task.isCancelled {
+                throw .compilerFailed(command: "clang", detail: "cancelled: the calling task was cancelled while the kernel's PCH was being built")
+            }
+            usleep(20_000)
         }
     }
 
@@ -102,6 +111,8 @@ public final class VmlinuxHeaderCache: Sendable {
         try Self.hash(file: btfPath, into: &key)
         let headerDirectory = directory.appendingPathComponent(key.hex)
         let header = headerDirectory.appendingPathComponent("vmlinux.h")
+        // Each process passes here first: temporary files a killed one left go now.
+        CacheFile.removeStale(in: headerDirectory)
         if FileManager.default.fileExists(atPath: header.path) { return header }
         try CacheFile.createDirectory(headerDirectory, for: "header cache")
         guard let data = FileManager.default.contents(atPath: btfPath) else {

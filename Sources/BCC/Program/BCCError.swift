@@ -1,3 +1,4 @@
+import Foundation
 import BPFObject
 import EBPF
 
@@ -31,6 +32,11 @@ public enum BCCError: Error, Equatable, Sendable, CustomStringConvertible {
     case tableNotFound(name: String, available: [String])
     /// The program has no function with this name.
     case functionNotFound(name: String, available: [String])
+    /// The verifier refused `program` of `file`. `log` is its whole output
+    /// with the user's C lines, also written to `logFile` (nil when that
+    /// could not be written); the description leads with the reason and the
+    /// user's line and shows only the log's last lines.
+    case verifierRejected(file: String, program: String, log: String, logFile: String?)
     /// A kernel operation on a named function, table or probe failed;
     /// `cause` is the kernel layer's error (a verifier rejection carries
     /// the log with the user's lines).
@@ -68,6 +74,11 @@ public enum BCCError: Error, Equatable, Sendable, CustomStringConvertible {
             return "no table named '\(name)' in the BPF program (tables: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
         case let .functionNotFound(name, available):
             return "no function named '\(name)' in the BPF program (functions: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
+        case let .verifierRejected(file, program, log, logFile):
+            let summary = VerifierLogSummary(log)
+            return "\(file): the verifier rejected program '\(program)': \(summary.text)\n"
+                + (logFile.map { "the whole verifier log (\(summary.lineCount) lines): \($0)" }
+                    ?? "the whole verifier log (\(summary.lineCount) lines) is in the error's log")
         case let .kernel(operation, object, cause):
             return "\(operation) \(object): \(cause)"
         case let .invalidUse(object, detail):
@@ -112,5 +123,22 @@ extension BCCError {
         } catch {
             throw kernel(operation, object, error)
         }
+    }
+}
+
+// MARK: - Verifier rejections
+
+extension BCCError {
+    /// A verifier rejection of `program` in `file`, its `log` (already showing
+    /// the user's lines) written whole to the cache's verifier-logs/ (one file
+    /// per file and program, replaced by the next rejection).
+    static func verifierRejected(file: String, program: String, log: String) -> BCCError {
+        let directory = VmlinuxHeaderCache.userCacheDirectory().appendingPathComponent("verifier-logs")
+        let name = "\(URL(fileURLWithPath: file).lastPathComponent)-\(program).log"
+            .map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "_" }
+        let path = directory.appendingPathComponent(String(name))
+        let written = (try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)) != nil
+            && (try? Data(log.utf8).write(to: path, options: .atomic)) != nil
+        return .verifierRejected(file: file, program: program, log: log, logFile: written ? path.path : nil)
     }
 }

@@ -58,23 +58,36 @@ public final class BPF {
     /// the loaded tables first attaches with ``autoAttach()`` after.
     ///
     /// - Throws: ``BCCError/compileFailed(file:diagnostics:)`` with
-    ///   diagnostics on the user's lines; ``BCCError/kernel(operation:object:cause:)``
-    ///   for a verifier rejection (its log shows the user's C lines) or the
-    ///   attach error of the first probe that fails (nothing stays loaded then).
+    ///   diagnostics on the user's lines; ``BCCError/verifierRejected(file:program:log:logFile:)``
+    ///   (its log shows the user's C lines); ``BCCError/kernel(operation:object:cause:)``
+    ///   for the attach error of the first probe that fails (nothing stays loaded then).
     public convenience init(text: String, cflags: [String] = [], autoAttach: Bool = true) throws(BCCError) {
         try self.init(source: text, fileName: "<text>", includeDirectory: nil, cflags: cflags,
-                      environment: KernelCompileEnvironment.current(), autoAttach: autoAttach)
+                      environment: KernelCompileEnvironment.forLoading("<text>"), autoAttach: autoAttach)
     }
 
     /// Compiles, loads and auto-attaches (unless `autoAttach` is false) the
     /// bcc C program in file `srcFile`; its directory is on the include path.
     public convenience init(srcFile: String, cflags: [String] = [], autoAttach: Bool = true) throws(BCCError) {
-        guard let data = FileManager.default.contents(atPath: srcFile) else {
-            throw .file(path: srcFile, detail: "cannot read the BPF program")
+        let source = try Self.readSource(srcFile)
+        try self.init(source: source.text, fileName: srcFile, includeDirectory: source.directory,
+                      cflags: cflags, environment: KernelCompileEnvironment.forLoading(srcFile), autoAttach: autoAttach)
+    }
+
+    /// The text of the program file `path` and its directory (on the include
+    /// path). A file that is not UTF-8 text is refused here, where its bytes
+    /// are still there to point at (decoding would replace them).
+    static func readSource(_ path: String) throws(BCCError) -> (text: String, directory: String) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .file(path: path, detail: "cannot read the BPF program")
         }
-        let directory = URL(fileURLWithPath: srcFile).deletingLastPathComponent().path
-        try self.init(source: String(decoding: data, as: UTF8.self), fileName: srcFile, includeDirectory: directory,
-                      cflags: cflags, environment: KernelCompileEnvironment.current(), autoAttach: autoAttach)
+        let bytes = Array(data)
+        do {
+            try SourceText.check(bytes, fileName: path)
+        } catch {
+            throw BCCError(error)
+        }
+        return (String(decoding: bytes, as: UTF8.self), URL(fileURLWithPath: path).deletingLastPathComponent().path)
     }
 
     init(source: String, fileName: String, includeDirectory: String?, cflags: [String],
@@ -108,8 +121,7 @@ public final class BPF {
         } catch {
             switch error {
             case let .verifierRejected(program, log):
-                let mapped = verifierLogSource.mapped(log)
-                throw .kernel(operation: "load", object: fileName, cause: .verifierRejected(program: program, log: mapped))
+                throw .verifierRejected(file: fileName, program: program, log: verifierLogSource.mapped(log))
             case let .object(cause):
                 throw .object(file: fileName, cause: cause)
             default:

@@ -17,17 +17,14 @@ extension BPF {
     ///   site that fails (nothing stays attached then).
     public convenience init(text: String, cflags: [String] = [], usdtContexts: [USDT]) throws(BCCError) {
         try self.init(source: text, fileName: "<text>", includeDirectory: nil, cflags: cflags,
-                      environment: KernelCompileEnvironment.current(), usdtContexts: usdtContexts)
+                      environment: KernelCompileEnvironment.forLoading("<text>"), usdtContexts: usdtContexts)
     }
 
     /// `BPF(srcFile:cflags:)` with USDT contexts (see `init(text:cflags:usdtContexts:)`).
     public convenience init(srcFile: String, cflags: [String] = [], usdtContexts: [USDT]) throws(BCCError) {
-        guard let data = FileManager.default.contents(atPath: srcFile) else {
-            throw BCCError.file(path: srcFile, detail: "cannot read the BPF program")
-        }
-        let directory = URL(fileURLWithPath: srcFile).deletingLastPathComponent().path
-        try self.init(source: String(decoding: data, as: UTF8.self), fileName: srcFile, includeDirectory: directory,
-                      cflags: cflags, environment: KernelCompileEnvironment.current(), usdtContexts: usdtContexts)
+        let source = try Self.readSource(srcFile)
+        try self.init(source: source.text, fileName: srcFile, includeDirectory: source.directory,
+                      cflags: cflags, environment: KernelCompileEnvironment.forLoading(srcFile), usdtContexts: usdtContexts)
     }
 
     /// Attaches every site of every enabled probe, then raises the semaphores of `USDT(pid:)` probes.

@@ -291,6 +291,9 @@ private struct Walker {
         case "ParenExpr":
             guard let operand = children.first else { return .none }
             return value(operand)
+        case "ChooseExpr" where children.count == 3:
+            // __builtin_choose_expr(1, e, 0), which the rewriter wraps statements in: e itself.
+            return value(children[1])
         case "UnaryOperator":
             guard let operand = children.first else { return .none }
             switch node.opcode {
@@ -379,6 +382,8 @@ private struct Walker {
         case "ParenExpr":
             guard let operand = children.first else { return .none }
             return operand.isLValue ? lvalue(operand) : Storage.none
+        case "ChooseExpr" where children.count == 3:
+            return children[1].isLValue ? lvalue(children[1]) : Storage.none
         case "DeclRefExpr":
             guard let declaration = node.referencedDecl, declaration.kind == "VarDecl" || declaration.kind == "ParmVarDecl" else { return .none }
             let key = FactKey.declaration(declaration.id)

@@ -71,6 +71,18 @@ int cbpf_thread_affinity_get(void *mask, size_t size);
 /// Sets the calling thread's CPU affinity from `mask` (`size` bytes, bit i = CPU i).
 int cbpf_thread_affinity_set(const void *mask, size_t size);
 
+// MARK: - Child processes (prctl(2) is variadic, and runs between fork and exec)
+
+/// Starts `path` with `argv` and `envp` as a child tied to this process:
+/// standard input from /dev/null, standard output to `output_fd`, standard
+/// error to `error_fd`; SIGINT, SIGTERM and SIGPIPE at their default action
+/// and no signal blocked (exec would inherit the caller's ignored SIGINT,
+/// and Ctrl-C would not stop it); PR_SET_PDEATHSIG SIGKILL, so the child
+/// dies when the thread that started it does, SIGKILL of the process
+/// included. Returns the child's pid, or -errno when it could not be
+/// started (the exec's own error included).
+pid_t cbpf_spawn_tied(const char *path, char *const argv[], char *const envp[], int output_fd, int error_fd);
+
 // MARK: - perf ioctl requests (function-like macros do not import into Swift)
 
 static const unsigned long CBPF_PERF_EVENT_IOC_ENABLE = PERF_EVENT_IOC_ENABLE;

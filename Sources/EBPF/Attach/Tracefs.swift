@@ -35,6 +35,10 @@ public enum Tracefs {
     private static func findOrMountRoot() throws(BPFError) -> String {
         if let mounted = mountPoints.first(where: isTracefs) { return mounted }
         let target = mountPoints[0]
+        // Mounted, but mode 0700 (as the kernel makes it): a permission problem, not a missing mount.
+        if let hidden = mountPoints.first(where: { access($0, X_OK) != 0 && errno == EACCES }) {
+            throw BPFError.permissionDenied(operation: "read tracefs at \(hidden)")
+        }
         guard geteuid() == 0 else {
             throw BPFError.notFound(
                 what: "tracefs at \(mountPoints.joined(separator: " or ")) "

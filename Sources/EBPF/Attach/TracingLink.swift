@@ -99,16 +99,3 @@ public final class TracingLink: Link {
 
     deinit { resources.close() }
 }
-
-/// The capabilities of this process, from /proc/self/status.
-enum Capabilities {
-    /// True when the effective set holds CAP_SYS_ADMIN (21), CAP_PERFMON (38) and CAP_BPF (39).
-    static func effectiveIncludeAdministration() -> Bool {
-        guard let status = try? SysFile.read("/proc/self/status"),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
-            let mask = UInt64(line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16)
-        else { return false }
-        let required: UInt64 = 1 << 21 | 1 << 38 | 1 << 39
-        return mask & required == required
-    }
-}

@@ -77,8 +77,9 @@ final class PerfEventRing {
             let available = head &- tail
             let offset = tail % dataSize
             // Records are 8-byte aligned and the data size is a multiple of 8,
-            // so a header never wraps.
-            guard available >= Self.headerSize, offset % 8 == 0 else {
+            // so a header never wraps. More than the ring holds would make a
+            // wrapped record's copy read past the mapping.
+            guard available >= Self.headerSize, available <= dataSize, offset % 8 == 0 else {
                 throw corrupt(tail, "positions are inconsistent: head \(head), tail \(tail)")
             }
             let header = data + Int(offset)

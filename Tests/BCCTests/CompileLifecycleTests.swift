@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+@testable import BCC
+import TestSupport
+
+// A compile leaves nothing behind: not when it is cancelled, not when its
+// process is killed, and what a killed process left is removed later.
+
+/// Temporary files of processes that no longer run (or older than an hour)
+/// are removed from the cache by the next compile; a live process's stay.
+@Test func staleTemporaryFilesInTheCacheAreRemoved() throws {
+    let setup = try StubCompileSetup()
+    defer { try? FileManager.default.removeItem(at: setup.directory) }
+    let objects = setup.directory.appendingPathComponent("cache/objects")
+    try FileManager.default.createDirectory(at: objects, withIntermediateDirectories: true)
+    // Above the largest pid_max: no such process can run.
+    let dead = 4_194_999
+    let stale = ["0123456789abcdef.\(dead).77.tmp.c", "0123456789abcdef.\(dead).77.tmp.c.ast.json",
+                 "0123456789abcdef.o.\(dead).5.tmp"]
+    let live = "fedcba9876543210.o.\(getpid()).6.tmp"
+    let old = "fedcba9876543210.o.\(getpid()).7.tmp"
+    for name in stale + [live, old, "unrelated.tmp", "0123456789abcdef.o"] {
+        #expect(FileManager.default.createFile(atPath: objects.appendingPathComponent(name).path, contents: Data([1])))
+    }
+    try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-2 * CacheFile.staleAge)],
+                                          ofItemAtPath: objects.appendingPathComponent(old).path)
+    _ = try setup.compile(guideRingBufferProgram)
+    let left = Set(try FileManager.default.contentsOfDirectory(atPath: objects.path))
+    for name in stale + [old] { #expect(!left.contains(name), "\(name) is still there") }
+    for name in [live, "unrelated.tmp", "0123456789abcdef.o"] { #expect(left.contains(name), "\(name) was removed") }
+    #expect(!left.contains { $0.hasSuffix(".c") || $0.contains(".tmp.") }, "\(left)")
+}
+
+/// Cancelling the task that compiles stops clang at once (here a clang
+/// that would sleep two minutes) and the compile fails saying so; without
+/// the cancellation it would end after the two minutes, with clang's output.
+@Test func aCompileIsCancelledWithItsTask() async throws {
+    let setup = try StubCompileSetup(beforeClang: "exec sleep 120")
+    defer { try? FileManager.default.removeItem(at: setup.directory) }
+    let compile = Task.detached { () -> BCCError? in
+        do {
+            _ = try setup.compile(guideRingBufferProgram)
+            return nil
+        } catch {
+            return error as? BCCError
+        }
+    }
+    // Cancel once clang runs (other tests' blocking work may delay both tasks).
+    while setup.clangRuns == 0 { try await Task.sleep(for: .milliseconds(20)) }
+    compile.cancel()
+    let cancelledAt = ContinuousClock.now
+    let error = await compile.value
+    #expect(ContinuousClock.now - cancelledAt < .seconds(60))
+    guard case let .compilerFailed(_, detail)? = error else { Issue.record("expected a cancelled compile, got \(String(describing: error))"); return }
+    #expect(detail.contains("cancelled"))
+}
+
+/// The processes whose command line mentions `text` (clang compiling into a cache).
+private func processes(mentioning text: String) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap(Int32.init).filter { pid in
+        guard pid != getpid(), let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        return String(decoding: data, as: UTF8.self).contains(text)
+    }
+}
+
+/// SIGKILL of `swift-bcc run` during a cold compile takes clang with it, and
+/// the half-written file it leaves in the cache is removed by the next run.
+@Test func killingACompileLeavesNoClangAndTheNextRunRemovesItsFiles() throws {
+    let executable = TestSupport.builtProduct("swift-bcc")
+    try #require(FileManager.default.isExecutableFile(atPath: executable), "swift-bcc is built by `swift test`")
+    let directory = try TestSupport.temporaryDirectory("bcc-run-killed")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let cache = directory.appendingPathComponent("cache")
+    let program = directory.appendingPathComponent("prog.c")
+    try "TRACEPOINT_PROBE(syscalls, sys_enter_getppid) { return 0; }\n".write(to: program, atomically: true, encoding: .utf8)
+    func start() throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["run", program.path, "--duration", "0.1"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["XDG_CACHE_HOME": cache.path]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+    let first = try start()
+    // Kill it while clang precompiles the header into the cache.
+    let deadline = Date().addingTimeInterval(60)
+    while first.isRunning, Date() < deadline, processes(mentioning: cache.path).isEmpty { usleep(10_000) }
+    #expect(first.isRunning, "the run ended before clang started")
+    kill(first.processIdentifier, SIGKILL)
+    first.waitUntilExit()
+    var orphans = processes(mentioning: cache.path)
+    for _ in 0..<100 where !orphans.isEmpty {
+        usleep(20_000)
+        orphans = processes(mentioning: cache.path)
+    }
+    #expect(orphans.isEmpty, "clang outlived its parent: \(orphans)")
+    func temporaryFiles() -> [String] {
+        ((try? FileManager.default.subpathsOfDirectory(atPath: cache.path)) ?? []).filter { $0.contains(".tmp") }
+    }
+    let left = temporaryFiles()
+    let second = try start()
+    second.waitUntilExit()
+    #expect(second.terminationStatus == 0)
+    let after = temporaryFiles()
+    #expect(after.isEmpty, "left by the killed run: \(left); after the next run: \(after)")
+}
