@@ -21,22 +21,11 @@ struct Bashreadline: ParsableCommand {
     @Option(name: [.customShort("s"), .customLong("shared")], help: "specify the location of libreadline.so library")
     var shared: String?
 
-    @Option(name: [.customShort("d"), .customLong("duration")], help: "total duration of trace in seconds")
-    var duration: Int?
-
-    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
-    var json = false
-
-    @Flag(name: .customLong("ebpf"), help: .hidden)
-    var ebpf = false
-
-    func validate() throws {
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
-    }
+    @OptionGroup var stream: EventStreamOptions
 
     func run() throws {
         let source = BashreadlineProgram.source()
-        if ebpf {
+        if stream.ebpf {
             StandardOutput.printLine(source)
             return
         }
@@ -45,7 +34,7 @@ struct Bashreadline: ParsableCommand {
         defer { b.close() }
         try b.attachUretprobe(name: binary, sym: "readline", fnName: "printret")
         let output = OutputBuffer()
-        if json {
+        if stream.json {
             try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             StandardOutput.printLine(BashreadlineProgram.header)
@@ -53,6 +42,6 @@ struct Bashreadline: ParsableCommand {
                 output.appendLine(BashreadlineProgram.line(for: event, clock: ToolClock.hhmmss()))
             }
         }
-        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, json: stream.json, until: stream.stop)
     }
 }

@@ -21,22 +21,11 @@ struct Gethostlatency: ParsableCommand {
     @Option(name: [.customShort("p"), .long], help: "trace this PID only")
     var pid: Int32?
 
-    @Option(name: [.customShort("d"), .customLong("duration")], help: "total duration of trace in seconds")
-    var duration: Int?
-
-    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
-    var json = false
-
-    @Flag(name: .customLong("ebpf"), help: .hidden)
-    var ebpf = false
-
-    func validate() throws {
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
-    }
+    @OptionGroup var stream: EventStreamOptions
 
     func run() throws {
         let source = GethostlatencyProgram.source()
-        if ebpf {
+        if stream.ebpf {
             StandardOutput.printLine(source)
             return
         }
@@ -47,7 +36,7 @@ struct Gethostlatency: ParsableCommand {
             try b.attachUretprobe(name: "c", sym: function, fnName: "do_return", pid: pid ?? -1)
         }
         let output = OutputBuffer()
-        if json {
+        if stream.json {
             try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             StandardOutput.printLine(GethostlatencyProgram.header)
@@ -55,6 +44,6 @@ struct Gethostlatency: ParsableCommand {
                 output.appendLine(GethostlatencyProgram.line(for: event, clock: ToolClock.hhmmss()))
             }
         }
-        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, json: stream.json, until: stream.stop)
     }
 }

@@ -41,25 +41,17 @@ struct Tcpaccept: ParsableCommand {
     @Flag(name: [.customShort("6"), .customLong("ipv6")], help: "trace IPv6 family only")
     var ipv6 = false
 
-    @Option(name: [.customShort("d"), .customLong("duration")], help: "total duration of trace in seconds")
-    var duration: Int?
-
-    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
-    var json = false
-
-    @Flag(name: .customLong("ebpf"), help: .hidden)
-    var ebpf = false
+    @OptionGroup var stream: EventStreamOptions
 
     func validate() throws {
         if ipv4 && ipv6 { throw ValidationError("-4 and -6 are mutually exclusive") }
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
     }
 
     func run() throws {
         let ports = try TCPText.portOption(port, option: "-P")
         let source = TcpacceptProgram.source(filterPid: pid != nil, family: TCPFamilyFilter(ipv4: ipv4, ipv6: ipv6),
                                              ports: ports != nil)
-        if ebpf {
+        if stream.ebpf {
             StandardOutput.printLine(source)
             return
         }
@@ -70,7 +62,7 @@ struct Tcpaccept: ParsableCommand {
         try b.autoAttach()
         var formatter = TcpacceptProgram.Formatter(time: time, timestamp: timestamp)
         let output = OutputBuffer()
-        if json {
+        if stream.json {
             try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             StandardOutput.printLine(formatter.header)
@@ -78,6 +70,6 @@ struct Tcpaccept: ParsableCommand {
                 output.appendLine(formatter.line(for: event, clock: ToolClock.hhmmss()))
             }
         }
-        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, json: stream.json, until: stream.stop)
     }
 }

@@ -57,25 +57,17 @@ struct Tcpconnect: ParsableCommand {
     @Flag(name: [.customShort("c"), .long], help: "count connects per src ip and dest ip/port")
     var count = false
 
-    @Option(name: [.customShort("d"), .customLong("duration")], help: "total duration of trace in seconds")
-    var duration: Int?
-
-    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
-    var json = false
-
-    @Flag(name: .customLong("ebpf"), help: .hidden)
-    var ebpf = false
+    @OptionGroup var stream: EventStreamOptions
 
     func validate() throws {
         if ipv4 && ipv6 { throw ValidationError("-4 and -6 are mutually exclusive") }
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
     }
 
     func run() throws {
         let ports = try TCPText.portOption(port, option: "-P")
         let source = TcpconnectProgram.source(filterPid: pid != nil, filterUID: uid != nil,
                                               family: TCPFamilyFilter(ipv4: ipv4, ipv6: ipv6), ports: ports != nil)
-        if ebpf {
+        if stream.ebpf {
             StandardOutput.printLine(source)
             return
         }
@@ -85,8 +77,8 @@ struct Tcpconnect: ParsableCommand {
         if let uid { try TableFilters.fill(b, value: "uid_filter", with: UInt64(uid)) }
         if let ports { try TCPPortFilter.fill(b, "dports", with: ports) }
         try b.autoAttach()
-        if !json || count { StandardOutput.printLine("Tracing connect ... Hit Ctrl-C to end") }
-        let stop = StopSignal(duration: duration.map(Double.init))
+        if !stream.json || count { StandardOutput.printLine("Tracing connect ... Hit Ctrl-C to end") }
+        let stop = stream.stop
         if count {
             var counts = TcpconnectProgram.Counts()
             try b["events"].openRingBuffer(as: tcpconnect_event_t.self) { counts.add($0) }
@@ -96,7 +88,7 @@ struct Tcpconnect: ParsableCommand {
         }
         var formatter = TcpconnectProgram.Formatter(timestamp: timestamp, printUID: printUID, localPort: localPort)
         let output = OutputBuffer()
-        if json {
+        if stream.json {
             try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             StandardOutput.printLine(formatter.header)
@@ -104,6 +96,6 @@ struct Tcpconnect: ParsableCommand {
                 output.appendLine(formatter.line(for: event))
             }
         }
-        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: stop)
+        try b.pollReportingDrops(rings: ["events"], output: output, json: stream.json, until: stop)
     }
 }

@@ -27,24 +27,16 @@ struct Tcpdrop: ParsableCommand {
     @Flag(name: [.customShort("6"), .customLong("ipv6")], help: "trace IPv6 family only")
     var ipv6 = false
 
-    @Option(name: [.customShort("d"), .customLong("duration")], help: "total duration of trace in seconds")
-    var duration: Int?
-
-    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
-    var json = false
-
-    @Flag(name: .customLong("ebpf"), help: .hidden)
-    var ebpf = false
+    @OptionGroup var stream: EventStreamOptions
 
     func validate() throws {
         if ipv4 && ipv6 { throw ValidationError("-4 and -6 are mutually exclusive") }
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
     }
 
     func run() throws {
         let receivingSocket = try BPF.kernelStructHasField("trace_event_raw_kfree_skb", "rx_sk")
         let source = TcpdropProgram.source(family: TCPFamilyFilter(ipv4: ipv4, ipv6: ipv6), receivingSocket: receivingSocket)
-        if ebpf {
+        if stream.ebpf {
             StandardOutput.printLine(source)
             return
         }
@@ -53,7 +45,7 @@ struct Tcpdrop: ParsableCommand {
         defer { b.close() }
         let stacks = try b["stack_traces"]
         let output = OutputBuffer()
-        if json {
+        if stream.json {
             try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             StandardOutput.printLine(TcpdropProgram.header)
@@ -64,6 +56,6 @@ struct Tcpdrop: ParsableCommand {
                 output.appendLine("")
             }
         }
-        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, json: stream.json, until: stream.stop)
     }
 }

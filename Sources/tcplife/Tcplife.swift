@@ -53,18 +53,10 @@ struct Tcplife: ParsableCommand {
     @Flag(name: [.customShort("6"), .customLong("ipv6")], help: "trace IPv6 family only")
     var ipv6 = false
 
-    @Option(name: [.customShort("d"), .customLong("duration")], help: "total duration of trace in seconds")
-    var duration: Int?
-
-    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
-    var json = false
-
-    @Flag(name: .customLong("ebpf"), help: .hidden)
-    var ebpf = false
+    @OptionGroup var stream: EventStreamOptions
 
     func validate() throws {
         if ipv4 && ipv6 { throw ValidationError("-4 and -6 are mutually exclusive") }
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
     }
 
     func run() throws {
@@ -72,7 +64,7 @@ struct Tcplife: ParsableCommand {
         let remote = try TCPText.portOption(remotePorts, option: "-D")
         let source = TcplifeProgram.source(filterPid: pid != nil, family: TCPFamilyFilter(ipv4: ipv4, ipv6: ipv6),
                                            localPorts: local != nil, remotePorts: remote != nil)
-        if ebpf {
+        if stream.ebpf {
             StandardOutput.printLine(source)
             return
         }
@@ -84,7 +76,7 @@ struct Tcplife: ParsableCommand {
         try b.autoAttach()
         var formatter = TcplifeProgram.Formatter(style: TCPLineStyle(time: time, timestamp: timestamp, wide: wide, csv: csv))
         let output = OutputBuffer()
-        if json {
+        if stream.json {
             try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             StandardOutput.printLine(formatter.header)
@@ -92,6 +84,6 @@ struct Tcplife: ParsableCommand {
                 output.appendLine(formatter.line(for: event, clock: ToolClock.hhmmss()))
             }
         }
-        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: StopSignal(duration: duration.map(Double.init)))
+        try b.pollReportingDrops(rings: ["events"], output: output, json: stream.json, until: stream.stop)
     }
 }

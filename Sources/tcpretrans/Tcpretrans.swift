@@ -36,31 +36,23 @@ struct Tcpretrans: ParsableCommand {
     @Flag(name: [.customShort("6"), .customLong("ipv6")], help: "trace IPv6 family only")
     var ipv6 = false
 
-    @Option(name: [.customShort("d"), .customLong("duration")], help: "total duration of trace in seconds")
-    var duration: Int?
-
-    @Flag(name: [.customShort("j"), .long], help: "print each record as a line of JSON")
-    var json = false
-
-    @Flag(name: .customLong("ebpf"), help: .hidden)
-    var ebpf = false
+    @OptionGroup var stream: EventStreamOptions
 
     func validate() throws {
         if ipv4 && ipv6 { throw ValidationError("-4 and -6 are mutually exclusive") }
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
     }
 
     func run() throws {
         let source = TcpretransProgram.source(family: TCPFamilyFilter(ipv4: ipv4, ipv6: ipv6), lossProbe: lossprobe)
-        if ebpf {
+        if stream.ebpf {
             StandardOutput.printLine(source)
             return
         }
         let b = try BPF(text: source)
         defer { b.close() }
         if lossprobe { try b.attachKprobe(event: "tcp_send_loss_probe", fnName: "trace_tlp") }
-        if !json || count { StandardOutput.printLine("Tracing retransmits ... Hit Ctrl-C to end") }
-        let stop = StopSignal(duration: duration.map(Double.init))
+        if !stream.json || count { StandardOutput.printLine("Tracing retransmits ... Hit Ctrl-C to end") }
+        let stop = stream.stop
         if count {
             var counts = TcpretransProgram.Counts()
             try b["events"].openRingBuffer(as: tcpretrans_event_t.self) { counts.add($0) }
@@ -69,7 +61,7 @@ struct Tcpretrans: ParsableCommand {
             return
         }
         let output = OutputBuffer()
-        if json {
+        if stream.json {
             try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             StandardOutput.printLine(TcpretransProgram.header(sequence: sequence))
@@ -78,6 +70,6 @@ struct Tcpretrans: ParsableCommand {
                 output.appendLine(TcpretransProgram.line(for: event, clock: ToolClock.hhmmss(), sequence: sequence))
             }
         }
-        try b.pollReportingDrops(rings: ["events"], output: output, json: json, until: stop)
+        try b.pollReportingDrops(rings: ["events"], output: output, json: stream.json, until: stop)
     }
 }
