@@ -4,7 +4,7 @@
 import ArgumentParser
 import BCC
 import BCCTools
-import Foundation
+import Glibc
 import ProbeSpec
 
 @main
@@ -122,7 +122,7 @@ struct Trace: ParsableCommand {
         defer { b.close() }
 
         let output = OutputBuffer()
-        let printer = TracePrinter(command: self, startNanoseconds: BPF.monotonicTime(), startDate: Date(), output: output)
+        let printer = TracePrinter(command: self, startNanoseconds: BPF.monotonicTime(), startUnixTime: ToolClock.unixTime(), output: output)
         for probe in program.probes {
             let table = try b[probe.eventsTable]
             let stacks = try probe.stacksTable.map { try b[$0] }
@@ -147,15 +147,16 @@ struct Trace: ParsableCommand {
 final class TracePrinter {
     let command: Trace
     let startNanoseconds: UInt64
-    let startDate: Date
+    /// Seconds since 1970 when tracing started (-U's base).
+    let startUnixTime: Double
     /// Where lines gather until the poll pass ends.
     let output: OutputBuffer
     private(set) var printed = 0
 
-    init(command: Trace, startNanoseconds: UInt64, startDate: Date, output: OutputBuffer) {
+    init(command: Trace, startNanoseconds: UInt64, startUnixTime: Double, output: OutputBuffer) {
         self.command = command
         self.startNanoseconds = startNanoseconds
-        self.startDate = startDate
+        self.startUnixTime = startUnixTime
         self.output = output
     }
 
@@ -187,8 +188,8 @@ final class TracePrinter {
                 line += CText.left(ToolClock.hhmmss(), 8) + " "
             } else {
                 let offset = Double(Int64(bitPattern: timestamp &- startNanoseconds)) / 1e9
-                let shown = command.unixTimestamp ? offset + startDate.timeIntervalSince1970 : offset
-                line += CText.left(String(String(format: "%.6f", shown).prefix(command.unixTimestamp ? 17 : 8)), command.unixTimestamp ? 17 : 8) + " "
+                let shown = command.unixTimestamp ? offset + startUnixTime : offset
+                line += CText.left(String(CText.fixed(shown, 6).prefix(command.unixTimestamp ? 17 : 8)), command.unixTimestamp ? 17 : 8) + " "
             }
         }
         if command.printCPU { line += CText.left(String(event["cpu"]?.int ?? 0), 3) + " " }

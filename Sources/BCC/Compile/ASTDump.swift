@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// clang's JSON AST of a translation unit (`-Xclang -ast-dump=json
 /// -fsyntax-only`), which the implicit kernel reads are planned from.

@@ -1,5 +1,5 @@
 import BCCDialect
-import Foundation
+import FoundationEssentials
 
 extension BPFCompiler {
     /// bcc's implicit reads: loads of kernel (or user) memory through

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What a compilation depends on besides the user's text: the BTF header,
 /// the running kernel's facts, the compiler and the object cache.
@@ -126,7 +127,6 @@ struct BPFCompiler: Sendable {
 
         let prelude = DialectPrelude(kernel: try environment.kernelFacts(), availableHelpers: try environment.availableHelpers(),
                                      programNames: rewritten.programNames, kconfigNames: rewritten.kconfigNames)
-        let quotedFile = fileName.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         let renaming = try KernelTypeRenaming(definedTypes: rewritten.definedTypes, kernelDefines: environment.kernelDefinesType)
         var unit = ""
         var compileArguments = arguments
@@ -148,7 +148,7 @@ struct BPFCompiler: Sendable {
         unit += prelude.text
         unit += tracepointStructs.joined(separator: "\n") + "\n"
         unit += usdtReaders
-        unit += "#line 1 \"\(quotedFile)\"\n"
+        unit += "#line 1 \"\(fileName.cStringLiteralContent)\"\n"
         let bodyStart = unit.utf8.count
         unit += rewritten.body.text
         let body = bodyStart..<unit.utf8.count
@@ -197,5 +197,13 @@ struct BPFCompiler: Sendable {
         if let pch = environment.precompiledHeaderPath { arguments += ["-include-pch", pch] }
         if let includeDirectory { arguments += ["-I", includeDirectory] }
         return arguments + cflags
+    }
+}
+
+extension String {
+    /// The text as the inside of a C string literal, backslashes and quotes
+    /// escaped: a file name in `#line` or `#include`.
+    var cStringLiteralContent: String {
+        replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
     }
 }

@@ -1,5 +1,6 @@
 import CBPF
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Runs the Swift toolchain's clang with the BPF target.
 struct ClangDriver: Sendable {
@@ -34,7 +35,7 @@ struct ClangDriver: Sendable {
             guard let slash = line.firstIndex(of: "/") else { continue }
             let library = String(line[slash...])
             // <toolchain>/usr/lib/swift/linux/libswiftCore.so -> <toolchain>/usr/bin
-            guard let range = library.range(of: "/lib/swift/") else { continue }
+            guard let range = library.firstRange(of: "/lib/swift/") else { continue }
             return String(library[..<range.lowerBound]) + "/bin"
         }
         return nil
@@ -42,10 +43,9 @@ struct ClangDriver: Sendable {
 
     /// What identifies the compiler for the cache: its path, size and modification time (no process run).
     func identity() -> String {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
-        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        return "\(path)|\(size)|\(modified)"
+        var status = stat()
+        guard stat(path, &status) == 0 else { return "\(path)|-1|0" }
+        return "\(path)|\(status.st_size)|\(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"
     }
 
     /// The result of one compilation.

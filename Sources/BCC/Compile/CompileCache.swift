@@ -1,7 +1,8 @@
 // The two mechanisms of the compile cache, shared by the object cache
 // (BPFCompiler) and the header cache (VmlinuxHeaderCache): one hash that
 // names entries, one atomic step that publishes them.
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// FNV-1a, 64-bit: names a cache entry by everything it was made from.
 ///
@@ -93,7 +94,6 @@ enum CacheFile {
         }
     }
 
-    /// Creates `directory` and its parents; `purpose` says what for in the error.
     /// Removes the temporary files ``publish(_:write:)`` left for
     /// `destination` in processes that ended before publishing (a run that
     /// exits while a PCH is being built on its thread): their names carry
@@ -109,11 +109,14 @@ enum CacheFile {
         }
     }
 
+    /// Creates `directory` and its parents; `purpose` says what for in the error.
     static func createDirectory(_ directory: URL, for purpose: String) throws(BCCError) {
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw .file(path: directory.path, detail: "cannot create the \(purpose): \(error.localizedDescription)")
+        var path = ""
+        for component in directory.path.split(separator: "/") {
+            path += "/" + component
+            guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+                throw .file(path: directory.path, detail: "cannot create the \(purpose): \(path): \(String(cString: strerror(errno)))")
+            }
         }
     }
 }

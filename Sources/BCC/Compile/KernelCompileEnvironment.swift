@@ -1,6 +1,7 @@
 import BTF
 import EBPF
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The compile environment of the running kernel, built once per process:
 /// the BTF header (and its precompiled form, built with the compiler's own

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 // A bcc program that uses a type of a kernel module (nfsslower's struct
 // nfs_commit_data, rdmaucma's struct rdma_cm_id) compiled with bcc when the
@@ -36,7 +36,7 @@ struct ModuleTypeDiagnostics {
     /// The struct or union a clang message names ("struct T").
     static func typeName(in message: String) -> String? {
         for marker in markers {
-            guard let range = message.range(of: marker) else { continue }
+            guard let range = message.firstRange(of: marker) else { continue }
             let rest = message[range.upperBound...]
             guard let end = rest.firstIndex(of: "'") else { continue }
             let name = String(rest[..<end])

@@ -1,6 +1,6 @@
 import BPFObject
 import BTF
-import Foundation
+import FoundationEssentials
 
 extension SwiftEventDeclarations {
     /// Declarations for a bcc program's event structs: compiles `srcFile`

@@ -1,6 +1,7 @@
 import BTF
 import EBPF
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// The running kernel's types as a C header (vmlinux.h) plus a clang
@@ -94,7 +95,8 @@ public final class VmlinuxHeaderCache: Sendable {
         if starts {
             // Through headerPaths, under its lock: a compile of this process
             // that needs the PCH now waits for this build instead of starting one.
-            Thread.detachNewThread { [self] in
+            // Failing to start it only leaves the PCH to a later run.
+            try? DetachedThread.start { [self] in
                 _ = try? headerPaths(compilerFlags: compilerFlags)
             }
         }
@@ -119,9 +121,9 @@ public final class VmlinuxHeaderCache: Sendable {
             throw .file(path: btfPath, detail: "cannot read the kernel's BTF (needs CONFIG_DEBUG_INFO_BTF)")
         }
         let progress = isatty(STDERR_FILENO) == 1
-        if progress { Self.writeToStandardError("Preparing kernel types (once per kernel)...") }
+        if progress { StandardOutput.writeToStandardError("Preparing kernel types (once per kernel)...") }
         // Erase the line, so that it leaves no trace in the tool's output.
-        defer { if progress { Self.writeToStandardError("\r\u{1B}[K") } }
+        defer { if progress { StandardOutput.writeToStandardError("\r\u{1B}[K") } }
         let text: [UInt8]
         do {
             text = try BTF(bytes: Array(data)).cHeader()
@@ -155,11 +157,6 @@ public final class VmlinuxHeaderCache: Sendable {
                 throw .compilerFailed(command: clang.path, detail: "precompiling \(header.path): \(output.diagnostics)")
             }
         }
-    }
-
-    private static func writeToStandardError(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
     }
 
     /// Adds the bytes of the file at `path` to `key`, read in chunks: a
@@ -224,7 +221,8 @@ public final class VmlinuxHeaderCache: Sendable {
         if let cache = environment["XDG_CACHE_HOME"], cache.hasPrefix("/") {
             return URL(fileURLWithPath: cache).appendingPathComponent("swift-bcc")
         }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? getpwuid(getuid()).map { String(cString: $0.pointee.pw_dir) } ?? "/"
         return URL(fileURLWithPath: home).appendingPathComponent(".cache/swift-bcc")
     }
 }

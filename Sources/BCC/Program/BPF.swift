@@ -1,7 +1,7 @@
 import BPFObject
 import BTF
 import EBPF
-import Foundation
+import FoundationEssentials
 
 /// A bcc program: C in bcc's dialect, compiled with the Swift toolchain's
 /// clang, loaded, and attached by bcc's naming conventions.

@@ -1,6 +1,6 @@
 import BPFObject
 import EBPF
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 // Maps shared beyond one BPF object: tables a program exports
