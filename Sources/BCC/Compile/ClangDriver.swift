@@ -1,5 +1,4 @@
 import CBPF
-import FoundationEssentials
 import Glibc
 
 /// Runs the Swift toolchain's clang with the BPF target.
@@ -9,10 +8,10 @@ struct ClangDriver: Sendable {
 
     /// The clang to use: $BCC_CLANG, else the clang beside the running Swift
     /// toolchain, else /opt/swift/usr/bin/clang, else `clang` on PATH.
-    static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) throws(BCCError) -> ClangDriver {
+    static func locate(environment: [String: String] = ProcessEnvironment.current) throws(BCCError) -> ClangDriver {
         var searched: [String] = []
         if let override = environment["BCC_CLANG"], !override.isEmpty {
-            guard FileManager.default.isExecutableFile(atPath: override) else {
+            guard FileSystem.isExecutableFile(override) else {
                 throw .compilerNotFound(searched: ["BCC_CLANG=\(override) (not executable)"])
             }
             return ClangDriver(path: override)
@@ -23,14 +22,14 @@ struct ClangDriver: Sendable {
         for directory in (environment["PATH"] ?? "").split(separator: ":") { candidates.append("\(directory)/clang") }
         for candidate in candidates {
             searched.append(candidate)
-            if FileManager.default.isExecutableFile(atPath: candidate) { return ClangDriver(path: candidate) }
+            if FileSystem.isExecutableFile(candidate) { return ClangDriver(path: candidate) }
         }
         throw .compilerNotFound(searched: searched)
     }
 
     /// The toolchain's usr/bin, found from where libswiftCore.so is mapped in this process.
     private static func runningToolchainBinDirectory() -> String? {
-        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return nil }
+        guard let maps = try? ProcFile.text("/proc/self/maps") else { return nil }
         for line in maps.split(separator: "\n") where line.hasSuffix("/libswiftCore.so") {
             guard let slash = line.firstIndex(of: "/") else { continue }
             let library = String(line[slash...])
