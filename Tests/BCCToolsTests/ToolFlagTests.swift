@@ -124,4 +124,180 @@ import TestSupport
         #expect(missing.waitForExit(timeout: 20) != 0)
         #expect(missing.standardError.contains("no BPF map is pinned at '/sys/fs/bpf/swiftbcc-no-such-map'"))
     }
+
+    // MARK: - Network tools
+
+    @Test func tcpconnectCgroupMapKeepsTheMapsCgroups() throws {
+        let root = try #require(PinnedIDMap.cgroup2Root, "needs a cgroup v2 hierarchy")
+        let cgroup = "\(root)/swiftbcc-tcpconnect-\(getpid())"
+        try FileManager.default.createDirectory(atPath: cgroup, withIntermediateDirectories: false)
+        defer { _ = rmdir(cgroup) }
+        let map = try PinnedIDMap(label: "cgroupmap", ids: [try PinnedIDMap.cgroupID(cgroup)], valueSize: 8)
+        defer { map.remove() }
+        let tcp = LoopbackTCP(family: AF_INET)
+        let (listener, port) = try tcp.listen()
+        defer { close(listener) }
+        let tool = try ToolProcess("tcpconnect", ["--cgroupmap", map.path, "-P", String(port), "--duration", "30"])
+        try #require(tool.waitForLine { $0.hasPrefix("PID") } != nil, "stderr: \(tool.standardError)")
+        // This process (outside the cgroup) connects first, then a shell moved into it.
+        let outside = try tcp.connect(port: port)
+        close(outside.descriptor)
+        let child = try ChildProcess("/usr/bin/bash", ["-c", "echo $$ > \(cgroup)/cgroup.procs && exec 3<>/dev/tcp/127.0.0.1/\(port)"])
+        #expect(child.waitForExit(timeout: 20) == 0)
+        let line = try #require(tool.waitForLine { Self.columns($0).last == String(port) }, "output: \(tool.outputLines)")
+        // PID COMM IP SADDR DADDR DPORT
+        #expect(Self.columns(line) == [String(child.pid), "bash", "4", "127.0.0.1", "127.0.0.1", String(port)])
+        #expect(tool.stop() == 0)
+        #expect(tool.outputLines.filter { Self.columns($0).last == String(port) }.count == 1, "output: \(tool.outputLines)")
+    }
+
+    @Test func tcpacceptMountNamespaceMapKeepsTheMapsNamespaces() throws {
+        let mine = try PinnedIDMap(label: "mntns-mine", ids: [try PinnedIDMap.mountNamespace(of: "self")], valueSize: 4)
+        defer { mine.remove() }
+        let elsewhere = try PinnedIDMap(label: "mntns-other", ids: [1], valueSize: 4)
+        defer { elsewhere.remove() }
+        let tcp = LoopbackTCP(family: AF_INET)
+        let (listener, port) = try tcp.listen()
+        defer { close(listener) }
+        let kept = try ToolProcess("tcpaccept", ["--mntnsmap", mine.path, "-P", String(port)])
+        let left = try ToolProcess("tcpaccept", ["--mntnsmap", elsewhere.path, "-P", String(port)])
+        for tool in [kept, left] {
+            try #require(tool.waitForLine { $0.hasPrefix("PID") } != nil, "stderr: \(tool.standardError)")
+        }
+        let client = try tcp.connect(port: port)
+        close(accept(listener, nil, nil))
+        close(client.descriptor)
+        let line = try #require(kept.waitForLine { Self.columns($0).last == String(port) }, "output: \(kept.outputLines)")
+        #expect(Self.columns(line).first == String(getpid()))
+        #expect(kept.stop() == 0)
+        #expect(left.stop() == 0)
+        #expect(left.outputLines.count == 1, "output: \(left.outputLines)")
+    }
+
+    @Test func tcpconnectDNSNeedsKprobesAndDurationIsLong() throws {
+        let dns = try ToolProcess("tcpconnect", ["-d"])
+        #expect(dns.waitForExit(timeout: 60) != 0)
+        if !FileManager.default.fileExists(atPath: "/sys/bus/event_source/devices/kprobe") {
+            #expect(dns.standardError.contains("kprobes is not supported by this kernel"), "stderr: \(dns.standardError)")
+        }
+        let both = try ToolProcess("tcpconnect", ["-d", "-c"])
+        #expect(both.waitForExit(timeout: 20) != 0)
+        #expect(both.standardError.contains("you may not specify -d/--dns with -c/--count"))
+        let timed = try ToolProcess("tcpconnect", ["--duration", "1"])
+        #expect(timed.waitForExit(timeout: 60) == 0, "stderr: \(timed.standardError)")
+    }
+
+    @Test func tcpdropNetworkNamespaceFilters() throws {
+        let mine = try ToolProcess("tcpdrop", ["--pid-netns", String(getpid())])
+        let other = try ToolProcess("tcpdrop", ["--netns-id", "1"])
+        for tool in [mine, other] {
+            try #require(tool.waitForLine { $0.hasPrefix("TIME     PID") } != nil, "stderr: \(tool.standardError)")
+        }
+        let tcp = LoopbackTCP(family: AF_INET)
+        let (listener, port) = try tcp.listen(dropAll: true)
+        defer { close(listener) }
+        let client = try tcp.connect(port: port, blocking: false)
+        defer { close(client.descriptor) }
+        let remote = "127.0.0.1:\(port)"
+        #expect(mine.waitForLine { Self.columns($0).contains(remote) } != nil, "output: \(mine.outputLines)")
+        #expect(mine.stop() == 0)
+        #expect(other.stop() == 0)
+        #expect(!other.outputLines.contains { Self.columns($0).contains(remote) }, "output: \(other.outputLines)")
+
+        let both = try ToolProcess("tcpdrop", ["--netns-id", "1", "--pid-netns", "1"])
+        #expect(both.waitForExit(timeout: 20) != 0)
+        #expect(both.standardError.contains("--pid-netns and --netns-id not allowed together"))
+    }
+
+    @Test func tcpstatesJournalLogsEachChange() throws {
+        let journal = SystemdJournalListener.start()
+        defer { journal?.remove() }
+        let tcp = LoopbackTCP(family: AF_INET)
+        let (listener, port) = try tcp.listen()
+        defer { close(listener) }
+        let tool = try ToolProcess("tcpstates", ["-Y", "-D", String(port)])
+        try #require(tool.waitForLine { $0.hasPrefix("SKADDR") } != nil, "stderr: \(tool.standardError)")
+        let client = try tcp.connect(port: port)
+        defer { close(client.descriptor) }
+        try #require(tool.waitForLine { $0.contains("SYN_SENT    -> ESTABLISHED") } != nil, "output: \(tool.outputLines)")
+        let fields: [String: String]
+        if let journal {
+            fields = try #require(journal.receive { $0["OBJECT_TCP_NEW_STATE"] == "ESTABLISHED" })
+        } else {
+            // journald runs here: read the entry back.
+            let result = try TestSupport.run("/usr/bin/journalctl", ["-o", "export", "SYSLOG_IDENTIFIER=tcpstates",
+                                                                      "OBJECT_TCP_SOURCE_PORT=\(client.port)",
+                                                                      "OBJECT_TCP_NEW_STATE=ESTABLISHED"])
+            fields = Dictionary(result.stdout.split(separator: "\n").compactMap { line in
+                line.firstIndex(of: "=").map { (String(line[..<$0]), String(line[line.index(after: $0)...])) }
+            }, uniquingKeysWith: { $1 })
+        }
+        #expect(fields["SYSLOG_IDENTIFIER"] == "tcpstates")
+        #expect(fields["PRIORITY"] == "5")
+        #expect(fields["OBJECT_PID"] == String(getpid()))
+        #expect(fields["OBJECT_IPV4_SOURCE_ADDRESS"] == "127.0.0.1")
+        #expect(fields["OBJECT_TCP_SOURCE_PORT"] == String(client.port))
+        #expect(fields["OBJECT_TCP_DESTINATION_PORT"] == String(port))
+        #expect(fields["OBJECT_TCP_OLD_STATE"] == "SYN_SENT")
+        #expect(fields["MESSAGE"]?.hasSuffix("127.0.0.1 \(client.port) → 127.0.0.1 \(port) SYN_SENT → ESTABLISHED") == true,
+                "\(fields)")
+        #expect(tool.stop() == 0)
+
+        let json = try ToolProcess("tcpstates", ["-Y", "-j"])
+        #expect(json.waitForExit(timeout: 20) != 0)
+        #expect(json.standardError.contains("-Y and -j cannot be combined"))
+    }
+}
+
+/// A datagram socket at journald's path, for a machine where journald does
+/// not run: it receives what the tools log with the native protocol.
+final class SystemdJournalListener {
+    private let descriptor: Int32
+    private let madeDirectory: Bool
+
+    /// Listens at /run/systemd/journal/socket, or nil when journald's socket is there.
+    static func start() -> SystemdJournalListener? {
+        let path = "/run/systemd/journal/socket"
+        if FileManager.default.fileExists(atPath: path) { return nil }
+        let madeDirectory = !FileManager.default.fileExists(atPath: "/run/systemd/journal")
+        try? FileManager.default.createDirectory(atPath: "/run/systemd/journal", withIntermediateDirectories: true)
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return SystemdJournalListener(descriptor: fd, madeDirectory: madeDirectory)
+    }
+
+    private init(descriptor: Int32, madeDirectory: Bool) {
+        self.descriptor = descriptor
+        self.madeDirectory = madeDirectory
+    }
+
+    /// The first entry (its FIELD=value lines) within 20 seconds that satisfies `predicate`.
+    func receive(where predicate: ([String: String]) -> Bool) -> [String: String]? {
+        let deadline = Date().addingTimeInterval(20)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while Date() < deadline {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            guard count > 0 else { continue }
+            let text = String(decoding: buffer[0 ..< count], as: UTF8.self)
+            let fields = Dictionary(text.split(separator: "\n").compactMap { line in
+                line.firstIndex(of: "=").map { (String(line[..<$0]), String(line[line.index(after: $0)...])) }
+            }, uniquingKeysWith: { $1 })
+            if predicate(fields) { return fields }
+        }
+        return nil
+    }
+
+    /// Closes and removes the socket (and the directory when it made it).
+    func remove() {
+        close(descriptor)
+        unlink("/run/systemd/journal/socket")
+        if madeDirectory { rmdir("/run/systemd/journal") }
+    }
 }
