@@ -23,23 +23,17 @@ public struct TCPFamilyOptions: ParsableArguments {
 
 /// tcplife's and tcpstates' `-T -t -w -s -L PORTS -D PORTS -4 -6`.
 public struct TCPSessionOptions: ParsableArguments {
-    @Flag(name: [.customShort("T"), .long], help: "include time column on output (HH:MM:SS)")
-    public var time = false
+    @Flag(name: [.customShort("T"), .long], help: "include time column on output (HH:MM:SS)") public var time = false
 
-    @Flag(name: [.customShort("t"), .long], help: "include timestamp on output (seconds)")
-    public var timestamp = false
+    @Flag(name: [.customShort("t"), .long], help: "include timestamp on output (seconds)") public var timestamp = false
 
-    @Flag(name: [.customShort("w"), .long], help: "wide column output (fits IPv6 addresses)")
-    public var wide = false
+    @Option(name: [.customShort("L"), .customLong("localport")], help: "comma-separated list of local ports to trace.") public var localPorts: String?
 
-    @Flag(name: [.customShort("s"), .long], help: "comma separated values output")
-    public var csv = false
+    @Flag(name: [.customShort("w"), .long], help: "wide column output (fits IPv6 addresses)") public var wide = false
 
-    @Option(name: [.customShort("L"), .customLong("localport")], help: "comma-separated list of local ports to trace.")
-    public var localPorts: String?
+    @Flag(name: [.customShort("s"), .long], help: "comma separated values output") public var csv = false
 
-    @Option(name: [.customShort("D"), .customLong("remoteport")], help: "comma-separated list of remote ports to trace.")
-    public var remotePorts: String?
+    @Option(name: [.customShort("D"), .customLong("remoteport")], help: "comma-separated list of remote ports to trace.") public var remotePorts: String?
 
     @OptionGroup public var families: TCPFamilyOptions
 

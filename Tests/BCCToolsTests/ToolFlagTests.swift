@@ -81,12 +81,8 @@ import TestSupport
     }
 
     @Test func opensnoopCgroupMapKeepsTheMapsCgroups() throws {
-        let root = try #require(PinnedIDMap.cgroup2Root, "needs a cgroup v2 hierarchy")
-        let cgroup = "\(root)/swiftbcc-flags-\(getpid())"
-        try FileManager.default.createDirectory(atPath: cgroup, withIntermediateDirectories: false)
-        defer { _ = rmdir(cgroup) }
-        let map = try PinnedIDMap(label: "cgroupmap", ids: [try PinnedIDMap.cgroupID(cgroup)], valueSize: 8)
-        defer { map.remove() }
+        let (cgroup, map) = try #require(try PinnedIDMap.cgroup(label: "flags"), "needs a cgroup v2 hierarchy")
+        defer { map.remove(); _ = rmdir(cgroup) }
         let inside = Self.uniquePath("opensnoop-cgroup-in"), outside = Self.uniquePath("opensnoop-cgroup-out")
         let done = Self.uniquePath("opensnoop-cgroup-done")
         FileManager.default.createFile(atPath: inside, contents: nil)
@@ -128,12 +124,8 @@ import TestSupport
     // MARK: - Network tools
 
     @Test func tcpconnectCgroupMapKeepsTheMapsCgroups() throws {
-        let root = try #require(PinnedIDMap.cgroup2Root, "needs a cgroup v2 hierarchy")
-        let cgroup = "\(root)/swiftbcc-tcpconnect-\(getpid())"
-        try FileManager.default.createDirectory(atPath: cgroup, withIntermediateDirectories: false)
-        defer { _ = rmdir(cgroup) }
-        let map = try PinnedIDMap(label: "cgroupmap", ids: [try PinnedIDMap.cgroupID(cgroup)], valueSize: 8)
-        defer { map.remove() }
+        let (cgroup, map) = try #require(try PinnedIDMap.cgroup(label: "tcpconnect"), "needs a cgroup v2 hierarchy")
+        defer { map.remove(); _ = rmdir(cgroup) }
         let tcp = LoopbackTCP(family: AF_INET)
         let (listener, port) = try tcp.listen()
         defer { close(listener) }
