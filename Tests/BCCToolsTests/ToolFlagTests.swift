@@ -121,6 +121,66 @@ import TestSupport
         #expect(missing.standardError.contains("no BPF map is pinned at '/sys/fs/bpf/swiftbcc-no-such-map'"))
     }
 
+    // MARK: - execsnoop and runqlat
+
+    @Test func execsnoopParentFilterAndCPUColumn() throws {
+        let token = "swift-bcc-ppid-\(UUID().uuidString.prefix(8))"
+        let flag = Self.uniquePath("execsnoop-P")
+        defer { unlink(flag) }
+        // Two shells exec echo: only the one whose pid -P names is traced.
+        let parent = try ChildProcess("/bin/sh", ["-c", "while [ ! -e \(flag) ]; do :; done; /bin/echo \(token) kept; sleep 1"])
+        let other = try ChildProcess("/bin/sh", ["-c", "while [ ! -e \(flag) ]; do :; done; /bin/echo \(token) other; sleep 1"])
+        let tool = try ToolProcess("execsnoop", ["-C", "-P", String(parent.pid)])
+        let header = tool.waitForLine { $0.hasPrefix("COMM") }
+        try #require(header == "COMM             PID     PPID    CPU  RET ARGS", "stderr: \(tool.standardError)")
+        FileManager.default.createFile(atPath: flag, contents: nil)
+        let line = try #require(tool.waitForLine { $0.hasSuffix("/bin/echo \(token) kept") }, "output: \(tool.outputLines)")
+        let columns = Self.columns(line)
+        #expect(columns[0] == "echo")
+        #expect(columns[2] == String(parent.pid))
+        let cpus = sysconf(Int32(_SC_NPROCESSORS_CONF))
+        #expect(Int(columns[3]).map { $0 >= 0 && $0 < cpus } == true, "line: \(line)")
+        #expect(columns[4] == "0")
+        _ = other.waitForExit(timeout: 10)
+        #expect(tool.stop() == 0)
+        #expect(!tool.outputLines.contains { $0.hasSuffix("\(token) other") }, "output: \(tool.outputLines)")
+    }
+
+    @Test func execsnoopCgroupMapKeepsTheMapsCgroups() throws {
+        let (cgroup, map) = try #require(try PinnedIDMap.cgroup(label: "execsnoop"), "needs a cgroup v2 hierarchy")
+        defer { map.remove(); _ = rmdir(cgroup) }
+        let token = "swift-bcc-cgroup-\(UUID().uuidString.prefix(8))"
+        let tool = try ToolProcess("execsnoop", ["--cgroupmap", map.path])
+        try #require(tool.waitForLine { $0.hasPrefix("COMM") } != nil, "stderr: \(tool.standardError)")
+        try ChildProcess.run("/bin/echo", [token, "outside"])
+        let child = try ChildProcess("/bin/sh", ["-c", "echo $$ > \(cgroup)/cgroup.procs && /bin/echo \(token) inside"])
+        #expect(child.waitForExit(timeout: 20) == 0)
+        let line = try #require(tool.waitForLine { $0.hasSuffix("\(token) inside") }, "output: \(tool.outputLines)")
+        #expect(Self.columns(line)[2] == String(child.pid))
+        #expect(tool.stop() == 0)
+        #expect(!tool.outputLines.contains { $0.hasSuffix("\(token) outside") }, "output: \(tool.outputLines)")
+    }
+
+    @Test func runqlatHistogramPerPIDNamespace() throws {
+        // A shell in a PID namespace of its own, waking up every few milliseconds.
+        let child = try ChildProcess("/usr/bin/unshare", ["-p", "-f", "--kill-child", "/bin/sh", "-c", "while :; do sleep 0.005; done"])
+        Thread.sleep(forTimeInterval: 0.2)
+        let link = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(child.pid)/ns/pid_for_children")
+        let theirs = String(link.dropFirst("pid:[".count).dropLast())
+        let ours = String(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid").dropFirst("pid:[".count).dropLast())
+        #expect(theirs != ours)
+        let tool = try ToolProcess("runqlat", ["--pidnss", "-d", "2"])
+        #expect(tool.waitForExit(timeout: 60) == 0, "stderr: \(tool.standardError)")
+        let lines = tool.outputLines
+        #expect(lines.contains("pidns = \(theirs)"), "output: \(lines)")
+        #expect(lines.contains("pidns = \(ours)"), "output: \(lines)")
+        kill(child.pid, SIGKILL)
+
+        let both = try ToolProcess("runqlat", ["--pidnss", "-P"])
+        #expect(both.waitForExit(timeout: 20) != 0)
+        #expect(both.standardError.contains("-P, -L and --pidnss cannot be used together"))
+    }
+
     // MARK: - Network tools
 
     @Test func tcpconnectCgroupMapKeepsTheMapsCgroups() throws {
