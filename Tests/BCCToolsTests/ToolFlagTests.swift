@@ -181,6 +181,49 @@ import TestSupport
         #expect(both.standardError.contains("-P, -L and --pidnss cannot be used together"))
     }
 
+    // MARK: - mountsnoop and profile
+
+    @Test func mountsnoopMountNamespaceMapKeepsTheMapsNamespaces() throws {
+        let map = try PinnedIDMap(label: "mntnsmap", ids: [try PinnedIDMap.mountNamespace(of: "self")], valueSize: 4)
+        defer { map.remove() }
+        let ours = try TestSupport.temporaryDirectory("mountsnoop-ours")
+        let theirs = try TestSupport.temporaryDirectory("mountsnoop-theirs")
+        defer {
+            try? FileManager.default.removeItem(at: ours)
+            try? FileManager.default.removeItem(at: theirs)
+        }
+        let tool = try ToolProcess("mountsnoop", ["--mntnsmap", map.path])
+        try #require(tool.waitForLine { $0.hasPrefix("COMM") } != nil, "stderr: \(tool.standardError)")
+        // A child in a mount namespace of its own mounts first, then this process.
+        let child = try ChildProcess("/usr/bin/unshare", ["-m", "/bin/sh", "-c",
+                                                          "mount -t tmpfs swiftbcc-theirs \(theirs.path) && umount \(theirs.path)"])
+        #expect(child.waitForExit(timeout: 20) == 0)
+        defer { umount2(ours.path, Int32(MNT_DETACH)) }
+        #expect(mount("swiftbcc-ours", ours.path, "tmpfs", 0, "size=1m") == 0, "errno \(errno)")
+        #expect(umount2(ours.path, 0) == 0)
+        let line = try #require(tool.waitForLine { $0.contains("mount(\"swiftbcc-ours\"") }, "output: \(tool.outputLines)")
+        #expect(Self.columns(line)[1] == String(getpid()))
+        #expect(tool.stop() == 0)
+        #expect(!tool.outputLines.contains { $0.contains(theirs.path) }, "output: \(tool.outputLines)")
+    }
+
+    @Test func profileCgroupMapSamplesTheMapsCgroupsOnly() throws {
+        let (cgroup, map) = try #require(try PinnedIDMap.cgroup(label: "profile"), "needs a cgroup v2 hierarchy")
+        defer { map.remove(); _ = rmdir(cgroup) }
+        let inside = try ChildProcess("/bin/sh", ["-c", "echo $$ > \(cgroup)/cgroup.procs && while :; do :; done"])
+        let outside = try ChildProcess("/bin/sh", ["-c", "while :; do :; done"])
+        defer {
+            kill(inside.pid, SIGKILL)
+            kill(outside.pid, SIGKILL)
+            _ = inside.waitForExit(timeout: 10)
+        }
+        let tool = try ToolProcess("profile", ["-U", "--cgroupmap", map.path, "2"])
+        #expect(tool.waitForExit(timeout: 60) == 0, "stderr: \(tool.standardError)")
+        let lines = tool.outputLines
+        #expect(lines.contains("    -                sh (\(inside.pid))"), "output: \(lines)")
+        #expect(!lines.contains { $0.hasSuffix(" (\(outside.pid))") }, "output: \(lines)")
+    }
+
     // MARK: - Network tools
 
     @Test func tcpconnectCgroupMapKeepsTheMapsCgroups() throws {
