@@ -181,6 +181,24 @@ import TestSupport
         #expect(both.standardError.contains("-P, -L and --pidnss cannot be used together"))
     }
 
+    // MARK: - syscount
+
+    @Test func syscountExecCountsTheCommandsCallsUntilItExits() throws {
+        // The shell forks and waits for 20 children: 20 wait4 calls of its own at least.
+        let tool = try ToolProcess("syscount", ["--exec", "/bin/sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true; done"])
+        #expect(tool.waitForExit(timeout: 60) == 0, "stderr: \(tool.standardError)")
+        let lines = tool.outputLines
+        let header = try #require(lines.firstIndex(of: "SYSCALL                   COUNT"), "output: \(lines)")
+        let rows = Dictionary(lines[(header + 1)...].map { Self.columns($0) }.filter { $0.count == 2 }
+            .compactMap { row in Int(row[1]).map { (row[0], $0) } }, uniquingKeysWith: +)
+        #expect((rows["wait4"] ?? 0) >= 20 && (rows["wait4"] ?? 0) < 100, "rows \(rows)")
+        #expect(lines.last == "Detaching...")
+
+        let both = try ToolProcess("syscount", ["-p", "1", "--exec", "true"])
+        #expect(both.waitForExit(timeout: 20) != 0)
+        #expect(both.standardError.contains("can only use -p or --exec"))
+    }
+
     // MARK: - mountsnoop and profile
 
     @Test func mountsnoopMountNamespaceMapKeepsTheMapsNamespaces() throws {
