@@ -1,3 +1,4 @@
+import BCC
 import Foundation
 import Testing
 import TestSupport
@@ -179,6 +180,33 @@ import TestSupport
         let both = try ToolProcess("runqlat", ["--pidnss", "-P"])
         #expect(both.waitForExit(timeout: 20) != 0)
         #expect(both.standardError.contains("-P, -L and --pidnss cannot be used together"))
+    }
+
+    // MARK: - biolatency
+
+    @Test func jsonHistogramHasBccsKeysAndIntervals() {
+        let line = Histogram.json([1: 3, 3: 1, 0: 9], valType: "usecs", time: "2026-01-02 03:04:05", section: ("disk", "vda"))
+        #expect(line == #"{"ts": "2026-01-02 03:04:05", "val_type": "usecs", "data": [{"interval-start": 0, "interval-end": 1, "count": 3}, "#
+            + #"{"interval-start": 2, "interval-end": 3, "count": 0}, {"interval-start": 4, "interval-end": 7, "count": 1}], "disk": "vda"}"#)
+        #expect(Histogram.json([:], valType: "msecs", time: "t") == #"{"ts": "t", "val_type": "msecs", "data": []}"#)
+    }
+
+    @Test func biolatencyJSONPerDisk() throws {
+        let file = try DirectIOFile()
+        let disk = try #require(file.diskName)
+        let tool = try ToolProcess("biolatency", ["-j", "-D", "3", "1"])
+        // -j prints nothing until its summary: read until it does.
+        while tool.waitForExit(timeout: 0.3) == nil { _ = try file.readDirect() }
+        #expect(tool.waitForExit(timeout: 1) == 0, "stderr: \(tool.standardError)")
+        let objects = tool.outputLines.filter { $0.hasPrefix("{") }.compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+        }
+        let mine = try #require(objects.first { $0["disk"] as? String == disk }, "output: \(tool.outputLines)")
+        #expect(mine["val_type"] as? String == "usecs")
+        let data = try #require(mine["data"] as? [[String: Any]])
+        #expect(data.first?["interval-start"] as? Int == 0)
+        #expect(data.compactMap { $0["count"] as? Int }.reduce(0, +) >= file.blocks)
+        #expect(!tool.outputLines.contains { $0.hasPrefix("Tracing") })
     }
 
     // MARK: - syscount
