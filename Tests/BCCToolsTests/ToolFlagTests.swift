@@ -1,4 +1,5 @@
 import BCC
+import BCCTools
 import Foundation
 import Testing
 import TestSupport
@@ -268,6 +269,82 @@ import TestSupport
         let lines = tool.outputLines
         #expect(lines.contains("    -                sh (\(inside.pid))"), "output: \(lines)")
         #expect(!lines.contains { $0.hasSuffix(" (\(outside.pid))") }, "output: \(lines)")
+    }
+
+    // MARK: - trace
+
+    @Test func traceAggregatesAStrcmpFilteredProbe() throws {
+        let kept = Self.uniquePath("trace-A-kept"), other = Self.uniquePath("trace-A-other")
+        for path in [kept, other] { FileManager.default.createFile(atPath: path, contents: nil) }
+        defer { unlink(kept); unlink(other) }
+        let flag = Self.uniquePath("trace-A-go")
+        defer { unlink(flag) }
+        // One shell opens `kept` three times and `other` once: three identical lines, counted.
+        let child = try ChildProcess("/bin/sh", ["-c", "while [ ! -e \(flag) ]; do sleep 0.02; done; "
+                                                   + ": < \(other); : < \(kept); : < \(kept); : < \(kept); sleep 5"])
+        let tool = try ToolProcess("trace", ["-A", "-M", "3", "-p", String(child.pid),
+                                             "t:syscalls:sys_enter_openat (STRCMP(\"\(kept)\", args->filename)) \"%s\", args->filename"])
+        try #require(tool.waitForLine { $0.hasPrefix("PID") } != nil, "stderr: \(tool.standardError)")
+        FileManager.default.createFile(atPath: flag, contents: nil)
+        // -M 3 ends it; -A printed the count instead of the lines.
+        #expect(tool.waitForExit(timeout: 30) == 0, "stderr: \(tool.standardError)")
+        let lines = tool.outputLines
+        let pid = String(child.pid)
+        #expect(lines.dropFirst() == ["\(CText.left(pid, 7)) \(CText.left(pid, 7)) sh              sys_enter_openat \(kept)",
+                                      "-->COUNT 3", ""], "output: \(lines)")
+
+        let unbounded = try ToolProcess("trace", ["-A", "t:syscalls:sys_enter_openat"])
+        #expect(unbounded.waitForExit(timeout: 20) != 0)
+        #expect(unbounded.standardError.contains("-M/--max-events must be specified with -A/--aggregate"))
+    }
+
+    @Test func traceBinaryCompareAndIncludeAndEBPF() throws {
+        let directory = try TestSupport.temporaryDirectory("trace-I")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let token = Int32.random(in: 100_000 ..< 1_000_000_000)
+        let header = directory.appendingPathComponent("magic.h").path
+        try "#define SWIFTBCC_MAGIC \(token)\n".write(toFile: header, atomically: true, encoding: .utf8)
+        // A header of the user's (-I) defines what the filter compares with.
+        let tool = try ToolProcess("trace", ["-I", header, "-p", String(getpid()),
+                                             "t:syscalls:sys_enter_getpgid (args->pid == SWIFTBCC_MAGIC) \"%d\", args->pid"])
+        try #require(tool.waitForLine { $0.hasPrefix("PID") } != nil, "stderr: \(tool.standardError)")
+        _ = getpgid(token - 1)
+        _ = getpgid(token)
+        let line = try #require(tool.waitForLine { $0.hasSuffix(" \(token)") }, "output: \(tool.outputLines)")
+        #expect(Self.columns(line).first == String(getpid()))
+        #expect(tool.stop() == 0)
+        #expect(tool.outputLines.count == 2, "output: \(tool.outputLines)")
+
+        // -B: the literal's inside initializes the needle; --ebpf prints the program and exits.
+        let binary = try ToolProcess("trace", ["-B", "--ebpf", "r:c:getenv (STRCMP(\"{0x48,0x4f}\", arg1))"])
+        #expect(binary.waitForExit(timeout: 30) == 0, "stderr: \(binary.standardError)")
+        #expect(binary.outputLines.contains { $0.contains("char needle[] = {0x48,0x4f};") }, "output: \(binary.outputLines)")
+        #expect(binary.outputLines.contains { $0.contains("streq_0(\"{0x48,0x4f}\", (uintptr_t)(PT_REGS_PARM1(ctx)))") })
+    }
+
+    @Test func traceCgroupPathKeepsTheCgroupsTasks() throws {
+        let root = try #require(PinnedIDMap.cgroup2Root, "needs a cgroup v2 hierarchy")
+        let cgroup = "\(root)/swiftbcc-trace-\(getpid())"
+        try FileManager.default.createDirectory(atPath: cgroup, withIntermediateDirectories: false)
+        defer { _ = rmdir(cgroup) }
+        let inside = Self.uniquePath("trace-c-in"), outside = Self.uniquePath("trace-c-out")
+        FileManager.default.createFile(atPath: inside, contents: nil)
+        defer { unlink(inside) }
+        let tool = try ToolProcess("trace", ["-c", cgroup, "t:syscalls:sys_enter_openat \"%s\", args->filename"])
+        try #require(tool.waitForLine { $0.hasPrefix("PID") } != nil, "stderr: \(tool.standardError)")
+        // This process (outside the cgroup) opens first, then a shell moved into it.
+        _ = open(outside, O_RDONLY)
+        let child = try ChildProcess("/bin/sh", ["-c", "echo $$ > \(cgroup)/cgroup.procs && : < \(inside)"])
+        #expect(child.waitForExit(timeout: 20) == 0)
+        let line = try #require(tool.waitForLine { $0.hasSuffix(" " + inside) }, "output: \(tool.outputLines)")
+        #expect(Self.columns(line).first == String(child.pid))
+        #expect(tool.stop() == 0)
+        #expect(tool.outputLines.allSatisfy { $0.hasPrefix("PID") || Self.columns($0).first == String(child.pid) },
+                "output: \(tool.outputLines)")
+
+        let missing = try ToolProcess("trace", ["-c", "/sys/fs/cgroup/no-such-cgroup", "t:syscalls:sys_enter_getpgid"])
+        #expect(missing.waitForExit(timeout: 20) != 0)
+        #expect(missing.standardError.contains("-c: cannot open cgroup '/sys/fs/cgroup/no-such-cgroup'"))
     }
 
     // MARK: - Network tools
