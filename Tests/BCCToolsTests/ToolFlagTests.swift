@@ -347,6 +347,22 @@ import TestSupport
         #expect(missing.standardError.contains("-c: cannot open cgroup '/sys/fs/cgroup/no-such-cgroup'"))
     }
 
+    // MARK: - funclatency
+
+    @Test func funclatencyLevelTimesEachNestedCall() throws {
+        // ol_nested(2) recurses to ol_nested(0): three calls, each returning inside the one before.
+        let nested = try OneLinerToolTests.run("funclatency", ["-l", "3", "-u", "-p", "PID", "TARGET:ol_nested"],
+                                               target: try OneLinerTarget())
+        #expect(nested.first { $0.hasPrefix("avg = ") }?.hasSuffix("count: 3") == true, "\(nested)")
+        // Two levels: the deepest call is not timed; the two outer ones are.
+        let two = try OneLinerToolTests.run("funclatency", ["-l", "2", "-u", "-p", "PID", "TARGET:ol_nested"],
+                                            target: try OneLinerTarget())
+        #expect(two.first { $0.hasPrefix("avg = ") }?.hasSuffix("count: 2") == true, "\(two)")
+        // Without -l each entry replaces the outer one's start, as in bcc: one call timed.
+        let flat = try OneLinerToolTests.run("funclatency", ["-u", "-p", "PID", "TARGET:ol_nested"], target: try OneLinerTarget())
+        #expect(flat.first { $0.hasPrefix("avg = ") }?.hasSuffix("count: 1") == true, "\(flat)")
+    }
+
     // MARK: - Network tools
 
     @Test func tcpconnectCgroupMapKeepsTheMapsCgroups() throws {
