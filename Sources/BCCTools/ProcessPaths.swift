@@ -1,4 +1,5 @@
-// What /proc says about a process, read when a tool prints one of its events.
+// What /proc says about a process: read when a tool prints one of its events,
+// or about the tool itself.
 import Glibc
 
 /// Links under /proc/PID.
@@ -7,6 +8,11 @@ public enum ProcessPaths {
     /// once it has exited (or when its directory is unreadable).
     public static func workingDirectory(of pid: UInt32) -> String? {
         link("/proc/\(pid)/cwd")
+    }
+
+    /// This process's working directory ("." when it cannot be read).
+    public static func currentDirectory() -> String {
+        link("/proc/self/cwd") ?? "."
     }
 
     /// The target of the symbolic link at `path`, or nil.

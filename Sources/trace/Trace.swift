@@ -138,7 +138,7 @@ struct Trace: ParsableCommand {
             filter: TaskFilter(pid: pid, tid: tid), uid: uid, excludedProcess: includeSelf ? nil : getpid(),
             stringSize: stringSize, kernelStack: kernelStack, userStack: userStack, ringPages: bufferPages,
             binaryCompare: binaryCompare, cgroupArray: cgroupPath.map { _ in "__cgroup" },
-            includes: include.map(Self.absoluteInclude))
+            includes: HeaderIncludes.text(include, workingDirectory: ProcessPaths.currentDirectory()))
         let program = TraceSource.make(parsed, options: options)
         if verbose || ebpf { StandardOutput.printLine(program.source) }
         if ebpf { return }
@@ -177,17 +177,6 @@ struct Trace: ParsableCommand {
                                  until: StopSignal(duration: duration.map(Double.init)), done: { printer.isDone })
         printer.printAggregate()
         output.flush()
-    }
-}
-
-extension Trace {
-    /// -I's header as bcc includes it: a path starting with `.` made absolute, others unchanged.
-    static func absoluteInclude(_ header: String) -> String {
-        guard header.hasPrefix(".") else { return header }
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
-        guard getcwd(&buffer, buffer.count) != nil else { return header }
-        let directory = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return directory + "/" + header
     }
 }
 

@@ -16,14 +16,12 @@ import TestSupport
         FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(getpid())-\(UUID().uuidString.prefix(8))").path
     }
 
-    /// Waits up to 20 seconds for `path` to exist.
-    static func waitForFile(_ path: String) -> Bool {
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if FileManager.default.fileExists(atPath: path) { return true }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        return false
+    /// Runs `tool` with `arguments` and expects it to refuse them with `message` on stderr.
+    static func expectRefused(_ tool: String, _ arguments: [String], saying message: String,
+                              sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let process = try ToolProcess(tool, arguments)
+        #expect(process.waitForExit(timeout: 20) != 0, sourceLocation: sourceLocation)
+        #expect(process.standardError.contains(message), "stderr: \(process.standardError)", sourceLocation: sourceLocation)
     }
 
     // MARK: - opensnoop
@@ -43,9 +41,7 @@ import TestSupport
         #expect(lines.map { Array(Self.columns($0)[4 ... 5]) } == [["00000101", "0600"], ["00000002", "n/a"]], "\(lines)")
         #expect(tool.stop() == 0)
 
-        let bad = try ToolProcess("opensnoop", ["-f", "O_NOSUCH"])
-        #expect(bad.waitForExit(timeout: 20) != 0)
-        #expect(bad.standardError.contains("Bad flag: O_NOSUCH"))
+        try Self.expectRefused("opensnoop", ["-f", "O_NOSUCH"], saying: "Bad flag: O_NOSUCH")
     }
 
     @Test func opensnoopFullPathPrefixesTheWorkingDirectory() throws {
@@ -77,9 +73,7 @@ import TestSupport
         // Only the command's own process (from its exec on), not this process's opens.
         #expect(Set(tool.outputLines.dropFirst().map { Self.columns($0)[0] }).count == 1, "output: \(tool.outputLines)")
 
-        let both = try ToolProcess("opensnoop", ["-p", "1", "--exec", "true"])
-        #expect(both.waitForExit(timeout: 20) != 0)
-        #expect(both.standardError.contains("can only use -p or --exec"))
+        try Self.expectRefused("opensnoop", ["-p", "1", "--exec", "true"], saying: "can only use -p or --exec")
     }
 
     @Test func opensnoopCgroupMapKeepsTheMapsCgroups() throws {
@@ -118,9 +112,7 @@ import TestSupport
         #expect(tool.stop() == 0)
         #expect(!tool.outputLines.contains { $0.hasSuffix(" " + outside) })
 
-        let missing = try ToolProcess("opensnoop", ["--mntnsmap", "/sys/fs/bpf/swiftbcc-no-such-map"])
-        #expect(missing.waitForExit(timeout: 20) != 0)
-        #expect(missing.standardError.contains("no BPF map is pinned at '/sys/fs/bpf/swiftbcc-no-such-map'"))
+        try Self.expectRefused("opensnoop", ["--mntnsmap", "/sys/fs/bpf/swiftbcc-no-such-map"], saying: "no BPF map is pinned at '/sys/fs/bpf/swiftbcc-no-such-map'")
     }
 
     // MARK: - execsnoop and runqlat
@@ -178,9 +170,7 @@ import TestSupport
         #expect(lines.contains("pidns = \(ours)"), "output: \(lines)")
         kill(child.pid, SIGKILL)
 
-        let both = try ToolProcess("runqlat", ["--pidnss", "-P"])
-        #expect(both.waitForExit(timeout: 20) != 0)
-        #expect(both.standardError.contains("-P, -L and --pidnss cannot be used together"))
+        try Self.expectRefused("runqlat", ["--pidnss", "-P"], saying: "-P, -L and --pidnss cannot be used together")
     }
 
     // MARK: - biolatency
@@ -223,9 +213,7 @@ import TestSupport
         #expect((rows["wait4"] ?? 0) >= 20 && (rows["wait4"] ?? 0) < 100, "rows \(rows)")
         #expect(lines.last == "Detaching...")
 
-        let both = try ToolProcess("syscount", ["-p", "1", "--exec", "true"])
-        #expect(both.waitForExit(timeout: 20) != 0)
-        #expect(both.standardError.contains("can only use -p or --exec"))
+        try Self.expectRefused("syscount", ["-p", "1", "--exec", "true"], saying: "can only use -p or --exec")
     }
 
     // MARK: - mountsnoop and profile
@@ -293,9 +281,7 @@ import TestSupport
         #expect(lines.dropFirst() == ["\(CText.left(pid, 7)) \(CText.left(pid, 7)) sh              sys_enter_openat \(kept)",
                                       "-->COUNT 3", ""], "output: \(lines)")
 
-        let unbounded = try ToolProcess("trace", ["-A", "t:syscalls:sys_enter_openat"])
-        #expect(unbounded.waitForExit(timeout: 20) != 0)
-        #expect(unbounded.standardError.contains("-M/--max-events must be specified with -A/--aggregate"))
+        try Self.expectRefused("trace", ["-A", "t:syscalls:sys_enter_openat"], saying: "-M/--max-events must be specified with -A/--aggregate")
     }
 
     @Test func traceBinaryCompareAndIncludeAndEBPF() throws {
@@ -342,9 +328,7 @@ import TestSupport
         #expect(tool.outputLines.allSatisfy { $0.hasPrefix("PID") || Self.columns($0).first == String(child.pid) },
                 "output: \(tool.outputLines)")
 
-        let missing = try ToolProcess("trace", ["-c", "/sys/fs/cgroup/no-such-cgroup", "t:syscalls:sys_enter_getpgid"])
-        #expect(missing.waitForExit(timeout: 20) != 0)
-        #expect(missing.standardError.contains("-c: cannot open cgroup '/sys/fs/cgroup/no-such-cgroup'"))
+        try Self.expectRefused("trace", ["-c", "/sys/fs/cgroup/no-such-cgroup", "t:syscalls:sys_enter_getpgid"], saying: "-c: cannot open cgroup '/sys/fs/cgroup/no-such-cgroup'")
     }
 
     // MARK: - funclatency
@@ -361,6 +345,42 @@ import TestSupport
         // Without -l each entry replaces the outer one's start, as in bcc: one call timed.
         let flat = try OneLinerToolTests.run("funclatency", ["-u", "-p", "PID", "TARGET:ol_nested"], target: try OneLinerTarget())
         #expect(flat.first { $0.hasPrefix("avg = ") }?.hasSuffix("count: 1") == true, "\(flat)")
+    }
+
+    // MARK: - argdist and ucalls
+
+    @Test func argdistIncludesTheUsersHeader() throws {
+        let directory = try TestSupport.temporaryDirectory("argdist-I")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let token = Int32.random(in: 100_000 ..< 1_000_000_000)
+        try "#define SWIFTBCC_MAGIC \(token)\n".write(to: directory.appendingPathComponent("magic.h"), atomically: true, encoding: .utf8)
+        // A relative path is made absolute against the working directory, as bcc does.
+        let tool = try ToolProcess("argdist", ["-I", "./magic.h", "-i", "1", "-n", "3", "-p", String(getpid()),
+                                               "-C", "t:syscalls:sys_enter_getpgid():int:args->pid:args->pid==SWIFTBCC_MAGIC"],
+                                   workingDirectory: directory.path)
+        var seen: String?
+        let deadline = Date().addingTimeInterval(30)
+        while seen == nil && Date() < deadline && tool.waitForExit(timeout: 0.2) == nil {
+            _ = getpgid(token)
+            _ = getpgid(token + 1)
+            seen = tool.outputLines.first { $0.contains("args->pid = \(token)") }
+        }
+        #expect(seen != nil, "output: \(tool.outputLines) stderr: \(tool.standardError)")
+        #expect(!tool.outputLines.contains { $0.contains("args->pid = \(token + 1)") })
+        _ = tool.stop()
+    }
+
+    @Test func ucallsCountsTheProcesssSyscallsWithoutALanguage() throws {
+        let child = try ChildProcess("/bin/sh", ["-c", "while :; do sleep 0.02; done"])
+        let tool = try ToolProcess("ucalls", ["-S", "-d", "2", String(child.pid)])
+        #expect(tool.waitForExit(timeout: 60) == 0, "stderr: \(tool.standardError)")
+        let lines = tool.outputLines
+        #expect(lines.first == "Attached kernel tracepoints for syscall tracing.", "output: \(lines)")
+        #expect(lines.contains("Tracing calls in process \(child.pid) (language: none)... Ctrl-C to quit."))
+        let wait4 = try #require(lines.first { $0.hasPrefix("wait4 ") }, "output: \(lines)")
+        #expect((Int(Self.columns(wait4)[1]) ?? 0) >= 10, "row: \(wait4)")
+
+        try Self.expectRefused("ucalls", ["-l", "none", String(child.pid)], saying: "or use -S to trace syscalls")
     }
 
     // MARK: - Network tools
@@ -414,9 +434,7 @@ import TestSupport
         if !FileManager.default.fileExists(atPath: "/sys/bus/event_source/devices/kprobe") {
             #expect(dns.standardError.contains("kprobes is not supported by this kernel"), "stderr: \(dns.standardError)")
         }
-        let both = try ToolProcess("tcpconnect", ["-d", "-c"])
-        #expect(both.waitForExit(timeout: 20) != 0)
-        #expect(both.standardError.contains("you may not specify -d/--dns with -c/--count"))
+        try Self.expectRefused("tcpconnect", ["-d", "-c"], saying: "you may not specify -d/--dns with -c/--count")
         let timed = try ToolProcess("tcpconnect", ["--duration", "1"])
         #expect(timed.waitForExit(timeout: 60) == 0, "stderr: \(timed.standardError)")
     }
@@ -438,9 +456,7 @@ import TestSupport
         #expect(other.stop() == 0)
         #expect(!other.outputLines.contains { Self.columns($0).contains(remote) }, "output: \(other.outputLines)")
 
-        let both = try ToolProcess("tcpdrop", ["--netns-id", "1", "--pid-netns", "1"])
-        #expect(both.waitForExit(timeout: 20) != 0)
-        #expect(both.standardError.contains("--pid-netns and --netns-id not allowed together"))
+        try Self.expectRefused("tcpdrop", ["--netns-id", "1", "--pid-netns", "1"], saying: "--pid-netns and --netns-id not allowed together")
     }
 
     @Test func tcpstatesJournalLogsEachChange() throws {
@@ -477,9 +493,7 @@ import TestSupport
                 "\(fields)")
         #expect(tool.stop() == 0)
 
-        let json = try ToolProcess("tcpstates", ["-Y", "-j"])
-        #expect(json.waitForExit(timeout: 20) != 0)
-        #expect(json.standardError.contains("-Y and -j cannot be combined"))
+        try Self.expectRefused("tcpstates", ["-Y", "-j"], saying: "-Y and -j cannot be combined")
     }
 }
 

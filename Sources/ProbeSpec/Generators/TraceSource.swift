@@ -21,13 +21,13 @@ public enum TraceSource {
         public var binaryCompare: Bool
         /// Keep the tasks under the cgroup in entry 0 of this BPF_CGROUP_ARRAY (bcc's -c), which the tool fills.
         public var cgroupArray: String?
-        /// Headers to include first (bcc's -I): a path starting with `.` or `/` in quotes, others in brackets.
-        public var includes: [String]
+        /// The `#include` lines to start with (bcc's -I, see ``HeaderIncludes``).
+        public var includes: String
 
         /// Options with bcc's defaults.
         public init(filter: TaskFilter = TaskFilter(), uid: UInt32? = nil, excludedProcess: Int32? = nil, stringSize: Int = 80,
                     kernelStack: Bool = false, userStack: Bool = false, ringPages: Int = 64, binaryCompare: Bool = false,
-                    cgroupArray: String? = nil, includes: [String] = []) {
+                    cgroupArray: String? = nil, includes: String = "") {
             self.filter = filter
             self.uid = uid
             self.excludedProcess = excludedProcess
@@ -55,7 +55,7 @@ public enum TraceSource {
 
     /// The program for `probes` (their points concrete).
     public static func make(_ probes: [TraceProbe], options: Options) -> (source: String, probes: [Probe]) {
-        var text = options.includes.map { $0.hasPrefix(".") || $0.hasPrefix("/") ? "#include \"\($0)\"\n" : "#include <\($0)>\n" }.joined()
+        var text = options.includes
         if let cgroupArray = options.cgroupArray { text += "BPF_CGROUP_ARRAY(\(cgroupArray), 1);\n" }
         var generated: [Probe] = []
         var nextStreq = 0
