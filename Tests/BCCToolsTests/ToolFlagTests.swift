@@ -383,6 +383,51 @@ import TestSupport
         try Self.expectRefused("ucalls", ["-l", "none", String(child.pid)], saying: "or use -S to trace syscalls")
     }
 
+    // MARK: - memleak
+
+    @Test func memleakTracePrintsEachAllocation() throws {
+        let size = Int.random(in: 200_001 ..< 300_000)
+        let tool = try ToolProcess("memleak", ["-t", "-p", String(getpid())])
+        try #require(tool.waitForLine { $0 == "Attaching to pid \(getpid()), Ctrl+C to quit." } != nil, "stderr: \(tool.standardError)")
+        // Allocate until a line shows (the probes attach after the banner).
+        var line: String?
+        let deadline = Date().addingTimeInterval(30)
+        while line == nil && Date() < deadline {
+            free(malloc(size))
+            line = tool.waitForLine(timeout: 0.3) { $0.contains("alloc entered, size = \(size)") }
+        }
+        #expect(line != nil, "output: \(tool.outputLines.suffix(20))")
+        #expect(tool.waitForLine(timeout: 5) { $0.contains("free entered, address = ") } != nil)
+        #expect(tool.stop() == 0)
+    }
+
+    @Test func memleakCommandIsTracedFromItsStart() throws {
+        let tool = try ToolProcess("memleak", ["-c", "/usr/bin/sleep 3", "-a", "1", "2"])
+        #expect(tool.waitForExit(timeout: 60) == 0, "stderr: \(tool.standardError)")
+        let lines = tool.outputLines
+        #expect(lines.first == "Executing '/usr/bin/sleep 3' and tracing the resulting process.", "output: \(lines)")
+        let attaching = try #require(lines.first { $0.hasPrefix("Attaching to pid ") }, "output: \(lines)")
+        let pid = String(attaching.dropFirst("Attaching to pid ".count).prefix { $0.isNumber })
+        #expect(Int32(pid).map { $0 > 0 && $0 != getpid() } == true)
+        // sleep's start-up allocations (its locale) are outstanding while it sleeps; -a lists them.
+        #expect(lines.contains { $0.contains(" bytes in ") && $0.contains(" allocations from stack") }, "output: \(lines)")
+        #expect(lines.contains { $0.hasPrefix("\taddr = ") }, "output: \(lines)")
+    }
+
+    @Test func memleakPerCPUShowsPercpuAllocations() throws {
+        let tool = try ToolProcess("memleak", ["--percpu", "-T", "100", "3", "1"])
+        try #require(tool.waitForLine { $0 == "Attaching to kernel allocators, Ctrl+C to quit." } != nil,
+                     "stderr: \(tool.standardError)")
+        // A per-CPU array map's memory comes from the percpu allocator, and stays while the map lives.
+        Thread.sleep(forTimeInterval: 0.5)
+        let b = try BPF(text: "BPF_PERCPU_ARRAY(swiftbcc_percpu, u64, 512);")
+        defer { b.close() }
+        #expect(tool.waitForExit(timeout: 60) == 0, "stderr: \(tool.standardError)")
+        let lines = tool.outputLines
+        #expect(lines.contains { $0.contains("pcpu_alloc") }, "output: \(lines)")
+        #expect(lines.contains { $0.contains("bpf_map_alloc_percpu") || $0.contains("array_map_alloc") }, "output: \(lines)")
+    }
+
     // MARK: - Network tools
 
     @Test func tcpconnectCgroupMapKeepsTheMapsCgroups() throws {
