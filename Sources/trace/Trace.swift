@@ -106,6 +106,10 @@ struct Trace: ParsableCommand {
     @Flag(name: [.customShort("A"), .long], help: "aggregate amount of each trace")
     var aggregate = false
 
+    @Option(name: [.customShort("s"), .customLong("sym_file_list")],
+            help: "comma separated list of symbol files to use for symbol resolution")
+    var symbolFiles: String?
+
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
@@ -138,7 +142,8 @@ struct Trace: ParsableCommand {
             filter: TaskFilter(pid: pid, tid: tid), uid: uid, excludedProcess: includeSelf ? nil : getpid(),
             stringSize: stringSize, kernelStack: kernelStack, userStack: userStack, ringPages: bufferPages,
             binaryCompare: binaryCompare, cgroupArray: cgroupPath.map { _ in "__cgroup" },
-            includes: HeaderIncludes.text(include, workingDirectory: ProcessPaths.currentDirectory()))
+            includes: HeaderIncludes.text(include, workingDirectory: ProcessPaths.currentDirectory()),
+            buildIDStacks: symbolFiles != nil)
         let program = TraceSource.make(parsed, options: options)
         if verbose || ebpf { StandardOutput.printLine(program.source) }
         if ebpf { return }
@@ -156,8 +161,14 @@ struct Trace: ParsableCommand {
             try b["__cgroup"].set(withUnsafeBytes(of: UInt32(0)) { Array($0) }, withUnsafeBytes(of: UInt32(cgroup)) { Array($0) })
         }
 
+        // -s: stacks come as build ids and offsets, named from these files.
+        let symbols = try symbolFiles.map { list throws(BCCError) in
+            try BuildIDSymbols(paths: list.split(separator: ",").map(String.init))
+        }
+        if symbols != nil { StandardOutput.printLine("Note: Kernel bpf will report stack map with ip/build_id") }
         let output = OutputBuffer()
-        let printer = TracePrinter(command: self, startNanoseconds: BPF.monotonicTime(), startDate: Date(), output: output)
+        let printer = TracePrinter(command: self, startNanoseconds: BPF.monotonicTime(), startDate: Date(), output: output,
+                                   symbols: symbols)
         for probe in program.probes {
             let table = try b[probe.eventsTable]
             let stacks = try probe.stacksTable.map { try b[$0] }
@@ -187,14 +198,17 @@ final class TracePrinter {
     let startDate: Date
     /// Where lines gather until the poll pass ends.
     let output: OutputBuffer
+    /// -s's files, for build-id stacks.
+    let symbols: BuildIDSymbols?
     private(set) var printed = 0
     /// -A: each distinct event text and how often it came, in first-seen order.
     private var aggregated: [String: Int] = [:]
     private var aggregatedOrder: [String] = []
     private var aggregatePrinted = false
 
-    init(command: Trace, startNanoseconds: UInt64, startDate: Date, output: OutputBuffer) {
+    init(command: Trace, startNanoseconds: UInt64, startDate: Date, output: OutputBuffer, symbols: BuildIDSymbols?) {
         self.command = command
+        self.symbols = symbols
         self.startNanoseconds = startNanoseconds
         self.startDate = startDate
         self.output = output
@@ -261,6 +275,10 @@ final class TracePrinter {
     }
 
     private func stackText(_ stacks: Table, id: Int64, pid: Int32) -> String {
+        if let symbols {
+            guard id >= 0, let frames = try? stacks.walkBuildIDs(id) else { return "        \(id)\n" }
+            return frames.map { "        " + symbols.sym($0, pid: pid, showModule: true, showOffset: true) + "\n" }.joined()
+        }
         guard id >= 0, let addresses = try? stacks.walk(id) else { return "        \(id)\n" }
         return addresses.map { address in
             "        " + (command.address ? CText.right(String(address, radix: 16), 16) + " " : "")

@@ -331,6 +331,25 @@ import TestSupport
         try Self.expectRefused("trace", ["-c", "/sys/fs/cgroup/no-such-cgroup", "t:syscalls:sys_enter_getpgid"], saying: "-c: cannot open cgroup '/sys/fs/cgroup/no-such-cgroup'")
     }
 
+    @Test func traceSymbolFilesNameBuildIDStacks() throws {
+        let libc = try BPF.findBinary("c", pid: nil)
+        let me = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let tool = try ToolProcess("trace", ["-U", "-M", "1", "-p", String(getpid()), "-s", "\(libc),\(me)", "c:getpgid (arg1 == 424242)"])
+        try #require(tool.waitForLine { $0.hasPrefix("PID") } != nil, "stderr: \(tool.standardError)")
+        #expect(tool.outputLines.first == "Note: Kernel bpf will report stack map with ip/build_id")
+        // -M 1: the first call ends it.
+        let deadline = Date().addingTimeInterval(30)
+        while tool.waitForExit(timeout: 0.2) == nil && Date() < deadline { _ = getpgid(424_242) }
+        #expect(tool.waitForExit(timeout: 5) == 0, "stderr: \(tool.standardError)")
+        let lines = tool.outputLines
+        // The frames named from the files with their build ids: libc's and this test's.
+        let base = libc.split(separator: "/").last.map(String.init) ?? libc
+        #expect(lines.contains { $0.hasPrefix("        getpgid+0x") && $0.hasSuffix(" [\(base)]") }, "output: \(lines)")
+        #expect(lines.contains { $0.contains("traceSymbolFilesNameBuildIDStacks") }, "output: \(lines)")
+
+        try Self.expectRefused("trace", ["-U", "-s", "/nonexistent-swiftbcc.so", "c:getpgid"], saying: "/nonexistent-swiftbcc.so")
+    }
+
     // MARK: - funclatency
 
     @Test func funclatencyLevelTimesEachNestedCall() throws {

@@ -23,11 +23,13 @@ public enum TraceSource {
         public var cgroupArray: String?
         /// The `#include` lines to start with (bcc's -I, see ``HeaderIncludes``).
         public var includes: String
+        /// Stacks as build ids and offsets (BPF_STACK_TRACE_BUILDID), for bcc's -s.
+        public var buildIDStacks: Bool
 
         /// Options with bcc's defaults.
         public init(filter: TaskFilter = TaskFilter(), uid: UInt32? = nil, excludedProcess: Int32? = nil, stringSize: Int = 80,
                     kernelStack: Bool = false, userStack: Bool = false, ringPages: Int = 64, binaryCompare: Bool = false,
-                    cgroupArray: String? = nil, includes: String = "") {
+                    cgroupArray: String? = nil, includes: String = "", buildIDStacks: Bool = false) {
             self.filter = filter
             self.uid = uid
             self.excludedProcess = excludedProcess
@@ -38,6 +40,7 @@ public enum TraceSource {
             self.binaryCompare = binaryCompare
             self.cgroupArray = cgroupArray
             self.includes = includes
+            self.buildIDStacks = buildIDStacks
         }
     }
 
@@ -122,7 +125,7 @@ public enum TraceSource {
         return streqFunctions + """
             struct \(structName) { u64 timestamp_ns; u32 tgid; u32 pid; int cpu; int kernel_stack_id; int user_stack_id; char comm[TASK_COMM_LEN]; \(fields)};
             BPF_RINGBUF_OUTPUT(\(events), \(options.ringPages));
-            \(stacks.map { "BPF_STACK_TRACE(\($0), 1024);" } ?? "")
+            \(stacks.map { "\(options.buildIDStacks ? "BPF_STACK_TRACE_BUILDID" : "BPF_STACK_TRACE")(\($0), 1024);" } ?? "")
             \(probe.definitionHead(parameters: trace.parameters ?? [])) {
                 \(prologue)
                 \(filter)
