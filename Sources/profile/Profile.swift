@@ -23,6 +23,8 @@ struct Profile: ParsableCommand {
                 profile -L 185      # only profile thread with TID 185
                 profile -U          # only show user space stacks (no kernel)
                 profile -K          # only show kernel space stacks (no user)
+                profile --cgroupmap mappath  # only profile cgroups in this BPF map
+                profile --mntnsmap mappath   # only profile mount namespaces in the map
             """)
 
     @Option(name: [.customShort("p"), .long], help: "profile processes with one or more comma-separated PIDs only")
@@ -70,6 +72,8 @@ struct Profile: ParsableCommand {
     @Flag(name: [.customShort("A"), .long], help: "show raw addresses")
     var address = false
 
+    @OptionGroup var containers: ContainerFilterOptions
+
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
@@ -96,7 +100,7 @@ struct Profile: ParsableCommand {
         }
         let source = ProfileProgram.source(threads: threads, includeIdle: includeIdle, userStacks: !kernelStacksOnly,
                                            kernelStacks: !userStacksOnly, hashStorage: hashStorageSize,
-                                           stackStorage: stackStorageSize)
+                                           stackStorage: stackStorageSize, containers: containers.filter)
         let rate: PerfSampling.Rate = count.map { .period($0) } ?? .frequency(frequency ?? 49)
         if !folded {
             let sampleContext: String
