@@ -52,17 +52,24 @@ public struct OpenSnoopFormatter: Sendable {
     public var showTID: Bool
     /// Print the FLAGS and MODE columns in octal.
     public var extendedFields: Bool
+    /// Print a relative path after the opener's working directory (bcc's -F).
+    public var fullPath: Bool
+    /// The working directory of a process (injected: /proc/PID/cwd by default).
+    public var workingDirectory: @Sendable (UInt32) -> String?
     private var initialTimestamp: UInt64?
 
     /// Creates a formatter for the given options.
     public init(timestamps: Bool = false, printUID: Bool = false, failedOnly: Bool = false,
-                nameFilter: String? = nil, showTID: Bool = false, extendedFields: Bool = false) {
+                nameFilter: String? = nil, showTID: Bool = false, extendedFields: Bool = false, fullPath: Bool = false,
+                workingDirectory: @escaping @Sendable (UInt32) -> String? = ProcessPaths.workingDirectory(of:)) {
         self.timestamps = timestamps
         self.printUID = printUID
         self.failedOnly = failedOnly
         self.nameFilter = nameFilter
         self.showTID = showTID
         self.extendedFields = extendedFields
+        self.fullPath = fullPath
+        self.workingDirectory = workingDirectory
     }
 
     /// The header line.
@@ -143,6 +150,11 @@ public struct OpenSnoopFormatter: Sendable {
                 output.append(octal: UInt64(mode), digits: 4)
                 output.append(UInt8(ascii: " "))
             }
+        }
+        // bcc walks the opener's cwd dentries in the kernel; its path is the same one.
+        if fullPath, path.first != UInt8(ascii: "/"), let directory = workingDirectory(pid) {
+            output.append(directory)
+            if directory != "/" { output.append(UInt8(ascii: "/")) }
         }
         output.append(cString: path)
         output.append(UInt8(ascii: "\n"))

@@ -31,15 +31,22 @@ public enum OpenSnoopProgram {
     /// (a power of two); `filterPid`, `filterTid` and `filterUID` keep only
     /// the process, thread or user the tool puts in `pid_filter`,
     /// `tid_filter` or `uid_filter` (``TableFilters``) before attaching, so a
-    /// run for another pid hits the compile cache.
+    /// run for another pid hits the compile cache; `filterFlags` keeps the
+    /// opens whose flags share a bit with `flags_filter` (bcc's -f), and
+    /// `containers` the tasks of bcc's --cgroupmap and --mntnsmap.
     public static func source(filterPid: Bool = false, filterTid: Bool = false, filterUID: Bool = false,
+                              filterFlags: Bool = false, containers: ContainerFilter = ContainerFilter(),
                               bufferPages: Int = 64) -> String {
-        var filter = ""
-        var tables = ""
+        var filter = containers.check.isEmpty ? "" : containers.check + "\n    "
+        var tables = containers.declarations
         for (enabled, name, value) in [(filterPid, "pid_filter", "pid"), (filterTid, "tid_filter", "tid"), (filterUID, "uid_filter", "uid")]
         where enabled {
             tables += TableFilters.value(name) + "\n"
             filter += "if (\(value) != \(name)_value()) { return 0; }\n    "
+        }
+        if filterFlags {
+            tables += TableFilters.value("flags_filter") + "\n"
+            filter += "if (!(flags & flags_filter_value())) { return 0; }\n    "
         }
         return """
             #include <uapi/linux/ptrace.h>

@@ -20,6 +20,11 @@ struct OpenSnoop: ParsableCommand {
                 opensnoop -d 10                  # trace for 10 seconds only
                 opensnoop -n main                # only print process names containing "main"
                 opensnoop -e                     # show extended fields
+                opensnoop -f O_WRONLY -f O_RDWR  # only print calls for writing
+                opensnoop -F                     # show full path for an open file with relative path
+                opensnoop --cgroupmap mappath    # only trace cgroups in this BPF map
+                opensnoop --mntnsmap mappath     # only trace mount namespaces in the map
+                opensnoop --exec ls -l /tmp      # run ls and trace its opens only
             """)
 
     @Flag(name: [.customShort("T"), .long], help: "include timestamp on output")
@@ -49,11 +54,28 @@ struct OpenSnoop: ParsableCommand {
     @Flag(name: [.customShort("e"), .customLong("extended_fields")], help: "show extended fields")
     var extendedFields = false
 
+    @Option(name: [.customShort("f"), .customLong("flag_filter")], help: "filter on flags argument (e.g., O_WRONLY)")
+    var flagFilter: [String] = []
+
+    @Flag(name: [.customShort("F"), .customLong("full-path")], help: "show full path for an open file with relative path")
+    var fullPath = false
+
     @Option(name: [.customShort("b"), .customLong("buffer-pages")],
             help: "size of the ring buffer in pages per CPU (must be a power of two number of pages and defaults to 64)")
     var bufferPages = 64
 
+    @OptionGroup var containers: ContainerFilterOptions
+
+    @Flag(name: .customLong("ebpf"), help: .hidden)
+    var ebpf = false
+
+    @Option(name: .customLong("exec"), parsing: .remaining,
+            help: "execute command (as the last parameter, supports multiple parameters, for example: --exec ls -l /tmp)")
+    var exec: [String] = []
+
     func validate() throws {
+        if pid != nil && !exec.isEmpty { throw ValidationError("can only use -p or --exec") }
+        do { _ = try OpenFlags.mask(flagFilter) } catch { throw ValidationError(error.description) }
         guard bufferPages > 0, bufferPages & (bufferPages - 1) == 0 else {
             throw ValidationError("--buffer-pages must be a power of two, got \(bufferPages)")
         }
@@ -64,15 +86,29 @@ struct OpenSnoop: ParsableCommand {
         // bcc's -b is pages per CPU (a perf buffer each); one ring serves
         // every CPU, so it gets that many pages for each of them, as libbpf-tools' buffers do.
         let ringPages = try OpenSnoopProgram.ringPages(perCPU: bufferPages)
-        let b = try BPF(text: OpenSnoopProgram.source(filterPid: pid != nil, filterTid: tid != nil, filterUID: uid != nil,
-                                                      bufferPages: ringPages), autoAttach: false)
+        // bcc: -t trumps -p and --exec.
+        let source = OpenSnoopProgram.source(filterPid: tid == nil && (pid != nil || !exec.isEmpty), filterTid: tid != nil,
+                                             filterUID: uid != nil, filterFlags: !flagFilter.isEmpty,
+                                             containers: containers.filter, bufferPages: ringPages)
+        if ebpf {
+            StandardOutput.printLine(source)
+            return
+        }
+        let command = exec.isEmpty ? nil : try TracedCommand(exec)
+        let b = try BPF(text: source, autoAttach: false)
         defer { b.close() }
-        if let pid { try TableFilters.fill(b, value: "pid_filter", with: UInt64(UInt32(bitPattern: pid))) }
+        if let pid = pid ?? command?.pid, tid == nil {
+            try TableFilters.fill(b, value: "pid_filter", with: UInt64(UInt32(bitPattern: pid)))
+        }
+        if !flagFilter.isEmpty {
+            try TableFilters.fill(b, value: "flags_filter", with: UInt64(UInt32(bitPattern: try OpenFlags.mask(flagFilter))))
+        }
         if let tid { try TableFilters.fill(b, value: "tid_filter", with: UInt64(UInt32(bitPattern: tid))) }
         if let uid { try TableFilters.fill(b, value: "uid_filter", with: UInt64(uid)) }
         try b.autoAttach()
         var formatter = OpenSnoopFormatter(timestamps: timestamp, printUID: printUID, failedOnly: failed,
-                                           nameFilter: name, showTID: tid != nil, extendedFields: extendedFields)
+                                           nameFilter: name, showTID: tid != nil, extendedFields: extendedFields,
+                                           fullPath: fullPath)
         let stop = StopSignal(duration: duration.map(Double.init))
         let output = OutputBuffer()
         output.append(formatter.header + "\n")
@@ -81,6 +117,7 @@ struct OpenSnoop: ParsableCommand {
         try b["events"].openRingBuffer(as: opensnoop_data_t.self) { record in
             _ = formatter.append(record, to: output)
         }
+        command?.release(stopping: stop)
         try b.pollReportingDrops(rings: ["events"], output: output, until: stop)
     }
 }
