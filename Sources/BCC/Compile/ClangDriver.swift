@@ -1,10 +1,18 @@
 import CBPF
 import Foundation
+import Synchronization
 
 /// Runs the Swift toolchain's clang with the BPF target.
 struct ClangDriver: Sendable {
     /// The clang executable.
     var path: String
+
+    /// Set once a clang of this process dies of SIGINT: Ctrl-C at a terminal
+    /// reached the foreground process group, so the user is stopping the
+    /// tool. Later compiles of this process fail at once rather than start
+    /// clang again (a tool catches SIGINT to end its own loop, so the signal
+    /// alone does not stop a compile that is still to come).
+    private static let interrupted = Atomic<Bool>(false)
 
     /// The clang to use: $BCC_CLANG, else the clang beside the running Swift
     /// toolchain, else /opt/swift/usr/bin/clang, else `clang` on PATH.
@@ -70,6 +78,9 @@ struct ClangDriver: Sendable {
     /// which keeps monitoring descriptors (epoll, timers, sockets) open for
     /// the process's life.
     func run(_ arguments: [String], standardOutput: String = "/dev/null") throws(BCCError) -> Output {
+        if Self.interrupted.load(ordering: .relaxed) {
+            throw .compilerFailed(command: path, detail: "stopped by signal \(SIGINT) (Interrupt): Ctrl-C stopped an earlier compile of this process")
+        }
         let argv = [path] + arguments
         var pipeEnds: [Int32] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else {
@@ -130,6 +141,7 @@ struct ClangDriver: Sendable {
         // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift cannot import.
         let signal = status & 0x7f
         guard signal == 0 else {
+            if signal == SIGINT { Self.interrupted.store(true, ordering: .relaxed) }
             // Ctrl-C at the terminal reaches clang too: say that, not "failed" with no diagnostics.
             throw .compilerFailed(command: path, detail: "stopped by signal \(signal) (\(String(cString: strsignal(signal))))")
         }
