@@ -116,6 +116,7 @@ struct ClangDriver: Sendable {
         var diagnostics: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         var cancelled = false
+        var readError: Int32 = 0
         while true {
             // Wake every 50 ms to notice the caller's cancellation.
             var ready = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
@@ -131,12 +132,28 @@ struct ClangDriver: Sendable {
             let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
             if count > 0 { diagnostics.append(contentsOf: buffer[0..<count]); continue }
             if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            if count < 0 { readError = errno }
             break
         }
+        // clang closed its end of the pipe (or the pipe failed): reap it,
+        // still noticing cancellation should it linger after closing.
         var status: Int32 = 0
-        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        while true {
+            let reaped = waitpid(child, &status, cancelled ? 0 : WNOHANG)
+            if reaped == child || (reaped < 0 && errno != EINTR) { break }
+            guard reaped == 0 else { continue }
+            if Task.isCancelled {
+                cancelled = true
+                kill(child, SIGKILL)
+            } else {
+                usleep(10_000)
+            }
+        }
         if cancelled {
             throw .compilerFailed(command: path, detail: "cancelled: the calling task was cancelled, and clang was stopped")
+        }
+        if readError != 0 {
+            throw .compilerFailed(command: path, detail: "cannot read its diagnostics: \(String(cString: strerror(readError)))")
         }
         // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift cannot import.
         let signal = status & 0x7f
