@@ -6,7 +6,7 @@ import BCCTools
 import ProbeSpec
 
 @main
-struct Argdist: ParsableCommand {
+struct Argdist: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "argdist",
         abstract: "Trace a function and display a summary of its parameter values",

@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Biolatency: ParsableCommand {
+struct Biolatency: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "biolatency",
         abstract: "Summarize block device I/O latency as a histogram",

@@ -5,7 +5,7 @@ import BCCTools
 import Foundation
 
 @main
-struct Cpudist: ParsableCommand {
+struct Cpudist: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "cpudist",
         abstract: "Summarize on- and off-CPU time per task as a histogram.",

@@ -5,7 +5,7 @@ import BCCTools
 import Foundation
 
 @main
-struct Drsnoop: ParsableCommand {
+struct Drsnoop: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "drsnoop",
         abstract: "Trace direct reclaim",

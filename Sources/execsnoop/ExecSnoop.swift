@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct ExecSnoop: ParsableCommand {
+struct ExecSnoop: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "execsnoop",
         abstract: "Trace exec() syscalls",

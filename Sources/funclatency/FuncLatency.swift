@@ -6,7 +6,7 @@ import BCCTools
 import ProbeSpec
 
 @main
-struct FuncLatency: ParsableCommand {
+struct FuncLatency: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "funclatency",
         abstract: "Time functions and print latency as a histogram",

@@ -5,7 +5,7 @@ import BCCTools
 import Foundation
 
 @main
-struct Killsnoop: ParsableCommand {
+struct Killsnoop: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "killsnoop",
         abstract: "Trace signals issued by the kill() syscall",

@@ -5,7 +5,7 @@ import BCCTools
 import Foundation
 
 @main
-struct Memleak: ParsableCommand {
+struct Memleak: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "memleak",
         abstract: "Trace outstanding memory allocations that weren't freed",

@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Mountsnoop: ParsableCommand {
+struct Mountsnoop: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "mountsnoop",
         abstract: "trace mount() and umount() syscalls",

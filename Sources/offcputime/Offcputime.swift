@@ -5,7 +5,7 @@ import BCCTools
 import Foundation
 
 @main
-struct Offcputime: ParsableCommand {
+struct Offcputime: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "offcputime",
         abstract: "Summarize off-CPU time by stack trace",

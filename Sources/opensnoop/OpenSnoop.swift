@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct OpenSnoop: ParsableCommand {
+struct OpenSnoop: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "opensnoop",
         abstract: "Trace open() syscalls",

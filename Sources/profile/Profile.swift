@@ -5,7 +5,7 @@ import BCCTools
 import Foundation
 
 @main
-struct Profile: ParsableCommand {
+struct Profile: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "profile",
         abstract: "Profile CPU stack traces at a timed interval",

@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Runqlat: ParsableCommand {
+struct Runqlat: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "runqlat",
         abstract: "Summarize run queue (CPU scheduler) latency as a histogram",

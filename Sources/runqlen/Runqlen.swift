@@ -5,7 +5,7 @@ import BCCTools
 import Foundation
 
 @main
-struct Runqlen: ParsableCommand {
+struct Runqlen: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "runqlen",
         abstract: "Summarize scheduler run queue length as a histogram",

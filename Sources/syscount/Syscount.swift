@@ -5,7 +5,7 @@ import BCCTools
 import Foundation
 
 @main
-struct Syscount: ParsableCommand {
+struct Syscount: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "syscount",
         abstract: "Summarize syscall counts and latencies.",

@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Tcpaccept: ParsableCommand {
+struct Tcpaccept: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "tcpaccept",
         abstract: "Trace TCP accepts",

@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Tcpconnect: ParsableCommand {
+struct Tcpconnect: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "tcpconnect",
         abstract: "Trace TCP connects",

@@ -5,7 +5,7 @@ import BCCTools
 import Glibc
 
 @main
-struct Tcpdrop: ParsableCommand {
+struct Tcpdrop: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "tcpdrop",
         abstract: "Trace TCP drops by the kernel",

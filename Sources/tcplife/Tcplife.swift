@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Tcplife: ParsableCommand {
+struct Tcplife: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "tcplife",
         abstract: "Trace the lifespan of TCP sessions and summarize",

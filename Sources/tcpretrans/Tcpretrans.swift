@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Tcpretrans: ParsableCommand {
+struct Tcpretrans: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "tcpretrans",
         abstract: "Trace TCP retransmits",

@@ -5,7 +5,7 @@ import BCCTools
 import Glibc
 
 @main
-struct Tcpstates: ParsableCommand {
+struct Tcpstates: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "tcpstates",
         abstract: "Trace TCP session state changes and durations",

@@ -8,7 +8,7 @@ import Foundation
 import ProbeSpec
 
 @main
-struct Trace: ParsableCommand {
+struct Trace: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
         abstract: "Attach to functions and print trace messages",

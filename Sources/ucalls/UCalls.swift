@@ -6,7 +6,7 @@ import BCCTools
 import Foundation
 
 @main
-struct UCalls: ParsableCommand {
+struct UCalls: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "ucalls",
         abstract: "Summarize method calls in high-level languages.",

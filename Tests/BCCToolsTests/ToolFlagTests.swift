@@ -24,6 +24,26 @@ import TestSupport
         #expect(process.standardError.contains(message), "stderr: \(process.standardError)", sourceLocation: sourceLocation)
     }
 
+    // MARK: - argparse's spelling
+
+    @Test func attachedShortOptionValuesAreSplitOff() {
+        #expect(AttachedValues.split(["-p181", "-stT", "-L80,81", "-4", "--pid", "7", "-F99"])
+                == ["-p", "181", "-stT", "-L", "80,81", "-4", "--pid", "7", "-F", "99"])
+        // A command's own arguments stay as they are.
+        #expect(AttachedValues.split(["-d5", "--exec", "ls", "-w80"]) == ["-d", "5", "--exec", "ls", "-w80"])
+        #expect(AttachedValues.split(["--", "-p1"]) == ["--", "-p1"])
+    }
+
+    @Test func toolsTakeAttachedValuesAsBccDoes() throws {
+        let path = Self.uniquePath("opensnoop-attached")
+        let tool = try ToolProcess("opensnoop", ["-p\(getpid())", "-d30"])
+        try #require(tool.waitForLine { $0.hasPrefix("PID") } != nil, "stderr: \(tool.standardError)")
+        _ = open(path, O_RDONLY)
+        let line = try #require(tool.waitForLine { $0.hasSuffix(" " + path) }, "output: \(tool.outputLines)")
+        #expect(Self.columns(line).first == String(getpid()))
+        #expect(tool.stop() == 0)
+    }
+
     // MARK: - opensnoop
 
     @Test func opensnoopFlagFilterKeepsOpensWithThoseFlags() throws {
