@@ -10,8 +10,11 @@
 # BPF producer (ringbuf-bench --batches); callgrind counts only inside the poll
 # call (ours: RingBufferPoller.poll, libbpf: ring_buffer__poll), so the figure
 # is the consumer's instructions per record, the record handler included (a
-# counter increment for both), epoll and the per-poll work spread over 500
-# records. Prints RESULT name=ringbuf_insn.<size>.<swift_callback|libbpf> unit=insn.
+# counter increment for all), epoll and the per-poll work spread over 500
+# records. Ours twice: swift_callback, a closure handler (the default API), and
+# swift_handler, a RingBufferRecordHandler struct (the generic API, specialized
+# with the handler inlined).
+# Prints RESULT name=ringbuf_insn.<size>.<swift_callback|swift_handler|libbpf> unit=insn.
 # Needs root; installs valgrind and libbpf-dev with apt when missing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -36,9 +39,10 @@ batches=200
 
 # The symbols callgrind counts inside (Swift's mangled names).
 poll=$(nm "$work/ringbuf-bench" | grep -o '\$s4EBPF16RingBufferPollerC4poll7timeoutS2i_tKF$' | head -n 1)
-measured=$(nm "$work/ringbuf-bench" | grep -o '\$s13ringbuf_bench13swiftCallback[^ ]*' | head -n 1)
-if [[ -z $poll || -z $measured ]]; then
-    echo "ringbuf-callgrind: cannot find RingBufferPoller.poll or swiftCallback in ringbuf-bench" >&2
+# The function each of our runs is dumped after (valgrind may not survive the rest of the run).
+measured() { nm "$work/ringbuf-bench" | grep -o "\\\$s13ringbuf_bench$1[^ ]*" | head -n 1; }
+if [[ -z $poll || -z $(measured 13swiftCallback) || -z $(measured 12swiftHandler) ]]; then
+    echo "ringbuf-callgrind: cannot find RingBufferPoller.poll, swiftCallback or swiftHandler in ringbuf-bench" >&2
     exit 1
 fi
 
@@ -55,18 +59,19 @@ total() { sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$1" | tail -n 1; }
 for size in ${sizes//,/ }; do
     # ringbuf-bench's batch: 500 records, at most half the 512 KiB ring.
     batch=$((524288 / (size + 8) / 2)); ((batch > 500)) && batch=500
-    rm -f "$work"/ours.out* "$work"/libbpf.out*
-    # Ours: dumped when swiftCallback returns (valgrind may not survive the rest of the run).
-    valgrind --tool=callgrind --callgrind-out-file="$work/ours.out" --dump-after="$measured" --toggle-collect="$poll" \
-        "$work/ringbuf-bench" --only swift_callback --mode b2b --sizes "$size" --batch "$batch" --batches "$batches" \
-        >/dev/null 2>>"$work/valgrind.log" || true
+    records=$((batch * batches))
+    for impl in swift_callback:13swiftCallback swift_handler:12swiftHandler; do
+        rm -f "$work"/ours.out*
+        valgrind --tool=callgrind --callgrind-out-file="$work/ours.out" --dump-after="$(measured "${impl#*:}")" \
+            --toggle-collect="$poll" "$work/ringbuf-bench" --only "${impl%%:*}" --mode b2b --sizes "$size" \
+            --batch "$batch" --batches "$batches" >/dev/null 2>>"$work/valgrind.log" || true
+        cp "$(ls "$work"/ours.out.* | head -n 1)" "$work/${impl%%:*}.$size.out"
+        awk -v o="$(total "$work/${impl%%:*}.$size.out")" -v r="$records" -v s="$size" -v i="${impl%%:*}" \
+            'BEGIN { printf "RESULT name=ringbuf_insn.%s.%s value=%.2f unit=insn\n", s, i, o / r }'
+    done
+    rm -f "$work"/libbpf.out*
     "$work/ringbuf-bench" --only libbpf --libbpf "$work/libbpf-under-callgrind" --mode b2b --sizes "$size" \
         --batch "$batch" --batches "$batches" >/dev/null 2>>"$work/valgrind.log"
-    ours=$(total "$(ls "$work"/ours.out.* | head -n 1)")
-    libbpf=$(total "$work/libbpf.out")
-    records=$((batch * batches))
-    awk -v o="$ours" -v l="$libbpf" -v r="$records" -v s="$size" 'BEGIN {
-        printf "RESULT name=ringbuf_insn.%s.swift_callback value=%.2f unit=insn\n", s, o / r
-        printf "RESULT name=ringbuf_insn.%s.libbpf value=%.2f unit=insn\n", s, l / r
-    }'
+    awk -v l="$(total "$work/libbpf.out")" -v r="$records" -v s="$size" \
+        'BEGIN { printf "RESULT name=ringbuf_insn.%s.libbpf value=%.2f unit=insn\n", s, l / r }'
 done

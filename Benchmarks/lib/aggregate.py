@@ -71,6 +71,7 @@ def human(value, unit):
 TARGETS = [
     ("Swift callback >= 1.2x libbpf, back-to-back", "ringbuf.b2b.{size}.rate", "swift_callback", "libbpf", 1.2),
     ("Swift callback instructions per record at or below libbpf's (callgrind)", "ringbuf_insn.{size}", "swift_callback", "libbpf", 1.0),
+    ("Swift handler type (generic API) instructions per record at or below libbpf's (callgrind)", "ringbuf_insn.{size}", "swift_handler", "libbpf", 1.0),
     ("Swift AsyncSequence >= 0.8x libbpf, back-to-back", "ringbuf.b2b.{size}.rate", "swift_async", "libbpf", 0.8),
     ("Swift callback >= 20x bcc Python, back-to-back", "ringbuf.b2b.{size}.rate", "swift_callback", "bcc", 20.0),
     ("Swift callback >= 20x bcc Python, parallel", "ringbuf.parallel.{size}.rate", "swift_callback", "bcc", 20.0),

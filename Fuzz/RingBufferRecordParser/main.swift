@@ -31,7 +31,20 @@ public func fuzzRingBufferRecords(_ start: UnsafePointer<UInt8>, _ count: Int) -
     if var span = try? parser.span(consumer: consumer, producer: producer, limit: UInt64(size / 4)) {
         walk: for _ in 0..<4096 {
             let start = span.position
-            switch parser.next(in: &span) {
+            // The record loop's one-compare check (RingBuffer.consume), which
+            // reads the header even at the span's end: it must agree with
+            // next(in:) on every sample.
+            var address = span._address
+            let fast = span.remaining == 0 && span._address == nil
+                ? nil : RingBufferRecordParser.sample(at: &address, before: span._limit)
+            let step = parser.next(in: &span)
+            if let fast {
+                guard case .sample(let bytes) = step, bytes.baseAddress == fast.baseAddress, bytes.count == fast.count,
+                      address == span._address else {
+                    preconditionFailure("the loop's check took a record next(in:) does not")
+                }
+            }
+            switch step {
             case .end:
                 guard span.position != producer,
                       let next = try? parser.span(consumer: span.position, producer: producer, limit: UInt64(size / 4))

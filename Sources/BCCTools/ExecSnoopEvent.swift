@@ -23,7 +23,7 @@ public struct execsnoop_event_type: RawRepresentable, Hashable, Sendable, Bitwis
     }
 }
 
-/// struct execsnoop_data_t (180 bytes), the struct's C layout.
+/// struct execsnoop_data_t (184 bytes), the struct's C layout.
 public struct execsnoop_data_t: BPFEvent, Sendable {
     /// `u32 pid`.
     public var pid: UInt32
@@ -35,6 +35,8 @@ public struct execsnoop_data_t: BPFEvent, Sendable {
     public var type: execsnoop_event_type
     /// `int retval`.
     public var retval: Int32
+    /// `u32 cpu`.
+    public var cpu: UInt32
     /// `char comm[16]`.
     public var comm: (CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar)
     /// `char pcomm[16]`.
@@ -59,6 +61,7 @@ public struct execsnoop_data_t: BPFEvent, Sendable {
             BPFEventField("uid", \execsnoop_data_t.uid),
             BPFEventField("type", \execsnoop_data_t.type),
             BPFEventField("retval", \execsnoop_data_t.retval),
+            BPFEventField("cpu", \execsnoop_data_t.cpu),
             BPFEventField("comm", \execsnoop_data_t.comm),
             BPFEventField("pcomm", \execsnoop_data_t.pcomm),
             BPFEventField("argv", \execsnoop_data_t.argv),

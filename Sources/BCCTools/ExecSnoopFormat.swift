@@ -6,8 +6,8 @@ public enum ExecRecord: Hashable, Sendable {
     /// One argument (the filename first, then argv[1...]).
     case argument(pid: UInt32, text: String)
     /// The exec returned (`comm` is the new program's name on success,
-    /// `parentComm` the parent's).
-    case returned(pid: UInt32, ppid: UInt32, uid: UInt32, comm: String, parentComm: String = "", retval: Int32)
+    /// `parentComm` the parent's, `cpu` where it returned).
+    case returned(pid: UInt32, ppid: UInt32, uid: UInt32, comm: String, parentComm: String = "", retval: Int32, cpu: UInt32 = 0)
 }
 
 /// Collects each exec's arguments and formats a line when it returns.
@@ -28,13 +28,15 @@ public struct ExecSnoopFormatter: Sendable {
     public var quote: Bool
     /// Print the parent's command name (PCOMM).
     public var printParentComm: Bool
+    /// Print the CPU the exec returned on.
+    public var printCPU: Bool
     private var pendingArguments: [UInt32: [String]] = [:]
     private let start = ContinuousClock.now
 
     /// Creates a formatter for the given options.
     public init(time: Bool = false, timestamp: Bool = false, printUID: Bool = false, includeFailed: Bool = false,
                 namePattern: String? = nil, linePattern: String? = nil, quote: Bool = false,
-                printParentComm: Bool = false) {
+                printParentComm: Bool = false, printCPU: Bool = false) {
         self.time = time
         self.timestamp = timestamp
         self.printUID = printUID
@@ -43,6 +45,7 @@ public struct ExecSnoopFormatter: Sendable {
         self.linePattern = linePattern
         self.quote = quote
         self.printParentComm = printParentComm
+        self.printCPU = printCPU
     }
 
     /// The header line.
@@ -53,7 +56,9 @@ public struct ExecSnoopFormatter: Sendable {
         if printUID { line += CText.left("UID", 6) }
         line += "\(CText.left("COMM", 16)) \(CText.left("PID", 7)) "
         if printParentComm { line += "\(CText.left("PCOMM", 16)) " }
-        return line + "\(CText.left("PPID", 7)) \(CText.right("RET", 3)) ARGS"
+        line += "\(CText.left("PPID", 7)) "
+        if printCPU { line += "\(CText.left("CPU", 4)) " }
+        return line + "\(CText.right("RET", 3)) ARGS"
     }
 
     /// Takes one record; returns the line to print when an exec completes
@@ -63,7 +68,7 @@ public struct ExecSnoopFormatter: Sendable {
         case .argument(let pid, let text):
             pendingArguments[pid, default: []].append(text)
             return nil
-        case .returned(let pid, let ppid, let uid, let comm, let parentComm, let retval):
+        case .returned(let pid, let ppid, let uid, let comm, let parentComm, let retval, let cpu):
             var arguments = pendingArguments.removeValue(forKey: pid) ?? []
             if retval != 0 && !includeFailed { return nil }
             if let namePattern, !Self.matches(namePattern, comm) { return nil }
@@ -79,7 +84,9 @@ public struct ExecSnoopFormatter: Sendable {
             let argv = arguments.joined(separator: " ").replacing("\n", with: "\\n")
             line += "\(CText.left(comm, 16)) \(CText.left(String(pid), 7)) "
             if printParentComm { line += "\(CText.left(parentComm, 16)) " }
-            line += "\(CText.left(parent, 7)) \(CText.right(String(retval), 3)) \(argv)"
+            line += "\(CText.left(parent, 7)) "
+            if printCPU { line += "\(CText.left(String(cpu), 4)) " }
+            line += "\(CText.right(String(retval), 3)) \(argv)"
             return line
         }
     }

@@ -10,9 +10,14 @@ public enum ExecSnoopProgram {
     public static let argumentSize = 128
 
     /// The program; `maxArguments` caps the arguments read (bcc's --max-args),
-    /// `uid` keeps only that user's execs.
-    public static func source(maxArguments: Int = 20, uid: UInt32? = nil) -> String {
-        let uidFilter = uid.map { "if (uid != \($0)) { return 0; }" } ?? ""
+    /// `uid` keeps only that user's execs, `filterParent` the children of the
+    /// process in table `ppid_filter` (bcc's -P), `containers` the tasks of
+    /// bcc's --cgroupmap and --mntnsmap.
+    public static func source(maxArguments: Int = 20, uid: UInt32? = nil, filterParent: Bool = false,
+                              containers: ContainerFilter = ContainerFilter()) -> String {
+        var filters = uid.map { "if (uid != \($0)) { return 0; }" } ?? ""
+        if filterParent { filters += "\n    if (parent_tgid() != ppid_filter_value()) { return 0; }" }
+        if containers.isActive { filters += "\n    " + containers.check }
         return """
             #include <uapi/linux/ptrace.h>
             #include <linux/sched.h>
@@ -31,12 +36,20 @@ public enum ExecSnoopProgram {
                 u32 uid;
                 enum execsnoop_event_type type;
                 int retval;
+                u32 cpu;
                 char comm[TASK_COMM_LEN];
                 char pcomm[TASK_COMM_LEN];
                 char argv[ARGSIZE];
             };
 
             BPF_RINGBUF_OUTPUT(events, 64);
+            \(filterParent ? TableFilters.value("ppid_filter") : "")
+            \(containers.declarations)
+            static __always_inline u32 parent_tgid(void)
+            {
+                struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+                return task->real_parent->tgid;
+            }
 
             static void read_parent(struct execsnoop_data_t *data)
             {
@@ -67,7 +80,7 @@ public enum ExecSnoopProgram {
             TRACEPOINT_PROBE(syscalls, sys_enter_execve)
             {
                 u32 uid = bpf_get_current_uid_gid();
-                \(uidFilter)
+                \(filters)
                 u32 pid = bpf_get_current_pid_tgid() >> 32;
                 submit_text(args->filename, pid);
                 // argv[0] is usually the filename again: start at argv[1], as bcc does.
@@ -93,7 +106,7 @@ public enum ExecSnoopProgram {
             TRACEPOINT_PROBE(syscalls, sys_exit_execve)
             {
                 u32 uid = bpf_get_current_uid_gid();
-                \(uidFilter)
+                \(filters)
                 struct execsnoop_data_t *data = events.ringbuf_reserve(sizeof(struct execsnoop_data_t));
                 if (!data)
                     return 0;
@@ -102,6 +115,7 @@ public enum ExecSnoopProgram {
                 data->uid = uid;
                 data->type = EVENT_RET;
                 data->retval = args->ret;
+                data->cpu = bpf_get_smp_processor_id();
                 bpf_get_current_comm(&data->comm, sizeof(data->comm));
                 events.ringbuf_submit(data, 0);
                 return 0;
@@ -119,7 +133,7 @@ extension ExecRecord {
             self = .argument(pid: record.pid, text: record.argvString)
         case .EVENT_RET:
             self = .returned(pid: record.pid, ppid: record.ppid, uid: record.uid, comm: record.commString,
-                             parentComm: record.pcommString, retval: record.retval)
+                             parentComm: record.pcommString, retval: record.retval, cpu: record.cpu)
         default:
             return nil
         }

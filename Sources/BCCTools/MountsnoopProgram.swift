@@ -7,8 +7,8 @@ import BCC
 
 /// The BPF side of mountsnoop and its lines.
 public enum MountsnoopProgram {
-    /// The program.
-    public static func source(ringPages: Int = 128) -> String {
+    /// The program; `containers` keeps the tasks of bcc's --cgroupmap and --mntnsmap.
+    public static func source(containers: ContainerFilter = ContainerFilter(), ringPages: Int = 128) -> String {
         """
         #include <uapi/linux/ptrace.h>
         #include <linux/sched.h>
@@ -42,9 +42,10 @@ public enum MountsnoopProgram {
         BPF_PERCPU_ARRAY(scratch, struct mountsnoop_event_t, 1);
         BPF_HASH(calls, u32, struct mountsnoop_event_t, 1024);
         BPF_RINGBUF_OUTPUT(events, \(ringPages));
-
+        \(containers.declarations)
         static struct mountsnoop_event_t *begin(u32 call, u64 flags)
         {
+            \(containers.check)
             u32 zero = 0;
             struct mountsnoop_event_t *event = scratch.lookup(&zero);
             if (event == 0)

@@ -52,24 +52,17 @@ public struct OpenSnoopFormatter: Sendable {
     public var showTID: Bool
     /// Print the FLAGS and MODE columns in octal.
     public var extendedFields: Bool
-    /// Print a relative path after the opener's working directory (bcc's -F).
-    public var fullPath: Bool
-    /// The working directory of a process (injected: /proc/PID/cwd by default).
-    public var workingDirectory: @Sendable (UInt32) -> String?
     private var initialTimestamp: UInt64?
 
     /// Creates a formatter for the given options.
     public init(timestamps: Bool = false, printUID: Bool = false, failedOnly: Bool = false,
-                nameFilter: String? = nil, showTID: Bool = false, extendedFields: Bool = false, fullPath: Bool = false,
-                workingDirectory: @escaping @Sendable (UInt32) -> String? = ProcessPaths.workingDirectory(of:)) {
+                nameFilter: String? = nil, showTID: Bool = false, extendedFields: Bool = false) {
         self.timestamps = timestamps
         self.printUID = printUID
         self.failedOnly = failedOnly
         self.nameFilter = nameFilter
         self.showTID = showTID
         self.extendedFields = extendedFields
-        self.fullPath = fullPath
-        self.workingDirectory = workingDirectory
     }
 
     /// The header line.
@@ -99,14 +92,15 @@ public struct OpenSnoopFormatter: Sendable {
     }
 
     /// Appends the line for one opensnoop record to `output` without making
-    /// a String; false when a filter hides it.
-    public mutating func append(_ record: opensnoop_data_t, to output: OutputBuffer) -> Bool {
+    /// a String; false when a filter hides it. A relative path is printed
+    /// after `directory` (bcc's -F: the opener's working directory) when given.
+    public mutating func append(_ record: opensnoop_data_t, directory: String? = nil, to output: OutputBuffer) -> Bool {
         var record = record
         return withUnsafeBytes(of: &record.comm) { comm in
             withUnsafeBytes(of: &record.name) { path in
                 append(pid: UInt32(truncatingIfNeeded: record.id >> 32), tid: UInt32(truncatingIfNeeded: record.id),
                        timestampMicros: record.ts, uid: record.uid, ret: record.ret, flags: record.flags, mode: record.mode,
-                       comm: comm, path: path, to: output)
+                       comm: comm, path: path, directory: directory, to: output)
             }
         }
     }
@@ -115,7 +109,7 @@ public struct OpenSnoopFormatter: Sendable {
     /// a NUL or their end).
     private mutating func append(pid: UInt32, tid: UInt32, timestampMicros: UInt64, uid: UInt32, ret: Int32, flags: Int32,
                                  mode: UInt32, comm: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer,
-                                 to output: OutputBuffer) -> Bool {
+                                 directory: String? = nil, to output: OutputBuffer) -> Bool {
         let initial = initialTimestamp ?? timestampMicros
         initialTimestamp = initial
         if failedOnly && ret >= 0 { return false }
@@ -151,8 +145,7 @@ public struct OpenSnoopFormatter: Sendable {
                 output.append(UInt8(ascii: " "))
             }
         }
-        // bcc walks the opener's cwd dentries in the kernel; its path is the same one.
-        if fullPath, path.first != UInt8(ascii: "/"), let directory = workingDirectory(pid) {
+        if let directory, path.first != UInt8(ascii: "/") {
             output.append(directory)
             if directory != "/" { output.append(UInt8(ascii: "/")) }
         }

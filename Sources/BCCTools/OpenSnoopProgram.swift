@@ -33,10 +33,12 @@ public enum OpenSnoopProgram {
     /// `tid_filter` or `uid_filter` (``TableFilters``) before attaching, so a
     /// run for another pid hits the compile cache; `filterFlags` keeps the
     /// opens whose flags share a bit with `flags_filter` (bcc's -f), and
-    /// `containers` the tasks of bcc's --cgroupmap and --mntnsmap.
+    /// `containers` the tasks of bcc's --cgroupmap and --mntnsmap. With
+    /// `fullPath` (bcc's -F) a relative open leaves its opener's working
+    /// directory in `cwds`, keyed by the record's id and ts (see ``workingDirectory(of:in:)``).
     public static func source(filterPid: Bool = false, filterTid: Bool = false, filterUID: Bool = false,
                               filterFlags: Bool = false, containers: ContainerFilter = ContainerFilter(),
-                              bufferPages: Int = 64) -> String {
+                              fullPath: Bool = false, bufferPages: Int = 64) -> String {
         var filter = containers.check.isEmpty ? "" : containers.check + "\n    "
         var tables = containers.declarations
         for (enabled, name, value) in [(filterPid, "pid_filter", "pid"), (filterTid, "tid_filter", "tid"), (filterUID, "uid_filter", "uid")]
@@ -73,6 +75,7 @@ public enum OpenSnoopProgram {
             BPF_HASH(infotmp, u64, struct val_t);
             BPF_RINGBUF_OUTPUT(events, \(bufferPages));
             \(tables)
+            \(fullPath ? workingDirectorySource : "")
 
             static int trace_entry(const char *filename, int flags, u32 mode)
             {
@@ -102,6 +105,7 @@ public enum OpenSnoopProgram {
                     bpf_probe_read_user_str(&data->name, sizeof(data->name), (void *)valp->fname);
                     data->id = valp->id;
                     data->ts = bpf_ktime_get_ns() / 1000;
+                    \(fullPath ? "if (data->name[0] != '/')\n                record_cwd(data->id, data->ts);" : "")
                     data->uid = bpf_get_current_uid_gid();
                     data->flags = valp->flags;
                     data->mode = valp->mode;
@@ -145,6 +149,90 @@ public enum OpenSnoopProgram {
             }
 
             """
+    }
+}
+
+// MARK: - Full paths (-F)
+
+extension OpenSnoopProgram {
+    /// Components of a working directory kept (bcc's MAX_ENTRIES).
+    public static let workingDirectoryDepth = 32
+    /// Bytes kept of each component.
+    static let componentSize = 256
+
+    /// The opener's working directory, walked up from task->fs->pwd through
+    /// the mounts to the root, one component a slot (innermost first), into
+    /// the LRU hash `cwds` that the tool reads and deletes as it prints.
+    static var workingDirectorySource: String {
+        """
+        #define CWD_PARTS \(workingDirectoryDepth)
+        struct opensnoop_cwd_t { u32 depth; char parts[CWD_PARTS][\(componentSize)]; };
+        struct opensnoop_cwd_key_t { u64 id; u64 ts; };
+        BPF_TABLE("lru_hash", struct opensnoop_cwd_key_t, struct opensnoop_cwd_t, cwds, 1024);
+        BPF_PERCPU_ARRAY(cwd_scratch, struct opensnoop_cwd_t, 1);
+
+        static void record_cwd(u64 id, u64 ts)
+        {
+            u32 zero = 0;
+            struct opensnoop_cwd_t *cwd = cwd_scratch.lookup(&zero);
+            if (cwd == 0)
+                return;
+            cwd->depth = 0;
+            struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+            struct fs_struct *fs = 0;
+            struct dentry *dentry = 0;
+            struct vfsmount *vfsmnt = 0;
+            bpf_probe_read_kernel(&fs, sizeof(fs), &task->fs);
+            bpf_probe_read_kernel(&dentry, sizeof(dentry), &fs->pwd.dentry);
+            bpf_probe_read_kernel(&vfsmnt, sizeof(vfsmnt), &fs->pwd.mnt);
+            struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
+            for (int i = 0; i < CWD_PARTS; i++) {
+                struct dentry *root = 0, *parent = 0;
+                bpf_probe_read_kernel(&root, sizeof(root), &vfsmnt->mnt_root);
+                bpf_probe_read_kernel(&parent, sizeof(parent), &dentry->d_parent);
+                if (dentry == root || dentry == parent) {
+                    // The root of a mount: go on from where it is mounted, or stop at the real root.
+                    struct mount *up = 0;
+                    bpf_probe_read_kernel(&up, sizeof(up), &mnt->mnt_parent);
+                    if (up == mnt)
+                        break;
+                    bpf_probe_read_kernel(&dentry, sizeof(dentry), &mnt->mnt_mountpoint);
+                    mnt = up;
+                    vfsmnt = &mnt->mnt;
+                    continue;
+                }
+                u32 depth = cwd->depth;
+                if (depth >= CWD_PARTS)
+                    break;
+                const unsigned char *name = 0;
+                bpf_probe_read_kernel(&name, sizeof(name), &dentry->d_name.name);
+                bpf_probe_read_kernel_str(cwd->parts[depth], sizeof(cwd->parts[depth]), name);
+                cwd->depth = depth + 1;
+                dentry = parent;
+            }
+            struct opensnoop_cwd_key_t key = {.id = id, .ts = ts};
+            cwds.update(&key, cwd);
+        }
+
+        """
+    }
+
+    /// The working directory `record`'s program left in `cwds` (and deletes
+    /// it), or nil when there is none (the path was absolute, or the entry
+    /// was evicted).
+    public static func workingDirectory(of record: opensnoop_data_t, in cwds: Table) throws(BCCError) -> String? {
+        var key = withUnsafeBytes(of: record.id.littleEndian) { Array($0) }
+        key += withUnsafeBytes(of: record.ts.littleEndian) { Array($0) }
+        guard let value = try cwds[key] else { return nil }
+        try cwds.delete(key)
+        let depth = value.withUnsafeBytes { Int(EventDecoder.unsignedInteger(4, at: 0, in: $0)) }
+        var parts: [String] = []
+        for index in (0 ..< min(depth, workingDirectoryDepth)).reversed() {
+            let start = 4 + index * componentSize
+            guard start + componentSize <= value.count else { continue }
+            parts.append(String(decoding: value[start ..< start + componentSize].prefix { $0 != 0 }, as: UTF8.self))
+        }
+        return "/" + parts.joined(separator: "/")
     }
 }
 

@@ -1,12 +1,11 @@
-// What /proc says about a process, read when a tool prints one of its events.
+// What /proc says about the tool's own process.
 import Glibc
 
-/// Links under /proc/PID.
+/// Links under /proc/self.
 public enum ProcessPaths {
-    /// The target of /proc/PID/cwd: the process's working directory, or nil
-    /// once it has exited (or when its directory is unreadable).
-    public static func workingDirectory(of pid: UInt32) -> String? {
-        link("/proc/\(pid)/cwd")
+    /// This process's working directory ("." when it cannot be read).
+    public static func currentDirectory() -> String {
+        link("/proc/self/cwd") ?? "."
     }
 
     /// The target of the symbolic link at `path`, or nil.

@@ -17,9 +17,11 @@ public enum ProfileProgram {
     /// The program: `threads` picks the threads (the ids go into
     /// `tgid_filter` or `tid_filter`, see ``fill(_:threads:)``), `includeIdle` keeps the
     /// idle tasks (-I), `userStacks`/`kernelStacks` pick the stacks taken,
-    /// `hashStorage` and `stackStorage` size the count and stack tables.
+    /// `hashStorage` and `stackStorage` size the count and stack tables,
+    /// `containers` keeps the tasks of bcc's --cgroupmap and --mntnsmap.
     public static func source(threads: Threads = .all, includeIdle: Bool = false, userStacks: Bool = true,
-                              kernelStacks: Bool = true, hashStorage: Int = 40960, stackStorage: Int = 16384) -> String {
+                              kernelStacks: Bool = true, hashStorage: Int = 40960, stackStorage: Int = 16384,
+                              containers: ContainerFilter = ContainerFilter()) -> String {
         let threadFilter: String
         var tables = ""
         switch threads {
@@ -45,7 +47,7 @@ public enum ProfileProgram {
             BPF_HASH(counts, struct profile_key_t, u64, \(hashStorage));
             BPF_STACK_TRACE(stack_traces, \(stackStorage));
             \(tables)
-
+            \(containers.declarations)
             int do_perf_event(struct bpf_perf_event_data *ctx)
             {
                 u64 id = bpf_get_current_pid_tgid();
@@ -55,6 +57,7 @@ public enum ProfileProgram {
                     return 0;
                 if (!(\(threadFilter)))
                     return 0;
+                \(containers.check)
 
                 struct profile_key_t key = {.pid = tgid};
                 bpf_get_current_comm(&key.name, sizeof(key.name));

@@ -11,6 +11,8 @@ public enum RunqlatProgram {
         case process
         /// One histogram per thread (bcc's -L).
         case thread
+        /// One histogram per PID namespace (bcc's --pidnss), by its inode number.
+        case pidNamespace
     }
 
     /// The program: `milliseconds` stores msecs instead of usecs, `pid` keeps
@@ -28,6 +30,10 @@ public enum RunqlatProgram {
             storage = "BPF_HISTOGRAM(dist, pid_key_t, 32768);"
             let id = grouping == .process ? "tgid" : "pid"
             store = "pid_key_t key = {}; key.id = \(id); key.slot = bpf_log2l(delta); dist.atomic_increment(key);"
+        case .pidNamespace:
+            // The namespace of the task that waited (bcc's names the one switched out).
+            storage = "BPF_HISTOGRAM(dist, pid_key_t, 1024);"
+            store = "pid_key_t key = {}; key.id = pid_namespace(next); key.slot = bpf_log2l(delta); dist.atomic_increment(key);"
         }
         return """
             #include <uapi/linux/ptrace.h>
@@ -48,6 +54,20 @@ public enum RunqlatProgram {
                 u64 ts = bpf_ktime_get_ns();
                 start.update(&pid, &ts);
                 return 0;
+            }
+
+            // task_active_pid_ns(task): pid->numbers[pid->level].ns, by its inode number.
+            static __always_inline u32 pid_namespace(struct task_struct *task)
+            {
+                struct pid *pid = 0;
+                unsigned int level = 0;
+                struct upid upid = {};
+                unsigned int inum = 0;
+                bpf_probe_read_kernel(&pid, sizeof(pid), &task->thread_pid);
+                bpf_probe_read_kernel(&level, sizeof(level), &pid->level);
+                bpf_probe_read_kernel(&upid, sizeof(upid), &pid->numbers[level]);
+                bpf_probe_read_kernel(&inum, sizeof(inum), &upid.ns->ns.inum);
+                return inum;
             }
 
             static void task_ids(struct task_struct *task, u32 *tgid, u32 *pid)

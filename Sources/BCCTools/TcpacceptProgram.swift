@@ -9,9 +9,10 @@
 /// The BPF side of tcpaccept and its output.
 public enum TcpacceptProgram {
     /// The program: `filterPid` keeps the process in table `pid_filter`,
-    /// `family` one address family, `ports` the local ports in table `lports`.
+    /// `family` one address family, `ports` the local ports in table `lports`,
+    /// `containers` the tasks of bcc's --cgroupmap and --mntnsmap.
     public static func source(filterPid: Bool = false, family: TCPFamilyFilter = .any, ports: Bool = false,
-                              ringPages: Int = 64) -> String {
+                              containers: ContainerFilter = ContainerFilter(), ringPages: Int = 64) -> String {
         let pidSkip = filterPid ? "pid != pid_filter_value()" : "0"
         return """
             #include <net/sock.h>
@@ -31,7 +32,7 @@ public enum TcpacceptProgram {
             BPF_RINGBUF_OUTPUT(events, \(ringPages));
             \(filterPid ? TableFilters.value("pid_filter") : "")
             \(TCPPortFilter.declaration("lports", used: ports))
-
+            \(containers.declarations)
             static int trace_accept(long ret)
             {
                 if (ret < 0)
@@ -39,6 +40,7 @@ public enum TcpacceptProgram {
                 u32 pid = bpf_get_current_pid_tgid() >> 32;
                 if (\(pidSkip))
                     return 0;
+                \(containers.check)
                 struct task_struct *task = (struct task_struct *)bpf_get_current_task();
                 struct fdtable *fdt = task->files->fdt;
                 if (ret >= fdt->max_fds)

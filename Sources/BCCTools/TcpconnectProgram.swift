@@ -8,9 +8,11 @@
 public enum TcpconnectProgram {
     /// The program: `filterPid`/`filterUID` keep the process/user in tables
     /// `pid_filter`/`uid_filter`, `family` one address family, `ports` the
-    /// destination ports in table `dports`.
+    /// destination ports in table `dports`, `containers` the tasks of bcc's
+    /// --cgroupmap and --mntnsmap.
     public static func source(filterPid: Bool = false, filterUID: Bool = false, family: TCPFamilyFilter = .any,
-                              ports: Bool = false, ringPages: Int = 64) -> String {
+                              ports: Bool = false, containers: ContainerFilter = ContainerFilter(),
+                              ringPages: Int = 64) -> String {
         let pidSkip = filterPid ? "pid != pid_filter_value()" : "0"
         let uidSkip = filterUID ? "uid != uid_filter_value()" : "0"
         return """
@@ -41,7 +43,7 @@ public enum TcpconnectProgram {
             \(filterPid ? TableFilters.value("pid_filter") : "")
             \(filterUID ? TableFilters.value("uid_filter") : "")
             \(TCPPortFilter.declaration("dports", used: ports))
-
+            \(containers.declarations)
             TRACEPOINT_PROBE(sock, inet_sock_set_state)
             {
                 if (args->protocol != IPPROTO_TCP)
@@ -53,6 +55,7 @@ public enum TcpconnectProgram {
                     u32 uid = bpf_get_current_uid_gid();
                     if (\(pidSkip) || \(uidSkip))
                         return 0;
+                    \(containers.check)
                     struct tcpconnect_id_t me = {.ts_us = bpf_ktime_get_ns() / 1000, .pid = pid, .uid = uid};
                     bpf_get_current_comm(&me.task, sizeof(me.task));
                     connecting.update(&skaddr, &me);

@@ -8,9 +8,11 @@ import BCC
 public enum TcpdropProgram {
     /// The program: `family` keeps one address family; `receivingSocket`
     /// (kernels since 6.10, whose tracepoint has `rx_sk`) takes the socket a
-    /// received packet was dropped at when the packet itself holds none.
-    public static func source(family: TCPFamilyFilter = .any, receivingSocket: Bool = true, ringPages: Int = 64,
-                              stackEntries: Int = 1024) -> String {
+    /// received packet was dropped at when the packet itself holds none;
+    /// `filterNetns` keeps the sockets of the network namespace (its inode
+    /// number) in table `netns_filter` (bcc's --netns-id).
+    public static func source(family: TCPFamilyFilter = .any, receivingSocket: Bool = true, filterNetns: Bool = false,
+                              ringPages: Int = 64, stackEntries: Int = 1024) -> String {
         """
         #include <net/sock.h>
         #include <linux/ip.h>
@@ -32,6 +34,7 @@ public enum TcpdropProgram {
 
         BPF_RINGBUF_OUTPUT(events, \(ringPages));
         BPF_STACK_TRACE(stack_traces, \(stackEntries));
+        \(filterNetns ? TableFilters.value("netns_filter") : "")
 
         TRACEPOINT_PROBE(skb, kfree_skb)
         {
@@ -44,6 +47,7 @@ public enum TcpdropProgram {
             \(receivingSocket ? "if (sk == 0)\n        sk = (struct sock *)args->rx_sk;" : "")
             if (sk == 0 || sk->sk_protocol != IPPROTO_TCP)
                 return 0;
+            \(filterNetns ? "if (sk->__sk_common.skc_net.net->ns.inum != netns_filter_value())\n        return 0;" : "")
 
             // The packet's family, from its protocol (host order here; a v6 socket also takes v4 packets).
             u16 protocol = args->protocol;

@@ -121,4 +121,27 @@ public enum TcpstatesProgram {
                 + "\(CText.left(c[8], 11)) -> \(CText.left(c[9], 11)) \(c[10])"
         }
     }
+
+    /// The journal entry bcc's tcpstates -Y logs for `event`, `now` being
+    /// microseconds since the epoch (OBJECT_COMM is journald's own when it
+    /// runs as root: `includeComm` false).
+    public static func journalFields(for event: tcpstates_event_t, now: UInt64, includeComm: Bool) -> [(String, String)] {
+        let prefix = event.family == 10 ? "IPV6" : "IPV4"
+        let source = TCPText.address(family: event.family, of: event.saddr)
+        let destination = TCPText.address(family: event.family, of: event.daddr)
+        let oldState = TCPText.state(Int(event.oldstate)), newState = TCPText.state(Int(event.newstate))
+        var fields: [(String, String)] = [
+            ("SYSLOG_IDENTIFIER", "tcpstates"), ("PRIORITY", "5"), ("_SOURCE_REALTIME_TIMESTAMP", String(now)),
+            ("OBJECT_PID", String(event.pid)),
+        ]
+        if includeComm { fields.append(("OBJECT_COMM", event.taskString)) }
+        fields += [
+            ("OBJECT_\(prefix)_SOURCE_ADDRESS", source), ("OBJECT_TCP_SOURCE_PORT", String(event.lport)),
+            ("OBJECT_\(prefix)_DESTINATION_ADDRESS", destination), ("OBJECT_TCP_DESTINATION_PORT", String(event.dport)),
+            ("OBJECT_TCP_OLD_STATE", oldState), ("OBJECT_TCP_NEW_STATE", newState),
+            ("OBJECT_TCP_SPAN_TIME", String(event.span_us)),
+            ("MESSAGE", "\(event.taskString) \(source) \(event.lport) → \(destination) \(event.dport) \(oldState) → \(newState)"),
+        ]
+        return fields
+    }
 }

@@ -55,8 +55,8 @@ public final class TracedCommand: Sendable {
         }
     }
 
-    /// Lets the command run, and stops `stop` when it exits.
-    public func release(stopping stop: StopSignal) {
+    /// Lets the command run, and stops `stop` (if any) when it exits; it is reaped either way.
+    public func release(stopping stop: StopSignal?) {
         let descriptor = gate.withLock { gate in
             defer { gate = nil }
             return gate
@@ -69,7 +69,7 @@ public final class TracedCommand: Sendable {
         DispatchQueue.global().async {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-            stop.stop()
+            stop?.stop()
         }
     }
 }

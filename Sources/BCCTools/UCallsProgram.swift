@@ -25,14 +25,24 @@ public enum UCallsProgram {
     /// The longest class or method name kept (longer ones are cut).
     public static let maximumNameLength = 80
 
-    /// The program: counts calls per (class, method) in `counts`; with
-    /// `latency`, also the time from entry to return per call.
-    public static func source(language: Language, latency: Bool) -> String {
+    /// The program: counts calls per (class, method) of `language` in
+    /// `counts`, and with `syscalls` (bcc's -S) the system calls of the
+    /// process in `pid_filter` by number in `syscalls`; with `latency`, also
+    /// the time from entry to return per call.
+    public static func source(language: Language?, latency: Bool, syscalls: Bool = false) -> String {
+        """
+        struct info_t { u64 num_calls; u64 total_ns; };
+        \(language.map { methodSource(language: $0, latency: latency) } ?? "")
+        \(syscalls ? syscallSource(latency: latency) : "")
+        """
+    }
+
+    /// The USDT handlers of `language`'s method probes.
+    static func methodSource(language: Language, latency: Bool) -> String {
         """
         #define MAX_STRING \(maximumNameLength)
         struct method_t { char clazz[MAX_STRING]; char method[MAX_STRING]; };
         struct entry_t { u64 pid; struct method_t method; };
-        struct info_t { u64 num_calls; u64 total_ns; };
         BPF_HASH(entry, struct entry_t, u64);
         BPF_HASH(counts, struct method_t, struct info_t);
 
@@ -73,6 +83,49 @@ public enum UCallsProgram {
             entry.delete(&data);
             struct info_t zero = {};
             struct info_t *info = counts.lookup_or_try_init(&data.method, &zero);
+            if (!info) return 0;
+            __sync_fetch_and_add(&info->num_calls, 1);
+            __sync_fetch_and_add(&info->total_ns, elapsed);
+            return 0;
+        }
+        """ : "")
+        """
+    }
+
+    /// The raw_syscalls handlers: calls (and with `latency` their time) by syscall number.
+    static func syscallSource(latency: Bool) -> String {
+        """
+        \(TableFilters.value("pid_filter"))
+        BPF_HASH(syscalls, u64, struct info_t);
+        struct syscall_entry_t { u64 timestamp; u64 id; };
+        BPF_HASH(sysentry, u64, struct syscall_entry_t);
+
+        TRACEPOINT_PROBE(raw_syscalls, sys_enter) {
+            u64 pid = bpf_get_current_pid_tgid();
+            if ((pid >> 32) != pid_filter_value()) { return 0; }
+            u64 id = args->id;
+        \(latency ? """
+            struct syscall_entry_t data = {.timestamp = bpf_ktime_get_ns(), .id = id};
+            sysentry.update(&pid, &data);
+        """ : """
+            struct info_t zero = {};
+            struct info_t *info = syscalls.lookup_or_try_init(&id, &zero);
+            if (info) __sync_fetch_and_add(&info->num_calls, 1);
+        """)
+            return 0;
+        }
+        \(latency ? """
+
+        TRACEPOINT_PROBE(raw_syscalls, sys_exit) {
+            u64 pid = bpf_get_current_pid_tgid();
+            if ((pid >> 32) != pid_filter_value()) { return 0; }
+            struct syscall_entry_t *e = sysentry.lookup(&pid);
+            if (!e) return 0;   /* missed the entry */
+            u64 id = e->id;
+            u64 elapsed = bpf_ktime_get_ns() - e->timestamp;
+            sysentry.delete(&pid);
+            struct info_t zero = {};
+            struct info_t *info = syscalls.lookup_or_try_init(&id, &zero);
             if (!info) return 0;
             __sync_fetch_and_add(&info->num_calls, 1);
             __sync_fetch_and_add(&info->total_ns, elapsed);

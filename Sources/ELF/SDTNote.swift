@@ -47,46 +47,20 @@ extension ELFFile {
     /// - Throws: `ELFError.malformed` naming the note's offset when a note
     ///   runs past its section or lacks its three strings.
     public func sdtNotes() throws(ELFError) -> [SDTNote] {
-        let notes = sections.filter { $0.type == ELFSection.Kind.note && $0.name == ".note.stapsdt" }
-        guard !notes.isEmpty else { return [] }
         let baseSection = section(named: ".stapsdt.base")
         var result: [SDTNote] = []
-        for section in notes {
-            let bytes = Array(try contents(of: section))
-            let reader = ByteReader(bytes)
-            var offset = 0
-            while offset < bytes.count {
-                let at = section.offset + offset
-                let nameSize = Int(try reader.u32(offset, "size of the name of the note at offset \(at)"))
-                let descriptionSize = Int(try reader.u32(offset + 4, "size of the note at offset \(at)"))
-                let type = try reader.u32(offset + 8, "type of the note at offset \(at)")
-                let nameStart = offset + 12
-                let descriptionStart = try Self.aligned4(nameStart, plus: nameSize, at: at)
-                let next = try Self.aligned4(descriptionStart, plus: descriptionSize, at: at)
-                try reader.check("note at offset \(at) in \(section.name)", offset: nameStart, length: next - nameStart)
-                let owner = String(decoding: bytes[nameStart..<(nameStart + nameSize)].prefix { $0 != 0 }, as: UTF8.self)
-                if owner == SDTNote.owner && type == SDTNote.noteType {
-                    var note = try Self.parseNote(reader, descriptionStart, descriptionSize, at: section.offset + descriptionStart)
-                    if let baseSection, baseSection.address != note.base {
-                        let shift = baseSection.address &- note.base
-                        note.address &+= shift
-                        note.semaphoreAddress = note.semaphoreAddress.map { $0 &+ shift }
-                    }
-                    result.append(note)
-                }
-                offset = next
+        try forEachNote(inSectionsNamed: ".note.stapsdt") { note throws(ELFError) in
+            guard note.owner == SDTNote.owner && note.type == SDTNote.noteType else { return true }
+            var parsed = try Self.parseNote(ByteReader(note.description), 0, note.description.count, at: note.descriptionOffset)
+            if let baseSection, baseSection.address != parsed.base {
+                let shift = baseSection.address &- parsed.base
+                parsed.address &+= shift
+                parsed.semaphoreAddress = parsed.semaphoreAddress.map { $0 &+ shift }
             }
+            result.append(parsed)
+            return true
         }
         return result
-    }
-
-    /// `start + length` rounded up to 4, checked for overflow.
-    private static func aligned4(_ start: Int, plus length: Int, at: Int) throws(ELFError) -> Int {
-        let (end, overflow) = start.addingReportingOverflow(length)
-        guard !overflow, end <= Int(Int32.max) else {
-            throw .malformed(what: "note at offset \(at)", offset: at, detail: "size \(length) is too large")
-        }
-        return (end + 3) & ~3
     }
 
     /// pc, base and semaphore (8 bytes each), then provider, name and arguments as C strings.

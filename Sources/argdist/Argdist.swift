@@ -6,7 +6,7 @@ import BCCTools
 import ProbeSpec
 
 @main
-struct Argdist: ParsableCommand {
+struct Argdist: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "argdist",
         abstract: "Trace a function and display a summary of its parameter values",
@@ -48,6 +48,13 @@ struct Argdist: ParsableCommand {
     @Flag(name: [.customShort("v"), .long], help: "print resulting BPF program code before executing")
     var verbose = false
 
+    @Option(name: [.customShort("I"), .long],
+            help: "additional header files to include in the BPF program as either full path, or relative to current working directory, or relative to default kernel header search path")
+    var include: [String] = []
+
+    @Flag(name: .customLong("ebpf"), help: .hidden)
+    var ebpf = false
+
     @Flag(name: [.customShort("c"), .long], help: "do not clear histograms and freq counts at each interval")
     var cumulative = false
 
@@ -81,8 +88,10 @@ struct Argdist: ParsableCommand {
                 throw ValidationError("\(error)")
             }
         }
-        let program = ArgdistSource.make(specs, filter: TaskFilter(pid: pid, tid: tid), stringSize: stringSize)
-        if verbose { StandardOutput.printLine(program.source) }
+        var program = ArgdistSource.make(specs, filter: TaskFilter(pid: pid, tid: tid), stringSize: stringSize)
+        program.source = HeaderIncludes.text(include, workingDirectory: ProcessPaths.currentDirectory()) + program.source
+        if verbose || ebpf { StandardOutput.printLine(program.source) }
+        if ebpf { return }
         let b = try OneLinerProbes.load(program.source, probes: program.probes.flatMap { [$0.entry, $0.generated].compactMap { $0 } },
                                         pid: pid)
         defer { b.close() }

@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Bashreadline: ParsableCommand {
+struct Bashreadline: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "bashreadline",
         abstract: "Print entered bash commands from all running shells",

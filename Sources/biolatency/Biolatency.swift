@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Biolatency: ParsableCommand {
+struct Biolatency: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "biolatency",
         abstract: "Summarize block device I/O latency as a histogram",
@@ -22,6 +22,7 @@ struct Biolatency: ParsableCommand {
                 biolatency -F                 # show I/O flags separately
                 biolatency -e                 # show extension summary(total, average)
                 biolatency -d sdc             # Trace sdc only
+                biolatency -j                 # json output (one object a histogram)
             """)
 
     @Flag(name: [.customShort("T"), .long], help: "include timestamp on output")
@@ -44,6 +45,9 @@ struct Biolatency: ParsableCommand {
 
     @Option(name: [.customShort("d"), .long], help: "Trace this disk only")
     var disk: String?
+
+    @Flag(name: [.customShort("j"), .long], help: "json output")
+    var json = false
 
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
@@ -73,7 +77,7 @@ struct Biolatency: ParsableCommand {
         if let device { try TableFilters.fill(b, value: "disk_filter", with: UInt64(device)) }
         try b.autoAttach()
         let unit = milliseconds ? "msecs" : "usecs"
-        StandardOutput.printLine("Tracing block device I/O... Hit Ctrl-C to end.")
+        if !json { StandardOutput.printLine("Tracing block device I/O... Hit Ctrl-C to end.") }
         let dist = try b["dist"]
         let devices = BlockDevices.current()
         let stop = StopSignal()
@@ -81,12 +85,17 @@ struct Biolatency: ParsableCommand {
         while true {
             let last = loop.waitForSummary()
             var text = HistogramSummary.header(timestamp: timestamp)
-            try dist.writeHistogram(.log2, valType: unit, sectionHeader: flags ? "flags" : "disk", sectionPrintFn: { bucket in
+            let label: (HistogramBucket) -> String = { bucket in
                 let value = UInt64(bitPattern: bucket.integer ?? 0)
                 if flags { return BiolatencyProgram.describe(flags: value) }
                 return devices.name(ofKernelDevice: UInt32(truncatingIfNeeded: value)) ?? "?"
-            }, to: &text)
-            if `extension`, let line = try HistogramSummary.takeAverageLine(from: b["extension"], unit: unit) {
+            }
+            if json {
+                try dist.writeJSONHistogram(valType: unit, sectionHeader: flags ? "flags" : "disk", sectionPrintFn: label, to: &text)
+            } else {
+                try dist.writeHistogram(.log2, valType: unit, sectionHeader: flags ? "flags" : "disk", sectionPrintFn: label, to: &text)
+            }
+            if `extension`, !json, let line = try HistogramSummary.takeAverageLine(from: b["extension"], unit: unit) {
                 text += line
             }
             var output = StandardOutput()

@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Biopattern: ParsableCommand {
+struct Biopattern: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "biopattern",
         abstract: "Show block device I/O pattern.",

@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Biosnoop: ParsableCommand {
+struct Biosnoop: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "biosnoop",
         abstract: "Trace block I/O",

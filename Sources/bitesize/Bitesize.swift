@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Bitesize: ParsableCommand {
+struct Bitesize: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "bitesize",
         abstract: "Summarize block device I/O size as a histogram, by process name",

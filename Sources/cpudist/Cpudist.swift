@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Cpudist: ParsableCommand {
+struct Cpudist: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "cpudist",
         abstract: "Summarize on- and off-CPU time per task as a histogram.",

@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Drsnoop: ParsableCommand {
+struct Drsnoop: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "drsnoop",
         abstract: "Trace direct reclaim",

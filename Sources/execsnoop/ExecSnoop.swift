@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct ExecSnoop: ParsableCommand {
+struct ExecSnoop: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "execsnoop",
         abstract: "Trace exec() syscalls",
@@ -21,6 +21,10 @@ struct ExecSnoop: ParsableCommand {
                 execsnoop -n main         # only print command lines containing "main"
                 execsnoop -l tpkg         # only print command where arguments contains "tpkg"
                 execsnoop -d 10           # trace for 10 seconds only
+                execsnoop -C              # include CPU column
+                execsnoop -P 181          # only trace new processes whose parent PID is 181
+                execsnoop --cgroupmap mappath  # only trace cgroups in this BPF map
+                execsnoop --mntnsmap mappath   # only trace mount namespaces in the map
             """)
 
     @Flag(name: [.customShort("T"), .long], help: "include time column on output (HH:MM:SS)")
@@ -53,8 +57,19 @@ struct ExecSnoop: ParsableCommand {
     @Option(name: .customLong("max-args"), help: "maximum number of arguments parsed and displayed, defaults to 20")
     var maxArgs = 20
 
+    @Flag(name: [.customShort("C"), .customLong("print-cpu")], help: "print CPU column")
+    var printCPU = false
+
+    @Option(name: [.customShort("P"), .long], help: "trace this parent PID only")
+    var ppid: Int32?
+
     @Option(name: [.customShort("d"), .long], help: "total duration of trace in seconds")
     var duration: Int?
+
+    @OptionGroup var containers: ContainerFilterOptions
+
+    @Flag(name: .customLong("ebpf"), help: .hidden)
+    var ebpf = false
 
     func validate() throws {
         guard (1 ... 128).contains(maxArgs) else { throw ValidationError("--max-args must be 1...128, got \(maxArgs)") }
@@ -70,11 +85,19 @@ struct ExecSnoop: ParsableCommand {
     }
 
     func run() throws {
-        let b = try BPF(text: ExecSnoopProgram.source(maxArguments: maxArgs, uid: uid))
+        let source = ExecSnoopProgram.source(maxArguments: maxArgs, uid: uid, filterParent: ppid != nil,
+                                             containers: containers.filter)
+        if ebpf {
+            StandardOutput.printLine(source)
+            return
+        }
+        let b = try BPF(text: source, autoAttach: false)
         defer { b.close() }
+        if let ppid { try TableFilters.fill(b, value: "ppid_filter", with: UInt64(UInt32(bitPattern: ppid))) }
+        try b.autoAttach()
         var formatter = ExecSnoopFormatter(time: time, timestamp: timestamp, printUID: printUID, includeFailed: fails,
                                            namePattern: name, linePattern: line, quote: quote,
-                                           printParentComm: printParentComm)
+                                           printParentComm: printParentComm, printCPU: printCPU)
         let stop = StopSignal(duration: duration.map(Double.init))
         let output = OutputBuffer()
         output.appendLine(formatter.header)

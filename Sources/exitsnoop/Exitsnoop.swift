@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Exitsnoop: ParsableCommand {
+struct Exitsnoop: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "exitsnoop",
         abstract: "Trace all process termination (exit, fatal signal)",

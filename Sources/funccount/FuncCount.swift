@@ -6,7 +6,7 @@ import BCCTools
 import ProbeSpec
 
 @main
-struct FuncCount: ParsableCommand {
+struct FuncCount: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "funccount",
         abstract: "Count functions, tracepoints and USDT probes",

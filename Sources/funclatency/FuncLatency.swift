@@ -6,7 +6,7 @@ import BCCTools
 import ProbeSpec
 
 @main
-struct FuncLatency: ParsableCommand {
+struct FuncLatency: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "funclatency",
         abstract: "Time functions and print latency as a histogram",
@@ -25,6 +25,7 @@ struct FuncLatency: ParsableCommand {
                 funclatency 'vfs_fstat*'      # time both vfs_fstat() and vfs_fstatat()
                 funclatency 'c:*printf'       # time the *printf family of functions
                 funclatency -F 'vfs_r*'       # show one histogram per matched function
+                funclatency -l 4 c:fib        # time up to 4 nested (recursive) calls of fib
             """)
 
 
@@ -45,8 +46,14 @@ struct FuncLatency: ParsableCommand {
     var function = false
 
 
+    @Option(name: [.customShort("l"), .long], help: "set the level of nested or recursive functions")
+    var level: Int?
+
     @Flag(name: [.customShort("v"), .long], help: "print the BPF program (for debugging purposes)")
     var verbose = false
+
+    @Flag(name: .customLong("ebpf"), help: .hidden)
+    var ebpf = false
 
     @Argument(help: "search expression for functions")
     var pattern: String
@@ -54,6 +61,7 @@ struct FuncLatency: ParsableCommand {
     func validate() throws {
         if let duration, duration <= 0 { throw ValidationError("duration must be positive, got \(duration)") }
         if microseconds && milliseconds { throw ValidationError("-u and -m cannot be used together") }
+        if let level, !(1 ... 64).contains(level) { throw ValidationError("-l must be 1...64, got \(level)") }
     }
 
     func run() throws {
@@ -63,8 +71,10 @@ struct FuncLatency: ParsableCommand {
         }
         let pid = options.pid
         let unit: FuncLatencySource.Unit = milliseconds ? .milliseconds : microseconds ? .microseconds : .nanoseconds
-        let program = FuncLatencySource.make(functions: functions, unit: unit, perFunction: function, filter: TaskFilter(pid: pid))
-        if verbose { StandardOutput.printLine(program.source) }
+        let program = FuncLatencySource.make(functions: functions, unit: unit, perFunction: function, filter: TaskFilter(pid: pid),
+                                               levels: level ?? 1)
+        if verbose || ebpf { StandardOutput.printLine(program.source) }
+        if ebpf { return }
         let b = try BPF(text: program.source)
         defer { b.close() }
         // Return probes first, so no entry is recorded without its return.

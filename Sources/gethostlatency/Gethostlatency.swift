@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Gethostlatency: ParsableCommand {
+struct Gethostlatency: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "gethostlatency",
         abstract: "Show latency for getaddrinfo/gethostbyname[2] calls",

@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Hardirqs: ParsableCommand {
+struct Hardirqs: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "hardirqs",
         abstract: "Summarize hard irq event time as histograms",

@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Killsnoop: ParsableCommand {
+struct Killsnoop: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "killsnoop",
         abstract: "Trace signals issued by the kill() syscall",

@@ -5,7 +5,7 @@ import BCCTools
 import Glibc
 
 @main
-struct Memleak: ParsableCommand {
+struct Memleak: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "memleak",
         abstract: "Trace outstanding memory allocations that weren't freed",
@@ -118,11 +118,11 @@ struct Memleak: ParsableCommand {
             StandardOutput.printLine(source)
             return
         }
+        // bcc splits -c's command on spaces; it is held until the probes are attached.
         let child = try command.map { command in
             StandardOutput.printLine("Executing '\(command)' and tracing the resulting process.")
-            return try MemleakCommand(command)
+            return try TracedCommand(command.split(separator: " ").map(String.init), option: "-c")
         }
-        defer { child?.reap() }
         let target = child?.pid ?? pid ?? -1
         let b = try BPF(text: source, autoAttach: false)
         defer { b.close() }
@@ -132,6 +132,8 @@ struct Memleak: ParsableCommand {
         if userMode {
             StandardOutput.printLine("Attaching to pid \(target), Ctrl+C to quit.")
             try attachUserProbes(b, pid: target)
+            // bcc goes on reporting after the command exits.
+            child?.release(stopping: nil)
         } else {
             try b.autoAttach()
             StandardOutput.printLine("Attaching to kernel allocators, Ctrl+C to quit.")
@@ -175,27 +177,5 @@ extension Memleak {
                 if !probe.optional { throw error }
             }
         }
-    }
-}
-
-/// The process -c starts: the command split on spaces, as bcc's run_command_get_pid.
-final class MemleakCommand {
-    let pid: Int32
-
-    init(_ command: String) throws {
-        let words = command.split(separator: " ").map(String.init)
-        guard let program = words.first else { throw ValidationError("-c: empty command") }
-        let argv = words.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var child: pid_t = 0
-        let result = posix_spawnp(&child, program, nil, nil, argv, environ)
-        guard result == 0 else { throw ValidationError("-c: cannot run '\(program)': \(String(cString: strerror(result)))") }
-        pid = child
-    }
-
-    /// Collects the child's exit status if it has exited, so it is not left a zombie.
-    func reap() {
-        var status: Int32 = 0
-        _ = waitpid(pid, &status, WNOHANG)
     }
 }

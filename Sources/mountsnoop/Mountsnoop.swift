@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Mountsnoop: ParsableCommand {
+struct Mountsnoop: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "mountsnoop",
         abstract: "trace mount() and umount() syscalls",
@@ -13,15 +13,23 @@ struct Mountsnoop: ParsableCommand {
             fsconfig, fsmount and move_mount (bcc's mountsnoop uses kprobes and kretprobes
             on the same calls). Strings are read up to 255 bytes (type and fsopen's name:
             63). Dropped records are reported as "Possibly lost N samples".
+
+            examples:
+                mountsnoop                      # trace mount and umount syscalls
+                mountsnoop -P                   # also show the parent process
+                mountsnoop --cgroupmap mappath  # only trace cgroups in this BPF map
+                mountsnoop --mntnsmap mappath   # only trace mount namespaces in the map
             """)
 
     @Flag(name: [.customShort("P"), .customLong("parent_process")], help: "also snoop the parent process")
     var parentProcess = false
 
+    @OptionGroup var containers: ContainerFilterOptions
+
     @OptionGroup var stream: EventStreamOptions
 
     func run() throws {
-        let source = MountsnoopProgram.source()
+        let source = MountsnoopProgram.source(containers: containers.filter)
         if stream.ebpf {
             StandardOutput.printLine(source)
             return

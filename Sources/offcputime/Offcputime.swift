@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Offcputime: ParsableCommand {
+struct Offcputime: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "offcputime",
         abstract: "Summarize off-CPU time by stack trace",

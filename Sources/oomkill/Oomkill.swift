@@ -5,7 +5,7 @@ import BCCTools
 import Glibc
 
 @main
-struct Oomkill: ParsableCommand {
+struct Oomkill: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "oomkill",
         abstract: "Trace OOM kills",

@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct OpenSnoop: ParsableCommand {
+struct OpenSnoop: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "opensnoop",
         abstract: "Trace open() syscalls",
@@ -89,7 +89,7 @@ struct OpenSnoop: ParsableCommand {
         // bcc: -t trumps -p and --exec.
         let source = OpenSnoopProgram.source(filterPid: tid == nil && (pid != nil || !exec.isEmpty), filterTid: tid != nil,
                                              filterUID: uid != nil, filterFlags: !flagFilter.isEmpty,
-                                             containers: containers.filter, bufferPages: ringPages)
+                                             containers: containers.filter, fullPath: fullPath, bufferPages: ringPages)
         if ebpf {
             StandardOutput.printLine(source)
             return
@@ -107,15 +107,16 @@ struct OpenSnoop: ParsableCommand {
         if let uid { try TableFilters.fill(b, value: "uid_filter", with: UInt64(uid)) }
         try b.autoAttach()
         var formatter = OpenSnoopFormatter(timestamps: timestamp, printUID: printUID, failedOnly: failed,
-                                           nameFilter: name, showTID: tid != nil, extendedFields: extendedFields,
-                                           fullPath: fullPath)
+                                           nameFilter: name, showTID: tid != nil, extendedFields: extendedFields)
         let stop = StopSignal(duration: duration.map(Double.init))
         let output = OutputBuffer()
         output.append(formatter.header + "\n")
         output.flush()
         // Checks opensnoop_data_t against the program's BTF before the first record.
+        let cwds = fullPath ? try b["cwds"] : nil
         try b["events"].openRingBuffer(as: opensnoop_data_t.self) { record in
-            _ = formatter.append(record, to: output)
+            let directory = try cwds.flatMap { cwds throws(BCCError) in try OpenSnoopProgram.workingDirectory(of: record, in: cwds) }
+            _ = formatter.append(record, directory: directory, to: output)
         }
         command?.release(stopping: stop)
         try b.pollReportingDrops(rings: ["events"], output: output, until: stop)

@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Profile: ParsableCommand {
+struct Profile: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "profile",
         abstract: "Profile CPU stack traces at a timed interval",
@@ -22,6 +22,8 @@ struct Profile: ParsableCommand {
                 profile -L 185      # only profile thread with TID 185
                 profile -U          # only show user space stacks (no kernel)
                 profile -K          # only show kernel space stacks (no user)
+                profile --cgroupmap mappath  # only profile cgroups in this BPF map
+                profile --mntnsmap mappath   # only profile mount namespaces in the map
             """)
 
     @Option(name: [.customShort("p"), .long], help: "profile processes with one or more comma-separated PIDs only")
@@ -69,6 +71,8 @@ struct Profile: ParsableCommand {
     @Flag(name: [.customShort("A"), .long], help: "show raw addresses")
     var address = false
 
+    @OptionGroup var containers: ContainerFilterOptions
+
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
@@ -95,7 +99,7 @@ struct Profile: ParsableCommand {
         }
         let source = ProfileProgram.source(threads: threads, includeIdle: includeIdle, userStacks: !kernelStacksOnly,
                                            kernelStacks: !userStacksOnly, hashStorage: hashStorageSize,
-                                           stackStorage: stackStorageSize)
+                                           stackStorage: stackStorageSize, containers: containers.filter)
         let rate: PerfSampling.Rate = count.map { .period($0) } ?? .frequency(frequency ?? 49)
         if !folded {
             let sampleContext: String

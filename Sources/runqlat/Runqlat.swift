@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Runqlat: ParsableCommand {
+struct Runqlat: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "runqlat",
         abstract: "Summarize run queue (CPU scheduler) latency as a histogram",
@@ -16,6 +16,7 @@ struct Runqlat: ParsableCommand {
                 runqlat -P         # show each PID separately
                 runqlat -p 185     # trace PID 185 only
                 runqlat -d 5       # trace for 5 seconds, then print
+                runqlat --pidnss   # show each PID namespace separately
             """)
 
     @Flag(name: [.customShort("T"), .long], help: "include timestamp on output")
@@ -26,6 +27,9 @@ struct Runqlat: ParsableCommand {
 
     @Flag(name: [.customShort("P"), .long], help: "print a histogram per process ID")
     var pids = false
+
+    @Flag(name: .customLong("pidnss"), help: "print a histogram per PID namespace")
+    var pidNamespaces = false
 
     @Flag(name: [.customShort("L"), .long], help: "print a histogram per thread ID")
     var tids = false
@@ -38,17 +42,27 @@ struct Runqlat: ParsableCommand {
 
     @OptionGroup var summary: SummaryArguments
 
+    @Flag(name: .customLong("ebpf"), help: .hidden)
+    var ebpf = false
+
     func validate() throws {
-        if pids && tids { throw ValidationError("-P and -L cannot be used together") }
+        if [pids, tids, pidNamespaces].filter({ $0 }).count > 1 {
+            throw ValidationError("-P, -L and --pidnss cannot be used together")
+        }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
     }
 
     func run() throws {
-        let grouping: RunqlatProgram.Grouping = pids ? .process : tids ? .thread : .none
-        let b = try BPF(text: RunqlatProgram.source(milliseconds: milliseconds, pid: pid, grouping: grouping))
+        let grouping: RunqlatProgram.Grouping = pids ? .process : tids ? .thread : pidNamespaces ? .pidNamespace : .none
+        let source = RunqlatProgram.source(milliseconds: milliseconds, pid: pid, grouping: grouping)
+        if ebpf {
+            StandardOutput.printLine(source)
+            return
+        }
+        let b = try BPF(text: source)
         defer { b.close() }
         let label = milliseconds ? "msecs" : "usecs"
-        let section = pids ? "pid" : tids ? "tid" : ""
+        let section = pids ? "pid" : tids ? "tid" : pidNamespaces ? "pidns" : ""
         let stop = StopSignal(duration: duration.map(Double.init))
         StandardOutput.printLine("Tracing run queue latency... Hit Ctrl-C to end.")
         let dist = try b["dist"]

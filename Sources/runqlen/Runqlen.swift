@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Runqlen: ParsableCommand {
+struct Runqlen: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "runqlen",
         abstract: "Summarize scheduler run queue length as a histogram",

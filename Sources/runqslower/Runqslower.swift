@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Runqslower: ParsableCommand {
+struct Runqslower: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "runqslower",
         abstract: "Trace high run queue latency",

@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Sigsnoop: ParsableCommand {
+struct Sigsnoop: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "sigsnoop",
         abstract: "Trace standard and real-time signals.",

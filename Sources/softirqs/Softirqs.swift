@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Softirqs: ParsableCommand {
+struct Softirqs: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "softirqs",
         abstract: "Summarize soft irq event time as histograms.",

@@ -6,7 +6,7 @@ import BCCTools
 import ProbeSpec
 
 @main
-struct StackCount: ParsableCommand {
+struct StackCount: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "stackcount",
         abstract: "Count events and their stack traces",

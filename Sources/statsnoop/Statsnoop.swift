@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Statsnoop: ParsableCommand {
+struct Statsnoop: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "statsnoop",
         abstract: "Trace stat() syscalls",

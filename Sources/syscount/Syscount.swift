@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Syscount: ParsableCommand {
+struct Syscount: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "syscount",
         abstract: "Summarize syscall counts and latencies.",
@@ -20,6 +20,7 @@ struct Syscount: ParsableCommand {
                 syscount -e ENOENT       # calls that failed with ENOENT
                 syscount -p 181 -d 10    # process 181 for 10 seconds
                 syscount --syscall write # the write system call only
+                syscount --exec ls -l    # run ls and count its system calls until it exits
             """)
 
     @Option(name: [.customShort("p"), .long], help: "trace only this pid")
@@ -64,7 +65,12 @@ struct Syscount: ParsableCommand {
     @Flag(name: .customLong("ebpf"), help: .hidden)
     var ebpf = false
 
+    @Option(name: .customLong("exec"), parsing: .remaining,
+            help: "execute command (as the last parameter, supports multiple parameters, for example: --exec ls -l /tmp)")
+    var exec: [String] = []
+
     func validate() throws {
+        if pid != nil && !exec.isEmpty { throw ValidationError("can only use -p or --exec") }
         if [pid != nil, tid != nil, ppid != nil].filter({ $0 }).count > 1 {
             throw ValidationError("-p, -t and -c are mutually exclusive")
         }
@@ -89,7 +95,7 @@ struct Syscount: ParsableCommand {
             return
         }
         var filters = SyscountFilters()
-        filters.pid = pid != nil
+        filters.pid = pid != nil || !exec.isEmpty
         filters.tid = tid != nil
         filters.ppid = ppid != nil
         filters.failedOnly = failures
@@ -100,9 +106,10 @@ struct Syscount: ParsableCommand {
             StandardOutput.printLine(source)
             return
         }
+        let command = exec.isEmpty ? nil : try TracedCommand(exec)
         let b = try BPF(text: source, autoAttach: false)
         defer { b.close() }
-        if let pid { try TableFilters.fill(b, value: "pid_filter", with: UInt64(UInt32(bitPattern: pid))) }
+        if let pid = pid ?? command?.pid { try TableFilters.fill(b, value: "pid_filter", with: UInt64(UInt32(bitPattern: pid))) }
         if let tid { try TableFilters.fill(b, value: "tid_filter", with: UInt64(UInt32(bitPattern: tid))) }
         if let ppid { try TableFilters.fill(b, value: "ppid_filter", with: UInt64(UInt32(bitPattern: ppid))) }
         if let errno, let number = Self.errnoNumber(errno) { try TableFilters.fill(b, value: "errno_filter", with: UInt64(number)) }
@@ -116,6 +123,7 @@ struct Syscount: ParsableCommand {
         let every = interval ?? duration ?? 99_999_999
         let count = duration.map { ($0 + every - 1) / every }
         var loop = SummaryIntervals(interval: Double(every), count: count, stop: StopSignal())
+        command?.release(stopping: loop.stop)
         while true {
             let last = loop.waitForSummary()
             let rows = try SyscountProgram.takeRows(from: b, latency: latency)

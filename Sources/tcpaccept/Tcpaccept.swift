@@ -4,15 +4,15 @@ import BCC
 import BCCTools
 
 @main
-struct Tcpaccept: ParsableCommand {
+struct Tcpaccept: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "tcpaccept",
         abstract: "Trace TCP accepts",
         discussion: """
             bcc's tcpaccept uses a kretprobe on inet_csk_accept; this one uses the
             syscalls:sys_exit_accept and sys_exit_accept4 tracepoints and follows the
-            returned descriptor to its socket. bcc's --cgroupmap and --mntnsmap are not
-            offered. Dropped records are reported as "Possibly lost N samples".
+            returned descriptor to its socket. Dropped records are reported as "Possibly
+            lost N samples".
 
             examples:
                 tcpaccept           # trace all TCP accept()s
@@ -21,6 +21,8 @@ struct Tcpaccept: ParsableCommand {
                 tcpaccept -p 181    # only trace PID 181
                 tcpaccept -4        # trace IPv4 family
                 tcpaccept -6        # trace IPv6 family
+                tcpaccept --cgroupmap mappath  # only trace cgroups in this BPF map
+                tcpaccept --mntnsmap mappath   # only trace mount namespaces in the map
             """)
 
     @Flag(name: [.customShort("T"), .long], help: "include time column on output (HH:MM:SS)")
@@ -35,22 +37,16 @@ struct Tcpaccept: ParsableCommand {
     @Option(name: [.customShort("P"), .long], help: "comma-separated list of local ports to trace")
     var port: String?
 
-    @Flag(name: [.customShort("4"), .customLong("ipv4")], help: "trace IPv4 family only")
-    var ipv4 = false
+    @OptionGroup var families: TCPFamilyOptions
 
-    @Flag(name: [.customShort("6"), .customLong("ipv6")], help: "trace IPv6 family only")
-    var ipv6 = false
+    @OptionGroup var containers: ContainerFilterOptions
 
     @OptionGroup var stream: EventStreamOptions
 
-    func validate() throws {
-        if ipv4 && ipv6 { throw ValidationError("-4 and -6 are mutually exclusive") }
-    }
-
     func run() throws {
         let ports = try TCPText.portOption(port, option: "-P")
-        let source = TcpacceptProgram.source(filterPid: pid != nil, family: TCPFamilyFilter(ipv4: ipv4, ipv6: ipv6),
-                                             ports: ports != nil)
+        let source = TcpacceptProgram.source(filterPid: pid != nil, family: families.family,
+                                             ports: ports != nil, containers: containers.filter)
         if stream.ebpf {
             StandardOutput.printLine(source)
             return

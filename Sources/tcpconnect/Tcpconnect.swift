@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Tcpconnect: ParsableCommand {
+struct Tcpconnect: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "tcpconnect",
         abstract: "Trace TCP connects",
@@ -13,7 +13,7 @@ struct Tcpconnect: ParsableCommand {
             uses the sock:inet_sock_set_state tracepoint: the task is taken where connect()
             moves the socket to SYN_SENT, and the line is printed when the socket leaves
             SYN_SENT (established, refused or timed out), once its local port is known.
-            bcc's -d (DNS), --cgroupmap and --mntnsmap are not offered. Dropped records
+            -d (DNS names) needs a kprobe on udp_recvmsg, as bcc's does. Dropped records
             are reported as "Possibly lost N samples".
 
             examples:
@@ -28,6 +28,8 @@ struct Tcpconnect: ParsableCommand {
                 tcpconnect -u 1000   # only trace UID 1000
                 tcpconnect -c        # count connects per src ip and dest ip/port
                 tcpconnect -L        # include LPORT while printing outputs
+                tcpconnect --cgroupmap mappath  # only trace cgroups in this BPF map
+                tcpconnect --mntnsmap mappath   # only trace mount namespaces in the map
             """)
 
     @Flag(name: [.customShort("t"), .long], help: "include timestamp on output")
@@ -39,11 +41,7 @@ struct Tcpconnect: ParsableCommand {
     @Option(name: [.customShort("P"), .long], help: "comma-separated list of destination ports to trace.")
     var port: String?
 
-    @Flag(name: [.customShort("4"), .customLong("ipv4")], help: "trace IPv4 family only")
-    var ipv4 = false
-
-    @Flag(name: [.customShort("6"), .customLong("ipv6")], help: "trace IPv6 family only")
-    var ipv6 = false
+    @OptionGroup var families: TCPFamilyOptions
 
     @Flag(name: [.customShort("L"), .customLong("lport")], help: "include LPORT on output")
     var localPort = false
@@ -57,17 +55,28 @@ struct Tcpconnect: ParsableCommand {
     @Flag(name: [.customShort("c"), .long], help: "count connects per src ip and dest ip/port")
     var count = false
 
-    @OptionGroup var stream: EventStreamOptions
+    @OptionGroup var containers: ContainerFilterOptions
+
+    @Flag(name: [.customShort("d"), .long], help: "include likely DNS query associated with each connection (needs kprobes)")
+    var dns = false
+
+    // bcc's tcpconnect has no duration: -d is --dns.
+    @Option(name: .customLong("duration"), help: "total duration of trace in seconds")
+    var duration: Int?
+
+    @OptionGroup var recordOptions: EventOutputOptions
 
     func validate() throws {
-        if ipv4 && ipv6 { throw ValidationError("-4 and -6 are mutually exclusive") }
+        if count && dns { throw ValidationError("you may not specify -d/--dns with -c/--count.") }
+        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
     }
 
     func run() throws {
         let ports = try TCPText.portOption(port, option: "-P")
         let source = TcpconnectProgram.source(filterPid: pid != nil, filterUID: uid != nil,
-                                              family: TCPFamilyFilter(ipv4: ipv4, ipv6: ipv6), ports: ports != nil)
-        if stream.ebpf {
+                                              family: families.family, ports: ports != nil,
+                                              containers: containers.filter)
+        if recordOptions.ebpf {
             StandardOutput.printLine(source)
             return
         }
@@ -76,9 +85,10 @@ struct Tcpconnect: ParsableCommand {
         if let pid { try TableFilters.fill(b, value: "pid_filter", with: UInt64(UInt32(bitPattern: pid))) }
         if let uid { try TableFilters.fill(b, value: "uid_filter", with: UInt64(uid)) }
         if let ports { try TCPPortFilter.fill(b, "dports", with: ports) }
+        if dns { try Self.requireDNSProbe() }
         try b.autoAttach()
-        if !stream.json || count { StandardOutput.printLine("Tracing connect ... Hit Ctrl-C to end") }
-        let stop = stream.stop
+        if !recordOptions.json || count { StandardOutput.printLine("Tracing connect ... Hit Ctrl-C to end") }
+        let stop = StopSignal(duration: duration.map(Double.init))
         if count {
             var counts = TcpconnectProgram.Counts()
             try b["events"].openRingBuffer(as: tcpconnect_event_t.self) { counts.add($0) }
@@ -88,7 +98,7 @@ struct Tcpconnect: ParsableCommand {
         }
         var formatter = TcpconnectProgram.Formatter(timestamp: timestamp, printUID: printUID, localPort: localPort)
         let output = OutputBuffer()
-        if stream.json {
+        if recordOptions.json {
             try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
             StandardOutput.printLine(formatter.header)
@@ -96,6 +106,18 @@ struct Tcpconnect: ParsableCommand {
                 output.appendLine(formatter.line(for: event))
             }
         }
-        try b.pollReportingDrops(rings: ["events"], output: output, json: stream.json, until: stop)
+        try b.pollReportingDrops(rings: ["events"], output: output, json: recordOptions.json, until: stop)
+    }
+}
+
+extension Tcpconnect {
+    /// bcc's -d reads DNS answers in a kprobe and kretprobe on udp_recvmsg,
+    /// which no tracepoint stands in for: the kprobe error where there are
+    /// none, and a plain refusal where there are (the answers are not parsed).
+    static func requireDNSProbe() throws {
+        let probe = try BPF(text: "int trace_udp_recvmsg(struct pt_regs *ctx) { return 0; }", autoAttach: false)
+        defer { probe.close() }
+        try probe.attachKprobe(event: "udp_recvmsg", fnName: "trace_udp_recvmsg")
+        throw ValidationError("-d/--dns: DNS answers are not decoded by this tcpconnect")
     }
 }

@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Tcplife: ParsableCommand {
+struct Tcplife: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "tcplife",
         abstract: "Trace the lifespan of TCP sessions and summarize",
@@ -26,43 +26,16 @@ struct Tcplife: ParsableCommand {
                 tcplife -6        # only trace IPv6 family
             """)
 
-    @Flag(name: [.customShort("T"), .long], help: "include time column on output (HH:MM:SS)")
-    var time = false
-
-    @Flag(name: [.customShort("t"), .long], help: "include timestamp on output (seconds)")
-    var timestamp = false
-
-    @Flag(name: [.customShort("w"), .long], help: "wide column output (fits IPv6 addresses)")
-    var wide = false
-
-    @Flag(name: [.customShort("s"), .long], help: "comma separated values output")
-    var csv = false
+    @OptionGroup var session: TCPSessionOptions
 
     @Option(name: [.customShort("p"), .long], help: "trace this PID only")
     var pid: Int32?
 
-    @Option(name: [.customShort("L"), .customLong("localport")], help: "comma-separated list of local ports to trace.")
-    var localPorts: String?
-
-    @Option(name: [.customShort("D"), .customLong("remoteport")], help: "comma-separated list of remote ports to trace.")
-    var remotePorts: String?
-
-    @Flag(name: [.customShort("4"), .customLong("ipv4")], help: "trace IPv4 family only")
-    var ipv4 = false
-
-    @Flag(name: [.customShort("6"), .customLong("ipv6")], help: "trace IPv6 family only")
-    var ipv6 = false
-
     @OptionGroup var stream: EventStreamOptions
 
-    func validate() throws {
-        if ipv4 && ipv6 { throw ValidationError("-4 and -6 are mutually exclusive") }
-    }
-
     func run() throws {
-        let local = try TCPText.portOption(localPorts, option: "-L")
-        let remote = try TCPText.portOption(remotePorts, option: "-D")
-        let source = TcplifeProgram.source(filterPid: pid != nil, family: TCPFamilyFilter(ipv4: ipv4, ipv6: ipv6),
+        let (local, remote) = try session.ports()
+        let source = TcplifeProgram.source(filterPid: pid != nil, family: session.families.family,
                                            localPorts: local != nil, remotePorts: remote != nil)
         if stream.ebpf {
             StandardOutput.printLine(source)
@@ -71,10 +44,9 @@ struct Tcplife: ParsableCommand {
         let b = try BPF(text: source, autoAttach: false)
         defer { b.close() }
         if let pid { try TableFilters.fill(b, value: "pid_filter", with: UInt64(UInt32(bitPattern: pid))) }
-        if let local { try TCPPortFilter.fill(b, "lports", with: local) }
-        if let remote { try TCPPortFilter.fill(b, "dports", with: remote) }
+        try session.fillPortFilters(b)
         try b.autoAttach()
-        var formatter = TcplifeProgram.Formatter(style: TCPLineStyle(time: time, timestamp: timestamp, wide: wide, csv: csv))
+        var formatter = TcplifeProgram.Formatter(style: session.style)
         let output = OutputBuffer()
         if stream.json {
             try b.printRecordsAsJSON(ring: "events", output: output)

@@ -4,7 +4,7 @@ import BCC
 import BCCTools
 
 @main
-struct Tcpretrans: ParsableCommand {
+struct Tcpretrans: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "tcpretrans",
         abstract: "Trace TCP retransmits",
@@ -30,20 +30,12 @@ struct Tcpretrans: ParsableCommand {
     @Flag(name: [.customShort("c"), .long], help: "count occurred retransmits per flow")
     var count = false
 
-    @Flag(name: [.customShort("4"), .customLong("ipv4")], help: "trace IPv4 family only")
-    var ipv4 = false
-
-    @Flag(name: [.customShort("6"), .customLong("ipv6")], help: "trace IPv6 family only")
-    var ipv6 = false
+    @OptionGroup var families: TCPFamilyOptions
 
     @OptionGroup var stream: EventStreamOptions
 
-    func validate() throws {
-        if ipv4 && ipv6 { throw ValidationError("-4 and -6 are mutually exclusive") }
-    }
-
     func run() throws {
-        let source = TcpretransProgram.source(family: TCPFamilyFilter(ipv4: ipv4, ipv6: ipv6), lossProbe: lossprobe)
+        let source = TcpretransProgram.source(family: families.family, lossProbe: lossprobe)
         if stream.ebpf {
             StandardOutput.printLine(source)
             return

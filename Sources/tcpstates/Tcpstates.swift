@@ -2,16 +2,18 @@
 import ArgumentParser
 import BCC
 import BCCTools
+import Glibc
 
 @main
-struct Tcpstates: ParsableCommand {
+struct Tcpstates: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "tcpstates",
         abstract: "Trace TCP session state changes and durations",
         discussion: """
             Uses the sock:inet_sock_set_state tracepoint, as bcc's tcpstates does where it
-            exists (its fallback is a kprobe on tcp_set_state). bcc's -Y (systemd journal)
-            is not offered. Dropped records are reported as "Possibly lost N samples".
+            exists (its fallback is a kprobe on tcp_set_state). -Y logs each change to the
+            systemd journal too, with bcc's fields (OBJECT_TCP_OLD_STATE, ...). Dropped
+            records are reported as "Possibly lost N samples".
 
             examples:
                 tcpstates           # trace all TCP state changes
@@ -19,6 +21,7 @@ struct Tcpstates: ParsableCommand {
                 tcpstates -T        # include time column (HH:MM:SS)
                 tcpstates -w        # wider columns (fit IPv6)
                 tcpstates -stT      # csv output, with times & timestamps
+                tcpstates -Y        # log events to the systemd journal
                 tcpstates -L 80     # only trace local port 80
                 tcpstates -L 80,81  # only trace local ports 80 and 81
                 tcpstates -D 80     # only trace remote port 80
@@ -26,40 +29,20 @@ struct Tcpstates: ParsableCommand {
                 tcpstates -6        # trace IPv6 family only
             """)
 
-    @Flag(name: [.customShort("T"), .long], help: "include time column on output (HH:MM:SS)")
-    var time = false
+    @OptionGroup var session: TCPSessionOptions
 
-    @Flag(name: [.customShort("t"), .long], help: "include timestamp on output (seconds)")
-    var timestamp = false
-
-    @Flag(name: [.customShort("w"), .long], help: "wide column output (fits IPv6 addresses)")
-    var wide = false
-
-    @Flag(name: [.customShort("s"), .long], help: "comma separated values output")
-    var csv = false
-
-    @Option(name: [.customShort("L"), .customLong("localport")], help: "comma-separated list of local ports to trace.")
-    var localPorts: String?
-
-    @Option(name: [.customShort("D"), .customLong("remoteport")], help: "comma-separated list of remote ports to trace.")
-    var remotePorts: String?
-
-    @Flag(name: [.customShort("4"), .customLong("ipv4")], help: "trace IPv4 family only")
-    var ipv4 = false
-
-    @Flag(name: [.customShort("6"), .customLong("ipv6")], help: "trace IPv6 family only")
-    var ipv6 = false
+    @Flag(name: [.customShort("Y"), .long], help: "log session state changes to the systemd journal")
+    var journal = false
 
     @OptionGroup var stream: EventStreamOptions
 
     func validate() throws {
-        if ipv4 && ipv6 { throw ValidationError("-4 and -6 are mutually exclusive") }
+        if journal && stream.json { throw ValidationError("-Y and -j cannot be combined") }
     }
 
     func run() throws {
-        let local = try TCPText.portOption(localPorts, option: "-L")
-        let remote = try TCPText.portOption(remotePorts, option: "-D")
-        let source = TcpstatesProgram.source(family: TCPFamilyFilter(ipv4: ipv4, ipv6: ipv6),
+        let (local, remote) = try session.ports()
+        let source = TcpstatesProgram.source(family: session.families.family,
                                              localPorts: local != nil, remotePorts: remote != nil)
         if stream.ebpf {
             StandardOutput.printLine(source)
@@ -67,10 +50,10 @@ struct Tcpstates: ParsableCommand {
         }
         let b = try BPF(text: source, autoAttach: false)
         defer { b.close() }
-        if let local { try TCPPortFilter.fill(b, "lports", with: local) }
-        if let remote { try TCPPortFilter.fill(b, "dports", with: remote) }
+        try session.fillPortFilters(b)
+        let journal = try self.journal ? SystemdJournal() : nil
         try b.autoAttach()
-        var formatter = TcpstatesProgram.Formatter(style: TCPLineStyle(time: time, timestamp: timestamp, wide: wide, csv: csv))
+        var formatter = TcpstatesProgram.Formatter(style: session.style)
         let output = OutputBuffer()
         if stream.json {
             try b.printRecordsAsJSON(ring: "events", output: output)
@@ -78,6 +61,12 @@ struct Tcpstates: ParsableCommand {
             StandardOutput.printLine(formatter.header)
             try b["events"].openRingBuffer(as: tcpstates_event_t.self) { event in
                 output.appendLine(formatter.line(for: event, clock: ToolClock.hhmmss()))
+                if let journal {
+                    var now = timespec()
+                    clock_gettime(CLOCK_REALTIME, &now)
+                    let micros = UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec / 1000)
+                    journal.send(TcpstatesProgram.journalFields(for: event, now: micros, includeComm: getuid() != 0))
+                }
             }
         }
         try b.pollReportingDrops(rings: ["events"], output: output, json: stream.json, until: stream.stop)

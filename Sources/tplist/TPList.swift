@@ -8,7 +8,7 @@ import ELF
 import Glibc
 
 @main
-struct TPList: ParsableCommand {
+struct TPList: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "tplist",
         abstract: "Display kernel tracepoints or USDT probes and their formats.",

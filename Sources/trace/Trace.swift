@@ -8,7 +8,7 @@ import Glibc
 import ProbeSpec
 
 @main
-struct Trace: ParsableCommand {
+struct Trace: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
         abstract: "Attach to functions and print trace messages",
@@ -33,6 +33,10 @@ struct Trace: ParsableCommand {
                 trace 't:block:block_rq_complete "sectors=%d", args->nr_sector'
                 trace -p 1234 'c:malloc "size = %d", arg1' -U
                 trace -M 5 'r:c:malloc "%llx", retval' 'p:c:free "%llx", arg1'
+                trace 'r:c:getenv (STRCMP("HOME", arg1)) "%s", arg1'   # only getenv("HOME")
+                trace -c /sys/fs/cgroup/unified/workload 't:syscalls:sys_enter_nanosleep'
+                trace -A -M 100 't:sched:sched_process_exec'   # 100 events, identical ones counted
+                trace -I 'linux/fs.h' 't:syscalls:sys_enter_openat "%s", args->filename'
             """)
 
     @Option(name: [.customShort("b"), .customLong("buffer-pages")], help: "number of pages to use for each probe's ring buffer")
@@ -89,6 +93,26 @@ struct Trace: ParsableCommand {
     @Option(name: [.customShort("d"), .long], help: "total duration of trace, seconds")
     var duration: Int?
 
+    @Option(name: [.customShort("c"), .customLong("cgroup-path")], help: "cgroup path")
+    var cgroupPath: String?
+
+    @Flag(name: [.customShort("B"), .customLong("bin_cmp")], help: "allow to use STRCMP with binary values")
+    var binaryCompare = false
+
+    @Option(name: [.customShort("I"), .long],
+            help: "additional header files to include in the BPF program as either full path, or relative to current working directory, or relative to default kernel header search path")
+    var include: [String] = []
+
+    @Flag(name: [.customShort("A"), .long], help: "aggregate amount of each trace")
+    var aggregate = false
+
+    @Option(name: [.customShort("s"), .customLong("sym_file_list")],
+            help: "comma separated list of symbol files to use for symbol resolution")
+    var symbolFiles: String?
+
+    @Flag(name: .customLong("ebpf"), help: .hidden)
+    var ebpf = false
+
     @Argument(help: "probe specifier (see examples)")
     var probes: [String]
 
@@ -98,6 +122,7 @@ struct Trace: ParsableCommand {
         if stringSize <= 0 || stringSize > 4096 { throw ValidationError("-Z must be between 1 and 4096, got \(stringSize)") }
         if let maxEvents, maxEvents <= 0 { throw ValidationError("-M must be positive, got \(maxEvents)") }
         if bufferPages <= 0 || bufferPages & (bufferPages - 1) != 0 { throw ValidationError("-b must be a power of two, got \(bufferPages)") }
+        if aggregate && maxEvents == nil { throw ValidationError("-M/--max-events must be specified with -A/--aggregate") }
     }
 
     func run() throws {
@@ -115,14 +140,35 @@ struct Trace: ParsableCommand {
         }
         let options = TraceSource.Options(
             filter: TaskFilter(pid: pid, tid: tid), uid: uid, excludedProcess: includeSelf ? nil : getpid(),
-            stringSize: stringSize, kernelStack: kernelStack, userStack: userStack, ringPages: bufferPages)
+            stringSize: stringSize, kernelStack: kernelStack, userStack: userStack, ringPages: bufferPages,
+            binaryCompare: binaryCompare, cgroupArray: cgroupPath.map { _ in "__cgroup" },
+            includes: HeaderIncludes.text(include, workingDirectory: ProcessPaths.currentDirectory()),
+            buildIDStacks: symbolFiles != nil)
         let program = TraceSource.make(parsed, options: options)
-        if verbose { StandardOutput.printLine(program.source) }
+        if verbose || ebpf { StandardOutput.printLine(program.source) }
+        if ebpf { return }
+        // Opened before loading: a wrong path is the user's error, named as such.
+        let cgroup = try cgroupPath.map { path in
+            let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard fd >= 0 else { throw ValidationError("-c: cannot open cgroup '\(path)': \(String(cString: strerror(errno)))") }
+            return fd
+        }
+        defer { if let cgroup { close(cgroup) } }
         let b = try OneLinerProbes.load(program.source, probes: program.probes.map(\.generated), pid: pid)
         defer { b.close() }
+        // Until the entry is set, check_current_task fails and every event is left out.
+        if let cgroup {
+            try b["__cgroup"].set(withUnsafeBytes(of: UInt32(0)) { Array($0) }, withUnsafeBytes(of: UInt32(cgroup)) { Array($0) })
+        }
 
+        // -s: stacks come as build ids and offsets, named from these files.
+        let symbols = try symbolFiles.map { list throws(BCCError) in
+            try BuildIDSymbols(paths: list.split(separator: ",").map(String.init))
+        }
+        if symbols != nil { StandardOutput.printLine("Note: Kernel bpf will report stack map with ip/build_id") }
         let output = OutputBuffer()
-        let printer = TracePrinter(command: self, startNanoseconds: BPF.monotonicTime(), startUnixTime: ToolClock.unixTime(), output: output)
+        let printer = TracePrinter(command: self, startNanoseconds: BPF.monotonicTime(), startUnixTime: ToolClock.unixTime(),
+                                   output: output, symbols: symbols)
         for probe in program.probes {
             let table = try b[probe.eventsTable]
             let stacks = try probe.stacksTable.map { try b[$0] }
@@ -140,6 +186,8 @@ struct Trace: ParsableCommand {
 
         try b.pollReportingDrops(rings: program.probes.map(\.eventsTable), output: output,
                                  until: StopSignal(duration: duration.map(Double.init)), done: { printer.isDone })
+        printer.printAggregate()
+        output.flush()
     }
 }
 
@@ -151,10 +199,17 @@ final class TracePrinter {
     let startUnixTime: Double
     /// Where lines gather until the poll pass ends.
     let output: OutputBuffer
+    /// -s's files, for build-id stacks.
+    let symbols: BuildIDSymbols?
     private(set) var printed = 0
+    /// -A: each distinct event text and how often it came, in first-seen order.
+    private var aggregated: [String: Int] = [:]
+    private var aggregatedOrder: [String] = []
+    private var aggregatePrinted = false
 
-    init(command: Trace, startNanoseconds: UInt64, startUnixTime: Double, output: OutputBuffer) {
+    init(command: Trace, startNanoseconds: UInt64, startUnixTime: Double, output: OutputBuffer, symbols: BuildIDSymbols?) {
         self.command = command
+        self.symbols = symbols
         self.startNanoseconds = startNanoseconds
         self.startUnixTime = startUnixTime
         self.output = output
@@ -200,11 +255,31 @@ final class TracePrinter {
             if command.userStack { line += stackText(stacks, id: event["user_stack_id"]?.int ?? -1, pid: tgid) }
             line += "\n"
         }
-        output.append(line)
+        if command.aggregate {
+            if aggregated[line] == nil { aggregatedOrder.append(line) }
+            aggregated[line, default: 0] += 1
+        } else {
+            output.append(line)
+        }
         printed += 1
+        if isDone { printAggregate() }
+    }
+
+    /// -A's report, once: each event text by count, most first, as bcc's "TEXT-->COUNT N".
+    func printAggregate() {
+        guard command.aggregate, !aggregatePrinted else { return }
+        aggregatePrinted = true
+        let order = Dictionary(uniqueKeysWithValues: aggregatedOrder.enumerated().map { ($1, $0) })
+        for text in aggregatedOrder.sorted(by: { (aggregated[$0]!, order[$1]!) > (aggregated[$1]!, order[$0]!) }) {
+            output.append("\(text)-->COUNT \(aggregated[text]!)\n\n")
+        }
     }
 
     private func stackText(_ stacks: Table, id: Int64, pid: Int32) -> String {
+        if let symbols {
+            guard id >= 0, let frames = try? stacks.walkBuildIDs(id) else { return "        \(id)\n" }
+            return frames.map { "        " + symbols.sym($0, pid: pid, showModule: true, showOffset: true) + "\n" }.joined()
+        }
         guard id >= 0, let addresses = try? stacks.walk(id) else { return "        \(id)\n" }
         return addresses.map { address in
             "        " + (command.address ? CText.right(String(address, radix: 16), 16) + " " : "")

@@ -5,7 +5,7 @@ import BCC
 import BCCTools
 
 @main
-struct UCalls: ParsableCommand {
+struct UCalls: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "ucalls",
         abstract: "Summarize method calls in high-level languages.",
@@ -18,9 +18,11 @@ struct UCalls: ParsableCommand {
                 ucalls -l python 185       # count calls in process 185 until Ctrl-C
                 ucalls -l python -L 185    # with the time spent in each
                 ucalls -T 10 -m -L 185 5   # top 10 by time, in milliseconds, every 5 seconds
+                ucalls -l python -S 185    # trace Python calls and syscalls
+                ucalls -S 185              # trace only syscall counts
             """)
 
-    @Option(name: [.customShort("l"), .long], help: "language to trace (python)")
+    @Option(name: [.customShort("l"), .long], help: "language to trace (python; if none, trace syscalls only)")
     var language: String?
 
     @Option(name: [.customShort("T"), .long], help: "number of most frequent/slow calls to print")
@@ -29,8 +31,14 @@ struct UCalls: ParsableCommand {
     @Flag(name: [.customShort("L"), .long], help: "record method latency from enter to exit (except recursive calls)")
     var latency = false
 
+    @Flag(name: [.customShort("S"), .long], help: "record syscall latency (adds overhead)")
+    var syscalls = false
+
     @Flag(name: [.customShort("m"), .long], help: "report times in milliseconds (default is microseconds)")
     var milliseconds = false
+
+    @Flag(name: .customLong("ebpf"), help: .hidden)
+    var ebpf = false
 
     @Flag(name: [.customShort("v"), .long], help: "verbose mode: print the BPF program (for debugging purposes)")
     var verbose = false
@@ -45,7 +53,7 @@ struct UCalls: ParsableCommand {
     var interval: Double?
 
     func validate() throws {
-        if let language, !UCallsProgram.languages.contains(where: { $0.name == language }) {
+        if let language, language != "none", !UCallsProgram.languages.contains(where: { $0.name == language }) {
             throw ValidationError("unsupported language '\(language)' (known: \(UCallsProgram.languages.map(\.name).joined(separator: ", ")))")
         }
         if let top, top <= 0 { throw ValidationError("-T must be positive, got \(top)") }
@@ -63,26 +71,43 @@ struct UCalls: ParsableCommand {
     }
 
     func trace() throws(BCCError) {
-        let chosen = language.flatMap { name in UCallsProgram.languages.first { $0.name == name } } ?? detectLanguage()
-        guard let chosen else {
-            throw .invalidUse(object: "process \(pid)", detail: "cannot tell its language; name it with -l (\(UCallsProgram.languages.map(\.name).joined(separator: ", ")))")
+        let chosen = language == "none" ? nil
+            : language.flatMap { name in UCallsProgram.languages.first { $0.name == name } } ?? detectLanguage()
+        guard chosen != nil || syscalls else {
+            throw .invalidUse(object: "process \(pid)", detail: "cannot tell its language; name it with -l (\(UCallsProgram.languages.map(\.name).joined(separator: ", "))), or use -S to trace syscalls")
         }
-        let usdt = try USDT(pid: pid)
-        try usdt.enableProbe(probe: chosen.entryProbe, fnName: "trace_entry")
-        if latency { try usdt.enableProbe(probe: chosen.returnProbe, fnName: "trace_return") }
-        let source = UCallsProgram.source(language: chosen, latency: latency)
-        if verbose { StandardOutput.printLine(source) }
-        let b = try BPF(text: source, usdtContexts: [usdt])
+        let usdt = try chosen.map { chosen throws(BCCError) in
+            let usdt = try USDT(pid: pid)
+            try usdt.enableProbe(probe: chosen.entryProbe, fnName: "trace_entry")
+            if latency { try usdt.enableProbe(probe: chosen.returnProbe, fnName: "trace_return") }
+            return usdt
+        }
+        let source = UCallsProgram.source(language: chosen, latency: latency, syscalls: syscalls)
+        if verbose || ebpf { StandardOutput.printLine(source) }
+        if ebpf { return }
+        let b = if let usdt { try BPF(text: source, usdtContexts: [usdt]) } else { try BPF(text: source) }
         defer { b.close() }
+        // pid_filter is 0 until set: no process passes before then.
+        if syscalls { try TableFilters.fill(b, value: "pid_filter", with: UInt64(UInt32(bitPattern: pid))) }
+        if syscalls { StandardOutput.printLine("Attached kernel tracepoints for syscall tracing.") }
         let stop = StopSignal(duration: duration)
-        StandardOutput.printLine("Tracing calls in process \(pid) (language: \(chosen.name))... Ctrl-C to quit.")
-        let counts = try b["counts"]
+        StandardOutput.printLine("Tracing calls in process \(pid) (language: \(chosen?.name ?? "none"))... Ctrl-C to quit.")
+        let counts = chosen == nil ? nil : try b["counts"]
+        let syscallTable = syscalls ? try b["syscalls"] : nil
         while true {
             stop.wait(until: interval.map { .now + .seconds($0) })
-            let rows = try counts.items().map { item in
+            var rows = try (counts?.items() ?? []).map { item in
                 UCallsProgram.Row(method: Self.name(item.key), calls: Self.word(item.value, 0), totalNanoseconds: Self.word(item.value, 8))
             }
-            if interval != nil { try counts.clear() }
+            rows += try (syscallTable?.items() ?? []).map { item in
+                let number = Int(Self.word(item.key, 0))
+                return UCallsProgram.Row(method: SyscallNames.name(of: number) ?? "[unknown: \(number)]",
+                                         calls: Self.word(item.value, 0), totalNanoseconds: Self.word(item.value, 8))
+            }
+            if interval != nil {
+                try counts?.clear()
+                try syscallTable?.clear()
+            }
             StandardOutput.printLine("")
             for line in UCallsProgram.summary(rows, latency: latency, milliseconds: milliseconds, top: top) {
                 StandardOutput.printLine(line)

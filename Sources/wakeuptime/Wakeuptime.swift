@@ -5,7 +5,7 @@ import BCCTools
 import Glibc
 
 @main
-struct Wakeuptime: ParsableCommand {
+struct Wakeuptime: BCCCommand {
     static let configuration = CommandConfiguration(
         commandName: "wakeuptime",
         abstract: "Summarize sleep to wakeup time by waker kernel stack",

@@ -109,3 +109,49 @@ private func processes(mentioning text: String) -> [Int32] {
     let after = temporaryFiles()
     #expect(after.isEmpty, "left by the killed run: \(left); after the next run: \(after)")
 }
+
+/// Ctrl-C at a terminal during a cold compile (SIGINT to the foreground
+/// process group: the tool and its clang) stops the run: clang dies, no
+/// compile starts after it, and the run ends saying it was interrupted.
+@Test func ctrlCDuringACompileStopsTheRunAndItsClang() throws {
+    let executable = TestSupport.builtProduct("swift-bcc")
+    try #require(FileManager.default.isExecutableFile(atPath: executable), "swift-bcc is built by `swift test`")
+    let directory = try TestSupport.temporaryDirectory("bcc-run-interrupted")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let program = directory.appendingPathComponent("prog.c")
+    try "TRACEPOINT_PROBE(syscalls, sys_enter_getppid) { return 0; }\n".write(to: program, atomically: true, encoding: .utf8)
+    // A clang that notes its pid and then waits two minutes.
+    let started = directory.appendingPathComponent("clang-pids")
+    let clang = directory.appendingPathComponent("clang")
+    try "#!/bin/sh\necho $$ >> '\(started.path)'\nexec sleep 120\n".write(to: clang, atomically: true, encoding: .utf8)
+    chmod(clang.path, 0o755)
+    func clangPids() -> [Int32] {
+        ((try? String(contentsOf: started, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { Int32($0) }
+    }
+    // In a session of its own, as a terminal's foreground job is.
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+    process.arguments = ["--wait", executable, "run", program.path, "--duration", "1"]
+    process.environment = ProcessInfo.processInfo.environment.merging(
+        ["XDG_CACHE_HOME": directory.appendingPathComponent("cache").path, "BCC_CLANG": clang.path]) { $1 }
+    let errors = Pipe()
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = errors
+    try process.run()
+    let deadline = Date().addingTimeInterval(60)
+    while clangPids().isEmpty, process.isRunning, Date() < deadline { usleep(10_000) }
+    let first = try #require(clangPids().first, "clang never started")
+    // The group the terminal would signal: clang's (the run's session).
+    let stat = try String(contentsOfFile: "/proc/\(first)/stat", encoding: .utf8)
+    let fields = stat[stat.lastIndex(of: ")")!...].split(separator: " ")
+    let group = try #require(Int32(fields[3]))
+    #expect(group != getpgrp())
+    let interruptedAt = Date()
+    kill(-group, SIGINT)
+    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(Date().timeIntervalSince(interruptedAt) < 30, "the run went on after Ctrl-C")
+    #expect(process.terminationStatus != 0)
+    #expect(message.contains("Interrupt"), "\(message)")
+    for pid in clangPids() { #expect(kill(pid, 0) != 0, "clang \(pid) outlived Ctrl-C") }
+}

@@ -45,6 +45,20 @@ struct PinnedIDMap {
         try cgroupID("/proc/\(pid)/ns/mnt")
     }
 
+    /// A new cgroup v2 cgroup (nil without a v2 hierarchy) and a map of its id;
+    /// `remove()` the map, then `rmdir` the cgroup once its tasks have exited.
+    static func cgroup(label: String) throws -> (cgroup: String, map: PinnedIDMap)? {
+        guard let root = cgroup2Root else { return nil }
+        let cgroup = "\(root)/swiftbcc-\(label)-\(getpid())"
+        try FileManager.default.createDirectory(atPath: cgroup, withIntermediateDirectories: false)
+        do {
+            return (cgroup, try PinnedIDMap(label: "cgroupmap", ids: [try cgroupID(cgroup)], valueSize: 8))
+        } catch {
+            rmdir(cgroup)
+            throw error
+        }
+    }
+
     /// The cgroup v2 hierarchy's mount point (v2 alone, or hybrid's unified), or nil without one.
     static var cgroup2Root: String? {
         ["/sys/fs/cgroup/unified", "/sys/fs/cgroup"].first { FileManager.default.fileExists(atPath: $0 + "/cgroup.procs") }

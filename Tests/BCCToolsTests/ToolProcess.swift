@@ -74,13 +74,16 @@ final class ToolProcess: @unchecked Sendable {
             .deletingLastPathComponent()
     }
 
-    /// Starts tool `name` with `arguments`.
-    init(_ name: String, _ arguments: [String]) throws {
+    /// Starts tool `name` with `arguments` (in `workingDirectory`, or this process's).
+    init(_ name: String, _ arguments: [String], workingDirectory: String? = nil) throws {
         directory = try TestSupport.temporaryDirectory("tool-\(name)")
         outputPath = directory.appendingPathComponent("stdout").path
         errorPath = directory.appendingPathComponent("stderr").path
-        child = try ChildProcess(Self.buildDirectory.appendingPathComponent(name).path, arguments,
-                                 stdout: outputPath, stderr: errorPath)
+        let tool = Self.buildDirectory.appendingPathComponent(name).path
+        // In another directory: a shell changes to it and execs the tool (same pid).
+        let (path, argv) = workingDirectory.map { ("/bin/sh", ["-c", "cd \"$0\" && exec \"$@\"", $0, tool] + arguments) }
+            ?? (tool, arguments)
+        child = try ChildProcess(path, argv, stdout: outputPath, stderr: errorPath)
     }
 
     deinit {

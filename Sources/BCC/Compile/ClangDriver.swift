@@ -1,10 +1,18 @@
 import CBPF
 import Glibc
+import Synchronization
 
 /// Runs the Swift toolchain's clang with the BPF target.
 struct ClangDriver: Sendable {
     /// The clang executable.
     var path: String
+
+    /// Set once a clang of this process dies of SIGINT: Ctrl-C at a terminal
+    /// reached the foreground process group, so the user is stopping the
+    /// tool. Later compiles of this process fail at once rather than start
+    /// clang again (a tool catches SIGINT to end its own loop, so the signal
+    /// alone does not stop a compile that is still to come).
+    private static let interrupted = Atomic<Bool>(false)
 
     /// The clang to use: $BCC_CLANG, else the clang beside the running Swift
     /// toolchain, else /opt/swift/usr/bin/clang, else `clang` on PATH.
@@ -69,6 +77,9 @@ struct ClangDriver: Sendable {
     /// which keeps monitoring descriptors (epoll, timers, sockets) open for
     /// the process's life.
     func run(_ arguments: [String], standardOutput: String = "/dev/null") throws(BCCError) -> Output {
+        if Self.interrupted.load(ordering: .relaxed) {
+            throw .compilerFailed(command: path, detail: "stopped by signal \(SIGINT) (Interrupt): Ctrl-C stopped an earlier compile of this process")
+        }
         let argv = [path] + arguments
         var pipeEnds: [Int32] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else {
@@ -104,6 +115,7 @@ struct ClangDriver: Sendable {
         var diagnostics: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         var cancelled = false
+        var readError: Int32 = 0
         while true {
             // Wake every 50 ms to notice the caller's cancellation.
             var ready = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
@@ -119,16 +131,33 @@ struct ClangDriver: Sendable {
             let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
             if count > 0 { diagnostics.append(contentsOf: buffer[0..<count]); continue }
             if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            if count < 0 { readError = errno }
             break
         }
+        // clang closed its end of the pipe (or the pipe failed): reap it,
+        // still noticing cancellation should it linger after closing.
         var status: Int32 = 0
-        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        while true {
+            let reaped = waitpid(child, &status, cancelled ? 0 : WNOHANG)
+            if reaped == child || (reaped < 0 && errno != EINTR) { break }
+            guard reaped == 0 else { continue }
+            if Task.isCancelled {
+                cancelled = true
+                kill(child, SIGKILL)
+            } else {
+                usleep(10_000)
+            }
+        }
         if cancelled {
             throw .compilerFailed(command: path, detail: "cancelled: the calling task was cancelled, and clang was stopped")
+        }
+        if readError != 0 {
+            throw .compilerFailed(command: path, detail: "cannot read its diagnostics: \(String(cString: strerror(readError)))")
         }
         // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift cannot import.
         let signal = status & 0x7f
         guard signal == 0 else {
+            if signal == SIGINT { Self.interrupted.store(true, ordering: .relaxed) }
             // Ctrl-C at the terminal reaches clang too: say that, not "failed" with no diagnostics.
             throw .compilerFailed(command: path, detail: "stopped by signal \(signal) (\(String(cString: strsignal(signal))))")
         }

@@ -21,7 +21,10 @@ public struct StackBuildIDFrame: Hashable, Sendable {
     public var offset: UInt64
 
     /// The build id in lowercase hex, as `readelf -n` and `file` print it.
-    public var buildIDHex: String { buildID.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }
+    public var buildIDHex: String { Self.hex(buildID) }
+
+    /// `bytes` in lowercase hex.
+    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }
 
     /// The size of struct bpf_stack_build_id.
     static let size = 32

@@ -49,35 +49,88 @@ extension Table {
     ) throws(BCCError) {
         // Format into a string first so one write carries the whole histogram.
         var text = ""
+        switch try histogramContents(kind, bucketFn: bucketFn, bucketSortFn: bucketSortFn) {
+        case .single(let slots):
+            try Histogram.write(kind, slots: slots, valType: valType, stripLeadingZero: stripLeadingZero, to: &text)
+        case .sectioned(let sections):
+            try Histogram.write(kind, sections: sections, valType: valType, sectionHeader: sectionHeader,
+                                sectionPrintFn: sectionPrintFn, stripLeadingZero: stripLeadingZero, to: &text)
+        }
+        target.write(text)
+    }
+
+    /// Prints the log2 histogram as bcc's `print_json_hist` does: one line a
+    /// histogram (one a section, its label under `sectionHeader`), with the
+    /// time, `valType` and each slot's interval and count, in JSON.
+    public func printJSONHist(
+        valType: String = "value", sectionHeader: String = "Bucket ptr",
+        sectionPrintFn: ((HistogramBucket) -> String)? = nil, bucketFn: ((HistogramBucket) -> HistogramBucket)? = nil,
+        bucketSortFn: (([HistogramBucket]) -> [HistogramBucket])? = nil
+    ) throws(BCCError) {
+        var output = StandardOutput()
+        try writeJSONHistogram(valType: valType, sectionHeader: sectionHeader, sectionPrintFn: sectionPrintFn,
+                               bucketFn: bucketFn, bucketSortFn: bucketSortFn, to: &output)
+    }
+
+    /// Writes the JSON histogram lines to `target` instead of standard output.
+    public func writeJSONHistogram<Target: TextOutputStream>(
+        valType: String = "value", sectionHeader: String = "Bucket ptr",
+        sectionPrintFn: ((HistogramBucket) -> String)? = nil, bucketFn: ((HistogramBucket) -> HistogramBucket)? = nil,
+        bucketSortFn: (([HistogramBucket]) -> [HistogramBucket])? = nil, to target: inout Target
+    ) throws(BCCError) {
+        let time = Histogram.localTime()
+        var text = ""
+        switch try histogramContents(.log2, bucketFn: bucketFn, bucketSortFn: bucketSortFn) {
+        case .single(let slots):
+            text += Histogram.json(slots, valType: valType, time: time) + "\n"
+        case .sectioned(let sections):
+            for section in sections {
+                let label = sectionPrintFn?(section.key) ?? String(describing: section.key)
+                text += Histogram.json(section.slots, valType: valType, time: time, section: (sectionHeader, label)) + "\n"
+            }
+        }
+        target.write(text)
+    }
+
+    /// What a histogram table holds: one set of slot counts, or one a section.
+    enum HistogramContents {
+        case single([Int: UInt64])
+        case sectioned([Histogram.Section<HistogramBucket>])
+    }
+
+    /// Reads the table's slots of `kind`, grouped into sections when its key has one.
+    func histogramContents(
+        _ kind: Histogram.Kind, bucketFn: ((HistogramBucket) -> HistogramBucket)?,
+        bucketSortFn: (([HistogramBucket]) -> [HistogramBucket])?
+    ) throws(BCCError) -> HistogramContents {
         do {
             switch try histogramKeyLayout() {
             case .slot(let slot):
                 var slots: [Int: UInt64] = [:]
                 for (key, value) in try histogramItems() {
                     guard let index = Self.slot(slot, in: key) else { continue }
-                    guard let position = Int(exactly: index), position >= 0, position < kind.slotCount else {
-                        throw BCCError.histogramSlotOutOfRange(table: name, kind: kind, slot: Int(clamping: index), limit: kind.slotCount - 1)
-                    }
-                    slots[position] = value
+                    slots[try position(index, kind: kind)] = value
                 }
-                try Histogram.write(kind, slots: slots, valType: valType, stripLeadingZero: stripLeadingZero, to: &text)
+                return .single(slots)
             case .sectioned(let bucket, let slot):
                 var entries: [(section: HistogramBucket, slot: Int, count: UInt64)] = []
                 for (key, value) in try histogramItems() {
                     guard let section = HistogramBucket(bucket, in: key), let index = Self.slot(slot, in: key) else { continue }
-                    guard let position = Int(exactly: index), position >= 0, position < kind.slotCount else {
-                        throw BCCError.histogramSlotOutOfRange(table: name, kind: kind, slot: Int(clamping: index), limit: kind.slotCount - 1)
-                    }
-                    entries.append((section, position, value))
+                    entries.append((section, try position(index, kind: kind), value))
                 }
-                let sections = Histogram.sections(entries, bucketFn: bucketFn ?? { $0 }, bucketSortFn: bucketSortFn)
-                try Histogram.write(kind, sections: sections, valType: valType, sectionHeader: sectionHeader,
-                                    sectionPrintFn: sectionPrintFn, stripLeadingZero: stripLeadingZero, to: &text)
+                return .sectioned(Histogram.sections(entries, bucketFn: bucketFn ?? { $0 }, bucketSortFn: bucketSortFn))
             }
         } catch {
             throw .kernel("read histogram", "table '\(name)'", error)
         }
-        target.write(text)
+    }
+
+    /// `index` as a slot of `kind`.
+    private func position(_ index: Int64, kind: Histogram.Kind) throws(BCCError) -> Int {
+        guard let position = Int(exactly: index), position >= 0, position < kind.slotCount else {
+            throw BCCError.histogramSlotOutOfRange(table: name, kind: kind, slot: Int(clamping: index), limit: kind.slotCount - 1)
+        }
+        return position
     }
 
     // MARK: - Reading the slots

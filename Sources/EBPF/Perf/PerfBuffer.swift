@@ -74,7 +74,7 @@ public final class PerfBuffer {
         self.pageCount = pageCount
         self.onSample = onSample
         self.onLost = onLost
-        scratch = .allocate(byteCount: PerfEventRing.maximumRecordSize, alignment: 8)
+        scratch = .allocate(byteCount: PerfRecordParser.maximumRecordSize, alignment: 8)
     }
 
     deinit {

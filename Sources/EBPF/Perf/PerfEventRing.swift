@@ -18,15 +18,8 @@ final class PerfEventRing {
     let fd: OwnedFD
     private let mapping: SharedMemoryMapping
     private let control: UnsafeMutableRawPointer
-    private let data: UnsafeRawPointer
-    private let dataSize: UInt64
+    private let records: PerfRecordParser
     private let object: String
-
-    private static let recordLost: UInt32 = 2
-    private static let recordSample: UInt32 = 9
-    private static let headerSize: UInt64 = 8
-    /// The largest record perf writes: its size field is 16 bits.
-    static let maximumRecordSize = 1 << 16
 
     /// Opens the event on `cpu` and maps `pageCount` data pages (a power of
     /// two); the kernel wakes readers after every `wakeupEvents` samples.
@@ -43,8 +36,8 @@ final class PerfEventRing {
             fd: fd.rawValue, length: (1 + pageCount) * pageSize, offset: 0, writable: true,
             object: "\(object) CPU \(cpu) perf ring")
         control = mapping.address!
-        data = UnsafeRawPointer(control + pageSize)
-        dataSize = UInt64(pageCount * pageSize)
+        records = PerfRecordParser(data: UnsafeRawPointer(control + pageSize), dataSize: UInt64(pageCount * pageSize),
+                                   name: "\(object) CPU \(cpu)")
         self.cpu = cpu
         self.object = object
     }
@@ -62,7 +55,7 @@ final class PerfEventRing {
 
     /// Hands every record to `onSample` (raw data) or `onLost` (count of
     /// records the kernel dropped) and returns how many samples it handled.
-    /// `scratch` must hold ``maximumRecordSize`` bytes. If `onSample` throws,
+    /// `scratch` must hold ``PerfRecordParser/maximumRecordSize`` bytes. If `onSample` throws,
     /// its record counts as consumed and the error is rethrown.
     func consume(scratch: UnsafeMutableRawPointer,
                  onSample: (Int, UnsafeRawBufferPointer) throws -> Void,
@@ -71,58 +64,14 @@ final class PerfEventRing {
         let headPointer = control + 1024, tailPointer = control + 1032
         let head = cbpf_load_acquire_u64(headPointer)
         var tail = cbpf_load_relaxed_u64(tailPointer)
-        var count = 0
         defer { cbpf_store_release_u64(tailPointer, tail) }
-        while tail != head {
-            let available = head &- tail
-            let offset = tail % dataSize
-            // Records are 8-byte aligned and the data size is a multiple of 8,
-            // so a header never wraps. More than the ring holds would make a
-            // wrapped record's copy read past the mapping.
-            guard available >= Self.headerSize, available <= dataSize, offset % 8 == 0 else {
-                throw corrupt(tail, "positions are inconsistent: head \(head), tail \(tail)")
-            }
-            let header = data + Int(offset)
-            let type = header.loadUnaligned(as: UInt32.self)
-            let size = UInt64(header.loadUnaligned(fromByteOffset: 6, as: UInt16.self))
-            guard size >= Self.headerSize, size <= available else {
-                throw corrupt(tail, "record of type \(type) claims \(size) bytes, \(available) are written")
-            }
-            let record: UnsafeRawPointer
-            if offset + size <= dataSize {
-                record = header
-            } else {
-                let first = Int(dataSize - offset)
-                scratch.copyMemory(from: header, byteCount: first)
-                (scratch + first).copyMemory(from: data, byteCount: Int(size) - first)
-                record = UnsafeRawPointer(scratch)
-            }
-            tail &+= size
-            switch type {
-            case Self.recordSample where size >= 12:
-                let rawSize = Int(record.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
-                guard 12 + UInt64(rawSize) <= size else {
-                    throw corrupt(tail &- size, "sample claims \(rawSize) raw bytes in a \(size)-byte record")
-                }
-                count += 1
-                try onSample(cpu, UnsafeRawBufferPointer(start: record + 12, count: rawSize))
-            case Self.recordLost where size >= 24:
-                onLost(cpu, record.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
-            default:
-                // Other record types (throttling, for one) carry nothing for us.
-                break
-            }
-        }
-        return count
+        return try records.consume(head: head, tail: &tail, scratch: scratch,
+                                   onSample: { try onSample(cpu, $0) }, onLost: { onLost(cpu, $0) })
     }
 
     /// Unmaps the ring and closes the event.
     func close() {
         mapping.unmap()
         fd.close()
-    }
-
-    private func corrupt(_ position: UInt64, _ detail: String) -> BPFError {
-        .malformed(what: "\(object) CPU \(cpu) perf record at position \(position)", detail: detail)
     }
 }

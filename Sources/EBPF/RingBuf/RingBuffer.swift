@@ -131,11 +131,23 @@ public final class RingBuffer {
     /// committed bytes throws ``BPFError/malformed(what:detail:)``.
     @discardableResult
     public func consume(max limit: Int = .max, _ handler: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
-        try consume(max: limit, publishing: .always, handler)
+        try withoutActuallyEscaping(handler) { handler in
+            var closure = RingBufferClosureHandler(handler)
+            return try consume(max: limit, publishing: .always, &closure)
+        }
+    }
+
+    /// ``consume(max:_:)`` with a handler whose type the compiler sees: the
+    /// record loop is specialized in the caller's module with `handler`'s
+    /// `handle(_:)` inlined (see ``RingBufferRecordHandler``).
+    @inlinable @discardableResult
+    public func consume<Handler: RingBufferRecordHandler>(max limit: Int = .max, into handler: inout Handler) throws -> Int {
+        try consume(max: limit, publishing: .always, &handler)
     }
 
     /// When a pass that reached the end of the committed records publishes
     /// the consumer position.
+    @usableFromInline
     enum PassEnd {
         /// Always, behind a full fence, then re-checks the producer: the
         /// next commit is guaranteed to wake the ring's waiters.
@@ -150,74 +162,126 @@ public final class RingBuffer {
         case whenIdle
     }
 
-    func consume(max limit: Int, publishing passEnd: PassEnd, _ handler: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+    /// The record loop, inlinable so that it is specialized for each
+    /// handler type. The positions are checked once per span (one producer
+    /// position, at most `publishInterval` bytes); a record then costs one
+    /// compare, of where it ends against where the span ends, which also
+    /// turns away busy and discarded records and the span's end
+    /// (``RingBufferRecordParser/sample(at:before:)``).
+    ///
+    /// What only the span's ends need lives in `pass`, handled out of line.
+    /// The loop's own state is a local ``Cursor`` (and a copy of the
+    /// handler) whose address never escapes, so it can stay in registers;
+    /// the out-of-line calls get it through `pass` and the loop reads it
+    /// back, so none of it lives across them (callgrind: the compiler
+    /// otherwise spills and reloads it on every record).
+    @inlinable
+    func consume<Handler: RingBufferRecordHandler>(max limit: Int, publishing passEnd: PassEnd,
+                                                   _ handler: inout Handler) throws -> Int {
+        var pass = try startPass(limit: limit, lazy: passEnd == .whenIdle)
+        var cursor = pass.cursor
+        var local = handler
+        defer {
+            handler = local
+            pass.cursor = cursor
+            finish(pass)
+        }
+        guard cursor.left > 0 else { return 0 }
+        while true {
+            if let bytes = RingBufferRecordParser.sample(at: &cursor.address, before: cursor.limit) {
+                cursor.lastRecord = bytes.baseAddress
+                try local.handle(bytes)
+                cursor.left &-= 1
+                if cursor.left == 0 { return pass.limit }
+            } else {
+                pass.cursor = cursor
+                let more = try Pass.resume(&pass)
+                cursor = pass.cursor
+                guard more else { return pass.limit &- cursor.left }
+            }
+        }
+    }
+
+    /// Where the record loop of ``consume(max:publishing:_:)`` stands in
+    /// its span: what records move (the span's end stays in the pass).
+    @usableFromInline
+    struct Cursor {
+        /// The payload of the span's next record (``RingBufferRecordParser/Span/_address``).
+        @usableFromInline var address: UnsafeRawPointer?
+        /// Where the span ends (``RingBufferRecordParser/Span/_limit``).
+        @usableFromInline var limit: UnsafeRawPointer?
+        /// The payload of the last record this span handed out, if any.
+        @usableFromInline var lastRecord: UnsafeRawPointer?
+        /// Records the pass may still hand out.
+        @usableFromInline var left: Int
+    }
+
+    /// Begins a pass of ``consume(max:publishing:_:)``: its first span.
+    @usableFromInline
+    func startPass(limit: Int, lazy: Bool) throws -> Pass {
         guard !isClosed else {
             throw BPFError.closed(object: "ring buffer \(name)")
         }
-        // The positions are checked once per span (one producer position, at
-        // most `publishInterval` bytes); a record then costs one compare of
-        // its length against what is left of the span. What only the span's
-        // ends need lives in `pass`, handled out of line.
-        let parser = self.parser
-        var pass = Pass(ring: self, lazy: passEnd == .whenIdle)
-        var span = try parser.span(consumer: cursor, producer: pass.producer, limit: pass.interval)
-        pass.lastRecord = span.position
-        var left = limit
-        defer { finish(pass, at: span.position) }
-        while left > 0 {
-            let start = span.position
-            switch parser.next(in: &span) {
-            case .sample(let bytes):
-                pass.lastRecord = start
-                left &-= 1
-                try handler(bytes)
-            case .discarded:
-                continue
-            case .pastEnd(let total):
-                try pass.extend(&span, toCover: total)
-            case .end, .busy:
-                guard try pass.continues(&span, handled: limit &- left) else { return limit &- left }
-            }
-        }
-        return limit &- left
+        var pass = Pass(ring: self, limit: limit, lazy: lazy)
+        try pass.start(parser.span(consumer: cursor, producer: pass.producer, limit: pass.interval))
+        return pass
     }
 
-    /// Publishes where a pass of ``consume(max:publishing:_:)`` ended.
-    private func finish(_ pass: Pass, at end: UInt64) {
+    /// Publishes where a pass of ``consume(max:publishing:_:)`` ended, or
+    /// for a lazy pass where its last record starts.
+    @usableFromInline
+    func finish(_ pass: Pass) {
         var pass = pass
+        pass.leaveSpan()
+        let end = pass.span.position
         if !pass.lazy {
             pass.publish(upTo: end)
-        } else if Int64(bitPattern: pass.lastRecord &- pass.published) > 0 {
-            pass.publish(upTo: pass.lastRecord)
+        } else if let last = pass.lastRecord, Int64(bitPattern: last &- pass.published) > 0 {
+            pass.publish(upTo: last)
         }
         span = RingBufferRecordParser.Span(position: end)
         position = pass.published
     }
 
     /// What a pass needs at the ends of its spans: the positions it
-    /// published and read, and where its last record starts.
-    private struct Pass {
-        let parser: RingBufferRecordParser
+    /// published and read, its span, and the loop's ``Cursor`` while the
+    /// loop is out of line.
+    @usableFromInline
+    struct Pass {
+        /// The ring (its parser; `unowned(unsafe)` saved a retain per pass
+        /// but cost the closure handler's loop two moves per record, by
+        /// callgrind).
+        let ring: RingBuffer
         let consumerPage: UnsafeMutableRawPointer
         let producerPage: UnsafeRawPointer
         let interval: UInt64
         let lazy: Bool
+        /// The most records the pass hands out.
+        @usableFromInline let limit: Int
         var published: UInt64
         var producer: UInt64
-        /// Where the last record handed over starts.
-        var lastRecord: UInt64 = 0
+        /// The span the loop walks; its address and remaining bytes are
+        /// current only after ``leaveSpan()``.
+        var span: RingBufferRecordParser.Span
+        /// The loop's state, handed over at the span's ends.
+        @usableFromInline var cursor: Cursor
+        /// Where the last record handed over starts, once its span is left.
+        var lastRecord: UInt64?
         /// Where the last publish and fence left the reader: if the ring
         /// still has nothing for us there, any later commit wakes the waiter.
         var fencedAt: UInt64?
 
-        init(ring: RingBuffer, lazy: Bool) {
-            parser = ring.parser
+        init(ring: RingBuffer, limit: Int, lazy: Bool) {
+            self.ring = ring
             consumerPage = ring.consumerPage
             producerPage = ring.producerPage
             interval = ring.publishInterval
+            self.limit = limit
             self.lazy = lazy
             published = ring.position
             producer = cbpf_load_acquire_u64(ring.producerPage)
+            span = RingBufferRecordParser.Span(position: ring.cursor)
+            cursor = Cursor(address: nil, limit: nil, lastRecord: nil, left: limit)
         }
 
         mutating func publish(upTo position: UInt64) {
@@ -226,12 +290,52 @@ public final class RingBuffer {
             published = position
         }
 
-        /// A record across the span's end: the span covered `interval`
-        /// bytes, so publish, and cover the record if the producer does.
-        @inline(never)
-        mutating func extend(_ span: inout RingBufferRecordParser.Span, toCover total: UInt64) throws {
-            try parser.extend(&span, toCover: total, producer: producer, limit: interval)
-            publish(upTo: span.position)
+        /// Makes `next` the span the loop walks.
+        mutating func start(_ next: RingBufferRecordParser.Span) {
+            span = next
+            cursor.address = next._address
+            cursor.limit = next._limit
+            cursor.lastRecord = nil
+        }
+
+        /// Brings ``span`` to where the loop stands (records move only its
+        /// address), and keeps the position of the last record it handed out.
+        mutating func leaveSpan() {
+            span._address = cursor.address
+            if let last = cursor.lastRecord { lastRecord = span.position(of: last) }
+            cursor.lastRecord = nil
+        }
+
+        // What the loop calls is a static function taking the pass as an
+        // argument rather than a method: a method's `self` goes in the
+        // register that a closure handler's context uses, which the loop
+        // would then reload for every record.
+
+        /// The record at the loop's cursor is not a sample that fits the
+        /// span: skips a discarded record, extends the span over a record
+        /// across its end, or at the span's end (or a busy record) starts
+        /// the next span. Returns true to go on, false when the pass is over.
+        @usableFromInline @inline(never)
+        static func resume(_ pass: inout Pass) throws -> Bool {
+            pass.leaveSpan()
+            var span = pass.span
+            switch pass.ring.parser.next(in: &span) {
+            case .sample:
+                // Committed after the loop looked: the loop reads it again.
+                return true
+            case .discarded:
+                pass.start(span)
+                return true
+            case .pastEnd(let total):
+                // The span covered `interval` bytes: publish, and cover the
+                // record if the producer does.
+                try pass.ring.parser.extend(&span, toCover: total, producer: pass.producer, limit: pass.interval)
+                pass.start(span)
+                pass.publish(upTo: span.position)
+                return true
+            case .end, .busy:
+                return try pass.startNextSpan()
+            }
         }
 
         /// The span is used up or stopped at a busy record: starts the next
@@ -239,20 +343,19 @@ public final class RingBuffer {
         /// Before it waits, a reader publishes and fences, then reads the
         /// producer once more (the lost-wakeup race); a lazy pass that handed
         /// over records ends without that (see ``PassEnd/whenIdle``).
-        @inline(never)
-        mutating func continues(_ span: inout RingBufferRecordParser.Span, handled: Int) throws -> Bool {
+        mutating func startNextSpan() throws -> Bool {
             let position = span.position
             if span.remaining == 0 && position != producer {
                 // The interval is used up, not the committed bytes.
                 publish(upTo: position)
             } else {
-                if fencedAt == position || (lazy && handled > 0) { return false }
+                if fencedAt == position || (lazy && cursor.left < limit) { return false }
                 publish(upTo: position)
                 cbpf_fence_seq_cst()
                 producer = cbpf_load_acquire_u64(producerPage)
                 fencedAt = position
             }
-            span = try parser.span(consumer: position, producer: producer, limit: interval)
+            try start(ring.parser.span(consumer: position, producer: producer, limit: interval))
             return true
         }
     }

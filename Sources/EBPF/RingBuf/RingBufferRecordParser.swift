@@ -14,12 +14,12 @@ import CBPF
 public struct RingBufferRecordParser {
     /// The record header is 8 bytes: a 32-bit length with the busy and
     /// discard flags, and the kernel's page offset.
-    public static let headerSize: UInt64 = 8
+    @inlinable public static var headerSize: UInt64 { 8 }
     /// Set in the length while a producer has reserved a record and not yet
     /// committed it.
-    public static let busyBit: UInt32 = 1 << 31
+    @inlinable public static var busyBit: UInt32 { 1 << 31 }
     /// Set in the length of a record the producer discarded.
-    public static let discardBit: UInt32 = 1 << 30
+    @inlinable public static var discardBit: UInt32 { 1 << 30 }
 
     /// One step of the parser from a consumer position.
     public enum Step {
@@ -37,23 +37,48 @@ public struct RingBufferRecordParser {
 
     /// A run of committed bytes whose positions were checked once
     /// (``span(consumer:producer:limit:)``), so that each record in it costs
-    /// one compare: its rounded length against ``remaining``.
-    public struct Span: Sendable {
+    /// one compare: where it ends against where the span ends.
+    public struct Span {
         /// Where the next record starts.
-        public fileprivate(set) var position: UInt64
+        @inlinable public var position: UInt64 { _end &- remaining }
         /// Committed bytes from ``position`` that the span still covers.
-        public fileprivate(set) var remaining: UInt64
+        @inlinable public var remaining: UInt64 {
+            UInt64(truncatingIfNeeded: Int(bitPattern: _limit) &- Int(bitPattern: _address))
+        }
+        // Set only by the parser (its inlinable ``next(in:)`` included): a
+        // span is the parser's word that its bytes are committed. A record
+        // moves `_address` only; the rest changes per span.
+        /// The payload address of the record at ``position``: the data area
+        /// plus a header plus the span's first position masked to the ring,
+        /// plus what the span has consumed since (not masked again: the data
+        /// area is mapped twice and a span is at most a ring long). nil in
+        /// an empty span made with ``init(position:)``.
+        @usableFromInline var _address: UnsafeRawPointer?
+        /// `_address` at the span's end.
+        @usableFromInline var _limit: UnsafeRawPointer?
+        /// The position where the span ends.
+        @usableFromInline var _end: UInt64
 
         /// An empty span at `position`: where a reader stands before it has
         /// checked what follows.
+        @inlinable
         public init(position: UInt64) {
-            self.position = position
-            remaining = 0
+            _address = nil
+            _limit = nil
+            _end = position
         }
 
-        fileprivate init(position: UInt64, remaining: UInt64) {
-            self.position = position
-            self.remaining = remaining
+        fileprivate init(position: UInt64, remaining: UInt64, address: UnsafeRawPointer) {
+            _address = address
+            _limit = address + Int(truncatingIfNeeded: remaining)
+            _end = position &+ remaining
+        }
+
+        /// The position of the record whose payload is at `address`, one
+        /// this span handed out (it may have moved on since).
+        @usableFromInline
+        func position(of address: UnsafeRawPointer) -> UInt64 {
+            position &- UInt64(truncatingIfNeeded: _address.unsafelyUnwrapped - address)
         }
     }
 
@@ -75,9 +100,9 @@ public struct RingBufferRecordParser {
 
     /// The data area, at least `2 * size` bytes.
     public let data: UnsafeRawBufferPointer
-    /// Where payloads start: the data area plus a header. Records are
-    /// addressed from here, so a payload's start is one addition and its
-    /// header a fixed displacement (callgrind: two instructions a record).
+    /// Where payloads start: the data area plus a header. A span addresses
+    /// its records from here (``Span/_address``), so a payload is where the
+    /// span stands and its header a fixed displacement.
     private let payloads: UnsafeRawPointer
     /// The ring size in bytes, a power of two.
     public let size: UInt64
@@ -121,34 +146,65 @@ public struct RingBufferRecordParser {
             throw corrupt(consumer: consumer, detail:
                 "positions are inconsistent: producer \(producer), consumer \(consumer), ring size \(size)")
         }
-        return Span(position: consumer, remaining: min(available, limit, Self.maximumSpan))
+        return Span(position: consumer, remaining: min(available, limit, Self.maximumSpan),
+                    address: payloads + Int(truncatingIfNeeded: consumer & (size &- 1)))
     }
 
     /// Reads the record at the span's position. The header is loaded with
     /// acquire ordering, pairing with the kernel's commit; a record is handed
     /// out only when its whole length lies inside the span.
-    @inline(__always)
+    @inlinable
     public func next(in span: inout Span) -> Record {
-        if span.remaining == 0 { return .end }
+        if span._address != span._limit, let bytes = Self.sample(at: &span._address, before: span._limit) {
+            return .sample(bytes)
+        }
+        return nextAfterCheck(in: &span)
+    }
+
+    /// The sample at `address`, a payload in a span (made by this parser:
+    /// never nil) that ends at `limit`, or nil when the record there is
+    /// anything else: busy, discarded, past the span's end, or no record
+    /// (``next(in:)`` tells which). Moves `address` past the sample.
+    ///
+    /// One compare decides: the busy flag (2^31) and the discard flag (2^30)
+    /// make a length exceed any span (at most ``maximumSpan`` bytes, or one
+    /// record of less than 2^30), and at the span's end every length does.
+    /// So at the end the header is read but not used: it lies in the data
+    /// area's second mapping (a span is at most a ring long), read with
+    /// acquire ordering like any other.
+    @inlinable @inline(__always)
+    static func sample(at address: inout UnsafeRawPointer?, before limit: UnsafeRawPointer?) -> UnsafeRawBufferPointer? {
+        let payload = address.unsafelyUnwrapped
+        let header = cbpf_load_acquire_u32(payload - Int(headerSize))
+        // Payloads are 8-aligned, so rounding the record's end rounds its
+        // length; a full-width address keeps the mask an immediate operand.
+        let end = (UInt(bitPattern: payload) &+ UInt(header) &+ UInt(headerSize + 7)) & ~7
+        let next = UnsafeRawPointer(bitPattern: end).unsafelyUnwrapped
+        guard next <= limit.unsafelyUnwrapped else { return nil }
+        address = next
+        return UnsafeRawBufferPointer(start: payload, count: Int(truncatingIfNeeded: header))
+    }
+
+    /// ``next(in:)`` when the record is not a sample that fits (or was not
+    /// when ``sample(at:remaining:)`` looked: a producer may have committed
+    /// it since).
+    @usableFromInline
+    func nextAfterCheck(in span: inout Span) -> Record {
+        let remaining = span.remaining
+        if remaining == 0 { return .end }
         // remaining >= 8 (a multiple of 8), so the header is committed bytes.
-        let offset = Int(truncatingIfNeeded: span.position & (size &- 1))
-        let payload = payloads + offset
+        let payload = span._address.unsafelyUnwrapped
         let header = cbpf_load_acquire_u32(payload - Int(Self.headerSize))
         if header & Self.busyBit != 0 { return .busy }
-        // With the discard flag in it, the length is at least 2^30, more than
-        // a span holds (``maximumSpan``): a discarded record takes the branch
-        // below, and a sample costs no test of the flag.
         let total = (UInt64(header) &+ (Self.headerSize + 7)) & ~7
-        guard total <= span.remaining else {
+        guard total <= remaining else {
             guard header & Self.discardBit != 0 else { return .pastEnd(total: total) }
             let discarded = (UInt64(header & ~Self.discardBit) &+ (Self.headerSize + 7)) & ~7
-            guard discarded <= span.remaining else { return .pastEnd(total: discarded) }
-            span.remaining &-= discarded
-            span.position &+= discarded
+            guard discarded <= remaining else { return .pastEnd(total: discarded) }
+            span._address = payload + Int(truncatingIfNeeded: discarded)
             return .discarded
         }
-        span.remaining &-= total
-        span.position &+= total
+        span._address = payload + Int(truncatingIfNeeded: total)
         return .sample(UnsafeRawBufferPointer(start: payload, count: Int(truncatingIfNeeded: header)))
     }
 
@@ -164,12 +220,15 @@ public struct RingBufferRecordParser {
                 "record claims \(header & ~(Self.busyBit | Self.discardBit)) bytes but only "
                 + "\(available &- min(available, Self.headerSize)) are committed")
         }
-        span.remaining = max(total, min(available, limit, Self.maximumSpan))
+        let position = span.position
+        let remaining = max(total, min(available, limit, Self.maximumSpan))
+        span._limit = span._address.unsafelyUnwrapped + Int(truncatingIfNeeded: remaining)
+        span._end = position &+ remaining
     }
 
     /// The most bytes a span covers beyond one record: less than a length
     /// with the discard flag (2^30), which ``next(in:)`` relies on.
-    public static let maximumSpan: UInt64 = 1 << 29
+    @inlinable public static var maximumSpan: UInt64 { 1 << 29 }
 
     /// Reads the record at `consumer`, given the producer position read
     /// (with acquire ordering) before this call: one record of a fresh
