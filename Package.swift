@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "ProbeSpec"),
         .target(name: "BCC", dependencies: ["BCCDialect", "BCCEvents", "CBPF", "EBPF", "BPFObject", "BTF", "ELF"]),
         // What the bcc-style tools share: stopping on signals, output formats.
-        .target(name: "BCCTools", dependencies: ["BCC", "EBPF", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(name: "BCCTools", dependencies: ["BCC", "BPFObject", "EBPF", "ProbeSpec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "opensnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "execsnoop", dependencies: ["BCC", "BCCTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Examples/: the reference guide's ring buffer examples and bcc's examples/ringbuf, in Swift.
@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(name: "EBPFTests", dependencies: ["EBPF", "BPFObject", "BTF", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCTests", dependencies: ["BCC", "BCCDialect", "BCCEvents", "BPFObject", "EBPF", "CBPF", "TestSupport"]),
         .testTarget(name: "BCCExporterTests", dependencies: ["BCCExporter", "BCC", "EBPF", "TestSupport", "bcc-exporter"]),
-        .testTarget(name: "BCCToolsTests", dependencies: ["BCCTools", "BCC", "TestSupport", "opensnoop", "execsnoop", "runqlat",
+        .testTarget(name: "BCCToolsTests", dependencies: ["BCCTools", "BCC", "ELF", "TestSupport", "opensnoop", "execsnoop", "runqlat",
                                                            "guide-ringbuf-output", "guide-ringbuf-reserve", "ringbuf-output", "ringbuf-submit",
                                                            "xdp-drop-count", "http-filter",
                                                            "funccount", "funclatency", "stackcount", "trace", "argdist",

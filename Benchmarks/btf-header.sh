@@ -41,8 +41,9 @@ if [[ -z $bpftool ]]; then
     bpftool=$(find_bpftool)
 fi
 echo "building swift-bcc (release)..." >&2
-swift build -c release --product swift-bcc >&2
-BENCH_BIN=$(swift build -c release --show-bin-path)
+source "$root/Benchmarks/lib/release-build.sh"
+"${release_build[@]}" --product swift-bcc >&2
+BENCH_BIN=$("${release_build[@]}" --show-bin-path)
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT

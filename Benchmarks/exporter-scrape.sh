@@ -19,8 +19,9 @@ cd "$root"
 export PATH=/opt/swift/usr/bin:$PATH
 bin=${BENCH_BIN:-}
 if [[ -z $bin ]]; then
-    swift build -c release --product bcc-exporter >&2
-    bin=$(swift build -c release --show-bin-path)
+    source "$root/Benchmarks/lib/release-build.sh"
+    "${release_build[@]}" --product bcc-exporter >&2
+    bin=$("${release_build[@]}" --show-bin-path)
 fi
 work=$(mktemp -d "${BENCH_WORK:-/tmp}/exporter-scrape.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -15,14 +15,15 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 export PATH="/opt/swift/usr/bin:$PATH"
-bin=${BENCH_BIN:-$(cd "$root" && swift build -c release --show-bin-path)}
+source "$here/lib/release-build.sh"
+bin=${BENCH_BIN:-$(cd "$root" && "${release_build[@]}" --show-bin-path)}
 python=${BENCH_PYTHON:-/usr/bin/python3}
 work=${BENCH_WORK:-$root/.build/benchmarks}/first-run
 first_event=$here/lib/first_event.py
 mkdir -p "$work"
 
 if [[ ! -x $bin/opensnoop ]]; then
-    (cd "$root" && swift build -c release --product opensnoop >&2)
+    (cd "$root" && "${release_build[@]}" --product opensnoop >&2)
 fi
 
 cache=$work/cache

@@ -25,9 +25,10 @@ fi
 work=${BENCH_WORK:-$root/.build/benchmarks}/opensnoop
 mkdir -p "$work"
 if [[ -z ${BENCH_BIN:-} ]]; then
-    echo "opensnoop-storm.sh: building opensnoop (release)..." >&2
-    swift build -c release --product opensnoop >"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log" >&2; exit 1; }
-    BENCH_BIN=$(swift build -c release --show-bin-path)
+    source "$root/Benchmarks/lib/release-build.sh"
+    echo "opensnoop-storm.sh: building opensnoop (release, static Swift runtime)..." >&2
+    "${release_build[@]}" --product opensnoop >"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log" >&2; exit 1; }
+    BENCH_BIN=$("${release_build[@]}" --show-bin-path)
 fi
 clang -O2 -o "$work/storm" "$root/Benchmarks/opensnoop/storm.c"
 

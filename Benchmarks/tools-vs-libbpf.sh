@@ -26,8 +26,9 @@ work=${BENCH_WORK:-$root/.build/benchmarks}/tools
 mkdir -p "$work"
 if [[ -z ${BENCH_BIN:-} ]]; then
     echo "tools-vs-libbpf.sh: building (release)..." >&2
-    swift build -c release >"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log" >&2; exit 1; }
-    BENCH_BIN=$(swift build -c release --show-bin-path)
+    source "$root/Benchmarks/lib/release-build.sh"
+    "${release_build[@]}" >"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log" >&2; exit 1; }
+    BENCH_BIN=$("${release_build[@]}" --show-bin-path)
 fi
 
 # The workload is named "workload": bitesize -c and the parsers look for that name.

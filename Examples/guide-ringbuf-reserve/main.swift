@@ -5,7 +5,7 @@
 // Run: swift run guide-ringbuf-reserve   (as root; Ctrl-C to stop)
 import BCC
 import BCCTools
-import Foundation
+import Glibc
 
 let program = """
     struct data_t {
@@ -52,6 +52,6 @@ do {
         try b.ringBufferPoll(timeout: stop.pollTimeout())
     }
 } catch {
-    FileHandle.standardError.write(Data("\(error)\n".utf8))
+    StandardOutput.writeToStandardError("\(error)\n")
     exit(1)
 }

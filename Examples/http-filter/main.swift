@@ -6,7 +6,6 @@
 import ArgumentParser
 import BCC
 import BCCTools
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif

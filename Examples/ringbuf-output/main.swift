@@ -3,7 +3,7 @@
 // Run: swift run ringbuf-output   (as root; Ctrl-C to stop)
 import BCC
 import BCCTools
-import Foundation
+import Glibc
 
 let program = """
     BPF_RINGBUF_OUTPUT(buffer, 1 << 4);
@@ -44,9 +44,9 @@ do {
     let stop = StopSignal()
     while !stop.isStopped {
         try b.ringBufferPoll(timeout: stop.pollTimeout())
-        Thread.sleep(forTimeInterval: 0.5)
+        usleep(500_000)
     }
 } catch {
-    FileHandle.standardError.write(Data("\(error)\n".utf8))
+    StandardOutput.writeToStandardError("\(error)\n")
     exit(1)
 }

@@ -3,7 +3,7 @@
 // Run: swift run ringbuf-submit   (as root; Ctrl-C to stop)
 import BCC
 import BCCTools
-import Foundation
+import Glibc
 
 let program = """
     BPF_RINGBUF_OUTPUT(buffer, 1 << 4);
@@ -48,9 +48,9 @@ do {
     let stop = StopSignal()
     while !stop.isStopped {
         try b.ringBufferConsume()
-        Thread.sleep(forTimeInterval: 0.5)
+        usleep(500_000)
     }
 } catch {
-    FileHandle.standardError.write(Data("\(error)\n".utf8))
+    StandardOutput.writeToStandardError("\(error)\n")
     exit(1)
 }

@@ -6,7 +6,6 @@ import ArgumentParser
 import BCC
 import BCCTools
 import EBPF
-import Foundation
 
 let program = """
     BPF_PERCPU_ARRAY(dropcnt, u64, 256);
@@ -70,11 +69,11 @@ struct XDPDropCount: ParsableCommand {
         StandardOutput.printLine("Printing drops per IP protocol-number, hit CTRL+C to stop")
         let stop = StopSignal(duration: duration)
         var previous: [Int32: UInt64] = [:]
-        var last = Date()
+        var last = ContinuousClock.now
         while !stop.isStopped {
-            Thread.sleep(forTimeInterval: min(1, Double(stop.pollTimeout(slice: 1000)) / 1000))
-            let now = Date()
-            let elapsed = now.timeIntervalSince(last)
+            stop.wait(until: .now + .seconds(1))
+            let now = ContinuousClock.now
+            let elapsed = (now - last) / .seconds(1)
             last = now
             for protocolNumber in Int32(0)..<256 {
                 guard let total = try drops.sum(protocolNumber), total > 0 else { continue }

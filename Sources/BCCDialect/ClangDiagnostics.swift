@@ -1,5 +1,3 @@
-import Foundation
-
 /// Turns clang's `file:line:col: severity: message` lines into diagnostics
 /// about the user's text: locations in the rewritten program are mapped back
 /// through the rewriter's source map and shown with the user's own line.
@@ -43,7 +41,7 @@ package enum ClangDiagnostics {
             (": fatal error: ", .error), (": error: ", .error), (": warning: ", .warning), (": note: ", .note),
         ]
         for (marker, severity) in severities {
-            guard let range = text.range(of: marker) else { continue }
+            guard let range = text.firstRange(of: marker) else { continue }
             let location = text[..<range.lowerBound]
             let parts = location.split(separator: ":", omittingEmptySubsequences: false)
             guard parts.count >= 3, let column = Int(parts[parts.count - 1]), let line = Int(parts[parts.count - 2]) else { continue }

@@ -1,5 +1,3 @@
-import Foundation
-
 // bcc's C dialect -> plain C for `clang -target bpf`.
 //
 // Works on tokens, never on raw text: table macros become libbpf-style BTF
@@ -802,7 +800,7 @@ struct RewritePass {
     mutating func collectTracepointStructReferences() {
         for i in tokens.indices.dropFirst() where tokens[i].kind == .identifier && tokenizer.matches(tokens[i - 1], "struct") {
             let name = tokenizer.text(tokens[i])
-            guard let rest = name.dropPrefix("tracepoint__"), let split = rest.range(of: "__") else { continue }
+            guard let rest = name.dropPrefix("tracepoint__"), let split = rest.firstRange(of: "__") else { continue }
             let category = rest[..<split.lowerBound], event = rest[split.upperBound...]
             guard !category.isEmpty, !event.isEmpty else { continue }
             tracepoints.append("\(category):\(event)")
@@ -889,7 +887,7 @@ struct RewritePass {
 
     func integerValue(_ text: String) -> Int? {
         let trimmed = text.trimming(" ")
-        if let shift = trimmed.range(of: "<<") {
+        if let shift = trimmed.firstRange(of: "<<") {
             guard let base = integerValue(String(trimmed[..<shift.lowerBound])),
                   let amount = integerValue(String(trimmed[shift.upperBound...])), amount < 40 else { return nil }
             return base << amount

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Shows the user's own C lines in a verifier log: the kernel prints the
 /// line text recorded in the object's line info (the rewritten program) as
 /// `; TEXT @ FILE:LINE`; the text is replaced with the user's line.
@@ -20,7 +18,7 @@ package struct VerifierLogSource: Sendable {
         let lines = LineIndex(original)
         let marker = " @ \(fileName):"
         return log.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-            guard line.hasPrefix(";"), let range = line.range(of: marker, options: .backwards),
+            guard line.hasPrefix(";"), let range = line.ranges(of: marker).last,
                   let number = Int(line[range.upperBound...]),
                   let source = lines.range(ofLine: number) else { return String(line) }
             let text = String(decoding: original[source], as: UTF8.self).trimming(" \t")

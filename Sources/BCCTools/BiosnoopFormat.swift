@@ -1,5 +1,4 @@
 // biosnoop's lines, as bcc's tools/biosnoop.py prints them.
-import Foundation
 
 /// Formats biosnoop's header and one line per I/O record.
 public struct BiosnoopFormatter {
@@ -34,7 +33,7 @@ public struct BiosnoopFormatter {
         let seconds = Double(event.ts &- first) / 1_000_000
         let comm = String(event.nameString.prefix(14))
         let disk = devices.name(ofKernelDevice: event.dev) ?? "<unknown>"
-        var text = [CText.left(String(format: "%.6f", seconds), 11), CText.left(comm, 14), CText.left(String(event.pid), 7),
+        var text = [CText.left(CText.fixed(seconds, 6), 11), CText.left(comm, 14), CText.left(String(event.pid), 7),
                     CText.left(disk, 9), event.rwflag == 1 ? "W" : "R", CText.left(String(event.sector), 10),
                     CText.left(String(event.len), 7)].joined(separator: " ")
         if showPattern {
@@ -44,7 +43,7 @@ public struct BiosnoopFormatter {
             default: text += "? "
             }
         }
-        if showQueued { text += CText.right(String(format: "%.2f", Double(event.qdelta) / 1_000_000), 7) + " " }
-        return text + CText.right(String(format: "%.2f", Double(event.delta) / 1_000_000), 7)
+        if showQueued { text += CText.right(CText.fixed(Double(event.qdelta) / 1_000_000, 2), 7) + " " }
+        return text + CText.right(CText.fixed(Double(event.delta) / 1_000_000, 2), 7)
     }
 }

@@ -1,6 +1,7 @@
 // Block device names by the kernel's dev_t, as bcc's block I/O tools look
 // them up in /proc/diskstats, and the -d DISK filter's device number.
-import Foundation
+import BCC
+import Glibc
 
 /// The kernel's block devices by number: `MKDEV(major, minor)` as the
 /// kernel encodes a dev_t (minor in the low 20 bits), the encoding the
@@ -25,7 +26,7 @@ public struct BlockDevices: Sendable {
 
     /// The running system's devices, from /proc/diskstats (none when it cannot be read).
     public static func current() -> BlockDevices {
-        BlockDevices(diskstats: (try? String(contentsOfFile: "/proc/diskstats", encoding: .utf8)) ?? "")
+        BlockDevices(diskstats: (try? ProcFile.text("/proc/diskstats")) ?? "")
     }
 
     /// The name of kernel device `device` ("vda", "sda1"), or nil when it is not listed.

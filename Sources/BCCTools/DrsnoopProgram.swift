@@ -3,7 +3,6 @@
 // tracepoints as bcc's tools/drsnoop.py; with --memcg also the reclaims a
 // task does itself when its memory cgroup is at its limit
 // (mm_vmscan_memcg_reclaim_begin/_end).
-import Foundation
 
 /// The BPF side of drsnoop and its lines.
 public enum DrsnoopProgram {
@@ -115,11 +114,11 @@ public enum DrsnoopProgram {
     /// The line for `event`; `start` is the first event's `ts` (for -T), `freeKB` the free memory (-v).
     public static func line(for event: drsnoop_event_t, start: UInt64, timestamps: Bool, uid: Bool, thread: Bool,
                             freeKB: UInt64?) -> String {
-        var text = timestamps ? CText.left(String(format: "%.9f", Double(event.ts &- start) / 1e6), 14) : ""
+        var text = timestamps ? CText.left(CText.fixed(Double(event.ts &- start) / 1e6, 9), 14) : ""
         if uid { text += CText.left(String(event.uid), 6) }
         let id = thread ? event.id & 0xffff_ffff : event.id >> 32
         text += "\(CText.left(String(event.nameString.prefix(14)), 14)) \(CText.left(String(id), 6)) "
-            + "\(CText.right(String(format: "%.2f", Double(event.delta) / 1e6), 8)) \(CText.right(String(event.nr_reclaimed), 5))"
+            + "\(CText.right(CText.fixed(Double(event.delta) / 1e6, 2), 8)) \(CText.right(String(event.nr_reclaimed), 5))"
         if let freeKB { text += CText.right(String(freeKB), 10) }
         return text
     }

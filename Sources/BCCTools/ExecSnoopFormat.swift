@@ -1,5 +1,4 @@
 // execsnoop's columns, as bcc's tools/execsnoop.py prints them.
-import Foundation
 
 /// One record from execsnoop's BPF program: an argument of an exec in
 /// progress, or the exec's return.
@@ -32,7 +31,7 @@ public struct ExecSnoopFormatter: Sendable {
     /// Print the CPU the exec returned on.
     public var printCPU: Bool
     private var pendingArguments: [UInt32: [String]] = [:]
-    private let start = Date()
+    private let start = ContinuousClock.now
 
     /// Creates a formatter for the given options.
     public init(time: Bool = false, timestamp: Bool = false, printUID: Bool = false, includeFailed: Bool = false,
@@ -75,14 +74,14 @@ public struct ExecSnoopFormatter: Sendable {
             if let namePattern, !Self.matches(namePattern, comm) { return nil }
             if let linePattern, !Self.matches(linePattern, arguments.joined(separator: " ")) { return nil }
             if quote {
-                arguments = arguments.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+                arguments = arguments.map { "\"" + $0.replacing("\"", with: "\\\"") + "\"" }
             }
             var line = ""
-            if time { line += CText.left(Self.clock(), 9) }
-            if timestamp { line += String(format: "%-8.3f", Date().timeIntervalSince(start)) }
+            if time { line += CText.left(ToolClock.hhmmss(), 9) }
+            if timestamp { line += CText.left(CText.fixed((ContinuousClock.now - start) / .seconds(1), 3), 8) }
             if printUID { line += CText.left(String(uid), 6) }
             let parent = ppid > 0 ? String(ppid) : "?"
-            let argv = arguments.joined(separator: " ").replacingOccurrences(of: "\n", with: "\\n")
+            let argv = arguments.joined(separator: " ").replacing("\n", with: "\\n")
             line += "\(CText.left(comm, 16)) \(CText.left(String(pid), 7)) "
             if printParentComm { line += "\(CText.left(parentComm, 16)) " }
             line += "\(CText.left(parent, 7)) "
@@ -92,14 +91,10 @@ public struct ExecSnoopFormatter: Sendable {
         }
     }
 
-    /// True when `pattern` (a regular expression, as bcc's re.search) matches somewhere in `text`.
+    /// True when `pattern` (a regular expression, as bcc's re.search) matches
+    /// somewhere in `text`; a pattern that is not a regular expression matches nothing.
     static func matches(_ pattern: String, _ text: String) -> Bool {
-        text.range(of: pattern, options: .regularExpression) != nil
-    }
-
-    static func clock() -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "HH:mm:ss"
-        return formatter.string(from: Date())
+        guard let regex = try? Regex(pattern) else { return false }
+        return text.contains(regex)
     }
 }

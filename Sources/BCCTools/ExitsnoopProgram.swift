@@ -1,7 +1,6 @@
 // exitsnoop's BPF program: each process (or with --per-thread each thread)
 // that ends, with its age and exit code or signal, from the
 // sched:sched_process_exit tracepoint, as bcc's tools/exitsnoop.py.
-import Foundation
 
 /// The BPF side of exitsnoop and its lines.
 public enum ExitsnoopProgram {
@@ -68,7 +67,7 @@ public enum ExitsnoopProgram {
         let age = Double(event.exit_time &- event.start_time) / 1e9
         var text = (time.map { CText.left($0, 13) } ?? "") + (label.map { CText.left($0, 6) } ?? "")
         text += "\(CText.left(event.taskString, 16)) \(CText.left(String(event.pid), 7)) \(CText.left(String(event.ppid), 7)) "
-            + "\(CText.left(String(event.tid), 7)) \(CText.left(String(format: "%.2f", age), 7)) "
+            + "\(CText.left(String(event.tid), 7)) \(CText.left(CText.fixed(age, 2), 7)) "
         return text + status(exitCode: event.exit_code, signalInfo: event.sig_info)
     }
 
@@ -83,17 +82,12 @@ public enum ExitsnoopProgram {
     }
 
     /// -t's time, `HH:MM:SS.mmm`, in local time or UTC.
-    public static func timestamp(_ date: Date = Date(), utc: Bool) -> String {
-        let since1970 = date.timeIntervalSince1970
-        var seconds = time_t(since1970.rounded(.down))
-        var parts = tm()
-        if utc { gmtime_r(&seconds, &parts) } else { localtime_r(&seconds, &parts) }
-        let millis = Int((since1970 - since1970.rounded(.down)) * 1000)
-        return String(format: "%02d:%02d:%02d.%03d", parts.tm_hour, parts.tm_min, parts.tm_sec, millis)
+    public static func timestamp(utc: Bool) -> String {
+        ToolClock.wallClock(utc: utc, milliseconds: true)
     }
 
     /// -t's column title: "TIME-UTC" or "TIME-" and the local zone's abbreviation.
     public static func timeTitle(utc: Bool) -> String {
-        "TIME-" + (utc || TimeZone.current.secondsFromGMT() == 0 ? "UTC" : TimeZone.current.abbreviation() ?? "")
+        "TIME-" + (utc ? "UTC" : ToolClock.zoneAbbreviation)
     }
 }

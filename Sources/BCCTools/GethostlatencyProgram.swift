@@ -1,7 +1,6 @@
 // gethostlatency's BPF program: the latency of each host name lookup
 // (getaddrinfo, gethostbyname, gethostbyname2 in libc), from a uprobe at the
 // call and a uretprobe at its return, as bcc's gethostlatency.
-import Foundation
 
 /// The BPF side of gethostlatency and its output.
 public enum GethostlatencyProgram {
@@ -72,6 +71,6 @@ public enum GethostlatencyProgram {
     /// The line for `event` at wall-clock `clock` (HH:MM:SS).
     public static func line(for event: gethostlatency_event_t, clock: String) -> String {
         "\(CText.left(clock, 9)) \(CText.left(String(event.pid), 7)) \(CText.left(event.commString, 16)) "
-            + "\(CText.right(String(format: "%.2f", Double(event.delta) / 1_000_000), 10)) \(event.hostString)"
+            + "\(CText.right(CText.fixed(Double(event.delta) / 1_000_000, 2), 10)) \(event.hostString)"
     }
 }

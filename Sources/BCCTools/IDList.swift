@@ -1,6 +1,6 @@
 // bcc's comma-separated id options (offcputime -p 185,175; profile -L 1,2).
 import ArgumentParser
-import Foundation
+import BPFObject
 
 /// A comma-separated list of process or thread ids, as bcc's tools take them.
 public enum IDList {
@@ -9,7 +9,7 @@ public enum IDList {
     /// - Throws: `ValidationError` naming `option` when an entry is not a non-negative integer.
     public static func parse(_ text: String?, option: String) throws -> [Int32]? {
         guard let text else { return nil }
-        let ids = text.split(separator: ",").map { Int32($0.trimmingCharacters(in: .whitespaces)) }
+        let ids = text.split(separator: ",").map { Int32($0.trimmingWhitespace()) }
         guard !ids.isEmpty, ids.allSatisfy({ ($0 ?? -1) >= 0 }) else {
             throw ValidationError("\(option) must be a comma-separated list of positive integers, got '\(text)'")
         }

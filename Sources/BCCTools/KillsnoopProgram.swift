@@ -2,7 +2,7 @@
 // result, from the syscalls:sys_enter_kill and sys_exit_kill tracepoints
 // (bcc's killsnoop uses a kprobe and kretprobe on the kill syscall).
 import BCC
-import Foundation
+import BPFObject
 
 /// The BPF side of killsnoop and its lines.
 public enum KillsnoopProgram {
@@ -89,7 +89,7 @@ public enum KillsnoopProgram {
 
     /// The PID columns' width: the digits of pid_max plus one, as bcc reads /proc/sys/kernel/pid_max.
     public static func pidWidth(pidMax: String?) -> Int {
-        guard let text = pidMax?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return 6 }
+        guard let text = pidMax?.trimmingWhitespace(), !text.isEmpty else { return 6 }
         return text.count + 1
     }
 

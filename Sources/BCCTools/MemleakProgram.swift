@@ -4,7 +4,7 @@
 // free, munmap) or from the kernel's kmem (or percpu) tracepoints, as bcc's
 // memleak.
 import BCC
-import Foundation
+import Glibc
 
 /// The BPF side of memleak and its reports.
 public enum MemleakProgram {

@@ -2,7 +2,7 @@
 // kernel and user stacks, multi-line or folded for flame graphs, with bcc's
 // placeholders for stacks get_stackid could not store.
 import BCC
-import Foundation
+import Glibc
 
 /// Formats the entries of a stack-keyed count table as bcc's offcputime
 /// and profile print them, and counts the stacks that were lost.

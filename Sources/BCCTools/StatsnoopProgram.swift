@@ -1,7 +1,6 @@
 // statsnoop's BPF program: each stat-family call with its path and result,
 // from the syscalls tracepoints of the calls this kernel has (bcc's statsnoop
 // uses kprobes and kretprobes on the same calls).
-import Foundation
 
 /// The BPF side of statsnoop and its lines.
 public enum StatsnoopProgram {
@@ -98,7 +97,7 @@ public enum StatsnoopProgram {
     public static func line(for event: statsnoop_event_t, start: UInt64, timestamps: Bool, syscallNames: Bool) -> String {
         let fd = event.ret >= 0 ? event.ret : -1
         let err = event.ret >= 0 ? 0 : -event.ret
-        var text = timestamps ? CText.left(String(format: "%.9f", Double(event.ts_ns &- start) / 1e9), 14) : ""
+        var text = timestamps ? CText.left(CText.fixed(Double(event.ts_ns &- start) / 1e9, 9), 14) : ""
         text += "\(CText.left(String(event.pid), 7)) \(CText.left(event.commString, 16)) \(CText.right(String(fd), 4)) "
             + CText.right(String(err), 3)
         if syscallNames {

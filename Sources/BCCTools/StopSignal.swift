@@ -1,6 +1,6 @@
 // Stopping a tool cleanly: on Ctrl-C, SIGTERM, or when its duration is up.
 import Dispatch
-import Foundation
+import Glibc
 import Synchronization
 
 /// Turns SIGINT and SIGTERM into a flag the tool's poll loop checks, so the
@@ -18,7 +18,7 @@ public final class StopSignal: Sendable {
     private let duration: Double?
     /// Set by the first ``isStopped`` or ``pollTimeout(slice:)``: the duration
     /// counts from then, when tracing runs, not from before the compile.
-    private let deadline = Mutex<Date?>(nil)
+    private let deadline = Mutex<ContinuousClock.Instant?>(nil)
 
     /// Starts watching SIGINT and SIGTERM at once (Ctrl-C during a compile
     /// counts); with `duration`, also stops once that many seconds have
@@ -49,15 +49,15 @@ public final class StopSignal: Sendable {
 
     /// True once a signal arrived or the duration passed.
     public var isStopped: Bool {
-        if let deadline = startedDeadline(), Date() >= deadline { return true }
+        if let deadline = startedDeadline(), ContinuousClock.now >= deadline { return true }
         return flag.stopped.load(ordering: .acquiring)
     }
 
     /// The deadline, started on the first call.
-    private func startedDeadline() -> Date? {
+    private func startedDeadline() -> ContinuousClock.Instant? {
         guard let duration else { return nil }
         return deadline.withLock { deadline in
-            if deadline == nil { deadline = Date().addingTimeInterval(duration) }
+            if deadline == nil { deadline = ContinuousClock.now + .seconds(duration) }
             return deadline
         }
     }
@@ -65,7 +65,23 @@ public final class StopSignal: Sendable {
     /// Milliseconds to wait in one poll: at most `slice`, and no later than the deadline.
     public func pollTimeout(slice: Int = 100) -> Int {
         guard let deadline = startedDeadline() else { return slice }
-        let remaining = Int((deadline.timeIntervalSinceNow * 1000).rounded(.up))
-        return max(0, min(slice, remaining))
+        let remaining = ((deadline - .now) / .milliseconds(1)).rounded(.up)
+        return remaining >= Double(slice) ? slice : max(0, Int(remaining))
+    }
+
+    /// Blocks until the tool is stopped, or until `end` when one is given,
+    /// checking every ``pollTimeout(slice:)`` milliseconds.
+    public func wait(until end: ContinuousClock.Instant? = nil) {
+        while !isStopped {
+            let now = ContinuousClock.now
+            var step = Duration.milliseconds(pollTimeout())
+            if let end {
+                guard now < end else { return }
+                step = min(step, end - now)
+            }
+            let (seconds, attoseconds) = step.components
+            var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+            _ = nanosleep(&request, nil)
+        }
     }
 }

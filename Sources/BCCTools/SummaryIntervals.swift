@@ -1,7 +1,6 @@
 // The summary loop of bcc's interval tools (runqlat, funccount, argdist...):
 // sleep an interval, print, repeat until a count, a duration or Ctrl-C.
 import ArgumentParser
-import Foundation
 
 /// Paces a tool that prints a summary every `interval` seconds, `count`
 /// times, until `stop` (Ctrl-C, SIGTERM or its duration) ends it early.
@@ -23,23 +22,9 @@ public struct SummaryIntervals {
     /// Waits for the end of the next interval (or an earlier stop) and
     /// returns true when this is the last summary.
     public mutating func waitForSummary() -> Bool {
-        let end = Date().addingTimeInterval(interval)
-        while !stop.isStopped && Date() < end {
-            Thread.sleep(forTimeInterval: min(0.1, max(0, end.timeIntervalSinceNow)))
-        }
+        stop.wait(until: .now + .seconds(interval))
         if let left = remaining { remaining = left - 1 }
         return stop.isStopped || (remaining ?? 1) <= 0
-    }
-}
-
-/// Wall-clock text as bcc's tools print it.
-public enum ToolClock {
-    /// `HH:MM:SS` in local time (Python's `strftime("%H:%M:%S")`).
-    public static func hhmmss(_ date: Date = Date()) -> String {
-        var seconds = time_t(date.timeIntervalSince1970)
-        var parts = tm()
-        localtime_r(&seconds, &parts)
-        return String(format: "%02d:%02d:%02d", parts.tm_hour, parts.tm_min, parts.tm_sec)
     }
 }
 

@@ -2,7 +2,6 @@
 // timed) by call or by process, from the raw_syscalls:sys_enter/sys_exit
 // tracepoints, as bcc's tools/syscount.py does.
 import BCC
-import Foundation
 
 /// What syscount filters on; each filter's value lives in a table the tool fills.
 public struct SyscountFilters: Sendable, Equatable {
@@ -185,7 +184,7 @@ public enum SyscountProgram {
             var line = "\(CText.left(name, 22)) \(CText.right(String(row.count), 8))"
             if latency {
                 let value = Double(row.totalNanoseconds) / (milliseconds ? 1e6 : 1e3)
-                line += " " + CText.right(String(format: milliseconds ? "%.6f" : "%.3f", value), 16)
+                line += " " + CText.right(CText.fixed(value, milliseconds ? 6 : 3), 16)
             }
             lines.append(line)
         }

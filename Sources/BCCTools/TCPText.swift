@@ -3,7 +3,8 @@
 // -4/-6 family choice, and the C that filters by them.
 import ArgumentParser
 import BCC
-import Foundation
+import BPFObject
+import Glibc
 
 /// Text for the TCP values bcc's network tools print.
 public enum TCPText {
@@ -52,7 +53,7 @@ public enum TCPText {
     public static func ports(_ list: String, option: String) throws(PortListError) -> [UInt16] {
         let entries = list.split(separator: ",", omittingEmptySubsequences: false)
         return try entries.map { entry throws(PortListError) in
-            let text = entry.trimmingCharacters(in: .whitespaces)
+            let text = entry.trimmingWhitespace()
             guard let port = UInt16(text), port > 0 else { throw PortListError(option: option, entry: String(entry)) }
             return port
         }
@@ -148,7 +149,7 @@ public struct TCPLineStyle: Sendable {
         var text = ""
         if time { text += csv ? "\(clock)," : CText.left(clock, 8) + " " }
         if timestamp, let seconds {
-            let value = String(format: "%.6f", seconds)
+            let value = CText.fixed(seconds, 6)
             text += csv ? "\(value)," : CText.left(value, 9) + " "
         }
         return text

@@ -5,7 +5,6 @@
 // task's file table to the new socket (the sock:inet_sock_set_state change to
 // ESTABLISHED of an accepted socket runs in softirq context, where the task
 // is whoever was interrupted).
-import Foundation
 
 /// The BPF side of tcpaccept and its output.
 public enum TcpacceptProgram {
@@ -121,7 +120,7 @@ public enum TcpacceptProgram {
             let first = firstMicros ?? event.ts_us
             firstMicros = first
             var text = time ? CText.left(clock, 9) : ""
-            if timestamp { text += CText.left(String(format: "%.3f", Double(event.ts_us &- first) / 1_000_000), 9) }
+            if timestamp { text += CText.left(CText.fixed(Double(event.ts_us &- first) / 1_000_000, 3), 9) }
             return text + "\(CText.left(String(event.pid), 7)) \(CText.left(String(event.taskString.prefix(12)), 12)) "
                 + "\(CText.left(TCPText.version(family: event.family), 2)) "
                 + "\(CText.left(TCPText.address(family: event.family, of: event.daddr), 16)) \(CText.left(String(event.dport), 5)) "

@@ -3,7 +3,6 @@
 // sock:inet_sock_set_state tracepoint notes the task at CLOSE -> SYN_SENT
 // (inside connect(), before the source port is chosen) and reports when the
 // socket leaves SYN_SENT (established or refused), when the port is known.
-import Foundation
 
 /// The BPF side of tcpconnect and its output.
 public enum TcpconnectProgram {
@@ -126,7 +125,7 @@ public enum TcpconnectProgram {
         public mutating func line(for event: tcpconnect_event_t) -> String {
             let first = firstMicros ?? event.ts_us
             firstMicros = first
-            var text = timestamp ? CText.left(String(format: "%.3f", Double(event.ts_us &- first) / 1_000_000), 9) : ""
+            var text = timestamp ? CText.left(CText.fixed(Double(event.ts_us &- first) / 1_000_000, 3), 9) : ""
             if printUID { text += CText.left(String(event.uid), 6) }
             text += "\(CText.left(String(event.pid), 7)) \(CText.left(String(event.taskString.prefix(12)), 12)) "
                 + "\(CText.left(TCPText.version(family: event.family), 2)) "

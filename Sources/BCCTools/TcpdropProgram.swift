@@ -3,7 +3,6 @@
 // and the kernel stack, from the skb:kfree_skb tracepoint (bcc's tcpdrop
 // uses it where tcp_drop() cannot be kprobed).
 import BCC
-import Foundation
 
 /// The BPF side of tcpdrop and its output.
 public enum TcpdropProgram {

@@ -1,7 +1,6 @@
 // tcplife's BPF program: one record per TCP session when it closes, with its
 // lifespan and bytes sent and received, from the sock:inet_sock_set_state
 // tracepoint (as bcc's tcplife where it exists; its fallback is a kprobe).
-import Foundation
 
 /// The BPF side of tcplife and its output.
 public enum TcplifeProgram {
@@ -144,7 +143,7 @@ public enum TcplifeProgram {
                           TCPText.address(family: event.family, of: event.saddr), String(event.lport),
                           TCPText.address(family: event.family, of: event.daddr), String(event.dport),
                           String(event.tx_b / 1024), String(event.rx_b / 1024),
-                          String(format: "%.2f", Double(event.span_us) / 1000)]
+                          CText.fixed(Double(event.span_us) / 1000, 2)]
             let prefix = style.prefix(clock: clock, seconds: Double(event.ts_us &- first) / 1_000_000)
             if style.csv { return prefix + values.joined(separator: ",") }
             return prefix + row(values)

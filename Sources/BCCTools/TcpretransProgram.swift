@@ -2,7 +2,6 @@
 // tcp:tcp_retransmit_skb tracepoint (bcc's tcpretrans uses it where it exists;
 // its fallback is a kprobe). Tail loss probes (-l) need a kprobe on
 // tcp_send_loss_probe, which has no tracepoint.
-import Foundation
 
 /// The BPF side of tcpretrans and its output.
 public enum TcpretransProgram {

@@ -1,7 +1,6 @@
 // tcpstates' BPF program: one record per TCP state change, with the time
 // spent in the previous state, from the sock:inet_sock_set_state tracepoint
 // (bcc's tcpstates uses it too where it exists; its fallback is a kprobe).
-import Foundation
 
 /// The BPF side of tcpstates and its output.
 public enum TcpstatesProgram {
@@ -106,7 +105,7 @@ public enum TcpstatesProgram {
                           TCPText.address(family: event.family, of: event.saddr), String(event.lport),
                           TCPText.address(family: event.family, of: event.daddr), String(event.dport),
                           TCPText.state(Int(event.oldstate)), TCPText.state(Int(event.newstate)),
-                          String(format: "%.3f", Double(event.span_us) / 1000)]
+                          CText.fixed(Double(event.span_us) / 1000, 3)]
             let prefix = style.prefix(clock: clock, seconds: seconds)
             if style.csv { return prefix + values.joined(separator: ",") }
             return prefix + row(values, wide: style.wide)

@@ -1,5 +1,3 @@
-import Foundation
-
 // ucalls: method calls of a high-level language runtime counted through its
 // USDT probes, as bcc's tools/lib/ucalls.py.
 
@@ -173,7 +171,7 @@ public enum UCallsProgram {
         return [padded("METHOD", 50) + " " + padded("# CALLS", 8, left: false) + " " + padded("TIME (\(unit))", 10, left: false)]
             + shown.map {
                 padded($0.method, 50) + " " + padded(String($0.calls), 8, left: false) + " "
-                    + padded(String(format: "%.2f", Double($0.totalNanoseconds) / divisor), 10, left: false)
+                    + padded(CText.fixed(Double($0.totalNanoseconds) / divisor, 2), 10, left: false)
             }
     }
 }

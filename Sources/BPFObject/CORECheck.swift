@@ -97,7 +97,7 @@ public enum CORECheck {
 
     /// "task_struct___old" -> "task_struct": libbpf's flavor convention.
     static func essentialName(_ name: String) -> String {
-        guard let range = name.range(of: "___") else { return name }
+        guard let range = name.firstRange(of: "___") else { return name }
         return String(name[..<range.lowerBound])
     }
 

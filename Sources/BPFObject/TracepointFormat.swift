@@ -155,14 +155,3 @@ public struct TracepointField: Sendable, Equatable {
             offset: offset, size: size, isSigned: isSigned, declaration: declaration)
     }
 }
-
-extension StringProtocol {
-    /// The string without leading and trailing spaces, tabs and newlines.
-    fileprivate func trimmingWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
-            return ""
-        }
-        return String(self[first...last])
-    }
-}

@@ -155,11 +155,3 @@ public enum Features {
         return bytes
     }()
 }
-
-extension String {
-    /// The string without leading and trailing spaces and newlines.
-    func trimmingWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\t" }
-        return String(drop(while: isSpace).reversed().drop(while: isSpace).reversed())
-    }
-}

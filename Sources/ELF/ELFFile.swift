@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 // MARK: - ELFFile
 
@@ -37,10 +37,29 @@ public struct ELFFile: Sendable {
 
     /// Reads and parses the file at `path`.
     public init(contentsOf path: String) throws(ELFError) {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let bytes = Self.readFile(path) else {
             throw .unreadable(path: path, detail: "no such file, or not readable")
         }
-        try self.init(bytes: [UInt8](data), path: path)
+        try self.init(bytes: bytes, path: path)
+    }
+
+    /// The whole file at `path` (its size from fstat: ELF files are regular
+    /// files), or nil when it cannot be read.
+    private static func readFile(_ path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
+        var done = 0
+        while done < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + done, $0.count - done) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return nil }
+            done += count
+        }
+        return bytes
     }
 
     /// Parses `bytes` as an ELF file; `path` only labels errors.

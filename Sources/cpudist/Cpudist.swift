@@ -2,7 +2,6 @@
 import ArgumentParser
 import BCC
 import BCCTools
-import Foundation
 
 @main
 struct Cpudist: BCCCommand {
@@ -90,7 +89,7 @@ struct Cpudist: BCCCommand {
 
     /// bcc's `pid_to_comm`: "PID COMM" while the task exists, else "PID".
     static func describe(task id: Int64) -> String {
-        guard let comm = try? String(contentsOfFile: "/proc/\(id)/comm", encoding: .utf8) else { return String(id) }
-        return "\(id) \(comm.trimmingCharacters(in: .newlines))"
+        guard let comm = try? ProcFile.value("/proc/\(id)/comm") else { return String(id) }
+        return "\(id) \(comm)"
     }
 }

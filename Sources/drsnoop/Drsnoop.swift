@@ -2,7 +2,6 @@
 import ArgumentParser
 import BCC
 import BCCTools
-import Foundation
 
 @main
 struct Drsnoop: BCCCommand {
@@ -86,7 +85,7 @@ struct Drsnoop: BCCCommand {
         try b["events"].openRingBuffer(as: drsnoop_event_t.self) { event in
             if start == 0 { start = event.ts }
             if let name, !event.nameString.contains(name) { return }
-            let free = verbose ? (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)).flatMap(DrsnoopProgram.freeKB) : nil
+            let free = verbose ? (try? ProcFile.text("/proc/meminfo")).flatMap(DrsnoopProgram.freeKB) : nil
             output.appendLine(DrsnoopProgram.line(for: event, start: start, timestamps: timestamps, uid: showUID,
                                                          thread: thread, freeKB: free))
         }

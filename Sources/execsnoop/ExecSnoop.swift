@@ -74,6 +74,14 @@ struct ExecSnoop: BCCCommand {
     func validate() throws {
         guard (1 ... 128).contains(maxArgs) else { throw ValidationError("--max-args must be 1...128, got \(maxArgs)") }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
+        for (flag, pattern) in [("-n", name), ("-l", line)] {
+            guard let pattern else { continue }
+            do {
+                _ = try Regex(pattern)
+            } catch {
+                throw ValidationError("\(flag) '\(pattern)' is not a regular expression: \(error)")
+            }
+        }
     }
 
     func run() throws {

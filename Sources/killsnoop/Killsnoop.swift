@@ -2,7 +2,6 @@
 import ArgumentParser
 import BCC
 import BCCTools
-import Foundation
 
 @main
 struct Killsnoop: BCCCommand {
@@ -58,7 +57,7 @@ struct Killsnoop: BCCCommand {
         if stream.json {
             try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
-            let width = KillsnoopProgram.pidWidth(pidMax: try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))
+            let width = KillsnoopProgram.pidWidth(pidMax: try? ProcFile.text("/proc/sys/kernel/pid_max"))
             StandardOutput.printLine(KillsnoopProgram.header(pidWidth: width))
             try b["events"].openRingBuffer(as: killsnoop_event_t.self) { event in
                 output.appendLine(KillsnoopProgram.line(for: event, time: ToolClock.hhmmss(), pidWidth: width))

@@ -2,7 +2,7 @@
 import ArgumentParser
 import BCC
 import BCCTools
-import Foundation
+import Glibc
 
 @main
 struct Memleak: BCCCommand {

@@ -2,7 +2,6 @@
 import ArgumentParser
 import BCC
 import BCCTools
-import Foundation
 
 @main
 struct Offcputime: BCCCommand {
@@ -120,7 +119,7 @@ struct Offcputime: BCCCommand {
                 + (duration < 99_999_999 ? " for \(duration) secs." : "... Hit Ctrl-C to end."))
         }
         let stop = StopSignal(duration: Double(duration))
-        while !stop.isStopped { Thread.sleep(forTimeInterval: Double(stop.pollTimeout()) / 1000) }
+        stop.wait()
 
         var style = StackReport.Style()
         style.kernelStacks = !userStacksOnly
@@ -140,6 +139,6 @@ struct Offcputime: BCCCommand {
         }
         var output = StandardOutput()
         output.write(text)
-        if let warning = report.warning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
+        if let warning = report.warning { StandardOutput.writeToStandardError(warning + "\n") }
     }
 }

@@ -2,7 +2,7 @@
 import ArgumentParser
 import BCC
 import BCCTools
-import Foundation
+import Glibc
 
 @main
 struct Oomkill: BCCCommand {
@@ -39,8 +39,7 @@ struct Oomkill: BCCCommand {
         let stacks = try b["stack_traces"]
         let output = OutputBuffer()
         try b["events"].openRingBuffer(as: oomkill_event_t.self) { event in
-            let loadavg = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            let loadavg = (try? ProcFile.value("/proc/loadavg")) ?? ""
             var lines = [OomkillProgram.line(for: event, time: ToolClock.hhmmss(), pageSize: pageSize, loadavg: loadavg)]
             if event.stack_id >= 0, let frames = try? stacks.stack(event.stack_id, pid: Int32(bitPattern: event.fpid)) {
                 lines.append("  Stack trace:")

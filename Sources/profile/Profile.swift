@@ -2,7 +2,6 @@
 import ArgumentParser
 import BCC
 import BCCTools
-import Foundation
 
 @main
 struct Profile: BCCCommand {
@@ -122,7 +121,7 @@ struct Profile: BCCCommand {
         try ProfileProgram.fill(b, threads: threads)
         try PerfSampling.attachCyclesOrCPUClock(b, fnName: "do_perf_event", rate: rate, cpu: cpu)
         let stop = StopSignal(duration: Double(duration))
-        while !stop.isStopped { Thread.sleep(forTimeInterval: Double(stop.pollTimeout()) / 1000) }
+        stop.wait()
 
         var style = StackReport.Style()
         style.kernelStacks = !userStacksOnly
@@ -153,6 +152,6 @@ struct Profile: BCCCommand {
         if items.count == hashStorageSize {
             warnings.append("WARNING: hash table full. Consider increasing --hash-storage-size.")
         }
-        for warning in warnings { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
+        for warning in warnings { StandardOutput.writeToStandardError(warning + "\n") }
     }
 }

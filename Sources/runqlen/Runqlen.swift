@@ -2,7 +2,6 @@
 import ArgumentParser
 import BCC
 import BCCTools
-import Foundation
 
 @main
 struct Runqlen: BCCCommand {
@@ -61,11 +60,11 @@ struct Runqlen: BCCCommand {
                 let items = try dist.typed(key: CPUKey.self, value: UInt64.self).items()
                 for cpu in 0 ... Int(items.map(\.key.cpu).max() ?? 0) {
                     let samples = items.filter { $0.key.cpu == cpu }.map { (length: $0.key.slot, count: $0.value) }
-                    text += "runqocc, CPU \(CText.left(String(cpu), 3)) \(String(format: "%6.2f", RunqlenProgram.occupancy(samples)))%\n"
+                    text += "runqocc, CPU \(CText.left(String(cpu), 3)) \(CText.right(CText.fixed(RunqlenProgram.occupancy(samples), 2), 6))%\n"
                 }
             } else if runqocc {
                 let samples = try dist.typed(key: UInt32.self, value: UInt64.self).items().map { (length: $0.key, count: $0.value) }
-                text += "runqocc: \(String(format: "%0.2f", RunqlenProgram.occupancy(samples)))%\n"
+                text += "runqocc: \(CText.fixed(RunqlenProgram.occupancy(samples), 2))%\n"
             } else {
                 try dist.writeHistogram(.linear, valType: "runqlen", sectionHeader: "cpu", to: &text)
             }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import BTF
-import Foundation
 
 /// `swift-bcc btf 'struct task_struct'`: one kernel type's C definition from BTF.
 struct BTFCommand: ParsableCommand {

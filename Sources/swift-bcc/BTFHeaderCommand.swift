@@ -1,6 +1,7 @@
 import ArgumentParser
+import BCC
 import BTF
-import Foundation
+import Glibc
 
 /// `swift-bcc btf-header`: prints a C header with every type of a BTF blob,
 /// the running kernel's by default.
@@ -28,21 +29,15 @@ struct BTFHeaderCommand: ParsableCommand {
             throw ValidationError("\(btfPath): \(error)")
         }
         let header = try btf.cHeader()
-        do {
-            try FileHandle.standardOutput.write(contentsOf: Data(header))
-        } catch {
-            throw ValidationError("cannot write the header: \(error)")
-        }
+        header.withUnsafeBytes { StandardOutput.writeAll(STDOUT_FILENO, $0) }
     }
 
     /// The file's bytes.
     static func readFile(_ path: String) throws -> [UInt8] {
         do {
-            let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-            defer { try? file.close() }
-            return Array(try file.readToEnd() ?? Data())
+            return try ProcFile.bytes(path)
         } catch {
-            throw ValidationError("cannot read \(path): \(error.localizedDescription)")
+            throw ValidationError("\(error)")
         }
     }
 }

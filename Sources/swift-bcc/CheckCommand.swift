@@ -1,6 +1,5 @@
 import ArgumentParser
 import BCC
-import Foundation
 
 /// `swift-bcc check FILE.c...`: compile each bcc C program and load every
 /// function into the kernel without attaching anything, as a program's

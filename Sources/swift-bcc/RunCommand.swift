@@ -1,7 +1,6 @@
 import ArgumentParser
 import BCC
 import BCCTools
-import Foundation
 
 /// `swift-bcc run FILE.c`: compile a bcc C program, attach it by bcc's
 /// naming conventions, and print its ring buffer and perf buffer events
@@ -48,9 +47,9 @@ struct RunCommand: ParsableCommand {
         }
         if b.printsToTracePipe {
             try b.openTracePipe { line in output.printTrace(line) }
-            FileHandle.standardError.write(Data(Self.tracePipeNote.utf8))
+            StandardOutput.writeToStandardError(Self.tracePipeNote)
         }
-        FileHandle.standardError.write(Data("Tracing... Hit Ctrl-C to end.\n".utf8))
+        StandardOutput.writeToStandardError("Tracing... Hit Ctrl-C to end.\n")
         // What arrives before the stop is still printed; then close() detaches every probe.
         try b.pollReportingDrops(lost, output: output.buffer, json: json, until: stop)
     }
@@ -91,7 +90,7 @@ struct EventPrinter {
             let event = try table.event(record)
             buffer.appendLine(json ? event.json(table: table.name) : "\(table.name) \(event)")
         } catch {
-            let hex = record.map { String(format: "%02x", $0) }.joined()
+            let hex = record.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
             let raw = DecodedEvent(typeName: "raw", fields: [
                 EventField(name: "raw", value: .text(hex)),
                 EventField(name: "error", value: .text("\(error)")),

@@ -1,6 +1,5 @@
 import ArgumentParser
 import BCC
-import Foundation
 
 /// `swift-bcc types`: Swift declarations that mirror a program's event
 /// structs, for `openRingBuffer(as:)` (as bpf2go does for Go).
@@ -33,10 +32,11 @@ struct TypesCommand: ParsableCommand {
         if file.hasSuffix(".c") {
             declarations = try SwiftEventDeclarations.forProgram(srcFile: file, cflags: cflags, typeNames: typeNames)
         } else {
-            guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
-            declarations = try SwiftEventDeclarations.forObject(Array(data), path: file, typeNames: typeNames)
+            guard let bytes = try? ProcFile.bytes(file) else { throw ValidationError("cannot read \(file)") }
+            declarations = try SwiftEventDeclarations.forObject(bytes, path: file, typeNames: typeNames)
         }
         declarations.importsBCC = !noImport
-        FileHandle.standardOutput.write(Data(try declarations.source().utf8))
+        var output = StandardOutput()
+        output.write(try declarations.source())
     }
 }

@@ -2,7 +2,6 @@
 import ArgumentParser
 import BCC
 import BCCTools
-import Foundation
 
 @main
 struct Syscount: BCCCommand {
@@ -138,7 +137,6 @@ struct Syscount: BCCCommand {
 
     /// /proc/PID/comm, or bcc's `[unknown]` once the process is gone.
     static func processName(_ pid: UInt32) -> String {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) else { return "[unknown]" }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        (try? ProcFile.value("/proc/\(pid)/comm")) ?? "[unknown]"
     }
 }

@@ -5,7 +5,6 @@ import BCC
 import BCCTools
 import EBPF
 import ELF
-import Foundation
 import Glibc
 
 @main
@@ -43,7 +42,7 @@ struct TPList: BCCCommand {
                 try listTracepoints()
             }
         } catch {
-            FileHandle.standardError.write(Data("tplist: \(error)\n".utf8))
+            StandardOutput.writeToStandardError("tplist: \(error)\n")
             throw ExitCode(1)
         }
     }

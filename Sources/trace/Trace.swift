@@ -4,7 +4,7 @@
 import ArgumentParser
 import BCC
 import BCCTools
-import Foundation
+import Glibc
 import ProbeSpec
 
 @main
@@ -167,8 +167,8 @@ struct Trace: BCCCommand {
         }
         if symbols != nil { StandardOutput.printLine("Note: Kernel bpf will report stack map with ip/build_id") }
         let output = OutputBuffer()
-        let printer = TracePrinter(command: self, startNanoseconds: BPF.monotonicTime(), startDate: Date(), output: output,
-                                   symbols: symbols)
+        let printer = TracePrinter(command: self, startNanoseconds: BPF.monotonicTime(), startUnixTime: ToolClock.unixTime(),
+                                   output: output, symbols: symbols)
         for probe in program.probes {
             let table = try b[probe.eventsTable]
             let stacks = try probe.stacksTable.map { try b[$0] }
@@ -195,7 +195,8 @@ struct Trace: BCCCommand {
 final class TracePrinter {
     let command: Trace
     let startNanoseconds: UInt64
-    let startDate: Date
+    /// Seconds since 1970 when tracing started (-U's base).
+    let startUnixTime: Double
     /// Where lines gather until the poll pass ends.
     let output: OutputBuffer
     /// -s's files, for build-id stacks.
@@ -206,11 +207,11 @@ final class TracePrinter {
     private var aggregatedOrder: [String] = []
     private var aggregatePrinted = false
 
-    init(command: Trace, startNanoseconds: UInt64, startDate: Date, output: OutputBuffer, symbols: BuildIDSymbols?) {
+    init(command: Trace, startNanoseconds: UInt64, startUnixTime: Double, output: OutputBuffer, symbols: BuildIDSymbols?) {
         self.command = command
         self.symbols = symbols
         self.startNanoseconds = startNanoseconds
-        self.startDate = startDate
+        self.startUnixTime = startUnixTime
         self.output = output
     }
 
@@ -242,8 +243,8 @@ final class TracePrinter {
                 line += CText.left(ToolClock.hhmmss(), 8) + " "
             } else {
                 let offset = Double(Int64(bitPattern: timestamp &- startNanoseconds)) / 1e9
-                let shown = command.unixTimestamp ? offset + startDate.timeIntervalSince1970 : offset
-                line += CText.left(String(String(format: "%.6f", shown).prefix(command.unixTimestamp ? 17 : 8)), command.unixTimestamp ? 17 : 8) + " "
+                let shown = command.unixTimestamp ? offset + startUnixTime : offset
+                line += CText.left(String(CText.fixed(shown, 6).prefix(command.unixTimestamp ? 17 : 8)), command.unixTimestamp ? 17 : 8) + " "
             }
         }
         if command.printCPU { line += CText.left(String(event["cpu"]?.int ?? 0), 3) + " " }

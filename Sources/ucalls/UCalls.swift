@@ -3,7 +3,6 @@
 import ArgumentParser
 import BCC
 import BCCTools
-import Foundation
 
 @main
 struct UCalls: BCCCommand {
@@ -66,7 +65,7 @@ struct UCalls: BCCCommand {
         do {
             try trace()
         } catch {
-            FileHandle.standardError.write(Data("ucalls: \(error)\n".utf8))
+            StandardOutput.writeToStandardError("ucalls: \(error)\n")
             throw ExitCode(1)
         }
     }
@@ -96,10 +95,7 @@ struct UCalls: BCCCommand {
         let counts = chosen == nil ? nil : try b["counts"]
         let syscallTable = syscalls ? try b["syscalls"] : nil
         while true {
-            let end = interval.map { Date().addingTimeInterval($0) } ?? .distantFuture
-            while !stop.isStopped && Date() < end {
-                Thread.sleep(forTimeInterval: min(0.1, max(0, end.timeIntervalSinceNow)))
-            }
+            stop.wait(until: interval.map { .now + .seconds($0) })
             var rows = try (counts?.items() ?? []).map { item in
                 UCallsProgram.Row(method: Self.name(item.key), calls: Self.word(item.value, 0), totalNanoseconds: Self.word(item.value, 8))
             }
@@ -122,8 +118,8 @@ struct UCalls: BCCCommand {
 
     /// The language from the process's executable name (python3.11 -> python).
     func detectLanguage() -> UCallsProgram.Language? {
-        guard let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe") else { return nil }
-        let name = (executable as NSString).lastPathComponent
+        guard let executable = ProcFile.executable(pid: pid) else { return nil }
+        let name = executable.split(separator: "/").last.map(String.init) ?? executable
         return UCallsProgram.languages.first { name.hasPrefix($0.name) }
     }
 

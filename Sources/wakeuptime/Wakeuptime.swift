@@ -2,7 +2,7 @@
 import ArgumentParser
 import BCC
 import BCCTools
-import Foundation
+import Glibc
 
 @main
 struct Wakeuptime: BCCCommand {
@@ -73,7 +73,7 @@ struct Wakeuptime: BCCCommand {
                 + (duration < 99_999_999 ? " for \(duration) secs." : "... Hit Ctrl-C to end."))
         }
         let stop = StopSignal(duration: Double(duration))
-        while !stop.isStopped { Thread.sleep(forTimeInterval: Double(stop.pollTimeout()) / 1000) }
+        stop.wait()
 
         let stacks = try b["stack_traces"]
         var missing = 0
@@ -103,8 +103,8 @@ struct Wakeuptime: BCCCommand {
         var output = StandardOutput()
         output.write(text)
         if missing > 0 {
-            FileHandle.standardError.write(Data(
-                "WARNING: \(missing) stack traces could not be displayed. Consider increasing --stack-storage-size.\n".utf8))
+            StandardOutput.writeToStandardError(
+                "WARNING: \(missing) stack traces could not be displayed. Consider increasing --stack-storage-size.\n")
         }
     }
 }

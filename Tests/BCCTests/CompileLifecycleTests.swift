@@ -22,7 +22,7 @@ import TestSupport
     for name in stale + [live, old, "unrelated.tmp", "0123456789abcdef.o"] {
         #expect(FileManager.default.createFile(atPath: objects.appendingPathComponent(name).path, contents: Data([1])))
     }
-    try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-2 * CacheFile.staleAge)],
+    try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-2 * Double(CacheFile.staleAge))],
                                           ofItemAtPath: objects.appendingPathComponent(old).path)
     _ = try setup.compile(guideRingBufferProgram)
     let left = Set(try FileManager.default.contentsOfDirectory(atPath: objects.path))

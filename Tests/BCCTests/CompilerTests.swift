@@ -27,7 +27,7 @@ struct StubCompileSetup {
         environment = CompileEnvironment(
             headerPath: header.path, precompiledHeaderPath: nil, headerIdentity: "uapi-stub",
             pageSize: 4096, possibleCPUs: 2, architecture: "x86_64",
-            clang: ClangDriver(path: wrapper.path), cacheDirectory: directory.appendingPathComponent("cache"),
+            clang: ClangDriver(path: wrapper.path), cacheDirectory: directory.appendingPathComponent("cache").path,
             tracepointArgs: { (category, name) throws(BCCError) in
                 throw .tracepointFormat(tracepoint: "\(category):\(name)", detail: "no tracefs in this test")
             },

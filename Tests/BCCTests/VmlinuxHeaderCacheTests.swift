@@ -12,34 +12,34 @@ struct VmlinuxHeaderCacheTests {
     func writesTheHeaderAndPCHOnceAndCompilesWithThem() async throws {
         let root = try TestSupport.temporaryDirectory("vmlinux-cache")
         defer { try? FileManager.default.removeItem(at: root) }
-        let cache = VmlinuxHeaderCache(btfPath: Self.kernelBTF, directory: root, clang: TestSupport.clang)
+        let cache = VmlinuxHeaderCache(btfPath: Self.kernelBTF, directory: root.path, clang: TestSupport.clang)
         // Two processes' worth of callers racing on an empty cache.
-        let other = VmlinuxHeaderCache(btfPath: Self.kernelBTF, directory: root, clang: TestSupport.clang)
+        let other = VmlinuxHeaderCache(btfPath: Self.kernelBTF, directory: root.path, clang: TestSupport.clang)
         async let first = Task { try cache.headerPaths() }.value
         async let second = Task { try other.headerPaths() }.value
         let (paths, otherPaths) = try await (first, second)
         #expect(paths.header == otherPaths.header && paths.pch == otherPaths.pch)
-        #expect(paths.header.path.hasPrefix(root.path))
-        #expect(paths.header.lastPathComponent == "vmlinux.h")
-        let header = try #require(FileManager.default.contents(atPath: paths.header.path))
+        #expect(paths.header.hasPrefix(root.path))
+        #expect(URL(fileURLWithPath: paths.header).lastPathComponent == "vmlinux.h")
+        let header = try #require(FileManager.default.contents(atPath: paths.header))
         #expect(String(decoding: header.prefix(200), as: UTF8.self).contains("#ifndef __VMLINUX_H__"))
-        #expect(FileManager.default.fileExists(atPath: paths.pch.path))
+        #expect(FileManager.default.fileExists(atPath: paths.pch))
         // No temporary files are left behind.
-        let entries = try FileManager.default.contentsOfDirectory(atPath: paths.header.deletingLastPathComponent().path)
-        #expect(entries.sorted() == [paths.pch.lastPathComponent, "vmlinux.h"].sorted())
+        let entries = try FileManager.default.contentsOfDirectory(atPath: URL(fileURLWithPath: paths.header).deletingLastPathComponent().path)
+        #expect(entries.sorted() == [URL(fileURLWithPath: paths.pch).lastPathComponent, "vmlinux.h"].sorted())
 
         // A later user reuses the files as they are.
-        let modified = try FileManager.default.attributesOfItem(atPath: paths.pch.path)[.modificationDate] as? Date
-        let again = try VmlinuxHeaderCache(btfPath: Self.kernelBTF, directory: root, clang: TestSupport.clang).headerPaths()
+        let modified = try FileManager.default.attributesOfItem(atPath: paths.pch)[.modificationDate] as? Date
+        let again = try VmlinuxHeaderCache(btfPath: Self.kernelBTF, directory: root.path, clang: TestSupport.clang).headerPaths()
         #expect(again.header == paths.header && again.pch == paths.pch)
-        #expect(try FileManager.default.attributesOfItem(atPath: paths.pch.path)[.modificationDate] as? Date == modified)
+        #expect(try FileManager.default.attributesOfItem(atPath: paths.pch)[.modificationDate] as? Date == modified)
 
         // The PCH is built with the compiler's own flags, and its compiles load it.
         #expect(VmlinuxHeaderCache.defaultCompilerFlags == BPFCompiler.compilerFlags(architecture: KernelCompileEnvironment.architecture))
         let environment = CompileEnvironment(
-            headerPath: paths.header.path, precompiledHeaderPath: paths.pch.path, headerIdentity: "pch-test",
+            headerPath: paths.header, precompiledHeaderPath: paths.pch, headerIdentity: "pch-test",
             pageSize: 4096, possibleCPUs: 2, architecture: KernelCompileEnvironment.architecture,
-            clang: ClangDriver(path: TestSupport.clang), cacheDirectory: root.appendingPathComponent("objects"),
+            clang: ClangDriver(path: TestSupport.clang), cacheDirectory: root.appendingPathComponent("objects").path,
             tracepointArgs: { (category, name) throws(BCCError) in
                 throw .tracepointFormat(tracepoint: "\(category):\(name)", detail: "no tracefs in this test")
             },
@@ -58,23 +58,23 @@ struct VmlinuxHeaderCacheTests {
     func aNewKernelCompilesFromTheHeaderTextWhileThePCHIsBuilt() throws {
         let root = try TestSupport.temporaryDirectory("vmlinux-cache")
         defer { try? FileManager.default.removeItem(at: root) }
-        let cache = VmlinuxHeaderCache(btfPath: Self.kernelBTF, directory: root, clang: TestSupport.clang)
+        let cache = VmlinuxHeaderCache(btfPath: Self.kernelBTF, directory: root.path, clang: TestSupport.clang)
         // The first call writes the header and does not wait for the PCH.
         let first = try cache.headerAndBuiltPrecompiledHeader()
         #expect(first.pch == nil)
-        #expect(FileManager.default.fileExists(atPath: first.header.path))
+        #expect(FileManager.default.fileExists(atPath: first.header))
         // A caller that needs the PCH gets the one the background thread builds.
         let paths = try cache.headerPaths()
-        #expect(paths.header == first.header && FileManager.default.fileExists(atPath: paths.pch.path))
-        let later = try VmlinuxHeaderCache(btfPath: Self.kernelBTF, directory: root, clang: TestSupport.clang).headerAndBuiltPrecompiledHeader()
+        #expect(paths.header == first.header && FileManager.default.fileExists(atPath: paths.pch))
+        let later = try VmlinuxHeaderCache(btfPath: Self.kernelBTF, directory: root.path, clang: TestSupport.clang).headerAndBuiltPrecompiledHeader()
         #expect(later.pch == paths.pch)
 
         // The object compiled from the header's text is the one a run with the PCH finds.
         func environment(pch: String?) -> CompileEnvironment {
             CompileEnvironment(
-                headerPath: paths.header.path, precompiledHeaderPath: pch, headerIdentity: "text-or-pch",
+                headerPath: paths.header, precompiledHeaderPath: pch, headerIdentity: "text-or-pch",
                 pageSize: 4096, possibleCPUs: 2, architecture: KernelCompileEnvironment.architecture,
-                clang: ClangDriver(path: TestSupport.clang), cacheDirectory: root.appendingPathComponent("objects"),
+                clang: ClangDriver(path: TestSupport.clang), cacheDirectory: root.appendingPathComponent("objects").path,
                 tracepointArgs: { (category, name) throws(BCCError) in
                     throw .tracepointFormat(tracepoint: "\(category):\(name)", detail: "no tracefs in this test")
                 },
@@ -86,7 +86,7 @@ struct VmlinuxHeaderCacheTests {
         let source = "BPF_HASH(counts, u32, u64);\nint on_exec(struct pt_regs *ctx) { u32 k = sizeof(struct task_struct); counts.increment(k); return 0; }\n"
         let fromText = try BPFCompiler(environment: environment(pch: nil)).compile(source: source, fileName: "prog.c", cflags: [], includeDirectory: nil)
         #expect(!fromText.fromCache && fromText.object.starts(with: [0x7F, 0x45, 0x4C, 0x46]))
-        let withPCH = try BPFCompiler(environment: environment(pch: paths.pch.path)).compile(source: source, fileName: "prog.c", cflags: [], includeDirectory: nil)
+        let withPCH = try BPFCompiler(environment: environment(pch: paths.pch)).compile(source: source, fileName: "prog.c", cflags: [], includeDirectory: nil)
         #expect(withPCH.fromCache && withPCH.object == fromText.object)
     }
 
@@ -104,7 +104,7 @@ struct VmlinuxHeaderCacheTests {
     @Test func reportsAMissingBTFFile() throws {
         let root = try TestSupport.temporaryDirectory("vmlinux-cache")
         defer { try? FileManager.default.removeItem(at: root) }
-        let cache = VmlinuxHeaderCache(btfPath: root.appendingPathComponent("missing").path, directory: root)
+        let cache = VmlinuxHeaderCache(btfPath: root.appendingPathComponent("missing").path, directory: root.path)
         #expect { try cache.headerPaths() } throws: { error in
             "\(error)".contains("missing") && "\(error)".contains("cannot read")
         }
@@ -115,17 +115,17 @@ struct VmlinuxHeaderCacheTests {
         defer { try? FileManager.default.removeItem(at: root) }
         let bogus = root.appendingPathComponent("bogus.btf")
         try Data([0x9f, 0xeb, 1, 0, 24, 0, 0, 0]).write(to: bogus)
-        let cache = VmlinuxHeaderCache(btfPath: bogus.path, directory: root)
+        let cache = VmlinuxHeaderCache(btfPath: bogus.path, directory: root.path)
         #expect { try cache.headerPaths() } throws: { error in
             "\(error)".contains("bogus.btf") && "\(error)".contains("truncated")
         }
     }
 
     @Test func cacheDirectoryFollowsXDG() {
-        #expect(VmlinuxHeaderCache.userCacheDirectory(environment: ["XDG_CACHE_HOME": "/var/cache/u", "HOME": "/home/u"]).path
+        #expect(VmlinuxHeaderCache.userCacheDirectory(environment: ["XDG_CACHE_HOME": "/var/cache/u", "HOME": "/home/u"])
             == "/var/cache/u/swift-bcc")
-        #expect(VmlinuxHeaderCache.userCacheDirectory(environment: ["HOME": "/home/u"]).path == "/home/u/.cache/swift-bcc")
-        #expect(VmlinuxHeaderCache.userCacheDirectory(environment: ["XDG_CACHE_HOME": "relative", "HOME": "/home/u"]).path
+        #expect(VmlinuxHeaderCache.userCacheDirectory(environment: ["HOME": "/home/u"]) == "/home/u/.cache/swift-bcc")
+        #expect(VmlinuxHeaderCache.userCacheDirectory(environment: ["XDG_CACHE_HOME": "relative", "HOME": "/home/u"])
             == "/home/u/.cache/swift-bcc")
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// clang's JSON AST of a translation unit (`-Xclang -ast-dump=json
 /// -fsyntax-only`), which the implicit kernel reads are planned from.
@@ -16,12 +16,12 @@ struct ASTDump {
     /// the user's lines).
     func json(unitPath: String, arguments: [String]) throws(BCCError) -> [UInt8]? {
         let outputPath = unitPath + ".ast.json"
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        defer { unlink(outputPath) }
         let output = try clang.run(arguments + ["-Xclang", "-ast-dump=json", "-fsyntax-only", unitPath], standardOutput: outputPath)
         guard output.status == 0 else { return nil }
-        guard let data = FileManager.default.contents(atPath: outputPath) else {
+        guard let dump = FileSystem.contents(outputPath) else {
             throw .compilerFailed(command: clang.path, detail: "no AST dump written to \(outputPath)")
         }
-        return Array(data)
+        return dump
     }
 }

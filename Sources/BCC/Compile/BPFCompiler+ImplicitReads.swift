@@ -1,5 +1,4 @@
 import BCCDialect
-import Foundation
 
 extension BPFCompiler {
     /// bcc's implicit reads: loads of kernel (or user) memory through
@@ -24,7 +23,7 @@ extension BPFCompiler {
             throw .compilerFailed(command: environment.clang.path, detail: "cannot read clang's AST: \(error)")
         }
         guard !plan.insertions.isEmpty else { return nil }
-        guard FileManager.default.createFile(atPath: unitPath, contents: Data(plan.apply(to: unit))) else {
+        guard FileSystem.write(plan.apply(to: unit), to: unitPath) else {
             throw .file(path: unitPath, detail: "cannot write the translation unit")
         }
         var result = rewritten

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// What a compilation depends on besides the user's text: the BTF header,
 /// the running kernel's facts, the compiler and the object cache.
@@ -18,7 +18,7 @@ struct CompileEnvironment: Sendable {
     /// The compiler.
     var clang: ClangDriver
     /// Where compiled objects are kept.
-    var cacheDirectory: URL
+    var cacheDirectory: String
     /// The `args` struct of a tracepoint, from its tracefs format file.
     var tracepointArgs: @Sendable (_ category: String, _ name: String) throws(BCCError) -> TracepointArgsStruct
     /// The helper names (without bpf_) the kernel's BTF has a BPF_FUNC_ enumerator for.
@@ -114,19 +114,18 @@ struct BPFCompiler: Sendable {
                           + tracepointStructs + keyArguments {
             key.update(field: field)
         }
-        let objectsDirectory = environment.cacheDirectory.appendingPathComponent("objects")
-        let objectPath = objectsDirectory.appendingPathComponent("\(key.hex).o").path
+        let objectsDirectory = FileSystem.join(environment.cacheDirectory, "objects")
+        let objectPath = objectsDirectory + "/\(key.hex).o"
         func result(_ object: [UInt8], fromCache: Bool) -> CompiledProgram {
             CompiledProgram(object: object, tables: rewritten.tables, functions: rewritten.functions,
                             eventTypes: rewritten.eventTypes, fromCache: fromCache)
         }
-        if let cached = FileManager.default.contents(atPath: objectPath), !cached.isEmpty {
-            return result(Array(cached), fromCache: true)
+        if let cached = FileSystem.contents(objectPath), !cached.isEmpty {
+            return result(cached, fromCache: true)
         }
 
         let prelude = DialectPrelude(kernel: try environment.kernelFacts(), availableHelpers: try environment.availableHelpers(),
                                      programNames: rewritten.programNames, kconfigNames: rewritten.kconfigNames)
-        let quotedFile = fileName.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         let renaming = try KernelTypeRenaming(definedTypes: rewritten.definedTypes, kernelDefines: environment.kernelDefinesType)
         var unit = ""
         var compileArguments = arguments
@@ -148,17 +147,17 @@ struct BPFCompiler: Sendable {
         unit += prelude.text
         unit += tracepointStructs.joined(separator: "\n") + "\n"
         unit += usdtReaders
-        unit += "#line 1 \"\(quotedFile)\"\n"
+        unit += "#line 1 \"\(fileName.cStringLiteralContent)\"\n"
         let bodyStart = unit.utf8.count
         unit += rewritten.body.text
         let body = bodyStart..<unit.utf8.count
         unit += "\n#line 1 \"<swift-bcc generated>\"\n" + epilogue
 
-        try CacheFile.createDirectory(objectsDirectory, for: "object cache")
+        try FileSystem.createDirectories(objectsDirectory, for: "object cache")
         CacheFile.removeStale(in: objectsDirectory)
-        let unitPath = CacheFile.temporaryPath(for: objectsDirectory.appendingPathComponent(key.hex).path, fileExtension: ".c")
+        let unitPath = CacheFile.temporaryPath(for: objectsDirectory + "/" + key.hex, fileExtension: ".c")
         defer { unlink(unitPath) }
-        guard FileManager.default.createFile(atPath: unitPath, contents: Data(unit.utf8)) else {
+        guard FileSystem.write(Array(unit.utf8), to: unitPath) else {
             throw .file(path: unitPath, detail: "cannot write the translation unit")
         }
         if let withReads = try insertImplicitReads(unit: Array(unit.utf8), unitPath: unitPath, body: body,
@@ -177,10 +176,10 @@ struct BPFCompiler: Sendable {
                 }
                 throw .compilerFailed(command: environment.clang.path, detail: output.diagnostics)
             }
-            guard let written = FileManager.default.contents(atPath: temporaryObject) else {
+            guard let written = FileSystem.contents(temporaryObject) else {
                 throw .compilerFailed(command: environment.clang.path, detail: "no object written to \(temporaryObject)")
             }
-            object = Array(written)
+            object = written
         }
         return result(object, fromCache: false)
     }
@@ -197,5 +196,13 @@ struct BPFCompiler: Sendable {
         if let pch = environment.precompiledHeaderPath { arguments += ["-include-pch", pch] }
         if let includeDirectory { arguments += ["-I", includeDirectory] }
         return arguments + cflags
+    }
+}
+
+extension String {
+    /// The text as the inside of a C string literal, backslashes and quotes
+    /// escaped: a file name in `#line` or `#include`.
+    var cStringLiteralContent: String {
+        replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
     }
 }

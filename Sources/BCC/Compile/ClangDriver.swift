@@ -1,5 +1,5 @@
 import CBPF
-import Foundation
+import Glibc
 import Synchronization
 
 /// Runs the Swift toolchain's clang with the BPF target.
@@ -16,10 +16,10 @@ struct ClangDriver: Sendable {
 
     /// The clang to use: $BCC_CLANG, else the clang beside the running Swift
     /// toolchain, else /opt/swift/usr/bin/clang, else `clang` on PATH.
-    static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) throws(BCCError) -> ClangDriver {
+    static func locate(environment: [String: String] = ProcessEnvironment.current) throws(BCCError) -> ClangDriver {
         var searched: [String] = []
         if let override = environment["BCC_CLANG"], !override.isEmpty {
-            guard FileManager.default.isExecutableFile(atPath: override) else {
+            guard FileSystem.isExecutableFile(override) else {
                 throw .compilerNotFound(searched: ["BCC_CLANG=\(override) (not executable)"])
             }
             return ClangDriver(path: override)
@@ -30,19 +30,19 @@ struct ClangDriver: Sendable {
         for directory in (environment["PATH"] ?? "").split(separator: ":") { candidates.append("\(directory)/clang") }
         for candidate in candidates {
             searched.append(candidate)
-            if FileManager.default.isExecutableFile(atPath: candidate) { return ClangDriver(path: candidate) }
+            if FileSystem.isExecutableFile(candidate) { return ClangDriver(path: candidate) }
         }
         throw .compilerNotFound(searched: searched)
     }
 
     /// The toolchain's usr/bin, found from where libswiftCore.so is mapped in this process.
     private static func runningToolchainBinDirectory() -> String? {
-        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return nil }
+        guard let maps = try? ProcFile.text("/proc/self/maps") else { return nil }
         for line in maps.split(separator: "\n") where line.hasSuffix("/libswiftCore.so") {
             guard let slash = line.firstIndex(of: "/") else { continue }
             let library = String(line[slash...])
             // <toolchain>/usr/lib/swift/linux/libswiftCore.so -> <toolchain>/usr/bin
-            guard let range = library.range(of: "/lib/swift/") else { continue }
+            guard let range = library.firstRange(of: "/lib/swift/") else { continue }
             return String(library[..<range.lowerBound]) + "/bin"
         }
         return nil
@@ -50,10 +50,9 @@ struct ClangDriver: Sendable {
 
     /// What identifies the compiler for the cache: its path, size and modification time (no process run).
     func identity() -> String {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
-        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        return "\(path)|\(size)|\(modified)"
+        var status = stat()
+        guard stat(path, &status) == 0 else { return "\(path)|-1|0" }
+        return "\(path)|\(status.st_size)|\(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"
     }
 
     /// The result of one compilation.

@@ -1,7 +1,7 @@
 // The two mechanisms of the compile cache, shared by the object cache
 // (BPFCompiler) and the header cache (VmlinuxHeaderCache): one hash that
 // names entries, one atomic step that publishes them.
-import Foundation
+import Glibc
 
 /// FNV-1a, 64-bit: names a cache entry by everything it was made from.
 ///
@@ -71,49 +71,38 @@ enum CacheFile {
 
     /// A temporary file older than this is stale even if its pid is alive
     /// again (reused): no compile or header build takes this long.
-    static let staleAge: TimeInterval = 3600
+    static let staleAge = 3600
 
     /// Removes the temporary files in `directory` that a process which no
     /// longer runs left behind (killed mid-compile: a PCH half written is
     /// 14 MB), or that are older than ``staleAge``. Live processes' files stay.
-    static func removeStale(in directory: URL) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
-        let now = Date()
+    static func removeStale(in directory: String) {
+        guard let names = FileSystem.entries(ofDirectory: directory) else { return }
         for name in names {
             let parts = name.split(separator: ".")
             // clang's own temporary beside its output adds "-XXXXXXXX.tmp" to ours.
             guard let tmp = parts.firstIndex(of: "tmp"), tmp >= 3, let pid = pid_t(parts[tmp - 2]),
                   UInt64(parts[tmp - 1].prefix { $0 != "-" }) != nil else { continue }
-            let path = directory.appendingPathComponent(name).path
+            let path = FileSystem.join(directory, name)
             let owned = pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
-            let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
-            if !owned || modified.map({ now.timeIntervalSince($0) > staleAge }) == true {
+            if !owned || FileSystem.age(path).map({ $0 > staleAge }) == true {
                 unlink(path)
             }
         }
     }
 
-    /// Creates `directory` and its parents; `purpose` says what for in the error.
     /// Removes the temporary files ``publish(_:write:)`` left for
     /// `destination` in processes that ended before publishing (a run that
     /// exits while a PCH is being built on its thread): their names carry
     /// the writer's pid.
     static func removeAbandonedTemporaries(of destination: String) {
-        let url = URL(fileURLWithPath: destination)
-        let prefix = url.lastPathComponent + "."
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path) else { return }
+        let directory = FileSystem.directory(of: destination)
+        let prefix = FileSystem.lastComponent(of: destination) + "."
+        guard let names = FileSystem.entries(ofDirectory: directory) else { return }
         for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
             let fields = name.dropFirst(prefix.count).split(separator: ".")
             guard fields.count == 3, let pid = Int32(fields[0]), kill(pid, 0) != 0, errno == ESRCH else { continue }
-            unlink(url.deletingLastPathComponent().appendingPathComponent(name).path)
-        }
-    }
-
-    static func createDirectory(_ directory: URL, for purpose: String) throws(BCCError) {
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw .file(path: directory.path, detail: "cannot create the \(purpose): \(error.localizedDescription)")
+            unlink(FileSystem.join(directory, name))
         }
     }
 }

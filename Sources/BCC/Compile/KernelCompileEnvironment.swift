@@ -1,6 +1,6 @@
 import BTF
 import EBPF
-import Foundation
+import Glibc
 
 /// The compile environment of the running kernel, built once per process:
 /// the BTF header (and its precompiled form, built with the compiler's own
@@ -47,10 +47,10 @@ enum KernelCompileEnvironment {
         // header as text until it is there.
         let header = try cache.headerAndBuiltPrecompiledHeader(compilerFlags: BPFCompiler.compilerFlags(architecture: architecture))
         return CompileEnvironment(
-            headerPath: header.header.path,
-            precompiledHeaderPath: header.pch?.path,
+            headerPath: header.header,
+            precompiledHeaderPath: header.pch,
             // The header's directory is named by a hash of the kernel's BTF.
-            headerIdentity: header.header.path,
+            headerIdentity: header.header,
             pageSize: pageSize,
             possibleCPUs: try BCCError.wrapping("count", "possible CPUs") { try PossibleCPUs.count() },
             architecture: architecture,
@@ -74,10 +74,10 @@ enum KernelCompileEnvironment {
             kernelDefinesType: { (type) throws(BCCError) in try kernelDefines(type) },
             kernelBitfield: { (record, member) throws(BCCError) in try kernelBitfield(record, member) },
             renamedPrecompiledHeader: { (renaming) throws(BCCError) in
-                try cache.precompiledHeader(renaming: renaming, compilerFlags: BPFCompiler.compilerFlags(architecture: architecture)).path
+                try cache.precompiledHeader(renaming: renaming, compilerFlags: BPFCompiler.compilerFlags(architecture: architecture))
             },
             precompiledHeader: { () throws(BCCError) in
-                try cache.headerPaths(compilerFlags: BPFCompiler.compilerFlags(architecture: architecture)).pch.path
+                try cache.headerPaths(compilerFlags: BPFCompiler.compilerFlags(architecture: architecture)).pch
             })
     }
 

@@ -32,9 +32,8 @@ struct KernelTypeRenaming: Sendable, Equatable {
     /// preprocessor while the header is read: the source of a precompiled
     /// header of its own (VmlinuxHeaderCache), or read as text when there is none.
     func headerInclusion(headerPath: String) -> String {
-        let quoted = headerPath.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         var text = names.map { "#define \($0) \($0)\(Self.suffix)\n" }.joined()
-        text += "#include \"\(quoted)\"\n"
+        text += "#include \"\(headerPath.cStringLiteralContent)\"\n"
         text += names.map { "#undef \($0)\n" }.joined()
         return text
     }

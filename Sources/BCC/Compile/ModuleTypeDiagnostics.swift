@@ -1,4 +1,3 @@
-import Foundation
 
 // A bcc program that uses a type of a kernel module (nfsslower's struct
 // nfs_commit_data, rdmaucma's struct rdma_cm_id) compiled with bcc when the
@@ -36,7 +35,7 @@ struct ModuleTypeDiagnostics {
     /// The struct or union a clang message names ("struct T").
     static func typeName(in message: String) -> String? {
         for marker in markers {
-            guard let range = message.range(of: marker) else { continue }
+            guard let range = message.firstRange(of: marker) else { continue }
             let rest = message[range.upperBound...]
             guard let end = rest.firstIndex(of: "'") else { continue }
             let name = String(rest[..<end])
@@ -49,7 +48,7 @@ struct ModuleTypeDiagnostics {
     func explanation(for type: String) -> String {
         let bareName = String(type.split(separator: " ").last ?? Substring(type))
         let module = Self.likelyModule(ofType: bareName)
-        let loaded = ((try? FileManager.default.contentsOfDirectory(atPath: btfDirectory)) ?? []).filter { $0 != "vmlinux" }.sorted()
+        let loaded = (FileSystem.entries(ofDirectory: btfDirectory) ?? []).filter { $0 != "vmlinux" }.sorted()
         var text = "\(type) is not a type of the running kernel (its BTF, \(btfDirectory)/vmlinux, has no \(type)); "
         text += "it likely belongs to kernel module '\(module)'"
         if loaded.contains(module) {

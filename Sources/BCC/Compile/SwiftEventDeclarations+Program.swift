@@ -1,20 +1,19 @@
 import BPFObject
 import BTF
-import Foundation
 
 extension SwiftEventDeclarations {
     /// Declarations for a bcc program's event structs: compiles `srcFile`
     /// (without loading it) and reads the types the front end recorded for
     /// its output tables, or the types named in `typeNames`.
     public static func forProgram(srcFile: String, cflags: [String] = [], typeNames: [String] = []) throws -> SwiftEventDeclarations {
-        guard let data = FileManager.default.contents(atPath: srcFile) else {
+        guard let data = FileSystem.contents(srcFile) else {
             throw BCCError.file(path: srcFile, detail: "cannot read the BPF program")
         }
-        let directory = URL(fileURLWithPath: srcFile).deletingLastPathComponent().path
+        let directory = FileSystem.directory(of: FileSystem.absolute(srcFile))
         let compiled = try BPFCompiler(environment: KernelCompileEnvironment.current()).compile(
             source: String(decoding: data, as: UTF8.self), fileName: srcFile, cflags: cflags, includeDirectory: directory)
         var declarations = try forObject(compiled.object, path: srcFile, typeNames: typeNames)
-        declarations.origin = URL(fileURLWithPath: srcFile).lastPathComponent
+        declarations.origin = FileSystem.lastComponent(of: srcFile)
         return declarations
     }
 
@@ -47,7 +46,7 @@ extension SwiftEventDeclarations {
             }
         }
         var declarations = SwiftEventDeclarations(btf: btf, roots: roots)
-        declarations.origin = URL(fileURLWithPath: path).lastPathComponent
+        declarations.origin = FileSystem.lastComponent(of: path)
         return declarations
     }
 }

@@ -1,6 +1,6 @@
 import BTF
 import EBPF
-import Foundation
+import Glibc
 import Synchronization
 
 /// The running kernel's types as a C header (vmlinux.h) plus a clang
@@ -36,19 +36,19 @@ public final class VmlinuxHeaderCache: Sendable {
     /// The BTF file the header is written from.
     public let btfPath: String
     /// The cache's root directory.
-    public let directory: URL
+    public let directory: String
     private let clangPath: String?
     private let ready = Mutex<[String: Paths]>([:])
     /// PCHs this process builds or built on a thread of their own.
     private let building = Mutex<Set<String>>([])
 
     /// The header and its precompiled form.
-    public typealias Paths = (header: URL, pch: URL)
+    public typealias Paths = (header: String, pch: String)
 
     /// A cache for the BTF at `btfPath` under `directory` (default: the
     /// user's cache directory), precompiling with `clang` (default: $BCC_CLANG,
     /// else the clang beside the running Swift toolchain, else PATH).
-    public init(btfPath: String = "/sys/kernel/btf/vmlinux", directory: URL? = nil, clang: String? = nil) {
+    public init(btfPath: String = "/sys/kernel/btf/vmlinux", directory: String? = nil, clang: String? = nil) {
         self.btfPath = btfPath
         self.directory = directory ?? VmlinuxHeaderCache.userCacheDirectory()
         self.clangPath = clang
@@ -66,7 +66,7 @@ public final class VmlinuxHeaderCache: Sendable {
                 if let paths = ready[flagsKey] { return paths }
                 let header = try self.header()
                 let pch = try precompiledHeaderPath(header: header, compilerFlags: compilerFlags)
-                if !FileManager.default.fileExists(atPath: pch.path) {
+                if !FileSystem.exists(pch) {
                     try buildPrecompiledHeader(header: header, pch: pch, compilerFlags: compilerFlags)
                 }
                 ready[flagsKey] = (header, pch)
@@ -86,15 +86,16 @@ public final class VmlinuxHeaderCache: Sendable {
     /// runs, and this run's compiles read the header as text, which on a new
     /// machine brings the first event about a second sooner (the PCH takes
     /// longer to build than a compile saves).
-    func headerAndBuiltPrecompiledHeader(compilerFlags: [String] = VmlinuxHeaderCache.defaultCompilerFlags) throws(BCCError) -> (header: URL, pch: URL?) {
+    func headerAndBuiltPrecompiledHeader(compilerFlags: [String] = VmlinuxHeaderCache.defaultCompilerFlags) throws(BCCError) -> (header: String, pch: String?) {
         let header = try self.header()
         let pch = try precompiledHeaderPath(header: header, compilerFlags: compilerFlags)
-        if FileManager.default.fileExists(atPath: pch.path) { return (header, pch) }
-        let starts = building.withLock { $0.insert(pch.path).inserted }
+        if FileSystem.exists(pch) { return (header, pch) }
+        let starts = building.withLock { $0.insert(pch).inserted }
         if starts {
             // Through headerPaths, under its lock: a compile of this process
             // that needs the PCH now waits for this build instead of starting one.
-            Thread.detachNewThread { [self] in
+            // Failing to start it only leaves the PCH to a later run.
+            try? DetachedThread.start { [self] in
                 _ = try? headerPaths(compilerFlags: compilerFlags)
             }
         }
@@ -105,31 +106,31 @@ public final class VmlinuxHeaderCache: Sendable {
 
     /// The header of this cache's BTF, written when it is missing, with a
     /// progress line while it is written when standard error is a terminal.
-    private func header() throws(BCCError) -> URL {
+    private func header() throws(BCCError) -> String {
         var key = CacheKey()
         key.update(field: VmlinuxHeaderCache.formatVersion)
         try Self.hash(file: btfPath, into: &key)
-        let headerDirectory = directory.appendingPathComponent(key.hex)
-        let header = headerDirectory.appendingPathComponent("vmlinux.h")
+        let headerDirectory = FileSystem.join(directory, key.hex)
+        let header = headerDirectory + "/vmlinux.h"
         // Each process passes here first: temporary files a killed one left go now.
         CacheFile.removeStale(in: headerDirectory)
-        if FileManager.default.fileExists(atPath: header.path) { return header }
-        try CacheFile.createDirectory(headerDirectory, for: "header cache")
-        guard let data = FileManager.default.contents(atPath: btfPath) else {
+        if FileSystem.exists(header) { return header }
+        try FileSystem.createDirectories(headerDirectory, for: "header cache")
+        guard let data = FileSystem.contents(btfPath) else {
             throw .file(path: btfPath, detail: "cannot read the kernel's BTF (needs CONFIG_DEBUG_INFO_BTF)")
         }
         let progress = isatty(STDERR_FILENO) == 1
-        if progress { Self.writeToStandardError("Preparing kernel types (once per kernel)...") }
+        if progress { StandardOutput.writeToStandardError("Preparing kernel types (once per kernel)...") }
         // Erase the line, so that it leaves no trace in the tool's output.
-        defer { if progress { Self.writeToStandardError("\r\u{1B}[K") } }
+        defer { if progress { StandardOutput.writeToStandardError("\r\u{1B}[K") } }
         let text: [UInt8]
         do {
-            text = try BTF(bytes: Array(data)).cHeader()
+            text = try BTF(bytes: data).cHeader()
         } catch {
             throw .file(path: btfPath, detail: "\(error)")
         }
-        try CacheFile.publish(header.path) { (temporary: String) throws(BCCError) in
-            guard FileManager.default.createFile(atPath: temporary, contents: Data(text)) else {
+        try CacheFile.publish(header) { (temporary: String) throws(BCCError) in
+            guard FileSystem.write(text, to: temporary) else {
                 throw .file(path: temporary, detail: "cannot write the header")
             }
         }
@@ -137,29 +138,24 @@ public final class VmlinuxHeaderCache: Sendable {
     }
 
     /// Where the PCH of `header` built with `compilerFlags` by this cache's clang lives.
-    private func precompiledHeaderPath(header: URL, compilerFlags: [String]) throws(BCCError) -> URL {
+    private func precompiledHeaderPath(header: String, compilerFlags: [String]) throws(BCCError) -> String {
         let clang = if let clangPath { ClangDriver(path: clangPath) } else { try ClangDriver.locate() }
         var pchKey = CacheKey()
         for field in [clang.identity()] + compilerFlags { pchKey.update(field: field) }
-        return header.deletingLastPathComponent().appendingPathComponent("vmlinux-\(pchKey.hex).pch")
+        return FileSystem.directory(of: header) + "/vmlinux-\(pchKey.hex).pch"
     }
 
     /// Precompiles `header` into `pch` (published atomically), first removing
     /// the temporary files of builds whose process ended before publishing.
-    private func buildPrecompiledHeader(header: URL, pch: URL, compilerFlags: [String]) throws(BCCError) {
-        CacheFile.removeAbandonedTemporaries(of: pch.path)
+    private func buildPrecompiledHeader(header: String, pch: String, compilerFlags: [String]) throws(BCCError) {
+        CacheFile.removeAbandonedTemporaries(of: pch)
         let clang = if let clangPath { ClangDriver(path: clangPath) } else { try ClangDriver.locate() }
-        try CacheFile.publish(pch.path) { (temporary: String) throws(BCCError) in
-            let output = try clang.compile(source: header.path, arguments: compilerFlags + ["-x", "c-header"], output: temporary)
+        try CacheFile.publish(pch) { (temporary: String) throws(BCCError) in
+            let output = try clang.compile(source: header, arguments: compilerFlags + ["-x", "c-header"], output: temporary)
             guard output.status == 0 else {
-                throw .compilerFailed(command: clang.path, detail: "precompiling \(header.path): \(output.diagnostics)")
+                throw .compilerFailed(command: clang.path, detail: "precompiling \(header): \(output.diagnostics)")
             }
         }
-    }
-
-    private static func writeToStandardError(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
     }
 
     /// Adds the bytes of the file at `path` to `key`, read in chunks: a
@@ -193,26 +189,26 @@ public final class VmlinuxHeaderCache: Sendable {
     /// use beside the plain one (about two seconds) and reused by every
     /// program with the same collisions, so their compiles keep the PCH's speed.
     func precompiledHeader(renaming: KernelTypeRenaming,
-                           compilerFlags: [String] = VmlinuxHeaderCache.defaultCompilerFlags) throws(BCCError) -> URL {
+                           compilerFlags: [String] = VmlinuxHeaderCache.defaultCompilerFlags) throws(BCCError) -> String {
         let (header, _) = try headerPaths(compilerFlags: compilerFlags)
         let clang = if let clangPath { ClangDriver(path: clangPath) } else { try ClangDriver.locate() }
         var key = CacheKey()
         for field in [clang.identity()] + compilerFlags + renaming.names { key.update(field: field) }
-        let directory = header.deletingLastPathComponent()
-        let wrapper = directory.appendingPathComponent("vmlinux-renamed-\(key.hex).h")
-        let pch = directory.appendingPathComponent("vmlinux-renamed-\(key.hex).pch")
-        if !FileManager.default.fileExists(atPath: wrapper.path) {
-            try CacheFile.publish(wrapper.path) { (temporary: String) throws(BCCError) in
-                guard FileManager.default.createFile(atPath: temporary, contents: Data(renaming.headerInclusion(headerPath: header.path).utf8)) else {
+        let directory = FileSystem.directory(of: header)
+        let wrapper = directory + "/vmlinux-renamed-\(key.hex).h"
+        let pch = directory + "/vmlinux-renamed-\(key.hex).pch"
+        if !FileSystem.exists(wrapper) {
+            try CacheFile.publish(wrapper) { (temporary: String) throws(BCCError) in
+                guard FileSystem.write(Array(renaming.headerInclusion(headerPath: header).utf8), to: temporary) else {
                     throw .file(path: temporary, detail: "cannot write the renaming header")
                 }
             }
         }
-        if !FileManager.default.fileExists(atPath: pch.path) {
-            try CacheFile.publish(pch.path) { (temporary: String) throws(BCCError) in
-                let output = try clang.compile(source: wrapper.path, arguments: compilerFlags + ["-x", "c-header"], output: temporary)
+        if !FileSystem.exists(pch) {
+            try CacheFile.publish(pch) { (temporary: String) throws(BCCError) in
+                let output = try clang.compile(source: wrapper, arguments: compilerFlags + ["-x", "c-header"], output: temporary)
                 guard output.status == 0 else {
-                    throw .compilerFailed(command: clang.path, detail: "precompiling \(wrapper.path): \(output.diagnostics)")
+                    throw .compilerFailed(command: clang.path, detail: "precompiling \(wrapper): \(output.diagnostics)")
                 }
             }
         }
@@ -220,11 +216,12 @@ public final class VmlinuxHeaderCache: Sendable {
     }
 
     /// `$XDG_CACHE_HOME/swift-bcc`, else `~/.cache/swift-bcc`.
-    static func userCacheDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+    static func userCacheDirectory(environment: [String: String] = ProcessEnvironment.current) -> String {
         if let cache = environment["XDG_CACHE_HOME"], cache.hasPrefix("/") {
-            return URL(fileURLWithPath: cache).appendingPathComponent("swift-bcc")
+            return FileSystem.join(cache, "swift-bcc")
         }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return URL(fileURLWithPath: home).appendingPathComponent(".cache/swift-bcc")
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? getpwuid(getuid()).map { String(cString: $0.pointee.pw_dir) } ?? "/"
+        return FileSystem.join(home, ".cache/swift-bcc")
     }
 }

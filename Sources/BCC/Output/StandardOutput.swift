@@ -20,10 +20,17 @@ public struct StandardOutput: TextOutputStream {
         output.write(line + "\n")
     }
 
+    /// Writes `text` to standard error at once: warnings, errors and
+    /// progress lines, kept apart from the tool's output.
+    public static func writeToStandardError(_ text: String) {
+        var text = text
+        text.withUTF8 { writeAll(STDERR_FILENO, UnsafeRawBufferPointer($0)) }
+    }
+
     /// Writes all of `bytes` to `descriptor`, retrying short writes and
     /// interruptions; stops quietly when the descriptor is closed (e.g.
     /// `| head`): nothing useful is left to do.
-    static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) {
+    public static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {

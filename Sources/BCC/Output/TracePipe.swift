@@ -1,6 +1,6 @@
 // Reading bpf_trace_printk output from the kernel's trace_pipe, line by line.
 import EBPF
-import Foundation
+import Glibc
 
 /// The kernel's trace_pipe, where `bpf_trace_printk` output appears.
 ///
@@ -70,9 +70,9 @@ public final class TracePipe {
     /// The next line split into fields (bcc's `trace_fields`), skipping the
     /// lines bcc skips; nil when nothing arrives within `timeout` milliseconds.
     public func readFields(timeout: Int = -1) throws(BCCError) -> TraceFields? {
-        let deadline = timeout < 0 ? nil : Date().addingTimeInterval(Double(timeout) / 1000)
+        let deadline = timeout < 0 ? nil : ContinuousClock.now + .milliseconds(timeout)
         while true {
-            let remaining = deadline.map { Int(max(0, ($0.timeIntervalSinceNow * 1000).rounded(.up))) } ?? -1
+            let remaining = deadline.map { max(0, Int((($0 - .now) / .milliseconds(1)).rounded(.up))) } ?? -1
             guard let line = try readLine(timeout: remaining) else { return nil }
             if let fields = TraceFields(line: line[...]) { return fields }
         }

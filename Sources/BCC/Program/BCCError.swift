@@ -1,6 +1,6 @@
-import Foundation
 import BPFObject
 import EBPF
+import Glibc
 
 /// Everything the BCC layer throws: problems with the user's program, its
 /// tables and functions, and the lower layers' errors wrapped as cases a
@@ -133,12 +133,15 @@ extension BCCError {
     /// the user's lines) written whole to the cache's verifier-logs/ (one file
     /// per file and program, replaced by the next rejection).
     static func verifierRejected(file: String, program: String, log: String) -> BCCError {
-        let directory = VmlinuxHeaderCache.userCacheDirectory().appendingPathComponent("verifier-logs")
-        let name = "\(URL(fileURLWithPath: file).lastPathComponent)-\(program).log"
+        let directory = VmlinuxHeaderCache.userCacheDirectory() + "/verifier-logs"
+        let name = "\(FileSystem.lastComponent(of: file))-\(program).log"
             .map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "_" }
-        let path = directory.appendingPathComponent(String(name))
-        let written = (try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)) != nil
-            && (try? Data(log.utf8).write(to: path, options: .atomic)) != nil
-        return .verifierRejected(file: file, program: program, log: log, logFile: written ? path.path : nil)
+        let path = directory + "/" + String(name)
+        // Replaced whole, as the object cache publishes: a reader sees the old log or the new one.
+        let temporary = CacheFile.temporaryPath(for: path)
+        defer { unlink(temporary) }
+        let written = (try? FileSystem.createDirectories(directory, for: "verifier log directory")) != nil
+            && FileSystem.write(Array(log.utf8), to: temporary) && rename(temporary, path) == 0
+        return .verifierRejected(file: file, program: program, log: log, logFile: written ? path : nil)
     }
 }

@@ -1,7 +1,6 @@
 import BPFObject
 import BTF
 import EBPF
-import Foundation
 
 /// A bcc program: C in bcc's dialect, compiled with the Swift toolchain's
 /// clang, loaded, and attached by bcc's naming conventions.
@@ -78,16 +77,15 @@ public final class BPF {
     /// path). A file that is not UTF-8 text is refused here, where its bytes
     /// are still there to point at (decoding would replace them).
     static func readSource(_ path: String) throws(BCCError) -> (text: String, directory: String) {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let bytes = FileSystem.contents(path) else {
             throw .file(path: path, detail: "cannot read the BPF program")
         }
-        let bytes = Array(data)
         do {
             try SourceText.check(bytes, fileName: path)
         } catch {
             throw BCCError(error)
         }
-        return (String(decoding: bytes, as: UTF8.self), URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        return (String(decoding: bytes, as: UTF8.self), FileSystem.directory(of: FileSystem.absolute(path)))
     }
 
     init(source: String, fileName: String, includeDirectory: String?, cflags: [String],

@@ -1,6 +1,5 @@
 import BPFObject
 import EBPF
-import Foundation
 import Synchronization
 
 // Maps shared beyond one BPF object: tables a program exports
@@ -85,12 +84,7 @@ struct TableSharing {
     func finish(_ object: LoadedObject, owner: ObjectIdentifier) throws(BCCError) {
         for (table, path) in pinsToCreate {
             guard let map = object.maps[table] else { continue }
-            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw .file(path: directory, detail: "cannot create the directory of pinned table '\(table)': \(error)")
-            }
+            try FileSystem.createDirectories(FileSystem.directory(of: FileSystem.absolute(path)), for: "directory of pinned table '\(table)'")
             try BCCError.wrapping("pin table '\(table)' at", path) { try map.pin(at: path) }
         }
         for table in exports {

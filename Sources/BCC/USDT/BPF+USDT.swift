@@ -1,7 +1,6 @@
 import BCCDialect
 import EBPF
 import ELF
-import Foundation
 
 // BPF(text:usdtContexts:): the enabled probes' argument readers are compiled
 // with the program, and every site is attached after load.

@@ -1,6 +1,5 @@
 import EBPF
 import ELF
-import Foundation
 import Synchronization
 
 /// The USDT probes of a binary or of a process, and which BPF function each

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// What a `USDT(pid:)` needs from /proc/PID: the binaries a process maps,
 /// where its root is, and where a file offset of a binary is in its memory.
@@ -7,7 +7,7 @@ struct USDTProcess {
 
     /// The executable (/proc/PID/exe), if readable.
     var executable: String? {
-        try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")
+        ProcFile.executable(pid: pid)
     }
 
     /// The process's mappings.

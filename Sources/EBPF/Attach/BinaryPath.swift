@@ -1,4 +1,4 @@
-import Foundation
+import BPFObject
 import Glibc
 
 /// Finds the file a uprobe goes in from what a bcc user writes: a path, a
@@ -26,13 +26,13 @@ public enum BinaryPath {
             // "libc.so.6" and "libc.so" for "c"; "libc-2.31.so" on older glibc.
             file == soname || file.hasPrefix(soname + ".") || (soname == "lib\(name).so" && file.hasPrefix("lib\(name)-"))
         }
-        if let mapped = mappedFiles(pid: pid).first(where: { isLibrary(($0 as NSString).lastPathComponent) }) {
+        if let mapped = mappedFiles(pid: pid).first(where: { isLibrary(String($0.split(separator: "/").last ?? "")) }) {
             return mapped
         }
         if let cache = try? LinkerCache(), let cached = cache.path(where: isLibrary) {
             return cached
         }
-        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+        for directory in (getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin").split(separator: ":") {
             let candidate = "\(directory)/\(name)"
             if access(candidate, X_OK) == 0 { return candidate }
         }
@@ -49,7 +49,7 @@ public enum BinaryPath {
             // address perms offset dev inode pathname
             let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
             guard fields.count == 6 else { continue }
-            let file = fields[5].trimmingCharacters(in: .whitespaces)
+            let file = fields[5].trimmingWhitespace()
             guard file.hasPrefix("/"), !file.hasSuffix(" (deleted)") else { continue }
             if files.last != file && !files.contains(file) { files.append(file) }
         }

@@ -1,5 +1,4 @@
 import BPFObject
-import Foundation
 import Glibc
 import Synchronization
 
@@ -76,7 +75,7 @@ public enum Tracefs {
     /// PERF_TYPE_TRACEPOINT event.
     public static func eventID(category: String, name: String) throws(BPFError) -> UInt64 {
         let (path, text) = try readEventFile("id", category: category, name: name)
-        guard let id = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard let id = UInt64(text.trimmingWhitespace()) else {
             throw BPFError.malformed(what: path, detail: "expected a decimal event id, found '\(text)'")
         }
         return id
@@ -157,7 +156,7 @@ public enum Tracefs {
     /// The kernel's explanation of the last rejected definition, from tracefs error_log.
     private static func lastErrorLogLine() -> String? {
         guard let root = try? root(), let log = try? SysFile.read(root + "/error_log") else { return nil }
-        let lines = log.split(separator: "\n").suffix(3).map { $0.trimmingCharacters(in: .whitespaces) }
+        let lines = log.split(separator: "\n").suffix(3).map { $0.trimmingWhitespace() }
         return lines.isEmpty ? nil : lines.joined(separator: " | ")
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+import BPFObject
 
 /// A uprobe's reference counter (Linux 4.20+): a 2-byte counter in the
 /// probed file (a USDT semaphore) that the kernel raises in every process
@@ -22,11 +22,10 @@ enum UprobeReferenceCounter {
 
     /// The first bit and width of the field, from the PMU's format file.
     static func field() throws(BPFError) -> (low: Int, width: Int) {
-        guard let data = FileManager.default.contents(atPath: formatPath) else {
+        guard let text = (try? SysFile.read(formatPath))?.trimmingWhitespace() else {
             throw .notSupported(feature: "uprobe reference counters (USDT semaphores set by the kernel)",
                                 requirement: "Linux 4.20+ (the uprobe PMU has no \(formatPath))")
         }
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let bits = text.split(separator: ":").last, text.hasPrefix("config:") else {
             throw .malformed(what: formatPath, detail: "expected 'config:LOW-HIGH', found '\(text)'")
         }

@@ -1,3 +1,4 @@
+import BPFObject
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -14,7 +15,7 @@ public enum Capabilities {
         guard let status = try? SysFile.read("/proc/self/status"),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") })
         else { return nil }
-        return UInt64(line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        return UInt64(line.dropFirst("CapEff:".count).trimmingWhitespace(), radix: 16)
     }
 
     /// True when the effective set holds CAP_SYS_ADMIN, CAP_PERFMON and CAP_BPF.

@@ -44,13 +44,13 @@ public final class OwnedFD: Sendable, CustomStringConvertible {
 // MARK: - Files
 
 extension OwnedFD {
-    /// Opens `path` with `flags` (O_CLOEXEC is added).
+    /// Opens `path` with `flags` (O_CLOEXEC is added); `mode` is a created file's permissions.
     ///
     /// - Throws: `BPFError.notFound` for a missing file, `.permissionDenied`,
     ///   or `.system` naming the path.
-    package static func open(_ path: String, flags: Int32) throws(BPFError) -> OwnedFD {
+    package static func open(_ path: String, flags: Int32, mode: mode_t = 0) throws(BPFError) -> OwnedFD {
         do {
-            return OwnedFD(rawValue: try Errno.retryingInterrupts { Glibc.open(path, flags | O_CLOEXEC) })
+            return OwnedFD(rawValue: try Errno.retryingInterrupts { Glibc.open(path, flags | O_CLOEXEC, mode) })
         } catch {
             switch error.rawValue {
             case ENOENT: throw .notFound(what: path)
