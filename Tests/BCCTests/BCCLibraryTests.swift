@@ -264,12 +264,9 @@ extension BPFKernelTests {
     /// BPF_STACK_TRACE_BUILDID stores a user stack as build ids and offsets;
     /// the frame in libc carries libc's build id.
     @Test func buildIDStacksNameTheFileTheyRanIn() throws {
-        // Read again when libc's line is missing: /proc/self/maps can skip lines while other tests map and unmap.
-        let libc = try #require(try (0..<5).lazy.compactMap { _ in
-            try String(contentsOfFile: "/proc/self/maps", encoding: .utf8).split(separator: "\n")
-                .compactMap { line in line.split(separator: " ", omittingEmptySubsequences: true).last.map(String.init) }
-                .first { $0.hasSuffix("/libc.so.6") }
-        }.first)
+        // The libc the uprobe below attaches to ("c"), found as the attach finds it: from the
+        // loader's cache, not /proc/self/maps, which skips lines while other tests map and unmap.
+        let libc = try BinaryPath.resolve("libc.so.6")
         let elf = try ELFFile(contentsOf: libc)
         let note = Array(try elf.contents(of: try #require(elf.section(named: ".note.gnu.build-id"))))
         try #require(note.count >= 36)
