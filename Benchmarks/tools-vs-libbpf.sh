@@ -11,16 +11,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 export PATH=/opt/swift/usr/bin:$PATH
 
-if [[ $(id -u) != 0 ]]; then
-    echo "tools-vs-libbpf.sh: run as root (the tools load BPF programs)" >&2
-    exit 1
-fi
-
-if [[ ${BENCH_SKIP_INSTALL:-0} != 1 ]] && ! dpkg-query -W -f='${Status}' libbpf-tools 2>/dev/null | grep -q 'install ok installed'; then
-    echo "tools-vs-libbpf.sh: installing libbpf-tools" >&2
-    apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libbpf-tools >&2
-fi
+source "$root/Benchmarks/lib/libbpf-tools.sh"
+needs_libbpf_tools tools-vs-libbpf.sh
 
 work=${BENCH_WORK:-$root/.build/benchmarks}/tools
 mkdir -p "$work"

@@ -145,9 +145,9 @@ public struct TCPLineStyle: Sendable {
     }
 
     /// The TIME and TIME(s) prefix columns of bcc's tcpstates and tcplife.
-    func prefix(clock: String, seconds: Double?) -> String {
+    func prefix(clock: @autoclosure () -> String, seconds: Double?) -> String {
         var text = ""
-        if time { text += csv ? "\(clock)," : CText.left(clock, 8) + " " }
+        if time { text += csv ? "\(clock())," : CText.left(clock(), 8) + " " }
         if timestamp, let seconds {
             let value = CText.fixed(seconds, 6)
             text += csv ? "\(value)," : CText.left(value, 9) + " "

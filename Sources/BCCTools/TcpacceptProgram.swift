@@ -115,11 +115,11 @@ public enum TcpacceptProgram {
                 + "\(CText.left("RPORT", 5)) \(CText.left("LADDR", 16)) LPORT"
         }
 
-        /// The line for `event` at wall-clock `clock` (HH:MM:SS).
-        public mutating func line(for event: tcpaccept_event_t, clock: String) -> String {
+        /// The line for `event` at wall-clock `clock` (HH:MM:SS, read only for -T).
+        public mutating func line(for event: tcpaccept_event_t, clock: @autoclosure () -> String) -> String {
             let first = firstMicros ?? event.ts_us
             firstMicros = first
-            var text = time ? CText.left(clock, 9) : ""
+            var text = time ? CText.left(clock(), 9) : ""
             if timestamp { text += CText.left(CText.fixed(Double(event.ts_us &- first) / 1_000_000, 3), 9) }
             return text + "\(CText.left(String(event.pid), 7)) \(CText.left(String(event.taskString.prefix(12)), 12)) "
                 + "\(CText.left(TCPText.version(family: event.family), 2)) "

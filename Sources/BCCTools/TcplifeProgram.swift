@@ -135,8 +135,8 @@ public enum TcplifeProgram {
             return style.headerPrefix + row(columns)
         }
 
-        /// The line for `event` at wall-clock `clock` (HH:MM:SS).
-        public mutating func line(for event: tcplife_event_t, clock: String) -> String {
+        /// The line for `event` at wall-clock `clock` (HH:MM:SS, read only for -T).
+        public mutating func line(for event: tcplife_event_t, clock: @autoclosure () -> String) -> String {
             let first = firstMicros ?? event.ts_us
             firstMicros = first
             let values = [String(event.pid), event.taskString, TCPText.version(family: event.family),
@@ -144,7 +144,7 @@ public enum TcplifeProgram {
                           TCPText.address(family: event.family, of: event.daddr), String(event.dport),
                           String(event.tx_b / 1024), String(event.rx_b / 1024),
                           CText.fixed(Double(event.span_us) / 1000, 2)]
-            let prefix = style.prefix(clock: clock, seconds: Double(event.ts_us &- first) / 1_000_000)
+            let prefix = style.prefix(clock: clock(), seconds: Double(event.ts_us &- first) / 1_000_000)
             if style.csv { return prefix + values.joined(separator: ",") }
             return prefix + row(values)
         }

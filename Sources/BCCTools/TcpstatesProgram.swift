@@ -95,8 +95,8 @@ public enum TcpstatesProgram {
             return style.headerPrefix + row(columns, wide: style.wide)
         }
 
-        /// The line for `event` at wall-clock `clock` (HH:MM:SS).
-        public mutating func line(for event: tcpstates_event_t, clock: String) -> String {
+        /// The line for `event` at wall-clock `clock` (HH:MM:SS, read only for -T).
+        public mutating func line(for event: tcpstates_event_t, clock: @autoclosure () -> String) -> String {
             let first = firstMicros ?? event.ts_us
             firstMicros = first
             let seconds = Double(event.ts_us &- first) / 1_000_000
@@ -106,7 +106,7 @@ public enum TcpstatesProgram {
                           TCPText.address(family: event.family, of: event.daddr), String(event.dport),
                           TCPText.state(Int(event.oldstate)), TCPText.state(Int(event.newstate)),
                           CText.fixed(Double(event.span_us) / 1000, 3)]
-            let prefix = style.prefix(clock: clock, seconds: seconds)
+            let prefix = style.prefix(clock: clock(), seconds: seconds)
             if style.csv { return prefix + values.joined(separator: ",") }
             return prefix + row(values, wide: style.wide)
         }

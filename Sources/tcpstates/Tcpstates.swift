@@ -55,6 +55,8 @@ struct Tcpstates: BCCCommand {
         try b.autoAttach()
         var formatter = TcpstatesProgram.Formatter(style: session.style)
         let output = OutputBuffer()
+        // Entries journald refused (it restarted, say): counted and reported, not lost silently.
+        var journalRefused = 0
         if stream.json {
             try b.printRecordsAsJSON(ring: "events", output: output)
         } else {
@@ -65,10 +67,15 @@ struct Tcpstates: BCCCommand {
                     var now = timespec()
                     clock_gettime(CLOCK_REALTIME, &now)
                     let micros = UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec / 1000)
-                    journal.send(TcpstatesProgram.journalFields(for: event, now: micros, includeComm: getuid() != 0))
+                    if !journal.send(TcpstatesProgram.journalFields(for: event, now: micros, includeComm: getuid() != 0)) {
+                        journalRefused += 1
+                    }
                 }
             }
         }
         try b.pollReportingDrops(rings: ["events"], output: output, json: stream.json, until: stream.stop)
+        if journalRefused > 0 {
+            StandardOutput.writeToStandardError("The systemd journal refused \(journalRefused) entries; they are not in the journal.\n")
+        }
     }
 }
